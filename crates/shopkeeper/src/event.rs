@@ -1,0 +1,362 @@
+//! Events: everything a customer does, on any channel, as the caller reports it.
+//!
+//! The JSON form is documented in `spec/events.md`. Every event carries `at` (seconds since the Unix
+//! epoch, from the caller's clock: the core has none) and the `channel` it happened on.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::MAX_LIST_ITEMS;
+use crate::{BoundedVec, Error, ErrorCode};
+
+/// Seconds since 1970-01-01T00:00:00Z, supplied by the caller.
+pub type Timestamp = i64;
+
+/// Money in minor units of the shop's currency (cents for EUR or USD; yen for JPY).
+pub type Money = i64;
+
+/// Where an interaction happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// A web shop.
+    Web,
+    /// A mobile app.
+    Mobile,
+    /// A physical store's point of sale (JSON also accepts `"pos"`).
+    #[serde(alias = "pos")]
+    Store,
+    /// A call centre or chat agent (JSON also accepts `"contact_center"`).
+    #[serde(alias = "contact_center")]
+    ContactCentre,
+    /// An email (opened, clicked).
+    Email,
+    /// A self-service kiosk.
+    Kiosk,
+}
+
+impl Channel {
+    /// Every channel, in a fixed order (the index of [`Channel::index`]).
+    pub const ALL: [Channel; 6] = [
+        Channel::Web,
+        Channel::Mobile,
+        Channel::Store,
+        Channel::ContactCentre,
+        Channel::Email,
+        Channel::Kiosk,
+    ];
+
+    /// The JSON name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Mobile => "mobile",
+            Channel::Store => "store",
+            Channel::ContactCentre => "contact_centre",
+            Channel::Email => "email",
+            Channel::Kiosk => "kiosk",
+        }
+    }
+
+    /// Position in [`Channel::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a consent change is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentPurpose {
+    /// Tailoring offers and content to this customer. Withdrawn, it is an *objection*: nothing but
+    /// consent changes is recorded any more, and nothing is personalized or learned.
+    Personalization,
+    /// Sending marketing messages (email, push); read by contact policies.
+    Marketing,
+}
+
+/// A typed custom attribute value.
+///
+/// In event JSON the value is written plainly (`true`, `42.5`, `"gold"`, `["a", "b"]`); the type of
+/// the first value set fixes the attribute's type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttrValue {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A finite number (timestamps are numbers too).
+    Number(f64),
+    /// A string of at most [`MAX_TEXT_LEN`](crate::limits::MAX_TEXT_LEN) bytes.
+    Text(String),
+    /// At most [`MAX_LIST_ITEMS`] strings of at most [`MAX_NAME_LEN`](crate::limits::MAX_NAME_LEN) bytes.
+    List(BoundedVec<String, MAX_LIST_ITEMS>),
+}
+
+impl AttrValue {
+    /// The type's name, for messages and the schema: `bool`, `number`, `string` or `list`.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            AttrValue::Bool(_) => "bool",
+            AttrValue::Number(_) => "number",
+            AttrValue::Text(_) => "string",
+            AttrValue::List(_) => "list",
+        }
+    }
+
+    /// A list value, or [`ErrorCode::LimitExceeded`] past [`MAX_LIST_ITEMS`].
+    pub fn list(items: Vec<String>) -> Result<Self, Error> {
+        BoundedVec::try_from(items).map(AttrValue::List)
+    }
+}
+
+/// One line of a purchase.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseLine {
+    /// Product id.
+    pub product: String,
+    /// Product category, counted per category in the profile.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Units bought (1 when omitted).
+    #[serde(default = "one")]
+    pub quantity: u32,
+    /// Price of one unit, in minor units.
+    pub unit_price: Money,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A customer interaction: when, where, and what.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened, in seconds since the Unix epoch.
+    pub at: Timestamp,
+    /// Where it happened.
+    pub channel: Channel,
+    /// What happened (`"type"` in JSON).
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// An event at `at` on `channel`.
+    pub fn new(at: Timestamp, channel: Channel, kind: EventKind) -> Self {
+        Self { at, channel, kind }
+    }
+
+    /// Reads one event from its JSON form (`spec/events.md`). Unknown fields are rejected, so a
+    /// misspelt field is an error, not a silently missing value.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        serde_json::from_str(text).map_err(json_error)
+    }
+
+    /// The JSON form (`spec/events.md`).
+    pub fn to_json(&self) -> Result<String, Error> {
+        serde_json::to_string(self).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
+    }
+}
+
+/// Maps a serde_json error to [`ErrorCode::InvalidJson`] with its line and column.
+pub(crate) fn json_error(error: serde_json::Error) -> Error {
+    let text = error.to_string();
+    let suffix = alloc::format!(" at line {} column {}", error.line(), error.column());
+    let message = text.strip_suffix(suffix.as_str()).unwrap_or(&text);
+    Error::new(ErrorCode::InvalidJson, message).at(error.line(), error.column())
+}
+
+/// What happened. Tagged by `"type"` in JSON, in snake_case (`"cart_add"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventKind {
+    /// A visit begins: it becomes the profile's current session.
+    SessionStart {
+        /// Where the visitor came from (a domain or campaign).
+        #[serde(default)]
+        referrer: Option<String>,
+        /// The affiliate or partner credited with the visit.
+        #[serde(default)]
+        affiliate: Option<String>,
+    },
+    /// A page was shown (counted in the current session).
+    PageView {
+        /// The page or page type, checked but not kept.
+        #[serde(default)]
+        page: Option<String>,
+    },
+    /// A product page was shown.
+    ProductView {
+        /// Product id.
+        product: String,
+        /// Product category.
+        #[serde(default)]
+        category: Option<String>,
+    },
+    /// Units of a product were put in the cart.
+    CartAdd {
+        /// Product id.
+        product: String,
+        /// Product category.
+        #[serde(default)]
+        category: Option<String>,
+        /// Units added (1 when omitted).
+        #[serde(default = "one")]
+        quantity: u32,
+        /// Price of one unit, in minor units; the line takes the latest price.
+        unit_price: Money,
+    },
+    /// Units of a product were taken out of the cart.
+    CartRemove {
+        /// Product id.
+        product: String,
+        /// Units removed; the whole line when omitted.
+        #[serde(default)]
+        quantity: Option<u32>,
+    },
+    /// The cart was emptied.
+    CartClear {},
+    /// An order was placed, on any channel. Its products leave the cart.
+    Purchase {
+        /// Order id; a purchase with a recently seen order id is ignored as a duplicate.
+        order: String,
+        /// What was bought (at most [`MAX_PURCHASE_LINES`](crate::limits::MAX_PURCHASE_LINES)).
+        lines: Vec<PurchaseLine>,
+        /// What was paid, in minor units (may differ from the lines' sum: discounts, tax, shipping).
+        total: Money,
+    },
+    /// An offer was presented.
+    OfferShown {
+        /// Offer id.
+        offer: String,
+    },
+    /// An offer was taken up.
+    OfferAccepted {
+        /// Offer id.
+        offer: String,
+    },
+    /// An offer was turned down or closed.
+    OfferDismissed {
+        /// Offer id.
+        offer: String,
+    },
+    /// The visitor logged in or registered: the profile becomes the known customer's, and its
+    /// anonymous id is remembered.
+    Identify {
+        /// The known customer's id.
+        customer: String,
+    },
+    /// The customer contacted customer service.
+    ServiceContact {
+        /// Why, checked but not kept.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The customer complained.
+    Complaint {
+        /// About what, checked but not kept.
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A custom attribute was set, or removed with `null`.
+    AttributeSet {
+        /// Attribute name.
+        name: String,
+        /// The value; `null` removes the attribute (and frees its type).
+        #[serde(with = "plain_attr_value")]
+        value: Option<AttrValue>,
+    },
+    /// The customer granted or withdrew consent for a purpose.
+    ConsentChange {
+        /// What the consent is for.
+        purpose: ConsentPurpose,
+        /// Granted (`true`) or withdrawn (`false`).
+        granted: bool,
+    },
+}
+
+impl EventKind {
+    /// The JSON `"type"` name.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            EventKind::SessionStart { .. } => "session_start",
+            EventKind::PageView { .. } => "page_view",
+            EventKind::ProductView { .. } => "product_view",
+            EventKind::CartAdd { .. } => "cart_add",
+            EventKind::CartRemove { .. } => "cart_remove",
+            EventKind::CartClear {} => "cart_clear",
+            EventKind::Purchase { .. } => "purchase",
+            EventKind::OfferShown { .. } => "offer_shown",
+            EventKind::OfferAccepted { .. } => "offer_accepted",
+            EventKind::OfferDismissed { .. } => "offer_dismissed",
+            EventKind::Identify { .. } => "identify",
+            EventKind::ServiceContact { .. } => "service_contact",
+            EventKind::Complaint { .. } => "complaint",
+            EventKind::AttributeSet { .. } => "attribute_set",
+            EventKind::ConsentChange { .. } => "consent_change",
+        }
+    }
+}
+
+/// Attribute values in event JSON are written plainly: `true`, `1.5`, `"gold"`, `["a"]`, `null`.
+mod plain_attr_value {
+    use super::*;
+    use serde::de::{self, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<AttrValue>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            None => s.serialize_none(),
+            Some(AttrValue::Bool(b)) => s.serialize_bool(*b),
+            Some(AttrValue::Number(n)) => s.serialize_f64(*n),
+            Some(AttrValue::Text(t)) => s.serialize_str(t),
+            Some(AttrValue::List(items)) => items.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AttrValue>, D::Error> {
+        struct Plain;
+        impl<'de> Visitor<'de> for Plain {
+            type Value = Option<AttrValue>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean, number, string, list of strings, or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(AttrValue::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(AttrValue::Number(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(AttrValue::Number(v as f64)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(AttrValue::Number(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(AttrValue::Text(v.into())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                let items = Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Some(AttrValue::List(items)))
+            }
+        }
+        d.deserialize_any(Plain)
+    }
+}

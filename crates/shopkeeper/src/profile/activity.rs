@@ -1,0 +1,104 @@
+//! When and where the customer has been active, per channel.
+
+use serde::{Deserialize, Serialize};
+
+use super::identity::{max_option, min_option};
+use crate::{Channel, Money, Timestamp};
+
+/// Activity on one channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChannelActivity {
+    /// Events recorded on this channel.
+    pub events: u64,
+    /// Sessions started on this channel.
+    pub sessions: u32,
+    /// Purchases made on this channel.
+    pub purchases: u32,
+    /// Money spent on this channel, in minor units.
+    pub spend: Money,
+    /// The latest event on this channel.
+    pub last_seen: Option<Timestamp>,
+}
+
+/// When the customer was first and last seen, and what they did on each channel.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Activity {
+    /// The earliest event recorded.
+    pub first_seen: Option<Timestamp>,
+    /// The latest event recorded.
+    pub last_seen: Option<Timestamp>,
+    /// Per channel.
+    pub channels: PerChannel<ChannelActivity>,
+}
+
+/// One value per [`Channel`], named by channel in JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PerChannel<T> {
+    pub web: T,
+    pub mobile: T,
+    pub store: T,
+    pub contact_centre: T,
+    pub email: T,
+    pub kiosk: T,
+}
+
+impl<T> PerChannel<T> {
+    /// The value for `channel`.
+    pub fn get(&self, channel: Channel) -> &T {
+        match channel {
+            Channel::Web => &self.web,
+            Channel::Mobile => &self.mobile,
+            Channel::Store => &self.store,
+            Channel::ContactCentre => &self.contact_centre,
+            Channel::Email => &self.email,
+            Channel::Kiosk => &self.kiosk,
+        }
+    }
+
+    /// The value for `channel`, mutably.
+    pub fn get_mut(&mut self, channel: Channel) -> &mut T {
+        match channel {
+            Channel::Web => &mut self.web,
+            Channel::Mobile => &mut self.mobile,
+            Channel::Store => &mut self.store,
+            Channel::ContactCentre => &mut self.contact_centre,
+            Channel::Email => &mut self.email,
+            Channel::Kiosk => &mut self.kiosk,
+        }
+    }
+}
+
+impl Activity {
+    /// Activity on `channel`.
+    pub fn channel(&self, channel: Channel) -> &ChannelActivity {
+        self.channels.get(channel)
+    }
+
+    pub(crate) fn record(&mut self, at: Timestamp, channel: Channel) {
+        self.first_seen = min_option(self.first_seen, Some(at));
+        self.last_seen = max_option(self.last_seen, Some(at));
+        let ch = self.channels.get_mut(channel);
+        ch.events = ch.events.saturating_add(1);
+        ch.last_seen = max_option(ch.last_seen, Some(at));
+    }
+
+    pub(crate) fn channel_mut(&mut self, channel: Channel) -> &mut ChannelActivity {
+        self.channels.get_mut(channel)
+    }
+
+    pub(crate) fn merge(&mut self, other: &Self) {
+        self.first_seen = min_option(self.first_seen, other.first_seen);
+        self.last_seen = max_option(self.last_seen, other.last_seen);
+        for channel in Channel::ALL {
+            let (mine, theirs) = (self.channels.get_mut(channel), other.channels.get(channel));
+            mine.events = mine.events.saturating_add(theirs.events);
+            mine.sessions = mine.sessions.saturating_add(theirs.sessions);
+            mine.purchases = mine.purchases.saturating_add(theirs.purchases);
+            mine.spend = mine.spend.saturating_add(theirs.spend);
+            mine.last_seen = max_option(mine.last_seen, theirs.last_seen);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Field checks shared by event validation and by the invariants checked after decoding, so an
+//! event and a decoded profile are held to one standard.
+
+use alloc::format;
+
+use crate::limits::{MAX_AMOUNT, MAX_QUANTITY, MAX_TIMESTAMP};
+use crate::{Error, ErrorCode, Money, Timestamp};
+
+/// A non-empty string of at most `max` bytes.
+pub(crate) fn id(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(Error::new(
+            ErrorCode::EmptyId,
+            format!("{field} must not be empty"),
+        ));
+    }
+    text(field, value, max)
+}
+
+/// A string of at most `max` bytes (may be empty).
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
+    if value.len() > max {
+        return Err(Error::new(
+            ErrorCode::TooLong,
+            format!(
+                "{field} is {} bytes long, at most {max} allowed",
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An optional string of at most `max` bytes; if present, not empty.
+pub(crate) fn optional_id(field: &str, value: Option<&str>, max: usize) -> Result<(), Error> {
+    value.map_or(Ok(()), |v| id(field, v, max))
+}
+
+/// A price or total: 0 ..= [`MAX_AMOUNT`].
+pub(crate) fn amount(field: &str, value: Money) -> Result<(), Error> {
+    if value < 0 {
+        return Err(Error::new(
+            ErrorCode::NegativeAmount,
+            format!("{field} must not be negative (got {value})"),
+        ));
+    }
+    if value > MAX_AMOUNT {
+        return Err(Error::new(
+            ErrorCode::AmountTooLarge,
+            format!("{field} is {value}, at most {MAX_AMOUNT} minor units allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// A quantity: 1 ..= [`MAX_QUANTITY`].
+pub(crate) fn quantity(field: &str, value: u32) -> Result<(), Error> {
+    if value == 0 || value > MAX_QUANTITY {
+        return Err(Error::new(
+            ErrorCode::InvalidQuantity,
+            format!("{field} must be between 1 and {MAX_QUANTITY} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A timestamp: 0 ..= [`MAX_TIMESTAMP`] (seconds, not milliseconds).
+pub(crate) fn timestamp(field: &str, value: Timestamp) -> Result<(), Error> {
+    if !(0..=MAX_TIMESTAMP).contains(&value) {
+        return Err(Error::new(
+            ErrorCode::TimestampOutOfRange,
+            format!(
+                "{field} is {value}, outside 0..={MAX_TIMESTAMP} (seconds since 1970; milliseconds?)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An optional timestamp.
+pub(crate) fn optional_timestamp(field: &str, value: Option<Timestamp>) -> Result<(), Error> {
+    value.map_or(Ok(()), |v| timestamp(field, v))
+}
+
+/// A finite number.
+pub(crate) fn finite(field: &str, value: f64) -> Result<(), Error> {
+    if !value.is_finite() {
+        return Err(Error::new(
+            ErrorCode::InvalidNumber,
+            format!("{field} must be a finite number (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// A condition that decoding requires.
+pub(crate) fn invariant(holds: bool, what: &str) -> Result<(), Error> {
+    if holds {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::DecodeInvalid,
+            format!("invariant broken: {what}"),
+        ))
+    }
+}

@@ -1,0 +1,597 @@
+//! The customer profile: a bounded, mergeable fold of a customer's events.
+//!
+//! [`Profile::apply`] validates an event completely before it changes anything, so an event is
+//! either folded in whole or rejected with an [`Error`] and the profile is exactly as it was.
+//!
+//! **Late events.** Events may arrive out of order (an offline POS terminal reconnecting, a retried
+//! request). Counters and totals take every event whenever it arrives; first/last times take the
+//! minimum/maximum; recent-item lists place an event by its time and keep the newest; registers
+//! (consent, attributes) keep the latest write and ignore an older one ([`IgnoreReason::Superseded`]);
+//! cart events older than the latest clear are ignored ([`IgnoreReason::BeforeCartClear`]); the
+//! current session is the latest started one. `spec/events.md` has the full table.
+
+mod activity;
+mod attributes;
+mod cart;
+mod check;
+mod identity;
+mod offers;
+mod purchases;
+mod service;
+mod session;
+mod views;
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+pub use activity::{Activity, ChannelActivity, PerChannel};
+pub use attributes::{Attribute, Attributes};
+pub use cart::{Cart, CartLine};
+pub use identity::{Identity, LinkedId};
+pub use offers::OfferHistory;
+pub use purchases::{CategoryStats, OrderRef, Purchases};
+pub use service::{Consent, ConsentState, Service};
+pub use session::Session;
+pub use views::{ProductView, Views};
+
+use crate::codec;
+use crate::limits::{
+    MAX_CLOCK_SKEW, MAX_ENCODED_LEN, MAX_EXPORT_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_OFFERS,
+    MAX_PURCHASE_LINES, MAX_TEXT_LEN,
+};
+use crate::{AttrValue, BoundedMap, Error, ErrorCode, Event, EventKind, Timestamp};
+use offers::Response;
+
+/// What [`Profile::apply`] did with a valid event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The event is part of the profile now.
+    Recorded,
+    /// The event is valid but changes nothing, for the reason given.
+    Ignored(IgnoreReason),
+}
+
+/// Why a valid event changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IgnoreReason {
+    /// The customer objects to personalization: only consent changes are recorded.
+    Objected,
+    /// A purchase with an order id recorded recently (a retried delivery).
+    DuplicateOrder,
+    /// A cart event stamped before the latest cart clear.
+    BeforeCartClear,
+    /// A cart removal of a product that is not in the cart.
+    NotInCart,
+    /// A consent or attribute write older than the one held.
+    Superseded,
+    /// An identify naming the customer the profile already belongs to.
+    AlreadyIdentified,
+}
+
+impl IgnoreReason {
+    /// A stable snake_case name, as used by the conformance vectors and the bindings.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IgnoreReason::Objected => "objected",
+            IgnoreReason::DuplicateOrder => "duplicate_order",
+            IgnoreReason::BeforeCartClear => "before_cart_clear",
+            IgnoreReason::NotInCart => "not_in_cart",
+            IgnoreReason::Superseded => "superseded",
+            IgnoreReason::AlreadyIdentified => "already_identified",
+        }
+    }
+}
+
+/// Offer histories by offer id.
+pub type Offers = BoundedMap<String, OfferHistory, MAX_OFFERS>;
+
+/// Everything Shopkeeper knows about one customer. Every collection is capped
+/// ([`limits`](crate::limits)), so a profile encodes to at most
+/// [`MAX_ENCODED_LEN`](crate::limits::MAX_ENCODED_LEN) bytes whatever its history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    identity: Identity,
+    activity: Activity,
+    session: Option<Session>,
+    views: Views,
+    cart: Cart,
+    purchases: Purchases,
+    offers: Offers,
+    service: Service,
+    consent: Consent,
+    attributes: Attributes,
+}
+
+/// The envelope's magic for profiles: "SKP" and a format byte.
+const MAGIC: [u8; 4] = *b"SKP\x01";
+/// The schema version written by this build; decoding accepts exactly this one.
+pub const SCHEMA_VERSION: u16 = 1;
+
+impl Profile {
+    /// A new profile for `id`, known (`true`: a logged-in or registered customer) or anonymous.
+    pub fn new(id: &str, known: bool) -> Result<Self, Error> {
+        Ok(Profile {
+            identity: Identity::new(id, known)?,
+            activity: Activity::default(),
+            session: None,
+            views: Views::default(),
+            cart: Cart::default(),
+            purchases: Purchases::default(),
+            offers: Offers::default(),
+            service: Service::default(),
+            consent: Consent::default(),
+            attributes: Attributes::default(),
+        })
+    }
+
+    /// A new profile of an anonymous visitor (a cookie or device id).
+    pub fn anonymous(id: &str) -> Result<Self, Error> {
+        Self::new(id, false)
+    }
+
+    /// A new profile of a known customer.
+    pub fn known(id: &str) -> Result<Self, Error> {
+        Self::new(id, true)
+    }
+
+    /// The customer's id.
+    pub fn id(&self) -> &str {
+        &self.identity.id
+    }
+
+    /// Whether the customer is known.
+    pub fn is_known(&self) -> bool {
+        self.identity.known
+    }
+
+    /// Identity: id, known, merged anonymous ids.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// First and last seen, per-channel activity.
+    pub fn activity(&self) -> &Activity {
+        &self.activity
+    }
+
+    /// The current session, if one was started.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Product views.
+    pub fn views(&self) -> &Views {
+        &self.views
+    }
+
+    /// The cart.
+    pub fn cart(&self) -> &Cart {
+        &self.cart
+    }
+
+    /// Purchase history.
+    pub fn purchases(&self) -> &Purchases {
+        &self.purchases
+    }
+
+    /// Offer histories by offer id.
+    pub fn offers(&self) -> &Offers {
+        &self.offers
+    }
+
+    /// One offer's history, if it was ever shown, accepted or dismissed.
+    pub fn offer(&self, offer: &str) -> Option<&OfferHistory> {
+        self.offers.get(offer)
+    }
+
+    /// Service contacts and complaints.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Consent decisions.
+    pub fn consent(&self) -> &Consent {
+        &self.consent
+    }
+
+    /// Whether the customer objects to personalization: then nothing is personalized or learned,
+    /// and only consent changes are recorded.
+    pub fn objects(&self) -> bool {
+        self.consent.objects()
+    }
+
+    /// Custom attributes, removed ones included (with a `None` value).
+    pub fn attributes(&self) -> &Attributes {
+        &self.attributes
+    }
+
+    /// One custom attribute's value.
+    pub fn attribute(&self, name: &str) -> Option<&AttrValue> {
+        self.attributes
+            .get(name)
+            .and_then(|attr| attr.value.as_ref())
+    }
+
+    /// Folds one event into the profile.
+    ///
+    /// `now` is the caller's clock (the core has none): an event stamped more than
+    /// [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW) after it is rejected. A rejected event
+    /// leaves the profile exactly as it was; a valid event is recorded or, for the reasons in
+    /// [`IgnoreReason`], ignored.
+    pub fn apply(&mut self, event: &Event, now: Timestamp) -> Result<Outcome, Error> {
+        if let Some(reason) = self.check(event, now)? {
+            return Ok(Outcome::Ignored(reason));
+        }
+        self.fold(event);
+        Ok(Outcome::Recorded)
+    }
+
+    /// Validates `event` against the profile; `Some` if it would be ignored.
+    fn check(&self, event: &Event, now: Timestamp) -> Result<Option<IgnoreReason>, Error> {
+        let at = event.at;
+        check::timestamp("at", at)?;
+        if at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(Error::new(
+                ErrorCode::FutureTimestamp,
+                alloc::format!(
+                    "at is {at}, {} s after now ({now}); at most {MAX_CLOCK_SKEW} s of clock skew allowed",
+                    at.saturating_sub(now)
+                ),
+            ));
+        }
+        let ignored = match &event.kind {
+            EventKind::SessionStart {
+                referrer,
+                affiliate,
+            } => {
+                check::optional_id("referrer", referrer.as_deref(), MAX_TEXT_LEN)?;
+                check::optional_id("affiliate", affiliate.as_deref(), MAX_TEXT_LEN)?;
+                None
+            }
+            EventKind::PageView { page } => {
+                check::optional_id("page", page.as_deref(), MAX_TEXT_LEN)?;
+                None
+            }
+            EventKind::ProductView { product, category } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)?;
+                None
+            }
+            EventKind::CartAdd {
+                product,
+                category,
+                quantity,
+                unit_price,
+            } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)?;
+                check::quantity("quantity", *quantity)?;
+                check::amount("unit_price", *unit_price)?;
+                if self.cart.is_stale(at) {
+                    Some(IgnoreReason::BeforeCartClear)
+                } else {
+                    self.cart.check_add(product, *quantity)?;
+                    None
+                }
+            }
+            EventKind::CartRemove { product, quantity } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                if let Some(quantity) = quantity {
+                    check::quantity("quantity", *quantity)?;
+                }
+                if self.cart.is_stale(at) {
+                    Some(IgnoreReason::BeforeCartClear)
+                } else if !self.cart.lines.contains_key(product.as_str()) {
+                    Some(IgnoreReason::NotInCart)
+                } else {
+                    None
+                }
+            }
+            EventKind::CartClear {} => None,
+            EventKind::Purchase {
+                order,
+                lines,
+                total,
+            } => {
+                check::id("order", order, MAX_ID_LEN)?;
+                check::amount("total", *total)?;
+                if lines.len() > MAX_PURCHASE_LINES {
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        alloc::format!(
+                            "purchase has {} lines, at most {MAX_PURCHASE_LINES} allowed",
+                            lines.len()
+                        ),
+                    ));
+                }
+                for (i, line) in lines.iter().enumerate() {
+                    check::id(
+                        &alloc::format!("lines[{i}].product"),
+                        &line.product,
+                        MAX_ID_LEN,
+                    )?;
+                    check::optional_id(
+                        &alloc::format!("lines[{i}].category"),
+                        line.category.as_deref(),
+                        MAX_NAME_LEN,
+                    )?;
+                    check::quantity(&alloc::format!("lines[{i}].quantity"), line.quantity)?;
+                    check::amount(&alloc::format!("lines[{i}].unit_price"), line.unit_price)?;
+                }
+                self.purchases
+                    .is_duplicate(order)
+                    .then_some(IgnoreReason::DuplicateOrder)
+            }
+            EventKind::OfferShown { offer }
+            | EventKind::OfferAccepted { offer }
+            | EventKind::OfferDismissed { offer } => {
+                check::id("offer", offer, MAX_ID_LEN)?;
+                None
+            }
+            EventKind::Identify { customer } => self
+                .identity
+                .check_identify(customer)?
+                .then_some(IgnoreReason::AlreadyIdentified),
+            EventKind::ServiceContact { reason } | EventKind::Complaint { reason } => {
+                check::optional_id("reason", reason.as_deref(), MAX_TEXT_LEN)?;
+                None
+            }
+            EventKind::AttributeSet { name, value } => {
+                attributes::check_set(&self.attributes, name, value.as_ref())?;
+                self.attributes
+                    .get(name.as_str())
+                    .is_some_and(|held| held.at > at)
+                    .then_some(IgnoreReason::Superseded)
+            }
+            EventKind::ConsentChange { purpose, granted } => {
+                let state = ConsentState {
+                    at,
+                    granted: *granted,
+                };
+                (!self.consent.accepts(*purpose, &state)).then_some(IgnoreReason::Superseded)
+            }
+        };
+        let objected = self.objects() && !matches!(event.kind, EventKind::ConsentChange { .. });
+        Ok(if objected {
+            Some(IgnoreReason::Objected)
+        } else {
+            ignored
+        })
+    }
+
+    /// Folds a checked event; cannot fail.
+    fn fold(&mut self, event: &Event) {
+        let (at, channel) = (event.at, event.channel);
+        self.activity.record(at, channel);
+        self.identity.seen(at);
+        let mut page_view = false;
+        match &event.kind {
+            EventKind::SessionStart {
+                referrer,
+                affiliate,
+            } => {
+                self.activity.channel_mut(channel).sessions += 1;
+                let new = Session::new(at, channel, referrer.as_deref(), affiliate.as_deref());
+                session::merge(&mut self.session, &Some(new));
+            }
+            EventKind::PageView { .. } => page_view = true,
+            EventKind::ProductView { product, category } => {
+                page_view = true;
+                self.views.record(at, product, category.as_deref());
+            }
+            EventKind::CartAdd {
+                product,
+                category,
+                quantity,
+                unit_price,
+            } => {
+                self.cart
+                    .add(at, product, category.as_deref(), *quantity, *unit_price);
+            }
+            EventKind::CartRemove { product, quantity } => {
+                self.cart.remove(at, product, *quantity);
+            }
+            EventKind::CartClear {} => self.cart.clear(at),
+            EventKind::Purchase {
+                order,
+                lines,
+                total,
+            } => {
+                self.purchases.record(at, order, lines, *total);
+                let ch = self.activity.channel_mut(channel);
+                ch.purchases = ch.purchases.saturating_add(1);
+                ch.spend = ch.spend.saturating_add(*total);
+                for line in lines {
+                    self.cart.checkout(at, &line.product);
+                }
+            }
+            EventKind::OfferShown { offer } => self.respond(offer, Response::Shown, at),
+            EventKind::OfferAccepted { offer } => self.respond(offer, Response::Accepted, at),
+            EventKind::OfferDismissed { offer } => self.respond(offer, Response::Dismissed, at),
+            EventKind::Identify { customer } => self.identity.identify(customer, at),
+            EventKind::ServiceContact { .. } => self.service.contact(at),
+            EventKind::Complaint { .. } => self.service.complaint(at),
+            EventKind::AttributeSet { name, value } => {
+                attributes::set(&mut self.attributes, name, value.as_ref(), at);
+            }
+            EventKind::ConsentChange { purpose, granted } => {
+                self.consent.record(
+                    *purpose,
+                    ConsentState {
+                        at,
+                        granted: *granted,
+                    },
+                );
+            }
+        }
+        if let Some(session) = self.session.as_mut().filter(|s| s.covers(at, channel)) {
+            session.touch(at, page_view);
+        }
+    }
+
+    fn respond(&mut self, offer: &str, response: Response, at: Timestamp) {
+        self.offers
+            .map_mut()
+            .entry(offer.into())
+            .or_default()
+            .record(response, at);
+        self.evict_offers();
+    }
+
+    fn evict_offers(&mut self) {
+        self.offers
+            .evict_to_cap(|id, history| (history.last_activity(), id.clone()));
+    }
+
+    /// Merges `other`, a profile of the same customer built elsewhere (another device, channel or
+    /// an offline terminal), into this one.
+    ///
+    /// On profiles built from disjoint event sets the result does not depend on the order or the
+    /// grouping of merges (commutative and associative: property-tested) while no cap overflows;
+    /// past a cap, the documented eviction applies to the merged whole. Counters add, first/last
+    /// times take min/max, recent lists keep the newest of the union, registers (session, cart
+    /// lines, consent, attributes) keep the latest write. Fails with
+    /// [`ErrorCode::IdentityConflict`] (changing nothing) if both are known and their ids differ.
+    pub fn merge(&mut self, other: &Profile) -> Result<(), Error> {
+        self.identity.check_merge(&other.identity)?;
+        self.identity.merge(&other.identity);
+        self.activity.merge(&other.activity);
+        session::merge(&mut self.session, &other.session);
+        self.views.merge(&other.views);
+        self.cart.merge(&other.cart);
+        self.purchases.merge(&other.purchases);
+        let offers = self.offers.map_mut();
+        for (id, theirs) in other.offers.iter() {
+            offers.entry(id.clone()).or_default().merge(theirs);
+        }
+        self.evict_offers();
+        self.service.merge(&other.service);
+        self.consent.merge(&other.consent);
+        attributes::merge(&mut self.attributes, &other.attributes);
+        Ok(())
+    }
+
+    /// The right to erasure: forgets everything about the customer except the id (the key the
+    /// caller holds; delete the stored bytes to forget that too) and the consent decisions, which
+    /// must be kept to keep honouring an objection.
+    pub fn erase(&mut self) {
+        let consent = core::mem::take(&mut self.consent);
+        let id = core::mem::take(&mut self.identity.id);
+        let known = self.identity.known;
+        *self = Profile {
+            consent,
+            ..Profile::blank(id, known)
+        };
+    }
+
+    fn blank(id: String, known: bool) -> Self {
+        Profile {
+            identity: Identity {
+                id,
+                known,
+                first_seen: None,
+                anonymous_ids: Default::default(),
+            },
+            activity: Activity::default(),
+            session: None,
+            views: Views::default(),
+            cart: Cart::default(),
+            purchases: Purchases::default(),
+            offers: Offers::default(),
+            service: Service::default(),
+            consent: Consent::default(),
+            attributes: Attributes::default(),
+        }
+    }
+
+    /// The right to portability: everything held, as stable JSON (fields in a fixed order, maps
+    /// sorted by key), readable back with [`Profile::from_export`]. Documented in `spec/events.md`.
+    pub fn export(&self) -> Result<String, Error> {
+        #[derive(Serialize)]
+        struct Export<'a> {
+            format: &'static str,
+            schema_version: u16,
+            #[serde(flatten)]
+            profile: &'a Profile,
+        }
+        let export = Export {
+            format: EXPORT_FORMAT,
+            schema_version: SCHEMA_VERSION,
+            profile: self,
+        };
+        serde_json::to_string(&export).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
+    }
+
+    /// Reads the JSON of [`Profile::export`] back, checking every invariant a decoded profile must hold.
+    pub fn from_export(json: &str) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        struct Import {
+            format: String,
+            schema_version: u16,
+            #[serde(flatten)]
+            profile: Profile,
+        }
+        if json.len() > MAX_EXPORT_LEN {
+            return Err(Error::new(
+                ErrorCode::DecodeTooLarge,
+                alloc::format!(
+                    "{} bytes of JSON, at most {MAX_EXPORT_LEN} accepted",
+                    json.len()
+                ),
+            ));
+        }
+        let import: Import = serde_json::from_str(json).map_err(crate::event::json_error)?;
+        if import.format != EXPORT_FORMAT {
+            return Err(Error::new(
+                ErrorCode::DecodeBadMagic,
+                alloc::format!("format is {:?}, expected {EXPORT_FORMAT:?}", import.format),
+            ));
+        }
+        if import.schema_version != SCHEMA_VERSION {
+            return Err(codec::unsupported_version(
+                import.schema_version,
+                SCHEMA_VERSION,
+            ));
+        }
+        import.profile.check_invariants()?;
+        Ok(import.profile)
+    }
+
+    /// The compact binary form: a versioned envelope around postcard, at most
+    /// [`MAX_ENCODED_LEN`](crate::limits::MAX_ENCODED_LEN) bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        codec::encode(MAGIC, SCHEMA_VERSION, self)
+    }
+
+    /// Reads [`Profile::to_bytes`] back. Untrusted input is safe: oversized, truncated, trailing
+    /// or malformed bytes are rejected with a `Decode*` [`ErrorCode`], a decoded profile must hold
+    /// every invariant, and memory stays proportional to the input.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let profile: Profile = codec::decode(MAGIC, SCHEMA_VERSION, MAX_ENCODED_LEN, bytes)?;
+        profile.check_invariants()?;
+        Ok(profile)
+    }
+
+    /// What every profile holds; decoding checks it so bytes cannot smuggle in a state `apply`
+    /// could never produce.
+    fn check_invariants(&self) -> Result<(), Error> {
+        self.identity.check_invariants()?;
+        if let Some(session) = &self.session {
+            session.check_invariants()?;
+        }
+        self.views.check_invariants()?;
+        self.cart.check_invariants()?;
+        self.purchases.check_invariants()?;
+        for (id, history) in self.offers.iter() {
+            check::id("offer id", id, MAX_ID_LEN).map_err(identity::decode)?;
+            history.check_invariants()?;
+        }
+        attributes::check_invariants(&self.attributes)?;
+        Ok(())
+    }
+}
+
+/// The `format` field of [`Profile::export`].
+pub const EXPORT_FORMAT: &str = "shopkeeper.profile";
