@@ -100,7 +100,9 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// An error with `code` and a message for people (bindings and tools use this for errors of
+    /// their own, such as unreadable input, so every error has one shape).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -108,7 +110,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn at(mut self, line: usize, column: usize) -> Self {
+    /// The same error, pointing at `line` and `column` (1-based) of the input text.
+    pub fn at(mut self, line: usize, column: usize) -> Self {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         self.location = Some((clamp(line), clamp(column)));
         self

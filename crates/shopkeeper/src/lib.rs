@@ -30,7 +30,7 @@
 //! # Ok::<(), shopkeeper::Error>(())
 //! ```
 #![no_std]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 extern crate alloc;
 #[cfg(feature = "std")]
