@@ -14,8 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, ErrorCode};
 
-/// A vector of at most `N` items, kept sorted ascending when used through
-/// [`insert_keep_newest`](Self::insert_keep_newest).
+/// A vector of at most `N` items; the profile keeps each one sorted ascending (by time first), so
+/// the newest items are at the end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BoundedVec<T, const N: usize>(Vec<T>);
 

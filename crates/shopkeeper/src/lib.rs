@@ -30,7 +30,10 @@
 //! # Ok::<(), shopkeeper::Error>(())
 //! ```
 #![no_std]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -42,6 +45,11 @@ mod error;
 mod event;
 pub mod limits;
 pub mod profile;
+
+/// The README's examples, compiled and run as doc tests so they keep working when pasted.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 pub use bounded::{BoundedMap, BoundedVec};
 pub use error::{Error, ErrorCode};

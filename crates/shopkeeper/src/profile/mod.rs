@@ -89,7 +89,7 @@ pub type Offers = BoundedMap<String, OfferHistory, MAX_OFFERS>;
 
 /// Everything Shopkeeper knows about one customer. Every collection is capped
 /// ([`limits`](crate::limits)), so a profile encodes to at most
-/// [`MAX_ENCODED_LEN`](crate::limits::MAX_ENCODED_LEN) bytes whatever its history.
+/// [`MAX_ENCODED_LEN`] bytes whatever its history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     identity: Identity,
@@ -217,7 +217,7 @@ impl Profile {
     /// Folds one event into the profile.
     ///
     /// `now` is the caller's clock (the core has none): an event stamped more than
-    /// [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW) after it is rejected. A rejected event
+    /// [`MAX_CLOCK_SKEW`] after it is rejected. A rejected event
     /// leaves the profile exactly as it was; a valid event is recorded or, for the reasons in
     /// [`IgnoreReason`], ignored.
     pub fn apply(&mut self, event: &Event, now: Timestamp) -> Result<Outcome, Error> {
@@ -560,7 +560,7 @@ impl Profile {
     }
 
     /// The compact binary form: a versioned envelope around postcard, at most
-    /// [`MAX_ENCODED_LEN`](crate::limits::MAX_ENCODED_LEN) bytes.
+    /// [`MAX_ENCODED_LEN`] bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         codec::encode(MAGIC, SCHEMA_VERSION, self)
     }

@@ -1,0 +1,184 @@
+//! Runs every conformance vector in `spec/vectors/` (format: `spec/vectors/README.md`).
+//! The C and WASM bindings run the same files; all must agree.
+
+use std::path::Path;
+
+use serde_json::Value;
+use shopkeeper::{Event, Outcome, Profile};
+
+fn vectors_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
+}
+
+#[test]
+fn every_conformance_vector_passes() {
+    let mut files: Vec<_> = std::fs::read_dir(vectors_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "no vectors found in {}",
+        vectors_dir().display()
+    );
+    let (mut cases, mut failures) = (0, vec![]);
+    for path in &files {
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for case in file["cases"].as_array().unwrap() {
+            cases += 1;
+            if let Err(why) = run(case) {
+                let name = path.file_name().unwrap().to_string_lossy();
+                failures.push(format!(
+                    "{name}: {}: {why}",
+                    case["name"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    println!("{cases} conformance cases in {} files", files.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn run(case: &Value) -> Result<(), String> {
+    let expect = &case["expect"];
+    if let Some(hex) = case["decode_hex"].as_str() {
+        let bytes = decode_hex(hex)?;
+        return match (Profile::from_bytes(&bytes), expect["error"].as_str()) {
+            (Err(e), Some(code)) if e.code().as_str() == code => Ok(()),
+            (Err(e), _) => Err(format!("decoding failed: {e}")),
+            (Ok(_), Some(code)) => Err(format!("decoded, expected error {code}")),
+            (Ok(p), None) => check_facts(&p, expect, 0),
+        };
+    }
+    let now = case["now"].as_i64().ok_or("missing now")?;
+    let mut outcomes = vec![];
+    let mut profiles = vec![];
+    for spec in case["profiles"].as_array().ok_or("missing profiles")? {
+        let mut p = Profile::new(
+            spec["id"].as_str().ok_or("missing id")?,
+            spec["known"] == true,
+        )
+        .map_err(|e| e.to_string())?;
+        for event in spec["events"].as_array().ok_or("missing events")? {
+            let text = event
+                .as_str()
+                .map_or_else(|| event.to_string(), String::from);
+            let outcome = Event::from_json(&text).and_then(|e| p.apply(&e, now));
+            outcomes.push(match outcome {
+                Ok(Outcome::Recorded) => "recorded".to_string(),
+                Ok(Outcome::Ignored(reason)) => format!("ignored:{}", reason.as_str()),
+                Err(e) => format!("error:{}", e.code()),
+            });
+        }
+        profiles.push(p);
+    }
+    if let Some(expected) = expect.get("outcomes") {
+        let expected: Vec<String> =
+            serde_json::from_value(expected.clone()).map_err(|e| e.to_string())?;
+        if outcomes != expected {
+            return Err(format!("outcomes {outcomes:?}, expected {expected:?}"));
+        }
+    }
+    let mut profiles = profiles.into_iter();
+    let mut merged = profiles.next().ok_or("no profiles")?;
+    for other in profiles {
+        if let Err(e) = merged.merge(&other) {
+            return match expect["error"].as_str() {
+                Some(code) if code == e.code().as_str() => Ok(()),
+                _ => Err(format!("merge failed: {e}")),
+            };
+        }
+    }
+    if let Some(code) = expect["error"].as_str() {
+        return Err(format!("expected error {code}"));
+    }
+    if case["erase"] == true {
+        merged.erase();
+    }
+    // Every profile survives both encodings unchanged.
+    let bytes = merged.to_bytes().map_err(|e| e.to_string())?;
+    if Profile::from_bytes(&bytes).as_ref() != Ok(&merged) {
+        return Err("bytes round trip changed the profile".into());
+    }
+    if Profile::from_export(&merged.export().map_err(|e| e.to_string())?).as_ref() != Ok(&merged) {
+        return Err("export round trip changed the profile".into());
+    }
+    check_facts(&merged, expect, now)
+}
+
+fn check_facts(p: &Profile, expect: &Value, now: i64) -> Result<(), String> {
+    let Some(facts) = expect["facts"].as_object() else {
+        return Ok(());
+    };
+    let export: Value = serde_json::from_str(&p.export().map_err(|e| e.to_string())?).unwrap();
+    for (key, expected) in facts {
+        let actual = if key.starts_with('/') {
+            export.pointer(key).cloned().unwrap_or(Value::Null)
+        } else {
+            derived(p, key, now)?
+        };
+        if !same(&actual, expected) {
+            return Err(format!("{key} is {actual}, expected {expected}"));
+        }
+    }
+    Ok(())
+}
+
+/// The derived facts of `spec/vectors/README.md`.
+fn derived(p: &Profile, key: &str, now: i64) -> Result<Value, String> {
+    Ok(match key {
+        "cart.value" => p.cart().value().into(),
+        "cart.quantity" => p.cart().quantity().into(),
+        "purchases.average" => p.purchases().average().into(),
+        "purchases.repeat_average" => p.purchases().repeat_average().into(),
+        "session.time_on_site" => p.session().map(|s| s.time_on_site()).into(),
+        "objects" => p.objects().into(),
+        "bytes_hex" => p
+            .to_bytes()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+            .into(),
+        _ => match key.split(':').collect::<Vec<_>>()[..] {
+            ["shown_within", offer, window] => {
+                let window: i64 = window.parse().map_err(|_| format!("bad window in {key}"))?;
+                p.offer(offer)
+                    .map_or(0, |o| o.shown_within(window, now))
+                    .into()
+            }
+            _ => return Err(format!("unknown fact {key}")),
+        },
+    })
+}
+
+/// JSON equality with numbers compared by value (3 == 3.0).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    if hex.len() % 2 != 0 {
+        return Err("odd-length hex".into());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string()))
+        .collect()
+}

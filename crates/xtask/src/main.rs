@@ -1,0 +1,155 @@
+//! `cargo xtask test`: every test the project has, in one command, on a fresh machine.
+//!
+//! Each step says what it does; the first failing step stops the run with a non-zero exit code.
+//! Tools the tests need and the machine lacks are installed first (rustup targets and components).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Targets the core must build for with default features off: the browser and a bare-metal POS.
+const NO_STD_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask test    run every test (installs missing rustup targets first)"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: FAILED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<(), String> {
+    let started = Instant::now();
+    let root = root();
+    std::env::set_current_dir(&root)
+        .map_err(|e| format!("cannot enter {}: {e}", root.display()))?;
+
+    step("installing what the tests need (rustup targets and components)");
+    install_rust_tools()?;
+
+    step("checking formatting (cargo fmt)");
+    cargo(&["fmt", "--all", "--", "--check"])?;
+
+    step("linting with warnings denied (cargo clippy)");
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+
+    step("unit, property, conformance-vector, CLI and doc tests (cargo test)");
+    cargo(&["test", "--workspace"])?;
+
+    for target in NO_STD_TARGETS {
+        step(&format!("building the core for {target} without std"));
+        cargo(&[
+            "build",
+            "--package",
+            "shopkeeper",
+            "--no-default-features",
+            "--target",
+            target,
+        ])?;
+    }
+
+    step("building the API docs with warnings denied (cargo doc)");
+    run(Command::new("cargo")
+        .args(["doc", "--no-deps", "--package", "shopkeeper"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+
+    step("running each benchmark once as a test (cargo test --benches)");
+    cargo(&["test", "--package", "shopkeeper-benches", "--benches"])?;
+
+    step("running the README's quick start");
+    cargo(&[
+        "run",
+        "--quiet",
+        "--package",
+        "shopkeeper-cli",
+        "--",
+        "profile",
+        "examples/events.jsonl",
+        "--jsonl",
+    ])?;
+
+    println!(
+        "\nxtask: every test passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Adds the rustup targets and components the steps use, when missing.
+fn install_rust_tools() -> Result<(), String> {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    let missing: Vec<&str> = NO_STD_TARGETS
+        .into_iter()
+        .filter(|t| !installed.lines().any(|l| l == *t))
+        .collect();
+    if missing.is_empty() {
+        println!("targets already installed: {}", NO_STD_TARGETS.join(", "));
+    } else {
+        run(Command::new("rustup")
+            .args(["target", "add"])
+            .args(&missing))?;
+    }
+    let components = output(Command::new("rustup").args(["component", "list", "--installed"]))?;
+    for component in ["clippy", "rustfmt"] {
+        if !components.lines().any(|l| l.starts_with(component)) {
+            run(Command::new("rustup").args(["component", "add", component]))?;
+        }
+    }
+    Ok(())
+}
+
+fn step(what: &str) {
+    println!("\n==> {what}");
+}
+
+fn cargo(args: &[&str]) -> Result<(), String> {
+    run(Command::new("cargo").args(args))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}").replace('"', "");
+    println!("$ {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} exited with {status}"))
+    }
+}
+
+fn output(command: &mut Command) -> Result<String, String> {
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The workspace root: this crate lives in `<root>/crates/xtask`.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
