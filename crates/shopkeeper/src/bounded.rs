@@ -14,8 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, ErrorCode};
 
-/// A vector of at most `N` items; the profile keeps each one sorted ascending (by time first), so
-/// the newest items are at the end.
+/// A vector of at most `N` items. The profile's histories (views, orders, shows, anonymous ids)
+/// keep theirs sorted ascending, time first, so the newest items are at the end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BoundedVec<T, const N: usize>(Vec<T>);
 
@@ -169,6 +169,21 @@ impl<K: Ord, V, const N: usize> BoundedMap<K, V, N> {
                 return;
             };
             self.0.remove(&victim);
+        }
+    }
+}
+
+impl<V: Default, const N: usize> BoundedMap<alloc::string::String, V, N> {
+    /// Updates the entry for `key`, inserting a default value first when absent. The key is
+    /// allocated only then: this is on the hot path of `apply`. The caller keeps the cap.
+    pub(crate) fn upsert(&mut self, key: &str, update: impl FnOnce(&mut V)) {
+        match self.0.get_mut(key) {
+            Some(value) => update(value),
+            None => {
+                let mut value = V::default();
+                update(&mut value);
+                self.0.insert(key.into(), value);
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use crate::{Error, ErrorCode};
 
 /// Bytes before the payload: magic and schema version.
-pub const HEADER_LEN: usize = 6;
+const HEADER_LEN: usize = 6;
 
 /// Encodes `value` behind the header.
 pub(crate) fn encode<T: Serialize>(

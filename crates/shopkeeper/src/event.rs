@@ -3,13 +3,17 @@
 //! The JSON form is documented in `spec/events.md`. Every event carries `at` (seconds since the Unix
 //! epoch, from the caller's clock: the core has none) and the `channel` it happened on.
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::limits::MAX_LIST_ITEMS;
+use crate::check;
+use crate::limits::{
+    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_LIST_ITEMS, MAX_NAME_LEN, MAX_PURCHASE_LINES, MAX_TEXT_LEN,
+};
 use crate::{BoundedVec, Error, ErrorCode};
 
 /// Seconds since 1970-01-01T00:00:00Z, supplied by the caller.
@@ -162,7 +166,96 @@ impl Event {
         serde_json::from_str(text).map_err(json_error)
     }
 
-    /// The JSON form (`spec/events.md`).
+    /// Checks everything about the event that does not depend on a profile: ids and texts within
+    /// their caps, amounts and quantities in range, `at` a plausible time in seconds and at most
+    /// [`MAX_CLOCK_SKEW`] after `now`. [`Profile::apply`](crate::Profile::apply) calls it first;
+    /// callers may also call it before queueing an event.
+    pub fn validate(&self, now: Timestamp) -> Result<(), Error> {
+        let at = self.at;
+        check::timestamp("at", at)?;
+        if at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(Error::new(
+                ErrorCode::FutureTimestamp,
+                format!(
+                    "at is {at}, {} s after now ({now}); at most {MAX_CLOCK_SKEW} s of clock skew allowed",
+                    at.saturating_sub(now)
+                ),
+            ));
+        }
+        match &self.kind {
+            EventKind::SessionStart {
+                referrer,
+                affiliate,
+            } => {
+                check::optional_id("referrer", referrer.as_deref(), MAX_TEXT_LEN)?;
+                check::optional_id("affiliate", affiliate.as_deref(), MAX_TEXT_LEN)
+            }
+            EventKind::PageView { page } => {
+                check::optional_id("page", page.as_deref(), MAX_TEXT_LEN)
+            }
+            EventKind::ProductView { product, category } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)
+            }
+            EventKind::CartAdd {
+                product,
+                category,
+                quantity,
+                unit_price,
+            } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)?;
+                check::quantity("quantity", *quantity)?;
+                check::amount("unit_price", *unit_price)
+            }
+            EventKind::CartRemove { product, quantity } => {
+                check::id("product", product, MAX_ID_LEN)?;
+                quantity.map_or(Ok(()), |q| check::quantity("quantity", q))
+            }
+            EventKind::CartClear {} => Ok(()),
+            EventKind::Purchase {
+                order,
+                lines,
+                total,
+            } => {
+                check::id("order", order, MAX_ID_LEN)?;
+                check::amount("total", *total)?;
+                if lines.len() > MAX_PURCHASE_LINES {
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "purchase has {} lines, at most {MAX_PURCHASE_LINES} allowed",
+                            lines.len()
+                        ),
+                    ));
+                }
+                lines.iter().enumerate().try_for_each(|(i, line)| {
+                    check::id(&format!("lines[{i}].product"), &line.product, MAX_ID_LEN)?;
+                    let category = line.category.as_deref();
+                    check::optional_id(&format!("lines[{i}].category"), category, MAX_NAME_LEN)?;
+                    check::quantity(&format!("lines[{i}].quantity"), line.quantity)?;
+                    check::amount(&format!("lines[{i}].unit_price"), line.unit_price)
+                })
+            }
+            EventKind::OfferShown { offer }
+            | EventKind::OfferAccepted { offer }
+            | EventKind::OfferDismissed { offer } => check::id("offer", offer, MAX_ID_LEN),
+            EventKind::Identify { customer } => check::id("customer", customer, MAX_ID_LEN),
+            EventKind::ServiceContact { reason } | EventKind::Complaint { reason } => {
+                check::optional_id("reason", reason.as_deref(), MAX_TEXT_LEN)
+            }
+            EventKind::AttributeSet { name, value } => {
+                check::id("attribute name", name, MAX_NAME_LEN)?;
+                value
+                    .as_ref()
+                    .map_or(Ok(()), |value| check::attr_value(name, value))
+            }
+            EventKind::ConsentChange { .. } => Ok(()),
+        }
+    }
+
+    /// The JSON form (`spec/events.md`). Fails for a NaN or infinite attribute number, which JSON
+    /// cannot carry (and [`Event::validate`] rejects).
     pub fn to_json(&self) -> Result<String, Error> {
         serde_json::to_string(self).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
     }
@@ -171,7 +264,7 @@ impl Event {
 /// Maps a serde_json error to [`ErrorCode::InvalidJson`] with its line and column.
 pub(crate) fn json_error(error: serde_json::Error) -> Error {
     let text = error.to_string();
-    let suffix = alloc::format!(" at line {} column {}", error.line(), error.column());
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
     let message = text.strip_suffix(suffix.as_str()).unwrap_or(&text);
     Error::new(ErrorCode::InvalidJson, message).at(error.line(), error.column())
 }
@@ -318,6 +411,9 @@ mod plain_attr_value {
         match value {
             None => s.serialize_none(),
             Some(AttrValue::Bool(b)) => s.serialize_bool(*b),
+            Some(AttrValue::Number(n)) if !n.is_finite() => Err(serde::ser::Error::custom(
+                "an attribute number must be finite",
+            )),
             Some(AttrValue::Number(n)) => s.serialize_f64(*n),
             Some(AttrValue::Text(t)) => s.serialize_str(t),
             Some(AttrValue::List(items)) => items.serialize(s),

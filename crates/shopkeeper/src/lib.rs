@@ -40,7 +40,8 @@ extern crate alloc;
 extern crate std;
 
 mod bounded;
-pub mod codec;
+mod check;
+mod codec;
 mod error;
 mod event;
 pub mod limits;

@@ -3,9 +3,11 @@
 //! A profile holds only bounded collections of bounded strings, so neither its memory nor its
 //! encoded size can grow without limit whatever the event stream. Where a cap is reached, the
 //! documented rule says what happens: *recent* histories (views, orders, shows, anonymous ids) keep
-//! the newest entries; keyed aggregates that must not silently lose data (cart lines, attributes)
-//! reject the event with [`ErrorCode::LimitExceeded`](crate::ErrorCode::LimitExceeded); keyed
-//! statistics (categories, offers) evict the least used entry.
+//! the newest entries; in `apply`, keyed state the caller set on purpose (cart lines, attributes)
+//! rejects a new key with [`ErrorCode::LimitExceeded`](crate::ErrorCode::LimitExceeded), and keyed
+//! statistics (categories, offers) evict the least recently bought or active entry. `merge`, which
+//! must not fail, evicts past every cap: the least recently changed cart lines, removed attributes
+//! before set ones, then the least recently set.
 
 use crate::Timestamp;
 
@@ -28,7 +30,7 @@ pub const MAX_QUANTITY: u32 = 10_000;
 pub const MAX_AMOUNT: i64 = 10_000_000_000_000;
 /// Lines in one purchase event.
 pub const MAX_PURCHASE_LINES: usize = 100;
-/// Purchase categories with their own counts (the least used is evicted).
+/// Purchase categories with their own counts (the least recently bought is evicted).
 pub const MAX_CATEGORIES: usize = 32;
 /// Order ids remembered to ignore a purchase delivered twice (the newest are kept).
 pub const MAX_RECENT_ORDERS: usize = 16;
@@ -36,7 +38,8 @@ pub const MAX_RECENT_ORDERS: usize = 16;
 pub const MAX_OFFERS: usize = 64;
 /// Show times kept per offer for windowed contact-policy counts (exact up to this many shows).
 pub const MAX_RECENT_SHOWS: usize = 16;
-/// Custom attributes (set or removed); a new name beyond this is rejected.
+/// Custom attributes, removed ones included; a new name takes the place of the oldest removed one,
+/// and is rejected when every slot holds a value.
 pub const MAX_ATTRIBUTES: usize = 32;
 /// Items in a string-list attribute.
 pub const MAX_LIST_ITEMS: usize = 8;

@@ -171,7 +171,18 @@ fn attributes_beyond_the_cap_are_rejected() {
         p.apply(&set("one-more".into()), NOW).unwrap_err().code(),
         ErrorCode::LimitExceeded
     );
-    assert_eq!(p.apply(&set("a0".into()), NOW), Ok(Outcome::Recorded));
+    let later = ev(
+        NOW + 1,
+        EventKind::AttributeSet {
+            name: "a0".into(),
+            value: Some(AttrValue::Bool(false)),
+        },
+    );
+    assert_eq!(
+        p.apply(&later, NOW),
+        Ok(Outcome::Recorded),
+        "an attribute it holds can change"
+    );
 }
 
 #[test]
@@ -436,7 +447,7 @@ fn an_objection_stops_recording_until_consent_is_granted_again() {
         )
     };
     p.apply(&consent(NOW - 10, false), NOW).unwrap();
-    assert!(p.objects());
+    assert!(p.objects_to_personalization());
     let before = p.clone();
     for e in [
         ev(NOW - 5, add("x", 1, 1)),
@@ -454,7 +465,7 @@ fn an_objection_stops_recording_until_consent_is_granted_again() {
         Ok(Outcome::Ignored(IgnoreReason::Superseded))
     );
     p.apply(&consent(NOW - 2, true), NOW).unwrap();
-    assert!(!p.objects());
+    assert!(!p.objects_to_personalization());
     assert_eq!(
         p.apply(&ev(NOW - 1, add("x", 1, 1)), NOW),
         Ok(Outcome::Recorded)

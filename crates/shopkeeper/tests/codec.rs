@@ -371,3 +371,104 @@ fn a_typical_profile_is_a_few_hundred_bytes() {
     println!("typical profile: {} bytes", bytes.len());
     assert!(bytes.len() < 512, "{} bytes", bytes.len());
 }
+
+#[test]
+fn exports_that_break_an_invariant_are_rejected_by_every_way_in() {
+    let json = typical().export().unwrap();
+    let base: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let big = serde_json::json!(i64::MAX);
+    for (pointer, value) in [
+        ("/identity/id", serde_json::json!("")),
+        (
+            "/consent/personalization",
+            serde_json::json!({"at": i64::MAX, "granted": true}),
+        ),
+        ("/activity/first_seen", serde_json::json!(NOW + 10_000_000)),
+        ("/activity/last_seen", serde_json::json!(-1)),
+        ("/activity/channels/web/spend", serde_json::json!(-5)),
+        ("/activity/channels/store/last_seen", big.clone()),
+        ("/service/last_contact", big.clone()),
+        ("/offers/free-shipping/last_shown", serde_json::json!(-5)),
+        (
+            "/offers/free-shipping/last_accepted",
+            serde_json::json!(NOW),
+        ),
+        ("/purchases/total", serde_json::json!(1)),
+        ("/purchases/count", serde_json::json!(0)),
+        ("/cart/cleared_at", serde_json::json!(NOW)),
+        ("/session/last_activity", serde_json::json!(0)),
+        ("/views/total", serde_json::json!(0)),
+        (
+            "/attributes/tier/value",
+            serde_json::json!({"text": "x".repeat(MAX_TEXT_LEN + 1)}),
+        ),
+    ] {
+        let mut tampered = base.clone();
+        *tampered
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{pointer} is not in the export")) = value;
+        let err = Profile::from_export(&tampered.to_string()).expect_err(pointer);
+        assert_eq!(err.code(), ErrorCode::DecodeInvalid, "{pointer}: {err}");
+        // Plain serde cannot bypass the checks either.
+        assert!(
+            serde_json::from_value::<Profile>(tampered).is_err(),
+            "{pointer} slipped through serde"
+        );
+    }
+}
+
+#[test]
+fn every_event_applies_to_the_widest_profile_without_panicking() {
+    let widest = widen_every_number(&maximal());
+    let now = MAX_TIMESTAMP;
+    let kinds = [
+        EventKind::SessionStart {
+            referrer: None,
+            affiliate: None,
+        },
+        EventKind::PageView { page: None },
+        EventKind::ProductView {
+            product: "p".into(),
+            category: None,
+        },
+        EventKind::CartAdd {
+            product: "p".into(),
+            category: None,
+            quantity: 1,
+            unit_price: MAX_AMOUNT,
+        },
+        EventKind::CartRemove {
+            product: "p".into(),
+            quantity: None,
+        },
+        EventKind::CartClear {},
+        purchase(
+            "new-order",
+            MAX_AMOUNT,
+            &[("p", "new-category", MAX_QUANTITY, MAX_AMOUNT)],
+        ),
+        EventKind::OfferShown { offer: "o".into() },
+        EventKind::OfferAccepted { offer: "o".into() },
+        EventKind::OfferDismissed { offer: "o".into() },
+        EventKind::Identify {
+            customer: "someone".into(),
+        },
+        EventKind::ServiceContact { reason: None },
+        EventKind::Complaint { reason: None },
+        EventKind::AttributeSet {
+            name: "new".into(),
+            value: Some(AttrValue::Bool(true)),
+        },
+        EventKind::ConsentChange {
+            purpose: ConsentPurpose::Marketing,
+            granted: false,
+        },
+    ];
+    for kind in kinds {
+        let mut p = widest.clone();
+        let _ = p.apply(&ev(now, kind), now);
+        let bytes = p.to_bytes().unwrap();
+        assert!(bytes.len() <= MAX_ENCODED_LEN);
+        assert_eq!(Profile::from_bytes(&bytes).unwrap(), p);
+    }
+}

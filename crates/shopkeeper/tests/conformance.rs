@@ -139,7 +139,7 @@ fn derived(p: &Profile, key: &str, now: i64) -> Result<Value, String> {
         "purchases.average" => p.purchases().average().into(),
         "purchases.repeat_average" => p.purchases().repeat_average().into(),
         "session.time_on_site" => p.session().map(|s| s.time_on_site()).into(),
-        "objects" => p.objects().into(),
+        "objects_to_personalization" => p.objects_to_personalization().into(),
         "bytes_hex" => p
             .to_bytes()
             .map_err(|e| e.to_string())?

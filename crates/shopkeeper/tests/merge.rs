@@ -94,3 +94,38 @@ fn an_anonymous_profile_merges_into_the_known_one() {
     assert_eq!((m.cart().value(), m.purchases().count), (2_500, 1));
     assert_eq!(m, merged(&pos, &web));
 }
+
+proptest! {
+    #![proptest_config(common::config(200))]
+
+    #[test]
+    fn merging_an_empty_profile_changes_nothing(events in arb::events(60), id in ids()) {
+        let p = fold(id, &events);
+        let empty = Profile::new(p.id(), p.is_known()).unwrap();
+        prop_assert_eq!(&merged(&p, &empty), &p);
+        prop_assert_eq!(&merged(&empty, &p), &p);
+    }
+}
+
+/// Found by proptest: an anonymous id absorbed before it had events must not keep a placeholder
+/// first-seen time that an earlier real one then loses to.
+#[test]
+fn regression_absorbed_id_without_events_keeps_its_earliest_known_time() {
+    let a = common::fold(
+        "anon-a",
+        &[common::ev(
+            NOW,
+            shopkeeper::EventKind::SessionStart {
+                referrer: None,
+                affiliate: None,
+            },
+        )],
+    );
+    let b = Profile::anonymous("anon-a").unwrap();
+    let c = Profile::known("cust-1").unwrap();
+    assert_eq!(merged(&merged(&a, &b), &c), merged(&a, &merged(&b, &c)));
+    assert_eq!(
+        merged(&merged(&a, &b), &c).identity().anonymous_ids[0].first_seen,
+        Some(NOW)
+    );
+}

@@ -76,6 +76,11 @@ fn test() -> Result<(), String> {
     step("running each benchmark once as a test (cargo test --benches)");
     cargo(&["test", "--package", "shopkeeper-benches", "--benches"])?;
 
+    step(&format!(
+        "fuzzing each target for {FUZZ_SECONDS} s (cargo +nightly fuzz; crashes fail the run)"
+    ));
+    fuzz()?;
+
     step("running the README's quick start");
     cargo(&[
         "run",
@@ -92,6 +97,50 @@ fn test() -> Result<(), String> {
         "\nxtask: every test passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// How long each fuzz target runs in the test command: a smoke test of the targets and a quick
+/// search from the seeds; run `cargo +nightly fuzz run <target>` for a long session.
+const FUZZ_SECONDS: u32 = 20;
+
+/// The cargo-fuzz targets (fuzz/fuzz_targets), with their optional dictionary.
+const FUZZ_TARGETS: [(&str, Option<&str>); 2] = [
+    ("profile_decode", None),
+    ("event_apply", Some("fuzz/event.dict")),
+];
+
+/// Runs every fuzz target briefly, from its committed seeds (fuzz/seeds/<target>) and the corpus it
+/// grew before (fuzz/corpus/<target>, not committed). Installs nightly's cargo-fuzz when missing.
+fn fuzz() -> Result<(), String> {
+    if Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        println!("cargo-fuzz is missing: installing it (a few minutes, once)");
+        run(Command::new("cargo").args(["+nightly", "install", "cargo-fuzz"]))?;
+    }
+    for (target, dict) in FUZZ_TARGETS {
+        let corpus = format!("fuzz/corpus/{target}");
+        std::fs::create_dir_all(&corpus).map_err(|e| format!("cannot create {corpus}: {e}"))?;
+        let mut command = Command::new("cargo");
+        command.args(["+nightly", "fuzz", "run", target, &corpus]);
+        let seeds = format!("fuzz/seeds/{target}");
+        if Path::new(&seeds).is_dir() {
+            command.arg(&seeds);
+        }
+        command.args([
+            "--",
+            &format!("-max_total_time={FUZZ_SECONDS}"),
+            "-seed=1",
+            "-print_final_stats=1",
+        ]);
+        if let Some(dict) = dict {
+            command.arg(format!("-dict={dict}"));
+        }
+        run(&mut command)?;
+    }
     Ok(())
 }
 

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{max_option, min_option};
-use crate::{Channel, Money, Timestamp};
+use super::identity::{decode, max_option, min_option};
+use crate::check;
+use crate::{Channel, Error, Money, Timestamp};
 
 /// Activity on one channel.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,5 +101,28 @@ impl Activity {
             mine.spend = mine.spend.saturating_add(theirs.spend);
             mine.last_seen = max_option(mine.last_seen, theirs.last_seen);
         }
+    }
+
+    pub(crate) fn check_invariants(&self) -> Result<(), Error> {
+        check::optional_timestamp("first_seen", self.first_seen).map_err(decode)?;
+        check::optional_timestamp("last_seen", self.last_seen).map_err(decode)?;
+        check::invariant(
+            self.first_seen <= self.last_seen,
+            "first seen before last seen",
+        )?;
+        check::invariant(
+            self.first_seen.is_some() == self.last_seen.is_some(),
+            "first and last seen together",
+        )?;
+        for channel in Channel::ALL {
+            let ch = self.channels.get(channel);
+            check::optional_timestamp("channel last_seen", ch.last_seen).map_err(decode)?;
+            check::invariant(
+                ch.last_seen <= self.last_seen,
+                "channel seen within the profile's activity",
+            )?;
+            check::invariant(ch.spend >= 0, "channel spend not negative")?;
+        }
+        Ok(())
     }
 }

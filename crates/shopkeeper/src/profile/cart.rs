@@ -4,8 +4,8 @@ use alloc::format;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::identity::{decode, max_option};
+use crate::check;
 use crate::limits::{MAX_CART_LINES, MAX_ID_LEN, MAX_NAME_LEN, MAX_QUANTITY};
 use crate::{BoundedMap, Error, ErrorCode, Money, Timestamp};
 
@@ -32,8 +32,9 @@ impl CartLine {
 
 /// The cart, keyed by product id.
 ///
-/// Late events: a cart event stamped before the latest clear (or checkout of that product) is
-/// ignored, since the cart it changed is gone; other late adds and removes apply as deltas.
+/// Late events: a cart event stamped before the latest clear is ignored, since the cart it changed
+/// is gone; other late adds and removes apply as deltas. An add at or after a line's latest change
+/// sets its price; the latest category given sticks.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Cart {
@@ -89,23 +90,27 @@ impl Cart {
         quantity: u32,
         unit_price: Money,
     ) {
-        let line = self
-            .lines
-            .map_mut()
-            .entry(product.into())
-            .or_insert_with(|| CartLine {
-                updated_at: at,
-                quantity: 0,
-                unit_price,
-                category: None,
-            });
-        line.quantity += quantity;
+        let lines = self.lines.map_mut();
+        let Some(line) = lines.get_mut(product) else {
+            let category = category.map(String::from);
+            lines.insert(
+                product.into(),
+                CartLine {
+                    updated_at: at,
+                    quantity,
+                    unit_price,
+                    category,
+                },
+            );
+            return;
+        };
+        line.quantity = line.quantity.saturating_add(quantity);
         if at >= line.updated_at {
             line.updated_at = at;
             line.unit_price = unit_price;
         }
-        if let Some(category) = category {
-            line.category = Some(category.into());
+        if category.is_some() && line.category.as_deref() != category {
+            line.category = category.map(String::from);
         }
     }
 
@@ -172,6 +177,10 @@ impl Cart {
             check::quantity("cart quantity", line.quantity).map_err(decode)?;
             check::amount("cart unit_price", line.unit_price).map_err(decode)?;
             check::timestamp("cart updated_at", line.updated_at).map_err(decode)?;
+            check::invariant(
+                self.cleared_at <= Some(line.updated_at),
+                "cart lines changed since the clear",
+            )?;
         }
         Ok(())
     }

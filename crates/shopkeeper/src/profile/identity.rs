@@ -4,7 +4,7 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use super::check;
+use crate::check;
 use crate::limits::{MAX_ANONYMOUS_IDS, MAX_ID_LEN};
 use crate::{BoundedVec, Error, ErrorCode, Timestamp};
 
@@ -43,9 +43,19 @@ impl Identity {
         })
     }
 
-    /// Whether identifying as `customer` is a no-op (already that customer).
+    /// The identity without its history: the id and whether it is known.
+    pub(crate) fn forget(identity: &mut Self) -> Self {
+        Self {
+            id: core::mem::take(&mut identity.id),
+            known: identity.known,
+            first_seen: None,
+            anonymous_ids: BoundedVec::default(),
+        }
+    }
+
+    /// Whether identifying as `customer` is a no-op (already that customer); an error if the
+    /// profile belongs to another known customer.
     pub(crate) fn check_identify(&self, customer: &str) -> Result<bool, Error> {
-        check::id("identify.customer", customer, MAX_ID_LEN)?;
         if self.known && self.id != customer {
             return Err(Error::new(
                 ErrorCode::IdentityConflict,
@@ -119,7 +129,7 @@ impl Identity {
 
     /// Adds anonymous ids: each id is kept once, with its earliest known first-seen time, never the
     /// profile's own id, and the newest [`MAX_ANONYMOUS_IDS`] of the whole union. Deduplicating the
-    /// union before capping keeps merges independent of their grouping.
+    /// union before capping keeps merges independent of their grouping below the cap.
     fn link(&mut self, ids: impl Iterator<Item = LinkedId>) {
         let mut earliest = alloc::collections::BTreeMap::new();
         for linked in self.anonymous_ids.iter().cloned().chain(ids) {

@@ -13,7 +13,7 @@
 mod activity;
 mod attributes;
 mod cart;
-mod check;
+
 mod identity;
 mod offers;
 mod purchases;
@@ -35,16 +35,14 @@ pub use service::{Consent, ConsentState, Service};
 pub use session::Session;
 pub use views::{ProductView, Views};
 
+use crate::check;
 use crate::codec;
-use crate::limits::{
-    MAX_CLOCK_SKEW, MAX_ENCODED_LEN, MAX_EXPORT_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_OFFERS,
-    MAX_PURCHASE_LINES, MAX_TEXT_LEN,
-};
+use crate::limits::{MAX_ENCODED_LEN, MAX_EXPORT_LEN, MAX_ID_LEN, MAX_OFFERS};
 use crate::{AttrValue, BoundedMap, Error, ErrorCode, Event, EventKind, Timestamp};
 use offers::Response;
 
 /// What [`Profile::apply`] did with a valid event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// The event is part of the profile now.
     Recorded,
@@ -53,7 +51,7 @@ pub enum Outcome {
 }
 
 /// Why a valid event changed nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IgnoreReason {
     /// The customer objects to personalization: only consent changes are recorded.
@@ -68,6 +66,9 @@ pub enum IgnoreReason {
     Superseded,
     /// An identify naming the customer the profile already belongs to.
     AlreadyIdentified,
+    /// An attribute removal of a name the profile does not hold, while every one of its
+    /// attribute slots holds a value (so there is no room to remember the removal).
+    NotHeld,
 }
 
 impl IgnoreReason {
@@ -80,7 +81,14 @@ impl IgnoreReason {
             IgnoreReason::NotInCart => "not_in_cart",
             IgnoreReason::Superseded => "superseded",
             IgnoreReason::AlreadyIdentified => "already_identified",
+            IgnoreReason::NotHeld => "not_held",
         }
+    }
+}
+
+impl core::fmt::Display for IgnoreReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -91,6 +99,7 @@ pub type Offers = BoundedMap<String, OfferHistory, MAX_OFFERS>;
 /// ([`limits`](crate::limits)), so a profile encodes to at most
 /// [`MAX_ENCODED_LEN`] bytes whatever its history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct Profile {
     identity: Identity,
     activity: Activity,
@@ -104,6 +113,44 @@ pub struct Profile {
     attributes: Attributes,
 }
 
+/// A profile as read, before its invariants are checked: every way into a [`Profile`] from data
+/// (bytes, export JSON, any serde format) goes through [`Profile::try_from`], so no input can build
+/// a profile that `apply` could not. Its fields mirror [`Profile`]'s exactly (the round-trip tests
+/// fail otherwise).
+#[derive(Deserialize)]
+struct Unchecked {
+    identity: Identity,
+    activity: Activity,
+    session: Option<Session>,
+    views: Views,
+    cart: Cart,
+    purchases: Purchases,
+    offers: Offers,
+    service: Service,
+    consent: Consent,
+    attributes: Attributes,
+}
+
+impl TryFrom<Unchecked> for Profile {
+    type Error = Error;
+    fn try_from(u: Unchecked) -> Result<Self, Error> {
+        let profile = Profile {
+            identity: u.identity,
+            activity: u.activity,
+            session: u.session,
+            views: u.views,
+            cart: u.cart,
+            purchases: u.purchases,
+            offers: u.offers,
+            service: u.service,
+            consent: u.consent,
+            attributes: u.attributes,
+        };
+        profile.check_invariants()?;
+        Ok(profile)
+    }
+}
+
 /// The envelope's magic for profiles: "SKP" and a format byte.
 const MAGIC: [u8; 4] = *b"SKP\x01";
 /// The schema version written by this build; decoding accepts exactly this one.
@@ -112,8 +159,13 @@ pub const SCHEMA_VERSION: u16 = 1;
 impl Profile {
     /// A new profile for `id`, known (`true`: a logged-in or registered customer) or anonymous.
     pub fn new(id: &str, known: bool) -> Result<Self, Error> {
-        Ok(Profile {
-            identity: Identity::new(id, known)?,
+        Ok(Self::empty(Identity::new(id, known)?))
+    }
+
+    /// A profile with `identity` and no history.
+    fn empty(identity: Identity) -> Self {
+        Profile {
+            identity,
             activity: Activity::default(),
             session: None,
             views: Views::default(),
@@ -123,7 +175,7 @@ impl Profile {
             service: Service::default(),
             consent: Consent::default(),
             attributes: Attributes::default(),
-        })
+        }
     }
 
     /// A new profile of an anonymous visitor (a cookie or device id).
@@ -198,8 +250,8 @@ impl Profile {
 
     /// Whether the customer objects to personalization: then nothing is personalized or learned,
     /// and only consent changes are recorded.
-    pub fn objects(&self) -> bool {
-        self.consent.objects()
+    pub fn objects_to_personalization(&self) -> bool {
+        self.consent.objects_to_personalization()
     }
 
     /// Custom attributes, removed ones included (with a `None` value).
@@ -217,7 +269,7 @@ impl Profile {
     /// Folds one event into the profile.
     ///
     /// `now` is the caller's clock (the core has none): an event stamped more than
-    /// [`MAX_CLOCK_SKEW`] after it is rejected. A rejected event
+    /// [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW) after it is rejected. A rejected event
     /// leaves the profile exactly as it was; a valid event is recorded or, for the reasons in
     /// [`IgnoreReason`], ignored.
     pub fn apply(&mut self, event: &Event, now: Timestamp) -> Result<Outcome, Error> {
@@ -228,47 +280,20 @@ impl Profile {
         Ok(Outcome::Recorded)
     }
 
-    /// Validates `event` against the profile; `Some` if it would be ignored.
+    /// Checks `event` completely, changing nothing: `Some` if it would be ignored. First the event
+    /// alone ([`Event::validate`]), then the objection (which makes every other check moot), then
+    /// what depends on the profile (caps, identity, staleness).
     fn check(&self, event: &Event, now: Timestamp) -> Result<Option<IgnoreReason>, Error> {
-        let at = event.at;
-        check::timestamp("at", at)?;
-        if at > now.saturating_add(MAX_CLOCK_SKEW) {
-            return Err(Error::new(
-                ErrorCode::FutureTimestamp,
-                alloc::format!(
-                    "at is {at}, {} s after now ({now}); at most {MAX_CLOCK_SKEW} s of clock skew allowed",
-                    at.saturating_sub(now)
-                ),
-            ));
+        event.validate(now)?;
+        let consent_change = matches!(event.kind, EventKind::ConsentChange { .. });
+        if self.objects_to_personalization() && !consent_change {
+            return Ok(Some(IgnoreReason::Objected));
         }
-        let ignored = match &event.kind {
-            EventKind::SessionStart {
-                referrer,
-                affiliate,
-            } => {
-                check::optional_id("referrer", referrer.as_deref(), MAX_TEXT_LEN)?;
-                check::optional_id("affiliate", affiliate.as_deref(), MAX_TEXT_LEN)?;
-                None
-            }
-            EventKind::PageView { page } => {
-                check::optional_id("page", page.as_deref(), MAX_TEXT_LEN)?;
-                None
-            }
-            EventKind::ProductView { product, category } => {
-                check::id("product", product, MAX_ID_LEN)?;
-                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)?;
-                None
-            }
+        let at = event.at;
+        Ok(match &event.kind {
             EventKind::CartAdd {
-                product,
-                category,
-                quantity,
-                unit_price,
+                product, quantity, ..
             } => {
-                check::id("product", product, MAX_ID_LEN)?;
-                check::optional_id("category", category.as_deref(), MAX_NAME_LEN)?;
-                check::quantity("quantity", *quantity)?;
-                check::amount("unit_price", *unit_price)?;
                 if self.cart.is_stale(at) {
                     Some(IgnoreReason::BeforeCartClear)
                 } else {
@@ -276,11 +301,7 @@ impl Profile {
                     None
                 }
             }
-            EventKind::CartRemove { product, quantity } => {
-                check::id("product", product, MAX_ID_LEN)?;
-                if let Some(quantity) = quantity {
-                    check::quantity("quantity", *quantity)?;
-                }
+            EventKind::CartRemove { product, .. } => {
                 if self.cart.is_stale(at) {
                     Some(IgnoreReason::BeforeCartClear)
                 } else if !self.cart.lines.contains_key(product.as_str()) {
@@ -289,61 +310,16 @@ impl Profile {
                     None
                 }
             }
-            EventKind::CartClear {} => None,
-            EventKind::Purchase {
-                order,
-                lines,
-                total,
-            } => {
-                check::id("order", order, MAX_ID_LEN)?;
-                check::amount("total", *total)?;
-                if lines.len() > MAX_PURCHASE_LINES {
-                    return Err(Error::new(
-                        ErrorCode::LimitExceeded,
-                        alloc::format!(
-                            "purchase has {} lines, at most {MAX_PURCHASE_LINES} allowed",
-                            lines.len()
-                        ),
-                    ));
-                }
-                for (i, line) in lines.iter().enumerate() {
-                    check::id(
-                        &alloc::format!("lines[{i}].product"),
-                        &line.product,
-                        MAX_ID_LEN,
-                    )?;
-                    check::optional_id(
-                        &alloc::format!("lines[{i}].category"),
-                        line.category.as_deref(),
-                        MAX_NAME_LEN,
-                    )?;
-                    check::quantity(&alloc::format!("lines[{i}].quantity"), line.quantity)?;
-                    check::amount(&alloc::format!("lines[{i}].unit_price"), line.unit_price)?;
-                }
-                self.purchases
-                    .is_duplicate(order)
-                    .then_some(IgnoreReason::DuplicateOrder)
-            }
-            EventKind::OfferShown { offer }
-            | EventKind::OfferAccepted { offer }
-            | EventKind::OfferDismissed { offer } => {
-                check::id("offer", offer, MAX_ID_LEN)?;
-                None
-            }
+            EventKind::Purchase { order, .. } => self
+                .purchases
+                .is_duplicate(order)
+                .then_some(IgnoreReason::DuplicateOrder),
             EventKind::Identify { customer } => self
                 .identity
                 .check_identify(customer)?
                 .then_some(IgnoreReason::AlreadyIdentified),
-            EventKind::ServiceContact { reason } | EventKind::Complaint { reason } => {
-                check::optional_id("reason", reason.as_deref(), MAX_TEXT_LEN)?;
-                None
-            }
             EventKind::AttributeSet { name, value } => {
-                attributes::check_set(&self.attributes, name, value.as_ref())?;
-                self.attributes
-                    .get(name.as_str())
-                    .is_some_and(|held| held.at > at)
-                    .then_some(IgnoreReason::Superseded)
+                attributes::classify_set(&self.attributes, name, value.as_ref(), at)?
             }
             EventKind::ConsentChange { purpose, granted } => {
                 let state = ConsentState {
@@ -352,12 +328,15 @@ impl Profile {
                 };
                 (!self.consent.accepts(*purpose, &state)).then_some(IgnoreReason::Superseded)
             }
-        };
-        let objected = self.objects() && !matches!(event.kind, EventKind::ConsentChange { .. });
-        Ok(if objected {
-            Some(IgnoreReason::Objected)
-        } else {
-            ignored
+            EventKind::SessionStart { .. }
+            | EventKind::PageView { .. }
+            | EventKind::ProductView { .. }
+            | EventKind::CartClear {}
+            | EventKind::OfferShown { .. }
+            | EventKind::OfferAccepted { .. }
+            | EventKind::OfferDismissed { .. }
+            | EventKind::ServiceContact { .. }
+            | EventKind::Complaint { .. } => None,
         })
     }
 
@@ -372,7 +351,8 @@ impl Profile {
                 referrer,
                 affiliate,
             } => {
-                self.activity.channel_mut(channel).sessions += 1;
+                let sessions = &mut self.activity.channel_mut(channel).sessions;
+                *sessions = sessions.saturating_add(1);
                 let new = Session::new(at, channel, referrer.as_deref(), affiliate.as_deref());
                 session::merge(&mut self.session, &Some(new));
             }
@@ -433,10 +413,7 @@ impl Profile {
 
     fn respond(&mut self, offer: &str, response: Response, at: Timestamp) {
         self.offers
-            .map_mut()
-            .entry(offer.into())
-            .or_default()
-            .record(response, at);
+            .upsert(offer, |history| history.record(response, at));
         self.evict_offers();
     }
 
@@ -462,9 +439,8 @@ impl Profile {
         self.views.merge(&other.views);
         self.cart.merge(&other.cart);
         self.purchases.merge(&other.purchases);
-        let offers = self.offers.map_mut();
         for (id, theirs) in other.offers.iter() {
-            offers.entry(id.clone()).or_default().merge(theirs);
+            self.offers.upsert(id, |mine| mine.merge(theirs));
         }
         self.evict_offers();
         self.service.merge(&other.service);
@@ -478,32 +454,11 @@ impl Profile {
     /// must be kept to keep honouring an objection.
     pub fn erase(&mut self) {
         let consent = core::mem::take(&mut self.consent);
-        let id = core::mem::take(&mut self.identity.id);
-        let known = self.identity.known;
+        let identity = Identity::forget(&mut self.identity);
         *self = Profile {
             consent,
-            ..Profile::blank(id, known)
+            ..Profile::empty(identity)
         };
-    }
-
-    fn blank(id: String, known: bool) -> Self {
-        Profile {
-            identity: Identity {
-                id,
-                known,
-                first_seen: None,
-                anonymous_ids: Default::default(),
-            },
-            activity: Activity::default(),
-            session: None,
-            views: Views::default(),
-            cart: Cart::default(),
-            purchases: Purchases::default(),
-            offers: Offers::default(),
-            service: Service::default(),
-            consent: Consent::default(),
-            attributes: Attributes::default(),
-        }
     }
 
     /// The right to portability: everything held, as stable JSON (fields in a fixed order, maps
@@ -531,7 +486,7 @@ impl Profile {
             format: String,
             schema_version: u16,
             #[serde(flatten)]
-            profile: Profile,
+            profile: Unchecked,
         }
         if json.len() > MAX_EXPORT_LEN {
             return Err(Error::new(
@@ -555,8 +510,7 @@ impl Profile {
                 SCHEMA_VERSION,
             ));
         }
-        import.profile.check_invariants()?;
-        Ok(import.profile)
+        Profile::try_from(import.profile)
     }
 
     /// The compact binary form: a versioned envelope around postcard, at most
@@ -569,15 +523,17 @@ impl Profile {
     /// or malformed bytes are rejected with a `Decode*` [`ErrorCode`], a decoded profile must hold
     /// every invariant, and memory stays proportional to the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let profile: Profile = codec::decode(MAGIC, SCHEMA_VERSION, MAX_ENCODED_LEN, bytes)?;
-        profile.check_invariants()?;
-        Ok(profile)
+        let profile: Unchecked = codec::decode(MAGIC, SCHEMA_VERSION, MAX_ENCODED_LEN, bytes)?;
+        Profile::try_from(profile)
     }
 
     /// What every profile holds; decoding checks it so bytes cannot smuggle in a state `apply`
     /// could never produce.
     fn check_invariants(&self) -> Result<(), Error> {
         self.identity.check_invariants()?;
+        self.activity.check_invariants()?;
+        self.service.check_invariants()?;
+        self.consent.check_invariants()?;
         if let Some(session) = &self.session {
             session.check_invariants()?;
         }

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::identity::{decode, max_option};
+use crate::check;
 use crate::limits::MAX_RECENT_SHOWS;
 use crate::{BoundedVec, Error, Timestamp};
 
@@ -83,14 +83,23 @@ impl OfferHistory {
             self.recent_shows.len() <= self.shown as usize,
             "recent shows counted",
         )?;
-        for at in self
-            .recent_shows
-            .iter()
-            .copied()
-            .chain(self.last_activity())
-        {
-            check::timestamp("offer time", at).map_err(decode)?;
+        check::invariant(
+            self.recent_shows.last().copied() == self.last_shown,
+            "last show among the recent",
+        )?;
+        for (count, last) in [
+            (self.shown, self.last_shown),
+            (self.accepted, self.last_accepted),
+            (self.dismissed, self.last_dismissed),
+        ] {
+            check::invariant(
+                (count > 0) == last.is_some(),
+                "a last time for every counted response",
+            )?;
+            check::optional_timestamp("offer time", last).map_err(decode)?;
         }
-        Ok(())
+        self.recent_shows
+            .iter()
+            .try_for_each(|&at| check::timestamp("show time", at).map_err(decode))
     }
 }

@@ -3,8 +3,8 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::identity::{decode, max_option};
+use crate::check;
 use crate::limits::{MAX_CATEGORIES, MAX_ID_LEN, MAX_NAME_LEN, MAX_RECENT_ORDERS};
 use crate::{BoundedMap, BoundedVec, Error, Money, PurchaseLine, Timestamp};
 
@@ -96,16 +96,12 @@ impl Purchases {
             let Some(category) = &line.category else {
                 continue;
             };
-            let stats = self
-                .categories
-                .map_mut()
-                .entry(category.clone())
-                .or_default();
-            stats.units = stats.units.saturating_add(u64::from(line.quantity));
-            stats.spend = stats
-                .spend
-                .saturating_add(Money::from(line.quantity).saturating_mul(line.unit_price));
-            stats.last_at = stats.last_at.max(at);
+            self.categories.upsert(category, |stats| {
+                stats.units = stats.units.saturating_add(u64::from(line.quantity));
+                let spend = Money::from(line.quantity).saturating_mul(line.unit_price);
+                stats.spend = stats.spend.saturating_add(spend);
+                stats.last_at = stats.last_at.max(at);
+            });
         }
         self.evict_categories();
     }
@@ -120,12 +116,13 @@ impl Purchases {
         }
         self.last_at = max_option(self.last_at, other.last_at);
         self.recent_orders.merge_keep_newest(&other.recent_orders);
-        let categories = self.categories.map_mut();
+        let categories = &mut self.categories;
         for (name, theirs) in other.categories.iter() {
-            let mine = categories.entry(name.clone()).or_default();
-            mine.units = mine.units.saturating_add(theirs.units);
-            mine.spend = mine.spend.saturating_add(theirs.spend);
-            mine.last_at = mine.last_at.max(theirs.last_at);
+            categories.upsert(name, |mine| {
+                mine.units = mine.units.saturating_add(theirs.units);
+                mine.spend = mine.spend.saturating_add(theirs.spend);
+                mine.last_at = mine.last_at.max(theirs.last_at);
+            });
         }
         self.evict_categories();
     }
@@ -145,6 +142,20 @@ impl Purchases {
             self.recent_orders.is_strictly_sorted(),
             "recent orders sorted",
         )?;
+        check::invariant(
+            self.recent_orders.len() <= self.count as usize,
+            "recent orders counted",
+        )?;
+        if let Some(first) = &self.first {
+            check::invariant(
+                first.total <= self.total,
+                "the first order within the total",
+            )?;
+            let earliest = self.recent_orders.iter().all(|order| first <= order);
+            check::invariant(earliest, "the first order is the earliest")?;
+            let before_last = self.last_at.is_some_and(|last| first.at <= last);
+            check::invariant(before_last, "the first order before the last")?;
+        }
         check::optional_timestamp("purchases.last_at", self.last_at).map_err(decode)?;
         for order in self.first.iter().chain(self.recent_orders.iter()) {
             check::id("order id", &order.order, MAX_ID_LEN).map_err(decode)?;

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::max_option;
-use crate::{ConsentPurpose, Timestamp};
+use super::identity::{decode, max_option};
+use crate::check;
+use crate::{ConsentPurpose, Error, Timestamp};
 
 /// Contacts with customer service.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,11 @@ impl Service {
     pub(crate) fn complaint(&mut self, at: Timestamp) {
         self.complaints = self.complaints.saturating_add(1);
         self.last_complaint = max_option(self.last_complaint, Some(at));
+    }
+
+    pub(crate) fn check_invariants(&self) -> Result<(), Error> {
+        check::optional_timestamp("last_contact", self.last_contact).map_err(decode)?;
+        check::optional_timestamp("last_complaint", self.last_complaint).map_err(decode)
     }
 
     pub(crate) fn merge(&mut self, other: &Self) {
@@ -67,7 +73,7 @@ pub struct Consent {
 
 impl Consent {
     /// Whether the customer objects to personalization (withdrew it).
-    pub fn objects(&self) -> bool {
+    pub fn objects_to_personalization(&self) -> bool {
         self.personalization.is_some_and(|state| !state.granted)
     }
 
@@ -106,5 +112,12 @@ impl Consent {
                 self.record(purpose, state);
             }
         }
+    }
+
+    pub(crate) fn check_invariants(&self) -> Result<(), Error> {
+        for state in [self.personalization, self.marketing].into_iter().flatten() {
+            check::timestamp("consent time", state.at).map_err(decode)?;
+        }
+        Ok(())
     }
 }

@@ -3,8 +3,8 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::identity::decode;
+use crate::check;
 use crate::limits::MAX_TEXT_LEN;
 use crate::{Channel, Error, Timestamp};
 

@@ -3,8 +3,8 @@
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-use super::check;
 use super::identity::decode;
+use crate::check;
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_RECENT_VIEWS};
 use crate::{BoundedVec, Error, Timestamp};
 

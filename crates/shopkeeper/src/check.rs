@@ -3,8 +3,8 @@
 
 use alloc::format;
 
-use crate::limits::{MAX_AMOUNT, MAX_QUANTITY, MAX_TIMESTAMP};
-use crate::{Error, ErrorCode, Money, Timestamp};
+use crate::limits::{MAX_AMOUNT, MAX_NAME_LEN, MAX_QUANTITY, MAX_TEXT_LEN, MAX_TIMESTAMP};
+use crate::{AttrValue, Error, ErrorCode, Money, Timestamp};
 
 /// A non-empty string of at most `max` bytes.
 pub(crate) fn id(field: &str, value: &str, max: usize) -> Result<(), Error> {
@@ -102,5 +102,18 @@ pub(crate) fn invariant(holds: bool, what: &str) -> Result<(), Error> {
             ErrorCode::DecodeInvalid,
             format!("invariant broken: {what}"),
         ))
+    }
+}
+
+/// A custom attribute value: finite numbers, text within [`MAX_TEXT_LEN`], list items non-empty
+/// names (the item count is capped by the type).
+pub(crate) fn attr_value(name: &str, value: &AttrValue) -> Result<(), Error> {
+    match value {
+        AttrValue::Bool(_) => Ok(()),
+        AttrValue::Number(n) => finite(&format!("attribute {name:?}"), *n),
+        AttrValue::Text(text) => self::text(&format!("attribute {name:?}"), text, MAX_TEXT_LEN),
+        AttrValue::List(items) => items
+            .iter()
+            .try_for_each(|item| id(&format!("attribute {name:?} item"), item, MAX_NAME_LEN)),
     }
 }

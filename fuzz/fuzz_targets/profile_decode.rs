@@ -1,0 +1,29 @@
+//! Untrusted bytes and exported JSON must decode to a valid profile or a clean error, never a panic;
+//! whatever decodes must round-trip and survive every operation.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shopkeeper::{Channel, Event, EventKind, Profile};
+
+fuzz_target!(|data: &[u8]| {
+    let decoded = Profile::from_bytes(data).ok().or_else(|| {
+        let text = std::str::from_utf8(data).ok()?;
+        Profile::from_export(text).ok()
+    });
+    let Some(mut profile) = decoded else { return };
+    let bytes = profile.to_bytes().expect("a decoded profile encodes");
+    assert_eq!(Profile::from_bytes(&bytes).expect("and decodes again"), profile);
+    let json = profile.export().expect("a decoded profile exports");
+    assert_eq!(Profile::from_export(&json).expect("and imports again"), profile);
+    let copy = profile.clone();
+    let _ = profile.merge(&copy);
+    let now = 1_732_406_400;
+    for kind in [
+        EventKind::CartAdd { product: "p".into(), category: None, quantity: 10_000, unit_price: 1 },
+        EventKind::OfferShown { offer: "o".into() },
+        EventKind::Identify { customer: "c".into() },
+    ] {
+        let _ = profile.apply(&Event::new(now, Channel::Web, kind), now);
+    }
+    assert!(profile.to_bytes().is_ok());
+});
