@@ -105,15 +105,15 @@ pub(crate) fn invariant(holds: bool, what: &str) -> Result<(), Error> {
     }
 }
 
-/// A custom attribute value: finite numbers, text within [`MAX_TEXT_LEN`], list items non-empty
+/// A custom attribute value: a finite number, text within [`MAX_TEXT_LEN`], list items non-empty
 /// names (the item count is capped by the type).
-pub(crate) fn attr_value(name: &str, value: &AttrValue) -> Result<(), Error> {
+pub(crate) fn attr_value(value: &AttrValue) -> Result<(), Error> {
     match value {
         AttrValue::Bool(_) => Ok(()),
-        AttrValue::Number(n) => finite(&format!("attribute {name:?}"), *n),
-        AttrValue::Text(text) => self::text(&format!("attribute {name:?}"), text, MAX_TEXT_LEN),
+        AttrValue::Number(n) => finite("value", *n),
+        AttrValue::Text(t) => text("value", t, MAX_TEXT_LEN),
         AttrValue::List(items) => items
             .iter()
-            .try_for_each(|item| id(&format!("attribute {name:?} item"), item, MAX_NAME_LEN)),
+            .try_for_each(|item| id("list item", item, MAX_NAME_LEN)),
     }
 }

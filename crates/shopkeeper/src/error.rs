@@ -117,6 +117,13 @@ impl Error {
         self
     }
 
+    /// The same error with `context` (where in the input) before its message; built only on the
+    /// error path, so checks of valid input allocate nothing.
+    pub(crate) fn within(mut self, context: impl core::fmt::Display) -> Self {
+        self.message = alloc::format!("{context}: {}", self.message);
+        self
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code

@@ -138,6 +138,15 @@ pub struct PurchaseLine {
     pub unit_price: Money,
 }
 
+impl PurchaseLine {
+    fn validate(&self) -> Result<(), Error> {
+        check::id("product", &self.product, MAX_ID_LEN)?;
+        check::optional_id("category", self.category.as_deref(), MAX_NAME_LEN)?;
+        check::quantity("quantity", self.quantity)?;
+        check::amount("unit_price", self.unit_price)
+    }
+}
+
 fn one() -> u32 {
     1
 }
@@ -230,11 +239,8 @@ impl Event {
                     ));
                 }
                 lines.iter().enumerate().try_for_each(|(i, line)| {
-                    check::id(&format!("lines[{i}].product"), &line.product, MAX_ID_LEN)?;
-                    let category = line.category.as_deref();
-                    check::optional_id(&format!("lines[{i}].category"), category, MAX_NAME_LEN)?;
-                    check::quantity(&format!("lines[{i}].quantity"), line.quantity)?;
-                    check::amount(&format!("lines[{i}].unit_price"), line.unit_price)
+                    line.validate()
+                        .map_err(|e| e.within(format_args!("lines[{i}]")))
                 })
             }
             EventKind::OfferShown { offer }
@@ -246,9 +252,8 @@ impl Event {
             }
             EventKind::AttributeSet { name, value } => {
                 check::id("attribute name", name, MAX_NAME_LEN)?;
-                value
-                    .as_ref()
-                    .map_or(Ok(()), |value| check::attr_value(name, value))
+                let checked = value.as_ref().map_or(Ok(()), check::attr_value);
+                checked.map_err(|e| e.within(format_args!("attribute {name:?}")))
             }
             EventKind::ConsentChange { .. } => Ok(()),
         }

@@ -565,3 +565,31 @@ fn event_json_rejects_typos_and_reports_where() {
     assert_eq!(e.channel, Channel::Store);
     assert_eq!(Event::from_json(&e.to_json().unwrap()).unwrap(), e);
 }
+
+#[test]
+fn errors_name_the_purchase_line_and_the_attribute() {
+    let mut p = typical();
+    let bad_line = purchase("o-3", 100, &[("a", "shoes", 1, 100), ("b", "shoes", 1, -7)]);
+    let err = p.apply(&ev(NOW, bad_line), NOW).unwrap_err();
+    assert_eq!(
+        err.message(),
+        "lines[1]: unit_price must not be negative (got -7)"
+    );
+    let long = AttrValue::Text("x".repeat(MAX_TEXT_LEN + 1));
+    let err = p
+        .apply(
+            &ev(
+                NOW,
+                EventKind::AttributeSet {
+                    name: "bio".into(),
+                    value: Some(long),
+                },
+            ),
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.message(),
+        "attribute \"bio\": value is 257 bytes long, at most 256 allowed"
+    );
+}

@@ -139,9 +139,49 @@ fn fuzz() -> Result<(), String> {
         if let Some(dict) = dict {
             command.arg(format!("-dict={dict}"));
         }
-        run(&mut command)?;
+        run_quietly(&mut command, &format!("target/fuzz-{target}.log"), |line| {
+            line.starts_with("Done ")
+                || line.starts_with("stat::number_of_executed_units")
+                || line.starts_with("stat::new_units_added")
+        })?;
     }
     Ok(())
+}
+
+/// Runs `command` with its output in `log`, printing only the lines `keep` picks, or the last 60
+/// lines of the log when it fails (libFuzzer prints a line per new input: thousands).
+fn run_quietly(
+    command: &mut Command,
+    log: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Result<(), String> {
+    let shown = format!("{command:?}").replace('"', "");
+    println!("$ {shown}  (output in {log})");
+    let out = command
+        .output()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(log, &text).map_err(|e| format!("cannot write {log}: {e}"))?;
+    let lines: Vec<&str> = text.lines().collect();
+    if out.status.success() {
+        lines
+            .iter()
+            .filter(|l| keep(l))
+            .for_each(|l| println!("{l}"));
+        Ok(())
+    } else {
+        lines[lines.len().saturating_sub(60)..]
+            .iter()
+            .for_each(|l| println!("{l}"));
+        Err(format!(
+            "{shown} exited with {} (full output in {log})",
+            out.status
+        ))
+    }
 }
 
 /// Adds the rustup targets and components the steps use, when missing.

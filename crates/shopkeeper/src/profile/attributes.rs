@@ -104,7 +104,8 @@ pub(crate) fn check_invariants(attrs: &Attributes) -> Result<(), Error> {
         check::id("attribute name", name, MAX_NAME_LEN).map_err(decode)?;
         check::timestamp("attribute time", attr.at).map_err(decode)?;
         if let Some(value) = &attr.value {
-            check::attr_value(name, value).map_err(decode)?;
+            check::attr_value(value)
+                .map_err(|e| decode(e.within(format_args!("attribute {name:?}"))))?;
         }
     }
     Ok(())
