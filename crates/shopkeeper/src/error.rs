@@ -36,6 +36,10 @@ pub enum ErrorCode {
     IdentityConflict = 20,
     /// A number is NaN or infinite.
     InvalidNumber = 21,
+    /// A request-context key is not declared, or its value has another type than declared.
+    InvalidContext = 22,
+    /// A rule does not compile; the diagnostics say where and why.
+    InvalidRule = 40,
     /// Input bytes are longer than the decoder accepts.
     DecodeTooLarge = 30,
     /// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
@@ -68,6 +72,8 @@ impl ErrorCode {
             Self::LimitExceeded => "limit_exceeded",
             Self::IdentityConflict => "identity_conflict",
             Self::InvalidNumber => "invalid_number",
+            Self::InvalidContext => "invalid_context",
+            Self::InvalidRule => "invalid_rule",
             Self::DecodeTooLarge => "decode_too_large",
             Self::DecodeBadMagic => "decode_bad_magic",
             Self::DecodeUnsupportedVersion => "decode_unsupported_version",

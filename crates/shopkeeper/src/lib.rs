@@ -46,6 +46,7 @@ mod error;
 mod event;
 pub mod limits;
 pub mod profile;
+pub mod rules;
 
 /// The README's examples, compiled and run as doc tests so they keep working when pasted.
 #[cfg(doctest)]

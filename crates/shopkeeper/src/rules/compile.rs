@@ -1,0 +1,673 @@
+//! Type checking and compilation in one pass: each node becomes a typed closure; paths are
+//! resolved to readers once, here. Evaluation then only calls closures: it allocates nothing and
+//! cannot fail (missing values, division by zero and overflow have defined results).
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::ast::{BinOp, Expr, Node, UnOp};
+use super::diagnostic::{Code as Err, Diagnostic, Span};
+use super::schema::{Getter, Input, ListRef, Resolved, Schema, Type, Value};
+use crate::AttrValue;
+
+/// Constants of a compiled rule; closures refer to them by index, so string results can borrow
+/// from the rule and from the input alike.
+#[derive(Default)]
+pub(crate) struct Consts {
+    pub(crate) strings: Vec<String>,
+    pub(crate) lists: Vec<Vec<String>>,
+}
+
+/// What a closure reads: the input and the rule's constants, for the same lifetime.
+pub(crate) struct Env<'a> {
+    pub(crate) input: Input<'a>,
+    pub(crate) consts: &'a Consts,
+}
+
+/// A string value: borrowed text, and whether `lower()` applies (compared case-insensitively
+/// instead of allocating a lowercase copy).
+#[derive(Clone, Copy)]
+pub(crate) struct Str<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) lower: bool,
+}
+
+impl<'a> Str<'a> {
+    fn plain(text: &'a str) -> Self {
+        Str { text, lower: false }
+    }
+
+    fn chars(self) -> impl Iterator<Item = char> + 'a {
+        let lower = self.lower;
+        self.text.chars().flat_map(move |c| {
+            let mut buffer = [c, '\0', '\0'];
+            let mut len = 1;
+            if lower {
+                len = 0;
+                for (slot, l) in buffer.iter_mut().zip(c.to_lowercase()) {
+                    *slot = l;
+                    len += 1;
+                }
+            }
+            buffer.into_iter().take(len)
+        })
+    }
+
+    fn eq(self, other: Str<'_>) -> bool {
+        if !self.lower && !other.lower {
+            self.text == other.text
+        } else {
+            self.chars().eq(other.chars())
+        }
+    }
+
+    fn cmp(self, other: Str<'_>) -> core::cmp::Ordering {
+        if !self.lower && !other.lower {
+            self.text.cmp(other.text)
+        } else {
+            self.chars().cmp(other.chars())
+        }
+    }
+
+    fn starts_with(self, prefix: Str<'_>) -> bool {
+        let mut text = self.chars();
+        prefix.chars().all(|p| text.next() == Some(p))
+    }
+
+    fn ends_with(self, suffix: Str<'_>) -> bool {
+        let (n, m) = (self.chars().count(), suffix.chars().count());
+        n >= m && self.chars().skip(n - m).eq(suffix.chars())
+    }
+
+    fn contains(self, part: Str<'_>) -> bool {
+        if !self.lower && !part.lower {
+            return self.text.contains(part.text);
+        }
+        let n = self.chars().count();
+        (0..=n).any(|start| {
+            let mut rest = self.chars().skip(start);
+            part.chars().all(|p| rest.next() == Some(p))
+        })
+    }
+}
+
+type BoolFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<bool> + Send + Sync>;
+type NumFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<f64> + Send + Sync>;
+type StrFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<Str<'a>> + Send + Sync>;
+type ListFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<ListRef<'a>> + Send + Sync>;
+
+/// A compiled expression of a known type.
+pub(crate) enum Code {
+    Bool(BoolFn),
+    /// Numbers, timestamps and durations (the type says which).
+    Num(NumFn, Type),
+    Str(StrFn),
+    List(ListFn),
+}
+
+impl Code {
+    pub(crate) fn ty(&self) -> Type {
+        match self {
+            Code::Bool(_) => Type::Bool,
+            Code::Num(_, ty) => *ty,
+            Code::Str(_) => Type::String,
+            Code::List(_) => Type::List,
+        }
+    }
+
+    /// Whether the value is present (for `has`).
+    fn present(self) -> BoolFn {
+        match self {
+            Code::Bool(f) => Box::new(move |e| Some(f(e).is_some())),
+            Code::Num(f, _) => Box::new(move |e| Some(f(e).is_some())),
+            Code::Str(f) => Box::new(move |e| Some(f(e).is_some())),
+            Code::List(f) => Box::new(move |e| Some(f(e).is_some())),
+        }
+    }
+
+    /// Evaluates to an owned value (for `shopkeeper eval` and the bindings; allocates).
+    pub(crate) fn value(&self, env: &Env<'_>) -> Option<Value> {
+        match self {
+            Code::Bool(f) => f(env).map(Value::Bool),
+            Code::Num(f, _) => f(env).map(Value::Number),
+            Code::Str(f) => f(env).map(|s| Value::String(s.chars().collect())),
+            Code::List(f) => f(env).map(|l| Value::List(l.to_vec())),
+        }
+    }
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// The functions of the language: name, and a one-line signature for messages.
+pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
+    ("has", "has(path) -> bool"),
+    ("days_since", "days_since(timestamp) -> number"),
+    ("hours_since", "hours_since(timestamp) -> number"),
+    ("min", "min(a, b, ...) -> number, timestamp or duration"),
+    ("max", "max(a, b, ...) -> number, timestamp or duration"),
+    ("abs", "abs(number or duration)"),
+    ("lower", "lower(string) -> string"),
+    ("starts_with", "starts_with(string, prefix) -> bool"),
+    ("ends_with", "ends_with(string, suffix) -> bool"),
+    (
+        "contains",
+        "contains(string, part) or contains(list, item) -> bool",
+    ),
+    ("len", "len(string or list) -> number"),
+    ("count_viewed", "count_viewed(category) -> number"),
+    ("in_cart", "in_cart(product or category) -> bool"),
+];
+
+pub(crate) struct Compiler<'s> {
+    schema: &'s Schema,
+    pub(crate) consts: Consts,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'s> Compiler<'s> {
+    pub(crate) fn new(schema: &'s Schema) -> Self {
+        Compiler {
+            schema,
+            consts: Consts::default(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) -> Option<Code> {
+        self.diagnostics.push(diagnostic);
+        None
+    }
+
+    fn type_error(&mut self, span: Span, message: String) -> Option<Code> {
+        self.error(Diagnostic::new(Err::TypeMismatch, span, message))
+    }
+
+    /// Compiles `node`; `None` after reporting why (siblings still compile, so every error shows).
+    pub(crate) fn compile(&mut self, node: &Node) -> Option<Code> {
+        let span = node.span;
+        match &node.expr {
+            Expr::Bool(b) => {
+                let b = *b;
+                Some(Code::Bool(Box::new(move |_| Some(b))))
+            }
+            Expr::Number(n) => self.number(*n, Type::Number, span),
+            Expr::Duration(d) => self.number(*d, Type::Duration, span),
+            Expr::Str(s) => {
+                let index = self.consts.strings.len();
+                self.consts.strings.push(s.clone());
+                Some(Code::Str(Box::new(move |e| {
+                    e.consts.strings.get(index).map(|s| Str::plain(s))
+                })))
+            }
+            Expr::List(items) => {
+                let index = self.consts.lists.len();
+                self.consts.lists.push(items.clone());
+                Some(Code::List(Box::new(move |e| {
+                    e.consts.lists.get(index).map(|l| ListRef::Strings(l))
+                })))
+            }
+            Expr::Path(parts) => self.path(parts, span),
+            Expr::Unary(UnOp::Not, operand) => {
+                let operand = self.compile(operand)?;
+                match operand {
+                    Code::Bool(f) => Some(Code::Bool(Box::new(move |e| Some(f(e) != Some(true))))),
+                    other => {
+                        self.type_error(span, format!("`not` needs a bool, found {}", other.ty()))
+                    }
+                }
+            }
+            Expr::Unary(UnOp::Neg, operand) => match self.compile(operand)? {
+                Code::Num(f, ty @ (Type::Number | Type::Duration)) => {
+                    Some(Code::Num(Box::new(move |e| f(e).map(|x| -x)), ty))
+                }
+                other => self.type_error(
+                    span,
+                    format!("`-` needs a number or a duration, found {}", other.ty()),
+                ),
+            },
+            Expr::Binary(op, left, right) => {
+                let (l, r) = (self.compile(left), self.compile(right));
+                self.binary(*op, l?, r?, span, left.span, right.span)
+            }
+            Expr::If(c, a, b) => {
+                let (c, a, b) = (self.compile(c), self.compile(a), self.compile(b));
+                let (c, a, b) = (c?, a?, b?);
+                let Code::Bool(c) = c else {
+                    return self.type_error(
+                        span,
+                        format!("the condition of `if` must be a bool, found {}", c.ty()),
+                    );
+                };
+                match (a, b) {
+                    (Code::Bool(a), Code::Bool(b)) => Some(Code::Bool(Box::new(move |e| {
+                        if c(e) == Some(true) {
+                            a(e)
+                        } else {
+                            b(e)
+                        }
+                    }))),
+                    (Code::Num(a, x), Code::Num(b, y)) if x == y => Some(Code::Num(
+                        Box::new(move |e| if c(e) == Some(true) { a(e) } else { b(e) }),
+                        x,
+                    )),
+                    (Code::Str(a), Code::Str(b)) => Some(Code::Str(Box::new(move |e| {
+                        if c(e) == Some(true) {
+                            a(e)
+                        } else {
+                            b(e)
+                        }
+                    }))),
+                    (Code::List(a), Code::List(b)) => Some(Code::List(Box::new(move |e| {
+                        if c(e) == Some(true) {
+                            a(e)
+                        } else {
+                            b(e)
+                        }
+                    }))),
+                    (a, b) => self.type_error(
+                        span,
+                        format!(
+                            "`then` and `else` must have one type, found {} and {}",
+                            a.ty(),
+                            b.ty()
+                        ),
+                    ),
+                }
+            }
+            Expr::Call(name, args) => self.call(name, args, span),
+        }
+    }
+
+    fn number(&mut self, n: f64, ty: Type, span: Span) -> Option<Code> {
+        if !n.is_finite() {
+            return self.error(Diagnostic::new(
+                Err::BadNumber,
+                span,
+                "this number is too large",
+            ));
+        }
+        Some(Code::Num(Box::new(move |_| Some(n)), ty))
+    }
+
+    fn path(&mut self, parts: &[String], span: Span) -> Option<Code> {
+        let path = parts.join(".");
+        let Some(resolved) = self.schema.resolve(&path) else {
+            let mut d = Diagnostic::new(Err::UnknownPath, span, format!("unknown path `{path}`"));
+            let names = self.schema.paths();
+            if let Some(best) = closest(&path, names.iter().map(|(n, _)| n.as_str())) {
+                d = d.help(format!("did you mean `{best}`?"));
+            } else if path.starts_with("customer.attr.") || path.starts_with("context.") {
+                d = d.help("custom attributes and context keys must be declared by the catalog");
+            }
+            return self.error(d);
+        };
+        Some(match resolved {
+            Resolved::Builtin(getter, ty) => match getter {
+                Getter::Bool(f) => Code::Bool(Box::new(move |e| f(&e.input))),
+                Getter::Number(f) => Code::Num(Box::new(move |e| f(&e.input)), getter.ty(ty)),
+                Getter::Money(f) => {
+                    let scale = self.schema.money_scale();
+                    Code::Num(
+                        Box::new(move |e| f(&e.input).map(|m| m as f64 / scale)),
+                        Type::Number,
+                    )
+                }
+                Getter::Str(f) => Code::Str(Box::new(move |e| f(&e.input).map(Str::plain))),
+                Getter::List(f) => Code::List(Box::new(move |e| f(&e.input))),
+            },
+            Resolved::Attribute(name, ty) => attribute(name, ty),
+            Resolved::Context(slot, ty) => context(slot, ty),
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: Code,
+        r: Code,
+        span: Span,
+        ls: Span,
+        rs: Span,
+    ) -> Option<Code> {
+        use BinOp::*;
+        let (lt, rt) = (l.ty(), r.ty());
+        match op {
+            And | Or => match (l, r) {
+                (Code::Bool(a), Code::Bool(b)) => Some(Code::Bool(if op == And {
+                    Box::new(move |e| Some(a(e) == Some(true) && b(e) == Some(true)))
+                } else {
+                    Box::new(move |e| Some(a(e) == Some(true) || b(e) == Some(true)))
+                })),
+                _ => {
+                    let bad = if lt != Type::Bool { ls } else { rs };
+                    let found = if lt != Type::Bool { lt } else { rt };
+                    self.error(Diagnostic::new(Err::TypeMismatch, bad, format!("`{}` joins conditions (bools), found {found}", op.symbol()))
+                        .help("compare it first, e.g. `cart.value > 0`"))
+                }
+            },
+            Eq | Ne | Lt | Le | Gt | Ge => self.comparison(op, l, r, span),
+            In | NotIn => match (l, r) {
+                (Code::Str(needle), Code::List(list)) => {
+                    let negate = op == NotIn;
+                    Some(Code::Bool(Box::new(move |e| match (needle(e), list(e)) {
+                        (Some(n), Some(l)) => Some(l.any(|item| n.eq(Str::plain(item))) != negate),
+                        _ => Some(false),
+                    })))
+                }
+                (_, Code::Str(_)) => self.error(Diagnostic::new(Err::TypeMismatch, rs, format!("`{}` needs a list on its right, found string", op.symbol()))
+                    .help("for text inside text use contains(text, part)")),
+                _ => self.type_error(span, format!("`{}` needs a string on its left and a list on its right, found {lt} and {rt}", op.symbol())),
+            },
+            Add | Sub | Mul | Div | Rem => {
+                let (Code::Num(a, x), Code::Num(b, y)) = (l, r) else {
+                    return self.type_error(span, format!("`{}` needs numbers, found {lt} and {rt}", op.symbol()));
+                };
+                use Type::{Duration as D, Number as N, Timestamp as T};
+                let ty = match (op, x, y) {
+                    (_, N, N) => N,
+                    (Sub, T, T) | (Add | Sub, D, D) | (Mul, D, N) | (Mul, N, D) | (Div, D, N) => D,
+                    (Add, T, D) | (Add, D, T) | (Sub, T, D) => T,
+                    (Div, D, D) => N,
+                    _ => {
+                        return self.type_error(span, format!("`{}` cannot combine {x} and {y}", op.symbol()));
+                    }
+                };
+                let f: NumFn = match op {
+                    Add => Box::new(move |e| finite(a(e)? + b(e)?)),
+                    Sub => Box::new(move |e| finite(a(e)? - b(e)?)),
+                    Mul => Box::new(move |e| finite(a(e)? * b(e)?)),
+                    Div => Box::new(move |e| finite(a(e)? / b(e)?)),
+                    _ => Box::new(move |e| finite(a(e)? % b(e)?)),
+                };
+                Some(Code::Num(f, ty))
+            }
+        }
+    }
+
+    fn comparison(&mut self, op: BinOp, l: Code, r: Code, span: Span) -> Option<Code> {
+        use core::cmp::Ordering;
+        let test = move |o: Ordering| match op {
+            BinOp::Eq => o == Ordering::Equal,
+            BinOp::Ne => o != Ordering::Equal,
+            BinOp::Lt => o == Ordering::Less,
+            BinOp::Le => o != Ordering::Greater,
+            BinOp::Gt => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        };
+        let (lt, rt) = (l.ty(), r.ty());
+        match (l, r) {
+            (Code::Num(a, x), Code::Num(b, y)) if x == y => Some(Code::Bool(Box::new(move |e| {
+                Some(
+                    matches!((a(e), b(e)), (Some(p), Some(q)) if p.partial_cmp(&q).is_some_and(test)),
+                )
+            }))),
+            (Code::Str(a), Code::Str(b)) => Some(Code::Bool(Box::new(move |e| {
+                Some(matches!((a(e), b(e)), (Some(p), Some(q)) if test(p.cmp(q))))
+            }))),
+            (Code::Bool(a), Code::Bool(b)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                Some(Code::Bool(Box::new(move |e| {
+                    Some(matches!((a(e), b(e)), (Some(p), Some(q)) if test(p.cmp(&q))))
+                })))
+            }
+            _ => {
+                let d = Diagnostic::new(
+                    Err::TypeMismatch,
+                    span,
+                    format!("`{}` cannot compare {lt} with {rt}", op.symbol()),
+                );
+                let d = match (lt, rt) {
+                    (Type::Timestamp, Type::Duration) | (Type::Duration, Type::Timestamp) => {
+                        d.help("compare the time since it: `now - customer.last_seen > 7d`, or `days_since(customer.last_seen) > 7`")
+                    }
+                    (Type::List, Type::String) | (Type::String, Type::List) => d.help("test membership with `in`"),
+                    (Type::Bool, Type::Bool) => d.help("bools only compare with == and !="),
+                    _ => d,
+                };
+                self.error(d)
+            }
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Node], span: Span) -> Option<Code> {
+        let Some(&(_, signature)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
+            let mut d = Diagnostic::new(
+                Err::UnknownFunction,
+                span,
+                format!("unknown function `{name}`"),
+            );
+            if let Some(best) = closest(name, FUNCTIONS.iter().map(|(n, _)| *n)) {
+                d = d.help(format!("did you mean `{best}`?"));
+            }
+            return self.error(d);
+        };
+        if name == "has" {
+            return match args {
+                [arg @ Node {
+                    expr: Expr::Path(_),
+                    ..
+                }] => Some(Code::Bool(self.compile(arg)?.present())),
+                [_] => self.type_error(
+                    span,
+                    "`has` takes a path, such as `has(session.referrer)`".into(),
+                ),
+                _ => self.arity(span, signature, args.len()),
+            };
+        }
+        let (min, max) = match name {
+            "min" | "max" => (2, usize::MAX),
+            "starts_with" | "ends_with" | "contains" => (2, 2),
+            _ => (1, 1),
+        };
+        if args.len() < min || args.len() > max {
+            for arg in args {
+                self.compile(arg);
+            }
+            return self.arity(span, signature, args.len());
+        }
+        let compiled: Vec<Option<Code>> = args.iter().map(|a| self.compile(a)).collect();
+        let mut codes = Vec::with_capacity(compiled.len());
+        for code in compiled {
+            codes.push(code?);
+        }
+        let types: Vec<Type> = codes.iter().map(Code::ty).collect();
+        let mismatch = |c: &mut Self| {
+            let found: Vec<&str> = types.iter().map(|t| t.name()).collect();
+            c.type_error(span, format!("`{signature}`: found ({})", found.join(", ")))
+        };
+        let mut codes = codes.into_iter();
+        let (Some(first), second) = (codes.next(), codes.next()) else {
+            return mismatch(self);
+        };
+        Some(match (name, first, second) {
+            ("days_since" | "hours_since", Code::Num(t, Type::Timestamp), None) => {
+                let unit = if name == "days_since" {
+                    86_400.0
+                } else {
+                    3_600.0
+                };
+                Code::Num(
+                    Box::new(move |e| finite((e.input.now as f64 - t(e)?) / unit)),
+                    Type::Number,
+                )
+            }
+            ("abs", Code::Num(x, ty @ (Type::Number | Type::Duration)), None) => {
+                Code::Num(Box::new(move |e| x(e).map(f64::abs)), ty)
+            }
+            ("min" | "max", Code::Num(a, ty), Some(Code::Num(b, ty2))) if ty == ty2 => {
+                let mut rest: Vec<NumFn> = Vec::new();
+                for code in codes {
+                    match code {
+                        Code::Num(f, t) if t == ty => rest.push(f),
+                        _ => return mismatch(self),
+                    }
+                }
+                let pick_max = name == "max";
+                Code::Num(
+                    Box::new(move |e| {
+                        let mut best = a(e)?;
+                        for f in core::iter::once(&b).chain(rest.iter()) {
+                            let x = f(e)?;
+                            best = if pick_max { best.max(x) } else { best.min(x) };
+                        }
+                        Some(best)
+                    }),
+                    ty,
+                )
+            }
+            ("lower", Code::Str(s), None) => Code::Str(Box::new(move |e| {
+                s(e).map(|s| Str {
+                    text: s.text,
+                    lower: true,
+                })
+            })),
+            ("starts_with" | "ends_with" | "contains", Code::Str(a), Some(Code::Str(b))) => {
+                let test: fn(Str<'_>, Str<'_>) -> bool = match name {
+                    "starts_with" => |x, y| x.starts_with(y),
+                    "ends_with" => |x, y| x.ends_with(y),
+                    _ => |x, y| x.contains(y),
+                };
+                Code::Bool(Box::new(move |e| {
+                    Some(matches!((a(e), b(e)), (Some(x), Some(y)) if test(x, y)))
+                }))
+            }
+            ("contains", Code::List(list), Some(Code::Str(item))) => {
+                Code::Bool(Box::new(move |e| {
+                    Some(
+                        matches!((list(e), item(e)), (Some(l), Some(i)) if l.any(|x| i.eq(Str::plain(x)))),
+                    )
+                }))
+            }
+            ("len", Code::Str(s), None) => Code::Num(
+                Box::new(move |e| s(e).map(|s| s.text.chars().count() as f64)),
+                Type::Number,
+            ),
+            ("len", Code::List(l), None) => Code::Num(
+                Box::new(move |e| l(e).map(|l| l.len() as f64)),
+                Type::Number,
+            ),
+            ("count_viewed", Code::Str(category), None) => Code::Num(
+                Box::new(move |e| {
+                    let c = category(e)?;
+                    let views = &e.input.profile.views().recent;
+                    Some(
+                        views
+                            .iter()
+                            .filter(|v| {
+                                v.category.as_deref().is_some_and(|vc| c.eq(Str::plain(vc)))
+                            })
+                            .count() as f64,
+                    )
+                }),
+                Type::Number,
+            ),
+            ("in_cart", Code::Str(item), None) => Code::Bool(Box::new(move |e| {
+                let Some(item) = item(e) else {
+                    return Some(false);
+                };
+                let lines = &e.input.profile.cart().lines;
+                Some(lines.iter().any(|(product, line)| {
+                    item.eq(Str::plain(product))
+                        || line
+                            .category
+                            .as_deref()
+                            .is_some_and(|c| item.eq(Str::plain(c)))
+                }))
+            })),
+            _ => return mismatch(self),
+        })
+    }
+
+    fn arity(&mut self, span: Span, signature: &str, got: usize) -> Option<Code> {
+        self.error(Diagnostic::new(
+            Err::WrongArity,
+            span,
+            format!(
+                "`{signature}` called with {got} argument{}",
+                if got == 1 { "" } else { "s" }
+            ),
+        ))
+    }
+}
+
+fn attribute(name: String, ty: Type) -> Code {
+    match ty {
+        Type::Bool => Code::Bool(Box::new(move |e| match e.input.profile.attribute(&name) {
+            Some(AttrValue::Bool(b)) => Some(*b),
+            _ => None,
+        })),
+        Type::Number | Type::Timestamp | Type::Duration => Code::Num(
+            Box::new(move |e| match e.input.profile.attribute(&name) {
+                Some(AttrValue::Number(n)) => Some(*n),
+                _ => None,
+            }),
+            ty,
+        ),
+        Type::String => Code::Str(Box::new(move |e| match e.input.profile.attribute(&name) {
+            Some(AttrValue::Text(s)) => Some(Str::plain(s)),
+            _ => None,
+        })),
+        Type::List => Code::List(Box::new(move |e| match e.input.profile.attribute(&name) {
+            Some(AttrValue::List(items)) => Some(ListRef::Strings(items)),
+            _ => None,
+        })),
+    }
+}
+
+fn context(slot: usize, ty: Type) -> Code {
+    match ty {
+        Type::Bool => Code::Bool(Box::new(move |e| match e.input.context.get(slot) {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        })),
+        Type::Number | Type::Timestamp | Type::Duration => Code::Num(
+            Box::new(move |e| match e.input.context.get(slot) {
+                Some(Value::Number(n)) => Some(*n),
+                _ => None,
+            }),
+            ty,
+        ),
+        Type::String => Code::Str(Box::new(move |e| match e.input.context.get(slot) {
+            Some(Value::String(s)) => Some(Str::plain(s)),
+            _ => None,
+        })),
+        Type::List => Code::List(Box::new(move |e| match e.input.context.get(slot) {
+            Some(Value::List(items)) => Some(ListRef::Strings(items)),
+            _ => None,
+        })),
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if close enough to be a typo.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).clamp(1, 4);
+    candidates
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, with one row of memory.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}

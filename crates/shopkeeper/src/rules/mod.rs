@@ -1,0 +1,121 @@
+//! The rule language: small, typed, bounded expressions that marketers edit at run time.
+//!
+//! ```
+//! use shopkeeper::rules::{Context, Input, Rule, Schema, Type};
+//! use shopkeeper::Profile;
+//!
+//! let schema = Schema::new().attribute("tier", Type::String).context_key("page_type", Type::String);
+//! let rule = Rule::condition(r#"customer.attr.tier in ["gold", "silver"] or context.page_type == "cart""#, &schema)?;
+//!
+//! let profile = Profile::known("cust-1")?;
+//! let mut context = Context::new(&schema);
+//! context.set(&schema, "page_type", shopkeeper::rules::Value::String("cart".into()))?;
+//! assert!(rule.matches(&Input { profile: &profile, context: &context, now: 1_732_406_400 }));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! A rule is checked against a [`Schema`] when it compiles: an unknown path, a type mismatch or a
+//! wrong number of arguments is a [`Diagnostic`] with a stable code, the place in the source and a
+//! hint, never a silent `false` at run time. Compiled, a rule reads a profile and a request
+//! context without allocating and cannot fail. `spec/rules.md` is the language reference.
+
+mod ast;
+mod compile;
+mod diagnostic;
+mod lexer;
+pub mod limits;
+mod parser;
+mod schema;
+
+use alloc::string::String;
+
+pub use ast::{BinOp, Expr, Node, UnOp};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Span};
+pub use parser::parse;
+pub use schema::{Context, Input, Schema, Type, Value};
+
+use compile::{Compiler, Consts, Env};
+
+/// A compiled rule.
+pub struct Rule {
+    source: String,
+    code: compile::Code,
+    consts: Consts,
+}
+
+impl core::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Rule")
+            .field("source", &self.source)
+            .field("type", &self.ty())
+            .finish()
+    }
+}
+
+impl Rule {
+    /// Compiles an expression of any type (for `shopkeeper eval` and computed values).
+    pub fn compile(source: &str, schema: &Schema) -> Result<Rule, Diagnostics> {
+        let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
+        let mut compiler = Compiler::new(schema);
+        let code = compiler.compile(&node);
+        match code {
+            Some(code) if compiler.diagnostics.is_empty() => Ok(Rule {
+                source: source.into(),
+                code,
+                consts: compiler.consts,
+            }),
+            _ => Err(Diagnostics(compiler.diagnostics)),
+        }
+    }
+
+    /// Compiles a condition: an expression that must be a bool (eligibility, applicability...).
+    pub fn condition(source: &str, schema: &Schema) -> Result<Rule, Diagnostics> {
+        let rule = Self::compile(source, schema)?;
+        if rule.ty() != Type::Bool {
+            let span = Span::new(0, source.trim_end().len());
+            let d = Diagnostic::new(
+                Code::NotACondition,
+                span,
+                alloc::format!(
+                    "a condition must be true or false, but this is a {}",
+                    rule.ty()
+                ),
+            )
+            .help("compare it, e.g. `cart.value >= 100`");
+            return Err(Diagnostics(alloc::vec![d]));
+        }
+        Ok(rule)
+    }
+
+    /// The rule's type.
+    pub fn ty(&self) -> Type {
+        self.code.ty()
+    }
+
+    /// The source it was compiled from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the rule holds for `input`: a bool rule that is true. Missing counts as false.
+    /// Allocates nothing.
+    pub fn matches(&self, input: &Input<'_>) -> bool {
+        match &self.code {
+            compile::Code::Bool(f) => {
+                f(&Env {
+                    input: *input,
+                    consts: &self.consts,
+                }) == Some(true)
+            }
+            _ => false,
+        }
+    }
+
+    /// The rule's value for `input`, `None` when missing (allocates for strings and lists).
+    pub fn eval(&self, input: &Input<'_>) -> Option<Value> {
+        self.code.value(&Env {
+            input: *input,
+            consts: &self.consts,
+        })
+    }
+}

@@ -1,0 +1,539 @@
+//! What a rule can read: the built-in paths of the profile, the session, the cart and the request,
+//! plus the custom attributes and context keys a catalog declares, each with its type.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::profile::{Cart, Purchases, Views};
+use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
+
+/// The type of a value in a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// `true` or `false`.
+    Bool,
+    /// A finite number (money in major units: 19.99).
+    Number,
+    /// Text.
+    String,
+    /// A point in time (`now`, `customer.last_purchase`).
+    Timestamp,
+    /// A length of time (`7d`, `now - customer.last_seen`).
+    Duration,
+    /// A list of strings.
+    List,
+}
+
+impl Type {
+    /// The name used in declarations and messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Type::Bool => "bool",
+            Type::Number => "number",
+            Type::String => "string",
+            Type::Timestamp => "timestamp",
+            Type::Duration => "duration",
+            Type::List => "list",
+        }
+    }
+
+    /// Reads a type name (`bool`, `number`, `string`, `timestamp`, `duration`, `list`).
+    pub fn parse(name: &str) -> Option<Type> {
+        [
+            Type::Bool,
+            Type::Number,
+            Type::String,
+            Type::Timestamp,
+            Type::Duration,
+            Type::List,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value of the request context, or the result of evaluating a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A boolean.
+    Bool(bool),
+    /// A number; timestamps and durations are numbers of seconds.
+    Number(f64),
+    /// Text.
+    String(String),
+    /// A list of strings.
+    List(Vec<String>),
+}
+
+/// A list the rule reads, without copying it out of the profile.
+#[derive(Clone, Copy)]
+pub(crate) enum ListRef<'a> {
+    Strings(&'a [String]),
+    CartProducts(&'a Cart),
+    CartCategories(&'a Cart),
+    ViewedProducts(&'a Views),
+    ViewedCategories(&'a Views),
+    PurchasedCategories(&'a Purchases),
+}
+
+impl<'a> ListRef<'a> {
+    /// Calls `f` on each item (profile-derived lists may repeat an item).
+    pub(crate) fn any(self, mut f: impl FnMut(&str) -> bool) -> bool {
+        match self {
+            ListRef::Strings(items) => items.iter().any(|s| f(s)),
+            ListRef::CartProducts(cart) => cart.lines.keys().any(|s| f(s)),
+            ListRef::CartCategories(cart) => cart
+                .lines
+                .values()
+                .filter_map(|l| l.category.as_deref())
+                .any(f),
+            ListRef::ViewedProducts(views) => views.recent.iter().any(|v| f(&v.product)),
+            ListRef::ViewedCategories(views) => views
+                .recent
+                .iter()
+                .filter_map(|v| v.category.as_deref())
+                .any(f),
+            ListRef::PurchasedCategories(purchases) => purchases.categories.keys().any(|s| f(s)),
+        }
+    }
+
+    /// Distinct items (an item counts where no earlier one equals it; lists are short).
+    pub(crate) fn len(self) -> usize {
+        let (mut count, mut index) = (0, 0);
+        self.any(|item| {
+            let (mut earlier, mut repeated) = (0, false);
+            self.any(|other| {
+                if earlier == index {
+                    return true;
+                }
+                earlier += 1;
+                repeated = other == item;
+                repeated
+            });
+            count += usize::from(!repeated);
+            index += 1;
+            false
+        });
+        count
+    }
+
+    pub(crate) fn to_vec(self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        self.any(|item| {
+            if !out.iter().any(|o| o == item) {
+                out.push(item.into());
+            }
+            false
+        });
+        out
+    }
+}
+
+/// The request context: values of the keys the schema declares, by slot.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Context {
+    values: Vec<Option<Value>>,
+}
+
+impl Context {
+    /// An empty context for `schema` (every key missing).
+    pub fn new(schema: &Schema) -> Self {
+        Context {
+            values: alloc::vec![None; schema.context.len()],
+        }
+    }
+
+    /// Sets a declared key; fails for an undeclared key or a value of another type.
+    pub fn set(&mut self, schema: &Schema, key: &str, value: Value) -> Result<(), Error> {
+        let Some(slot) = schema.context.iter().position(|(k, _)| k == key) else {
+            return Err(Error::new(
+                ErrorCode::InvalidContext,
+                alloc::format!("context key {key:?} is not declared"),
+            ));
+        };
+        let declared = schema.context[slot].1;
+        let fits = matches!(
+            (&value, declared),
+            (Value::Bool(_), Type::Bool)
+                | (
+                    Value::Number(_),
+                    Type::Number | Type::Timestamp | Type::Duration
+                )
+                | (Value::String(_), Type::String)
+                | (Value::List(_), Type::List)
+        );
+        if !fits || matches!(value, Value::Number(n) if !n.is_finite()) {
+            return Err(Error::new(
+                ErrorCode::InvalidContext,
+                alloc::format!("context key {key:?} is declared {declared}, got {value:?}"),
+            ));
+        }
+        if let Some(place) = self.values.get_mut(slot) {
+            *place = Some(value);
+        }
+        Ok(())
+    }
+
+    /// Reads `{"key": value, ...}` JSON against the schema.
+    pub fn from_json(schema: &Schema, json: &str) -> Result<Self, Error> {
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(crate::event::json_error)?;
+        let mut context = Context::new(schema);
+        for (key, value) in map {
+            let value = match value {
+                serde_json::Value::Null => continue,
+                serde_json::Value::Bool(b) => Value::Bool(b),
+                serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+                serde_json::Value::String(s) => Value::String(s),
+                serde_json::Value::Array(items) => Value::List(
+                    items
+                        .into_iter()
+                        .map(|i| match i {
+                            serde_json::Value::String(s) => Ok(s),
+                            _ => Err(Error::new(
+                                ErrorCode::InvalidContext,
+                                alloc::format!("context key {key:?}: lists hold strings"),
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                serde_json::Value::Object(_) => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidContext,
+                        alloc::format!("context key {key:?}: objects are not values"),
+                    ))
+                }
+            };
+            context.set(schema, &key, value)?;
+        }
+        Ok(context)
+    }
+
+    pub(crate) fn get(&self, slot: usize) -> Option<&Value> {
+        self.values.get(slot).and_then(Option::as_ref)
+    }
+}
+
+/// What one evaluation reads: a profile, the request context, and the time.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    /// The customer.
+    pub profile: &'a Profile,
+    /// The request context (page type, device, campaign...).
+    pub context: &'a Context,
+    /// The caller's clock, in seconds since the epoch.
+    pub now: Timestamp,
+}
+
+/// A built-in path's typed reader.
+#[derive(Clone, Copy)]
+pub(crate) enum Getter {
+    Bool(fn(&Input<'_>) -> Option<bool>),
+    /// Numbers, timestamps and durations as numbers of seconds.
+    Number(fn(&Input<'_>) -> Option<f64>),
+    /// Money in minor units, shown to rules in major units.
+    Money(fn(&Input<'_>) -> Option<i64>),
+    Str(for<'a> fn(&Input<'a>) -> Option<&'a str>),
+    List(for<'a> fn(&Input<'a>) -> Option<ListRef<'a>>),
+}
+
+impl Getter {
+    pub(crate) fn ty(self, declared: Type) -> Type {
+        match self {
+            Getter::Bool(_) => Type::Bool,
+            Getter::Money(_) => Type::Number,
+            Getter::Str(_) => Type::String,
+            Getter::List(_) => Type::List,
+            Getter::Number(_) => declared,
+        }
+    }
+}
+
+fn ts(t: Option<Timestamp>) -> Option<f64> {
+    t.map(|t| t as f64)
+}
+
+macro_rules! channel_paths {
+    ($($channel:ident => $name:literal),*) => {
+        &[$(
+            (concat!("customer.channels.", $name, ".orders"), Type::Number,
+                Getter::Number(|i| Some(f64::from(i.profile.activity().channel(Channel::$channel).purchases)))),
+            (concat!("customer.channels.", $name, ".spend"), Type::Number,
+                Getter::Money(|i| Some(i.profile.activity().channel(Channel::$channel).spend))),
+            (concat!("customer.channels.", $name, ".sessions"), Type::Number,
+                Getter::Number(|i| Some(f64::from(i.profile.activity().channel(Channel::$channel).sessions)))),
+            (concat!("customer.channels.", $name, ".last_seen"), Type::Timestamp,
+                Getter::Number(|i| ts(i.profile.activity().channel(Channel::$channel).last_seen))),
+        )*]
+    };
+}
+
+/// Every built-in path with its type and reader. `spec/rules.md` documents each one.
+pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
+    (
+        "now",
+        Type::Timestamp,
+        Getter::Number(|i| Some(i.now as f64)),
+    ),
+    (
+        "customer.id",
+        Type::String,
+        Getter::Str(|i| Some(i.profile.id())),
+    ),
+    (
+        "customer.known",
+        Type::Bool,
+        Getter::Bool(|i| Some(i.profile.is_known())),
+    ),
+    (
+        "customer.first_seen",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.activity().first_seen)),
+    ),
+    (
+        "customer.last_seen",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.activity().last_seen)),
+    ),
+    (
+        "customer.orders",
+        Type::Number,
+        Getter::Number(|i| Some(f64::from(i.profile.purchases().count))),
+    ),
+    (
+        "customer.spend",
+        Type::Number,
+        Getter::Money(|i| Some(i.profile.purchases().total)),
+    ),
+    (
+        "customer.avg_order_value",
+        Type::Number,
+        Getter::Number(|i| i.profile.purchases().average()),
+    ),
+    (
+        "customer.first_purchase",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.purchases().first.as_ref().map(|o| o.at))),
+    ),
+    (
+        "customer.last_purchase",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.purchases().last_at)),
+    ),
+    (
+        "customer.purchased_categories",
+        Type::List,
+        Getter::List(|i| Some(ListRef::PurchasedCategories(i.profile.purchases()))),
+    ),
+    (
+        "customer.views",
+        Type::Number,
+        Getter::Number(|i| Some(i.profile.views().total as f64)),
+    ),
+    (
+        "customer.viewed_products",
+        Type::List,
+        Getter::List(|i| Some(ListRef::ViewedProducts(i.profile.views()))),
+    ),
+    (
+        "customer.viewed_categories",
+        Type::List,
+        Getter::List(|i| Some(ListRef::ViewedCategories(i.profile.views()))),
+    ),
+    (
+        "customer.complaints",
+        Type::Number,
+        Getter::Number(|i| Some(f64::from(i.profile.service().complaints))),
+    ),
+    (
+        "customer.service_contacts",
+        Type::Number,
+        Getter::Number(|i| Some(f64::from(i.profile.service().contacts))),
+    ),
+    (
+        "customer.last_complaint",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.service().last_complaint)),
+    ),
+    (
+        "customer.last_service_contact",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.service().last_contact)),
+    ),
+    (
+        "customer.marketing_consent",
+        Type::Bool,
+        Getter::Bool(|i| i.profile.consent().marketing.map(|c| c.granted)),
+    ),
+    (
+        "cart.value",
+        Type::Number,
+        Getter::Money(|i| Some(i.profile.cart().value())),
+    ),
+    (
+        "cart.quantity",
+        Type::Number,
+        Getter::Number(|i| Some(i.profile.cart().quantity() as f64)),
+    ),
+    (
+        "cart.lines",
+        Type::Number,
+        Getter::Number(|i| Some(i.profile.cart().lines.len() as f64)),
+    ),
+    (
+        "cart.products",
+        Type::List,
+        Getter::List(|i| Some(ListRef::CartProducts(i.profile.cart()))),
+    ),
+    (
+        "cart.categories",
+        Type::List,
+        Getter::List(|i| Some(ListRef::CartCategories(i.profile.cart()))),
+    ),
+    (
+        "session.channel",
+        Type::String,
+        Getter::Str(|i| i.profile.session().map(|s| s.channel.as_str())),
+    ),
+    (
+        "session.referrer",
+        Type::String,
+        Getter::Str(|i| i.profile.session().and_then(|s| s.referrer.as_deref())),
+    ),
+    (
+        "session.affiliate",
+        Type::String,
+        Getter::Str(|i| i.profile.session().and_then(|s| s.affiliate.as_deref())),
+    ),
+    (
+        "session.start",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.session().map(|s| s.start))),
+    ),
+    (
+        "session.page_views",
+        Type::Number,
+        Getter::Number(|i| i.profile.session().map(|s| f64::from(s.page_views))),
+    ),
+    (
+        "session.time_on_site",
+        Type::Duration,
+        Getter::Number(|i| ts(i.profile.session().map(|s| s.time_on_site()))),
+    ),
+];
+
+pub(crate) const CHANNEL_PATHS: &[(&str, Type, Getter)] = channel_paths!(
+    Web => "web", Mobile => "mobile", Store => "store", ContactCentre => "contact_centre", Email => "email", Kiosk => "kiosk"
+);
+
+/// What a path in a rule resolves to.
+pub(crate) enum Resolved {
+    Builtin(Getter, Type),
+    Attribute(String, Type),
+    Context(usize, Type),
+}
+
+/// The paths a rule may read and their types: built-ins, plus the custom attributes
+/// (`customer.attr.NAME`) and request-context keys (`context.KEY`) a catalog declares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schema {
+    attributes: BTreeMap<String, Type>,
+    context: Vec<(String, Type)>,
+    money_scale: f64,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Schema {
+            attributes: BTreeMap::new(),
+            context: Vec::new(),
+            money_scale: 100.0,
+        }
+    }
+}
+
+impl Schema {
+    /// The built-in paths only, for a currency with 2 decimals.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declares a custom attribute, read as `customer.attr.NAME`.
+    pub fn attribute(mut self, name: &str, ty: Type) -> Self {
+        self.attributes.insert(name.into(), ty);
+        self
+    }
+
+    /// Declares a request-context key, read as `context.KEY`.
+    pub fn context_key(mut self, key: &str, ty: Type) -> Self {
+        match self.context.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = ty,
+            None => self.context.push((key.into(), ty)),
+        }
+        self
+    }
+
+    /// The currency's decimals: money is stored in minor units and shown to rules in major units
+    /// (`cart.value >= 100` means 100.00 with 2 decimals, the default; 0 for JPY).
+    pub fn currency_decimals(mut self, decimals: u8) -> Self {
+        self.money_scale = f64::from(10u32.pow(u32::from(decimals.min(6))));
+        self
+    }
+
+    pub(crate) fn money_scale(&self) -> f64 {
+        self.money_scale
+    }
+
+    /// Every path a rule can read, with its type, sorted by name.
+    pub fn paths(&self) -> Vec<(String, Type)> {
+        let mut all: Vec<(String, Type)> = BUILTINS
+            .iter()
+            .chain(CHANNEL_PATHS)
+            .map(|(name, ty, _)| ((*name).into(), *ty))
+            .chain(
+                self.attributes
+                    .iter()
+                    .map(|(n, t)| (alloc::format!("customer.attr.{n}"), *t)),
+            )
+            .chain(
+                self.context
+                    .iter()
+                    .map(|(k, t)| (alloc::format!("context.{k}"), *t)),
+            )
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    pub(crate) fn resolve(&self, path: &str) -> Option<Resolved> {
+        if let Some((_, ty, getter)) = BUILTINS
+            .iter()
+            .chain(CHANNEL_PATHS)
+            .find(|(name, ..)| *name == path)
+        {
+            return Some(Resolved::Builtin(*getter, *ty));
+        }
+        if let Some(name) = path.strip_prefix("customer.attr.") {
+            return self
+                .attributes
+                .get(name)
+                .map(|ty| Resolved::Attribute(name.into(), *ty));
+        }
+        if let Some(key) = path.strip_prefix("context.") {
+            return self
+                .context
+                .iter()
+                .position(|(k, _)| k == key)
+                .map(|slot| Resolved::Context(slot, self.context[slot].1));
+        }
+        None
+    }
+}
