@@ -31,12 +31,18 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
     let node = parser.expr(0, 0)?;
     match parser.peek() {
         Tok::End => Ok(node),
-        tok => Err(Diagnostic::new(
-            Code::Syntax,
-            parser.span(),
-            format!("expected the end of the rule, found {}", tok.describe()),
-        )
-        .help("join conditions with `and` or `or`")),
+        tok => {
+            let d = Diagnostic::new(
+                Code::Syntax,
+                parser.span(),
+                format!("expected the end of the rule, found {}", tok.describe()),
+            );
+            Err(d.help(
+                parser
+                    .unit_hint()
+                    .unwrap_or("join conditions with `and` or `or`"),
+            ))
+        }
     }
 }
 
@@ -69,17 +75,34 @@ impl Parser {
 
     fn expect(&mut self, tok: Tok, context: &str) -> Result<Span, Diagnostic> {
         if *self.peek() == tok {
-            Ok(self.bump().1)
-        } else {
-            Err(Diagnostic::new(
-                Code::Syntax,
-                self.span(),
-                format!(
-                    "expected `{}` {context}, found {}",
-                    tok.symbol(),
-                    self.peek().describe()
-                ),
-            ))
+            return Ok(self.bump().1);
+        }
+        let found = self.peek().describe();
+        let d = Diagnostic::new(
+            Code::Syntax,
+            self.span(),
+            format!("expected `{}` {context}, found {found}", tok.symbol()),
+        );
+        Err(match self.unit_hint() {
+            Some(hint) => d.help(hint),
+            None => d,
+        })
+    }
+
+    /// A hint when a number is followed by a unit word (`3 days`): durations have no space.
+    fn unit_hint(&self) -> Option<&'static str> {
+        const UNIT_WORDS: [&str; 19] = [
+            "s", "sec", "secs", "second", "seconds", "m", "min", "mins", "minute", "minutes", "h",
+            "hour", "hours", "d", "day", "days", "w", "week", "weeks",
+        ];
+        let previous = self.at.checked_sub(1).and_then(|i| self.tokens.get(i));
+        match (previous, self.peek()) {
+            (Some((Tok::Number(_), _)), Tok::Ident(word))
+                if UNIT_WORDS.contains(&word.as_str()) =>
+            {
+                Some("durations are written without a space: 30s, 15m, 12h, 7d, 2w")
+            }
+            _ => None,
         }
     }
 
