@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
+use shopkeeper::rules::{self, Context, Input, Rule, Schema, Type};
 use shopkeeper::{Event, Outcome, Profile};
 
 fn vectors_dir() -> std::path::PathBuf {
@@ -28,7 +29,12 @@ fn every_conformance_vector_passes() {
         let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in file["cases"].as_array().unwrap() {
             cases += 1;
-            if let Err(why) = run(case) {
+            let result = if case.get("rule").is_some() {
+                run_rule(case, &file["fixture"])
+            } else {
+                run(case)
+            };
+            if let Err(why) = result {
                 let name = path.file_name().unwrap().to_string_lossy();
                 failures.push(format!(
                     "{name}: {}: {why}",
@@ -181,4 +187,116 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string()))
         .collect()
+}
+
+/// A rule case: compile `rule` against the schema; expect its value for the profile, context and
+/// `now`, or its diagnostics. Keys missing from the case come from the file's `fixture`.
+fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
+    let get = |key: &str| {
+        case.get(key)
+            .or_else(|| fixture.get(key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let schema = schema(&get("schema"))?;
+    let source = case["rule"].as_str().ok_or("rule must be a string")?;
+    let compiled = if case["condition"] == true {
+        Rule::condition(source, &schema)
+    } else {
+        Rule::compile(source, &schema)
+    };
+    if let Ok(tree) = rules::parse(source) {
+        let printed = tree.to_string();
+        if rules::parse(&printed).as_ref() != Ok(&tree) {
+            return Err(format!(
+                "printed as {printed:?}, which parses to another tree"
+            ));
+        }
+    }
+    let expect = &case["expect"];
+    if let Some(errors) = expect.get("errors") {
+        let found: Vec<Value> = match &compiled {
+            Ok(_) => vec![],
+            Err(diagnostics) => diagnostics
+                .0
+                .iter()
+                .map(|d| {
+                    let (line, column) = d.line_column(source);
+                    serde_json::json!({"code": d.code.as_str(), "line": line, "column": column})
+                })
+                .collect(),
+        };
+        return if &Value::Array(found.clone()) == errors {
+            Ok(())
+        } else {
+            Err(format!("errors {found:?}, expected {errors}"))
+        };
+    }
+    let rule = compiled.map_err(|d| format!("does not compile: {d}"))?;
+    let now = get("now").as_i64().ok_or("missing now")?;
+    let spec = get("profile");
+    let mut profile = Profile::new(spec["id"].as_str().unwrap_or("c1"), spec["known"] != false)
+        .map_err(|e| e.to_string())?;
+    for event in spec["events"].as_array().into_iter().flatten() {
+        let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
+        profile
+            .apply(&event, now)
+            .map_err(|e| format!("fixture event rejected: {e}"))?;
+    }
+    let context_json = match get("context") {
+        Value::Null => "{}".to_string(),
+        other => other.to_string(),
+    };
+    let context = Context::from_json(&schema, &context_json).map_err(|e| e.to_string())?;
+    let value = rule.eval(&Input {
+        profile: &profile,
+        context: &context,
+        now,
+    });
+    let actual = match value {
+        None => Value::Null,
+        Some(rules::Value::Bool(b)) => Value::Bool(b),
+        Some(rules::Value::Number(n)) => serde_json::json!(n),
+        Some(rules::Value::String(s)) => Value::String(s),
+        Some(rules::Value::List(items)) => serde_json::json!(items),
+    };
+    let expected = expect.get("value").ok_or("expect needs value or errors")?;
+    let close = match (&actual, expected) {
+        (Value::Number(a), Value::Number(b)) => {
+            (a.as_f64().unwrap() - b.as_f64().unwrap()).abs()
+                <= 1e-9 * b.as_f64().unwrap().abs().max(1.0)
+        }
+        _ => same(&actual, expected),
+    };
+    if !close {
+        return Err(format!("value {actual}, expected {expected}"));
+    }
+    if rule.ty() == Type::Bool
+        && rule.matches(&Input {
+            profile: &profile,
+            context: &context,
+            now,
+        }) != (actual == Value::Bool(true))
+    {
+        return Err("matches disagrees with the value".into());
+    }
+    Ok(())
+}
+
+/// `{"attributes": {"tier": "string"}, "context": {"page_type": "string"}, "currency_decimals": 2}`
+fn schema(spec: &Value) -> Result<Schema, String> {
+    let mut schema = Schema::new();
+    let ty = |name: &Value| {
+        Type::parse(name.as_str().unwrap_or("")).ok_or(format!("unknown type {name}"))
+    };
+    for (name, t) in spec["attributes"].as_object().into_iter().flatten() {
+        schema = schema.attribute(name, ty(t)?);
+    }
+    for (key, t) in spec["context"].as_object().into_iter().flatten() {
+        schema = schema.context_key(key, ty(t)?);
+    }
+    if let Some(decimals) = spec["currency_decimals"].as_u64() {
+        schema = schema.currency_decimals(decimals as u8);
+    }
+    Ok(schema)
 }

@@ -312,7 +312,7 @@ impl<'s> Compiler<'s> {
                 Getter::Money(f) => {
                     let scale = self.schema.money_scale();
                     Code::Num(
-                        Box::new(move |e| f(&e.input).map(|m| m as f64 / scale)),
+                        Box::new(move |e| f(&e.input).map(|m| m / scale)),
                         Type::Number,
                     )
                 }

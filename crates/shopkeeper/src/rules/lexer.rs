@@ -136,6 +136,13 @@ pub(crate) fn tokenize(source: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                         "this number cannot be read",
                     )
                 })?;
+                if !value.is_finite() {
+                    return Err(Diagnostic::new(
+                        Code::BadNumber,
+                        Span::new(start, i),
+                        "this number is too large",
+                    ));
+                }
                 let unit = bytes
                     .get(i)
                     .and_then(|&b| UNITS.iter().find(|(u, _)| *u as u8 == b));
@@ -146,7 +153,16 @@ pub(crate) fn tokenize(source: &str) -> Result<Vec<(Tok, Span)>, Diagnostic> {
                             .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') =>
                     {
                         i += 1;
-                        Tok::Duration(value * seconds)
+                        let seconds = value * seconds;
+                        if !seconds.is_finite() {
+                            let span = Span::new(start, i);
+                            return Err(Diagnostic::new(
+                                Code::BadNumber,
+                                span,
+                                "this duration is too long",
+                            ));
+                        }
+                        Tok::Duration(seconds)
                     }
                     _ if bytes
                         .get(i)

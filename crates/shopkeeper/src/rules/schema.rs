@@ -240,7 +240,7 @@ pub(crate) enum Getter {
     /// Numbers, timestamps and durations as numbers of seconds.
     Number(fn(&Input<'_>) -> Option<f64>),
     /// Money in minor units, shown to rules in major units.
-    Money(fn(&Input<'_>) -> Option<i64>),
+    Money(fn(&Input<'_>) -> Option<f64>),
     Str(for<'a> fn(&Input<'a>) -> Option<&'a str>),
     List(for<'a> fn(&Input<'a>) -> Option<ListRef<'a>>),
 }
@@ -267,7 +267,7 @@ macro_rules! channel_paths {
             (concat!("customer.channels.", $name, ".orders"), Type::Number,
                 Getter::Number(|i| Some(f64::from(i.profile.activity().channel(Channel::$channel).purchases)))),
             (concat!("customer.channels.", $name, ".spend"), Type::Number,
-                Getter::Money(|i| Some(i.profile.activity().channel(Channel::$channel).spend))),
+                Getter::Money(|i| Some(i.profile.activity().channel(Channel::$channel).spend as f64))),
             (concat!("customer.channels.", $name, ".sessions"), Type::Number,
                 Getter::Number(|i| Some(f64::from(i.profile.activity().channel(Channel::$channel).sessions)))),
             (concat!("customer.channels.", $name, ".last_seen"), Type::Timestamp,
@@ -311,12 +311,12 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
     (
         "customer.spend",
         Type::Number,
-        Getter::Money(|i| Some(i.profile.purchases().total)),
+        Getter::Money(|i| Some(i.profile.purchases().total as f64)),
     ),
     (
         "customer.avg_order_value",
         Type::Number,
-        Getter::Number(|i| i.profile.purchases().average()),
+        Getter::Money(|i| i.profile.purchases().average()),
     ),
     (
         "customer.first_purchase",
@@ -376,7 +376,7 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
     (
         "cart.value",
         Type::Number,
-        Getter::Money(|i| Some(i.profile.cart().value())),
+        Getter::Money(|i| Some(i.profile.cart().value() as f64)),
     ),
     (
         "cart.quantity",
