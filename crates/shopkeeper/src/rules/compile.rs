@@ -302,6 +302,8 @@ impl<'s> Compiler<'s> {
                 d = d.help(format!("did you mean `{best}`?"));
             } else if path.starts_with("customer.attr.") || path.starts_with("context.") {
                 d = d.help("custom attributes and context keys must be declared by the catalog");
+            } else if parts.len() == 1 {
+                d = d.help(format!("text is written in double quotes: \"{path}\""));
             }
             return self.error(d);
         };
