@@ -110,7 +110,7 @@ fn nesting_and_size_limits_are_diagnostics_not_crashes() {
     assert_eq!(parse(&calls).unwrap_err().code, Code::LimitExceeded);
     let chain = vec!["cart.value > 1"; 129].join(" or ");
     assert_eq!(parse(&chain).unwrap_err().code, Code::LimitExceeded);
-    let fits = vec!["cart.value > 1"; 120].join(" or ");
+    let fits = vec!["cart.value > 1"; 62].join(" or ");
     assert!(Rule::condition(&fits, &Schema::new()).is_ok());
     let nodes = (0..1_100)
         .map(|i| format!("{i}"))
@@ -198,4 +198,57 @@ fn misspelt_operators_and_quotes_get_hints() {
     assert!(hint("session.referrer == 'x'").contains("straight double quotes"));
     assert!(hint("cart.value > 10 customer.known").contains("`and` or `or`"));
     assert!(hint("session.start > 3 days").contains("7d"));
+}
+
+/// The deepest rules the limits allow parse, compile and evaluate on a 1 MiB stack (WebAssembly's
+/// default) even in a debug build, whose frames are several times larger than release ones.
+#[test]
+fn the_deepest_legal_rules_fit_a_small_stack() {
+    let deepest = [
+        "(".repeat(rules::limits::MAX_NESTING - 1)
+            + "true"
+            + &")".repeat(rules::limits::MAX_NESTING - 1),
+        vec!["cart.value > 1"; 62].join(" or "),
+        "not ".repeat(rules::limits::MAX_DEPTH - 2) + "true",
+        "abs(".repeat(rules::limits::MAX_DEPTH - 3)
+            + "-1"
+            + &")".repeat(rules::limits::MAX_DEPTH - 3)
+            + " > 0",
+        (0..(rules::limits::MAX_DEPTH - 2) / 2)
+            .fold("1".to_string(), |acc, _| format!("-({acc} - 1)"))
+            + " > 0",
+    ];
+    let ran = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(move || {
+            let profile = shopkeeper::Profile::known("c").unwrap();
+            let schema = Schema::new();
+            let context = rules::Context::new(&schema);
+            for source in deepest {
+                let rule = Rule::compile(&source, &schema).unwrap_or_else(|d| panic!("{d}"));
+                let tree = parse(&source).unwrap();
+                assert_eq!(parse(&tree.to_string()).unwrap(), tree);
+                let _ = rule.eval(&rules::Input {
+                    profile: &profile,
+                    context: &context,
+                    now: 0,
+                });
+            }
+        })
+        .unwrap()
+        .join();
+    assert!(ran.is_ok());
+}
+
+/// Found by fuzzing (rule_roundtrip): the depth guard once added a chain's length to its right
+/// operand's nesting, so `(chain) - (chain)` parsed while its canonical form, `chain - (chain)`,
+/// did not. Height and nesting are now measured on the tree and on real recursion.
+#[test]
+fn regression_a_tree_within_the_limits_prints_to_a_form_within_them() {
+    let chain = vec!["1"; 31].join(" - ");
+    let source = format!("({chain}) - ({chain})");
+    let tree = parse(&source).unwrap();
+    let printed = tree.to_string();
+    assert!(printed.starts_with("1 - 1"), "{printed}");
+    assert_eq!(parse(&printed).unwrap(), tree);
 }

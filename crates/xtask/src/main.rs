@@ -102,12 +102,15 @@ fn test() -> Result<(), String> {
 
 /// How long each fuzz target runs in the test command: a smoke test of the targets and a quick
 /// search from the seeds; run `cargo +nightly fuzz run <target>` for a long session.
-const FUZZ_SECONDS: u32 = 20;
+const FUZZ_SECONDS: u32 = 15;
 
 /// The cargo-fuzz targets (fuzz/fuzz_targets), with their optional dictionary.
-const FUZZ_TARGETS: [(&str, Option<&str>); 2] = [
+const FUZZ_TARGETS: [(&str, Option<&str>); 5] = [
     ("profile_decode", None),
     ("event_apply", Some("fuzz/event.dict")),
+    ("rule_parse", Some("fuzz/rule.dict")),
+    ("rule_roundtrip", Some("fuzz/rule.dict")),
+    ("rule_eval", Some("fuzz/rule.dict")),
 ];
 
 /// Runs every fuzz target briefly, from its committed seeds (fuzz/seeds/<target>) and the corpus it

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use super::ast::{BinOp, Expr, Node, UnOp, NEG_PRECEDENCE, NOT_PRECEDENCE};
 use super::diagnostic::{Code, Diagnostic, Span};
 use super::lexer::{tokenize, Tok};
-use super::limits::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_NODES, MAX_SOURCE_LEN};
+use super::limits::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_NESTING, MAX_NODES, MAX_SOURCE_LEN};
 
 /// Parses one rule. The first syntax error stops it (what follows a syntax error is guesswork).
 pub fn parse(source: &str) -> Result<Node, Diagnostic> {
@@ -30,7 +30,7 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
     };
     let node = parser.expr(0, 0)?;
     match parser.peek() {
-        Tok::End => Ok(node),
+        Tok::End => check_height(&node).map(|()| node),
         tok => {
             let d = Diagnostic::new(
                 Code::Syntax,
@@ -119,22 +119,14 @@ impl Parser {
         Ok(Node { expr, span })
     }
 
-    fn too_deep(span: Span) -> Diagnostic {
-        Diagnostic::new(
-            Code::LimitExceeded,
-            span,
-            format!("the rule nests more than {MAX_DEPTH} levels deep"),
-        )
-    }
-
-    /// An expression whose operators bind tighter than `min`; `depth` is the nesting so far. The
-    /// depth also bounds the tree's height: a long chain `a + b + c ...` counts one level per operator.
+    /// An expression whose operators bind tighter than `min`; `depth` counts the parser's own
+    /// recursion (parentheses, operands, arguments), which [`MAX_NESTING`] bounds.
     fn expr(&mut self, min: u8, depth: usize) -> Result<Node, Diagnostic> {
-        if depth > MAX_DEPTH {
-            return Err(Self::too_deep(self.span()));
+        if depth > MAX_NESTING {
+            let message = format!("the rule nests more than {MAX_NESTING} levels deep");
+            return Err(Diagnostic::new(Code::LimitExceeded, self.span(), message));
         }
         let mut left = self.prefix(depth)?;
-        let mut height = 0;
         loop {
             let op = match self.peek() {
                 Tok::Or => BinOp::Or,
@@ -160,15 +152,11 @@ impl Parser {
             if p <= min {
                 return Ok(left);
             }
-            let op_span = self.bump().1;
+            self.bump();
             if op == BinOp::NotIn {
                 self.bump();
             }
-            height += 1;
-            if depth + height > MAX_DEPTH {
-                return Err(Self::too_deep(op_span));
-            }
-            let right = self.expr(p, depth + height)?;
+            let right = self.expr(p, depth + 1)?;
             if p == 4
                 && matches!(
                     self.peek(),
@@ -325,4 +313,42 @@ impl Parser {
         }
         self.node(Expr::Path(parts), span.to(end))
     }
+}
+
+/// The tree's height must stay within [`MAX_DEPTH`], so that compiling, printing, evaluating and
+/// dropping it recurse at most that deep. Measured without recursion, on the tree itself (not on
+/// its layout: `(a - b) - c` and `a - b - c` are one tree).
+fn check_height(root: &Node) -> Result<(), Diagnostic> {
+    fn children(node: &Node) -> Vec<&Node> {
+        match &node.expr {
+            Expr::Unary(_, x) => alloc::vec![&**x],
+            Expr::Binary(_, a, b) => alloc::vec![&**a, &**b],
+            Expr::If(c, a, b) => alloc::vec![&**c, &**a, &**b],
+            Expr::Call(_, args) => args.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+    // Post-order with an explicit stack: a node's height is known once its children's are.
+    let mut pending = alloc::vec![(root, false)];
+    let mut heights: Vec<usize> = Vec::new();
+    while let Some((node, expanded)) = pending.pop() {
+        let kids = children(node);
+        if !expanded {
+            pending.push((node, true));
+            pending.extend(kids.into_iter().map(|child| (child, false)));
+            continue;
+        }
+        let tallest = kids
+            .iter()
+            .map(|_| heights.pop().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        if tallest + 1 > MAX_DEPTH {
+            let message = format!("the rule nests more than {MAX_DEPTH} levels deep");
+            let d = Diagnostic::new(Code::LimitExceeded, node.span, message);
+            return Err(d.help("split it, or use `in [...]` for long lists of alternatives"));
+        }
+        heights.push(tallest + 1);
+    }
+    Ok(())
 }
