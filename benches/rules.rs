@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
-use shopkeeper::rules::{Context, Input, Rule, Schema, Type};
+use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type};
 use shopkeeper::{Event, Profile};
 
 const NOW: i64 = 1_795_000_000;
@@ -111,11 +111,15 @@ fn rules(c: &mut Criterion) {
     let schema = Schema::new().attribute("tier", Type::String);
     let profile = profile();
     let context = Context::new(&schema);
-    let input = Input {
-        profile: &profile,
-        context: &context,
-        now: NOW,
-    };
+    // Built once, like every peer's context: a request builds its features once for all its rules.
+    let features = Features::new(
+        &schema,
+        &Input {
+            profile: &profile,
+            context: &context,
+            now: NOW,
+        },
+    );
     let plain = Plain {
         cart_value: 120.0,
         known: true,
@@ -174,7 +178,7 @@ fn rules(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("{e}"));
 
         // Every engine must answer `true` here, or the comparison is meaningless.
-        assert!(rule.matches(&input), "shopkeeper: {name}");
+        assert!(rule.matches(&features), "shopkeeper: {name}");
         assert!(closure(&plain), "closure: {name}");
         assert_eq!(
             zen.evaluate_with_scope(&zen_scope, &mut zen_vm).ok(),
@@ -204,7 +208,7 @@ fn rules(c: &mut Criterion) {
 
         let mut group = c.benchmark_group(format!("rules/{name}"));
         group.bench_function("shopkeeper", |b| {
-            b.iter(|| black_box(&rule).matches(black_box(&input)))
+            b.iter(|| black_box(&rule).matches(black_box(&features)))
         });
         group.bench_function("hand-written closure", |b| {
             b.iter(|| closure(black_box(&plain)))

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shopkeeper::rules::{Context, Input, Rule, Schema, Type, Value};
+use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
 use shopkeeper::{Event, Profile};
 
 fuzz_target!(|data: &[u8]| {
@@ -32,9 +32,9 @@ fuzz_target!(|data: &[u8]| {
     context.set(&schema, "page_type", Value::String("cart".into())).expect("declared");
     context.set(&schema, "tags", Value::List(vec!["sale".into(), "Sale".into()])).expect("declared");
     context.set(&schema, "budget", Value::Number(f64::MAX)).expect("declared");
-    let input = Input { profile: &profile, context: &context, now };
-    let value = rule.eval(&input);
-    assert_eq!(rule.matches(&input), value == Some(Value::Bool(true)));
+    let features = Features::new(&schema, &Input { profile: &profile, context: &context, now });
+    let value = rule.eval(&features);
+    assert_eq!(rule.matches(&features), value == Some(Value::Bool(true)));
     if let Some(Value::Number(n)) = value {
         assert!(n.is_finite(), "numbers are finite or missing");
     }

@@ -3,7 +3,7 @@
 //! The schema is inferred from the inputs: every attribute the profile holds and every key of the
 //! context JSON is declared with the type of its value (numbers as numbers).
 
-use shopkeeper::rules::{Context, Input, Rule, Schema, Type, Value};
+use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
 use shopkeeper::{AttrValue, Profile, Timestamp};
 
 /// Evaluates `expression`; returns its value as JSON (`null` when missing) or the diagnostics.
@@ -49,11 +49,14 @@ pub fn eval(
     .map_err(|e| format!("the context: {e}"))?;
     let rule =
         Rule::compile(expression, &schema).map_err(|d| d.render(expression, "<expression>", 0))?;
-    let value = rule.eval(&Input {
-        profile: &profile,
-        context: &context,
-        now,
-    });
+    let value = rule.eval(&Features::new(
+        &schema,
+        &Input {
+            profile: &profile,
+            context: &context,
+            now,
+        },
+    ));
     let json = match value {
         None => serde_json::Value::Null,
         Some(Value::Bool(b)) => b.into(),

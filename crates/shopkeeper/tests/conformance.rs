@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
-use shopkeeper::rules::{self, Context, Input, Rule, Schema, Type};
+use shopkeeper::rules::{self, Context, Features, Input, Rule, Schema, Type};
 use shopkeeper::{Event, Outcome, Profile};
 
 fn vectors_dir() -> std::path::PathBuf {
@@ -248,11 +248,15 @@ fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
         other => other.to_string(),
     };
     let context = Context::from_json(&schema, &context_json).map_err(|e| e.to_string())?;
-    let value = rule.eval(&Input {
-        profile: &profile,
-        context: &context,
-        now,
-    });
+    let features = Features::new(
+        &schema,
+        &Input {
+            profile: &profile,
+            context: &context,
+            now,
+        },
+    );
+    let value = rule.eval(&features);
     let actual = match value {
         None => Value::Null,
         Some(rules::Value::Bool(b)) => Value::Bool(b),
@@ -271,13 +275,7 @@ fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
     if !close {
         return Err(format!("value {actual}, expected {expected}"));
     }
-    if rule.ty() == Type::Bool
-        && rule.matches(&Input {
-            profile: &profile,
-            context: &context,
-            now,
-        }) != (actual == Value::Bool(true))
-    {
+    if rule.ty() == Type::Bool && rule.matches(&features) != (actual == Value::Bool(true)) {
         return Err("matches disagrees with the value".into());
     }
     Ok(())

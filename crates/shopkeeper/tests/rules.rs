@@ -228,11 +228,12 @@ fn the_deepest_legal_rules_fit_a_small_stack() {
                 let rule = Rule::compile(&source, &schema).unwrap_or_else(|d| panic!("{d}"));
                 let tree = parse(&source).unwrap();
                 assert_eq!(parse(&tree.to_string()).unwrap(), tree);
-                let _ = rule.eval(&rules::Input {
+                let input = rules::Input {
                     profile: &profile,
                     context: &context,
                     now: 0,
-                });
+                };
+                let _ = rule.eval(&rules::Features::new(&schema, &input));
             }
         })
         .unwrap()

@@ -9,8 +9,7 @@ use alloc::vec::Vec;
 
 use super::ast::{BinOp, Expr, Node, UnOp};
 use super::diagnostic::{Code as Err, Diagnostic, Span};
-use super::schema::{Getter, Input, ListRef, Resolved, Schema, Type, Value};
-use crate::AttrValue;
+use super::schema::{Features, ListRef, Schema, Slot, Type, Value};
 
 /// Constants of a compiled rule; closures refer to them by index, so string results can borrow
 /// from the rule and from the input alike.
@@ -20,10 +19,11 @@ pub(crate) struct Consts {
     pub(crate) lists: Vec<Vec<String>>,
 }
 
-/// What a closure reads: the input and the rule's constants, for the same lifetime.
-pub(crate) struct Env<'a> {
-    pub(crate) input: Input<'a>,
-    pub(crate) consts: &'a Consts,
+/// What a closure reads: the request's features and the rule's constants. Values a closure
+/// returns borrow from either, for the shorter lifetime `'e`.
+pub(crate) struct Env<'e, 'a> {
+    pub(crate) f: &'e Features<'a>,
+    pub(crate) consts: &'e Consts,
 }
 
 /// A string value: borrowed text, and whether `lower()` applies (compared case-insensitively
@@ -93,27 +93,37 @@ impl<'a> Str<'a> {
     }
 }
 
-type BoolFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<bool> + Send + Sync>;
-type NumFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<f64> + Send + Sync>;
-type StrFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<Str<'a>> + Send + Sync>;
-type ListFn = Box<dyn for<'a> Fn(&Env<'a>) -> Option<ListRef<'a>> + Send + Sync>;
+type BoolFn = Box<dyn for<'e, 'a> Fn(&Env<'e, 'a>) -> Option<bool> + Send + Sync>;
+type NumFn = Box<dyn for<'e, 'a> Fn(&Env<'e, 'a>) -> Option<f64> + Send + Sync>;
+type StrFn = Box<dyn for<'e, 'a> Fn(&Env<'e, 'a>) -> Option<Str<'e>> + Send + Sync>;
+type ListFn = Box<dyn for<'e, 'a> Fn(&Env<'e, 'a>) -> Option<ListRef<'e>> + Send + Sync>;
+
+/// Where a value comes from, when the compiler can use it to specialise: a slot of the features
+/// or a constant is read directly by the operator instead of through another closure.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Src<T> {
+    Computed,
+    Slot(usize),
+    Const(T),
+}
 
 /// A compiled expression of a known type.
 pub(crate) enum Code {
     Bool(BoolFn),
     /// Numbers, timestamps and durations (the type says which).
-    Num(NumFn, Type),
-    Str(StrFn),
-    List(ListFn),
+    Num(NumFn, Type, Src<f64>),
+    Str(StrFn, Src<String>),
+    /// A list; `Some` items when it is a literal.
+    List(ListFn, Option<Vec<String>>),
 }
 
 impl Code {
     pub(crate) fn ty(&self) -> Type {
         match self {
             Code::Bool(_) => Type::Bool,
-            Code::Num(_, ty) => *ty,
-            Code::Str(_) => Type::String,
-            Code::List(_) => Type::List,
+            Code::Num(_, ty, _) => *ty,
+            Code::Str(..) => Type::String,
+            Code::List(..) => Type::List,
         }
     }
 
@@ -121,19 +131,109 @@ impl Code {
     fn present(self) -> BoolFn {
         match self {
             Code::Bool(f) => Box::new(move |e| Some(f(e).is_some())),
-            Code::Num(f, _) => Box::new(move |e| Some(f(e).is_some())),
-            Code::Str(f) => Box::new(move |e| Some(f(e).is_some())),
-            Code::List(f) => Box::new(move |e| Some(f(e).is_some())),
+            Code::Num(f, ..) => Box::new(move |e| Some(f(e).is_some())),
+            Code::Str(f, _) => Box::new(move |e| Some(f(e).is_some())),
+            Code::List(f, _) => Box::new(move |e| Some(f(e).is_some())),
         }
     }
 
     /// Evaluates to an owned value (for `shopkeeper eval` and the bindings; allocates).
-    pub(crate) fn value(&self, env: &Env<'_>) -> Option<Value> {
+    pub(crate) fn value(&self, env: &Env<'_, '_>) -> Option<Value> {
         match self {
             Code::Bool(f) => f(env).map(Value::Bool),
-            Code::Num(f, _) => f(env).map(Value::Number),
-            Code::Str(f) => f(env).map(|s| Value::String(s.chars().collect())),
-            Code::List(f) => f(env).map(|l| Value::List(l.to_vec())),
+            Code::Num(f, ..) => f(env).map(Value::Number),
+            Code::Str(f, _) => f(env).map(|s| Value::String(s.chars().collect())),
+            Code::List(f, _) => f(env).map(|l| Value::List(l.to_vec())),
+        }
+    }
+}
+
+/// A comparison operator as a type, so each compiled comparison is monomorphised for its operator
+/// (no run-time dispatch on the operator).
+trait Compare {
+    fn holds(ordering: core::cmp::Ordering) -> bool;
+    fn numbers(a: f64, b: f64) -> bool {
+        a.partial_cmp(&b).is_some_and(Self::holds)
+    }
+}
+
+macro_rules! comparisons {
+    ($($name:ident: $ordering:pat),*) => {$(
+        struct $name;
+        impl Compare for $name {
+            #[inline(always)]
+            fn holds(ordering: core::cmp::Ordering) -> bool {
+                matches!(ordering, $ordering)
+            }
+        }
+    )*};
+}
+
+use core::cmp::Ordering::{Equal, Greater, Less};
+comparisons!(IsEq: Equal, IsNe: Less | Greater, IsLt: Less, IsLe: Less | Equal, IsGt: Greater, IsGe: Greater | Equal);
+
+/// Calls `$make::<C>(args)` with `C` the comparison type of `$op`.
+macro_rules! with_comparison {
+    ($op:expr, $make:ident ( $($arg:expr),* )) => {
+        match $op {
+            BinOp::Eq => $make::<IsEq>($($arg),*),
+            BinOp::Ne => $make::<IsNe>($($arg),*),
+            BinOp::Lt => $make::<IsLt>($($arg),*),
+            BinOp::Le => $make::<IsLe>($($arg),*),
+            BinOp::Gt => $make::<IsGt>($($arg),*),
+            _ => $make::<IsGe>($($arg),*),
+        }
+    };
+}
+
+fn slot_vs_const<C: Compare + 'static>(slot: usize, k: f64) -> BoolFn {
+    Box::new(move |e| Some(matches!(e.f.numbers.get(slot), Some(Some(x)) if C::numbers(*x, k))))
+}
+
+fn numbers_vs<C: Compare + 'static>(a: NumFn, b: NumFn) -> BoolFn {
+    Box::new(move |e| Some(matches!((a(e), b(e)), (Some(x), Some(y)) if C::numbers(x, y))))
+}
+
+fn strings_vs<C: Compare + 'static>(a: StrFn, b: StrFn) -> BoolFn {
+    Box::new(move |e| Some(matches!((a(e), b(e)), (Some(x), Some(y)) if C::holds(x.cmp(y)))))
+}
+
+fn bools_vs<C: Compare + 'static>(a: BoolFn, b: BoolFn) -> BoolFn {
+    Box::new(move |e| Some(matches!((a(e), b(e)), (Some(x), Some(y)) if C::holds(x.cmp(&y)))))
+}
+
+/// The mirror of a comparison, for `constant OP path` written as `path OP' constant`.
+fn flipped(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+/// A literal list for membership: a hash set when it is long enough to pay (fixed seeds: the
+/// result never depends on the hash, only the speed).
+enum Members {
+    Few(Box<[String]>),
+    Many(hashbrown::HashSet<String, ahash::RandomState>),
+}
+
+impl Members {
+    fn new(items: Vec<String>) -> Self {
+        if items.len() <= 6 {
+            return Members::Few(items.into_boxed_slice());
+        }
+        let mut set = hashbrown::HashSet::with_hasher(ahash::RandomState::with_seeds(1, 2, 3, 4));
+        set.extend(items);
+        Members::Many(set)
+    }
+
+    fn contains(&self, item: &str) -> bool {
+        match self {
+            Members::Few(items) => items.iter().any(|i| i == item),
+            Members::Many(set) => set.contains(item),
         }
     }
 }
@@ -199,16 +299,18 @@ impl<'s> Compiler<'s> {
             Expr::Str(s) => {
                 let index = self.consts.strings.len();
                 self.consts.strings.push(s.clone());
-                Some(Code::Str(Box::new(move |e| {
-                    e.consts.strings.get(index).map(|s| Str::plain(s))
-                })))
+                Some(Code::Str(
+                    Box::new(move |e| e.consts.strings.get(index).map(|s| Str::plain(s))),
+                    Src::Const(s.clone()),
+                ))
             }
             Expr::List(items) => {
                 let index = self.consts.lists.len();
                 self.consts.lists.push(items.clone());
-                Some(Code::List(Box::new(move |e| {
-                    e.consts.lists.get(index).map(|l| ListRef::Strings(l))
-                })))
+                Some(Code::List(
+                    Box::new(move |e| e.consts.lists.get(index).map(|l| ListRef::Strings(l))),
+                    Some(items.clone()),
+                ))
             }
             Expr::Path(parts) => self.path(parts, span),
             Expr::Unary(UnOp::Not, operand) => {
@@ -221,17 +323,20 @@ impl<'s> Compiler<'s> {
                 }
             }
             Expr::Unary(UnOp::Neg, operand) => match self.compile(operand)? {
-                Code::Num(f, ty @ (Type::Number | Type::Duration)) => {
-                    Some(Code::Num(Box::new(move |e| f(e).map(|x| -x)), ty))
-                }
+                Code::Num(f, ty @ (Type::Number | Type::Duration), _) => Some(Code::Num(
+                    Box::new(move |e| f(e).map(|x| -x)),
+                    ty,
+                    Src::Computed,
+                )),
                 other => self.type_error(
                     span,
                     format!("`-` needs a number or a duration, found {}", other.ty()),
                 ),
             },
+            Expr::Binary(op @ (BinOp::And | BinOp::Or), _, _) => self.chain(*op, node),
             Expr::Binary(op, left, right) => {
                 let (l, r) = (self.compile(left), self.compile(right));
-                self.binary(*op, l?, r?, span, left.span, right.span)
+                self.binary(*op, l?, r?, span, right.span)
             }
             Expr::If(c, a, b) => {
                 let (c, a, b) = (self.compile(c), self.compile(a), self.compile(b));
@@ -250,24 +355,19 @@ impl<'s> Compiler<'s> {
                             b(e)
                         }
                     }))),
-                    (Code::Num(a, x), Code::Num(b, y)) if x == y => Some(Code::Num(
+                    (Code::Num(a, x, _), Code::Num(b, y, _)) if x == y => Some(Code::Num(
                         Box::new(move |e| if c(e) == Some(true) { a(e) } else { b(e) }),
                         x,
+                        Src::Computed,
                     )),
-                    (Code::Str(a), Code::Str(b)) => Some(Code::Str(Box::new(move |e| {
-                        if c(e) == Some(true) {
-                            a(e)
-                        } else {
-                            b(e)
-                        }
-                    }))),
-                    (Code::List(a), Code::List(b)) => Some(Code::List(Box::new(move |e| {
-                        if c(e) == Some(true) {
-                            a(e)
-                        } else {
-                            b(e)
-                        }
-                    }))),
+                    (Code::Str(a, _), Code::Str(b, _)) => Some(Code::Str(
+                        Box::new(move |e| if c(e) == Some(true) { a(e) } else { b(e) }),
+                        Src::Computed,
+                    )),
+                    (Code::List(a, _), Code::List(b, _)) => Some(Code::List(
+                        Box::new(move |e| if c(e) == Some(true) { a(e) } else { b(e) }),
+                        None,
+                    )),
                     (a, b) => self.type_error(
                         span,
                         format!(
@@ -290,12 +390,12 @@ impl<'s> Compiler<'s> {
                 "this number is too large",
             ));
         }
-        Some(Code::Num(Box::new(move |_| Some(n)), ty))
+        Some(Code::Num(Box::new(move |_| Some(n)), ty, Src::Const(n)))
     }
 
     fn path(&mut self, parts: &[String], span: Span) -> Option<Code> {
         let path = parts.join(".");
-        let Some(resolved) = self.schema.resolve(&path) else {
+        let Some((slot, ty)) = self.schema.resolve(&path) else {
             let mut d = Diagnostic::new(Err::UnknownPath, span, format!("unknown path `{path}`"));
             let names = self.schema.paths();
             if let Some(best) = closest(&path, names.iter().map(|(n, _)| n.as_str())) {
@@ -307,65 +407,106 @@ impl<'s> Compiler<'s> {
             }
             return self.error(d);
         };
-        Some(match resolved {
-            Resolved::Builtin(getter, ty) => match getter {
-                Getter::Bool(f) => Code::Bool(Box::new(move |e| f(&e.input))),
-                Getter::Number(f) => Code::Num(Box::new(move |e| f(&e.input)), getter.ty(ty)),
-                Getter::Money(f) => {
-                    let scale = self.schema.money_scale();
-                    Code::Num(
-                        Box::new(move |e| f(&e.input).map(|m| m / scale)),
-                        Type::Number,
-                    )
-                }
-                Getter::Str(f) => Code::Str(Box::new(move |e| f(&e.input).map(Str::plain))),
-                Getter::List(f) => Code::List(Box::new(move |e| f(&e.input))),
-            },
-            Resolved::Attribute(name, ty) => attribute(name, ty),
-            Resolved::Context(slot, ty) => context(slot, ty),
+        Some(match slot {
+            Slot::Bool(i) => Code::Bool(Box::new(move |e| e.f.bools.get(i).copied().flatten())),
+            Slot::Number(i) => Code::Num(
+                Box::new(move |e| e.f.numbers.get(i).copied().flatten()),
+                ty,
+                Src::Slot(i),
+            ),
+            Slot::Str(i) => Code::Str(
+                Box::new(move |e| e.f.strings.get(i).copied().flatten().map(Str::plain)),
+                Src::Slot(i),
+            ),
+            Slot::List(i) => {
+                Code::List(Box::new(move |e| e.f.lists.get(i).copied().flatten()), None)
+            }
         })
     }
 
-    fn binary(
-        &mut self,
-        op: BinOp,
-        l: Code,
-        r: Code,
-        span: Span,
-        ls: Span,
-        rs: Span,
-    ) -> Option<Code> {
+    /// `a and b and c ...` (or `or`): the whole chain as one closure over its operands, which
+    /// short-circuits like the nested form but calls one closure less per operand.
+    fn chain(&mut self, op: BinOp, node: &Node) -> Option<Code> {
+        let mut operands = Vec::new();
+        let mut rest = node;
+        while let Expr::Binary(o, left, right) = &rest.expr {
+            if *o != op {
+                break;
+            }
+            operands.push(&**right);
+            rest = left;
+        }
+        operands.push(rest);
+        operands.reverse();
+        let mut compiled = Vec::with_capacity(operands.len());
+        let mut failed = false;
+        for operand in operands {
+            match self.compile(operand) {
+                Some(Code::Bool(f)) => compiled.push(f),
+                Some(other) => {
+                    let d = Diagnostic::new(
+                        Err::TypeMismatch,
+                        operand.span,
+                        format!(
+                            "`{}` joins conditions (bools), found {}",
+                            op.symbol(),
+                            other.ty()
+                        ),
+                    );
+                    self.error(d.help("compare it first, e.g. `cart.value > 0`"));
+                    failed = true;
+                }
+                None => failed = true,
+            }
+        }
+        if failed {
+            return None;
+        }
+        let fs = compiled.into_boxed_slice();
+        Some(Code::Bool(match (op, fs.len()) {
+            (BinOp::And, 2) => {
+                let [a, b]: [BoolFn; 2] = fs.into_vec().try_into().ok()?;
+                Box::new(move |e| Some(a(e) == Some(true) && b(e) == Some(true)))
+            }
+            (BinOp::Or, 2) => {
+                let [a, b]: [BoolFn; 2] = fs.into_vec().try_into().ok()?;
+                Box::new(move |e| Some(a(e) == Some(true) || b(e) == Some(true)))
+            }
+            (BinOp::And, _) => Box::new(move |e| Some(fs.iter().all(|f| f(e) == Some(true)))),
+            _ => Box::new(move |e| Some(fs.iter().any(|f| f(e) == Some(true)))),
+        }))
+    }
+
+    fn binary(&mut self, op: BinOp, l: Code, r: Code, span: Span, rs: Span) -> Option<Code> {
         use BinOp::*;
         let (lt, rt) = (l.ty(), r.ty());
         match op {
-            And | Or => match (l, r) {
-                (Code::Bool(a), Code::Bool(b)) => Some(Code::Bool(if op == And {
-                    Box::new(move |e| Some(a(e) == Some(true) && b(e) == Some(true)))
-                } else {
-                    Box::new(move |e| Some(a(e) == Some(true) || b(e) == Some(true)))
-                })),
-                _ => {
-                    let bad = if lt != Type::Bool { ls } else { rs };
-                    let found = if lt != Type::Bool { lt } else { rt };
-                    self.error(Diagnostic::new(Err::TypeMismatch, bad, format!("`{}` joins conditions (bools), found {found}", op.symbol()))
-                        .help("compare it first, e.g. `cart.value > 0`"))
-                }
-            },
             Eq | Ne | Lt | Le | Gt | Ge => self.comparison(op, l, r, span),
             In | NotIn => match (l, r) {
-                (Code::Str(needle), Code::List(list)) => {
+                (Code::Str(needle, src), Code::List(list, literal)) => {
                     let negate = op == NotIn;
-                    Some(Code::Bool(Box::new(move |e| match (needle(e), list(e)) {
-                        (Some(n), Some(l)) => Some(l.any(|item| n.eq(Str::plain(item))) != negate),
-                        _ => Some(false),
-                    })))
+                    Some(Code::Bool(match (src, literal) {
+                        (Src::Slot(i), Some(items)) => {
+                            let members = Members::new(items);
+                            Box::new(move |e| match e.f.strings.get(i) {
+                                Some(Some(s)) => Some(members.contains(s) != negate),
+                                _ => Some(false),
+                            })
+                        }
+                        _ => Box::new(move |e| match (needle(e), list(e)) {
+                            (Some(n), Some(l)) => Some(l.any(|item| n.eq(Str::plain(item))) != negate),
+                            _ => Some(false),
+                        }),
+                    }))
                 }
-                (_, Code::Str(_)) => self.error(Diagnostic::new(Err::TypeMismatch, rs, format!("`{}` needs a list on its right, found string", op.symbol()))
-                    .help("for text inside text use contains(text, part)")),
+                (_, Code::Str(..)) => self.error(
+                    Diagnostic::new(Err::TypeMismatch, rs, format!("`{}` needs a list on its right, found string", op.symbol()))
+                        .help("for text inside text use contains(text, part)"),
+                ),
                 _ => self.type_error(span, format!("`{}` needs a string on its left and a list on its right, found {lt} and {rt}", op.symbol())),
             },
-            Add | Sub | Mul | Div | Rem => {
-                let (Code::Num(a, x), Code::Num(b, y)) = (l, r) else {
+            _ => {
+                let (Code::Num(a, x, _), Code::Num(b, y, _)) = (l, r) else {
                     return self.type_error(span, format!("`{}` needs numbers, found {lt} and {rt}", op.symbol()));
                 };
                 use Type::{Duration as D, Number as N, Timestamp as T};
@@ -385,35 +526,35 @@ impl<'s> Compiler<'s> {
                     Div => Box::new(move |e| finite(a(e)? / b(e)?)),
                     _ => Box::new(move |e| finite(a(e)? % b(e)?)),
                 };
-                Some(Code::Num(f, ty))
+                Some(Code::Num(f, ty, Src::Computed))
             }
         }
     }
 
     fn comparison(&mut self, op: BinOp, l: Code, r: Code, span: Span) -> Option<Code> {
-        use core::cmp::Ordering;
-        let test = move |o: Ordering| match op {
-            BinOp::Eq => o == Ordering::Equal,
-            BinOp::Ne => o != Ordering::Equal,
-            BinOp::Lt => o == Ordering::Less,
-            BinOp::Le => o != Ordering::Greater,
-            BinOp::Gt => o == Ordering::Greater,
-            _ => o != Ordering::Less,
-        };
         let (lt, rt) = (l.ty(), r.ty());
         match (l, r) {
-            (Code::Num(a, x), Code::Num(b, y)) if x == y => Some(Code::Bool(Box::new(move |e| {
-                Some(
-                    matches!((a(e), b(e)), (Some(p), Some(q)) if p.partial_cmp(&q).is_some_and(test)),
-                )
-            }))),
-            (Code::Str(a), Code::Str(b)) => Some(Code::Bool(Box::new(move |e| {
-                Some(matches!((a(e), b(e)), (Some(p), Some(q)) if test(p.cmp(q))))
-            }))),
+            (Code::Num(a, x, sa), Code::Num(b, y, sb)) if x == y => {
+                Some(Code::Bool(match (sa, sb) {
+                    (Src::Slot(i), Src::Const(k)) => with_comparison!(op, slot_vs_const(i, k)),
+                    (Src::Const(k), Src::Slot(i)) => {
+                        with_comparison!(flipped(op), slot_vs_const(i, k))
+                    }
+                    _ => with_comparison!(op, numbers_vs(a, b)),
+                }))
+            }
+            (Code::Str(a, sa), Code::Str(b, sb)) => Some(Code::Bool(match (op, sa, sb) {
+                (BinOp::Eq | BinOp::Ne, Src::Slot(i), Src::Const(k))
+                | (BinOp::Eq | BinOp::Ne, Src::Const(k), Src::Slot(i)) => {
+                    let equal = op == BinOp::Eq;
+                    Box::new(move |e| {
+                        Some(matches!(e.f.strings.get(i), Some(Some(s)) if (*s == k) == equal))
+                    })
+                }
+                _ => with_comparison!(op, strings_vs(a, b)),
+            })),
             (Code::Bool(a), Code::Bool(b)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
-                Some(Code::Bool(Box::new(move |e| {
-                    Some(matches!((a(e), b(e)), (Some(p), Some(q)) if test(p.cmp(&q))))
-                })))
+                Some(Code::Bool(with_comparison!(op, bools_vs(a, b))))
             }
             _ => {
                 let d = Diagnostic::new(
@@ -484,26 +625,28 @@ impl<'s> Compiler<'s> {
         let (Some(first), second) = (codes.next(), codes.next()) else {
             return mismatch(self);
         };
+        let computed = Src::Computed;
         Some(match (name, first, second) {
-            ("days_since" | "hours_since", Code::Num(t, Type::Timestamp), None) => {
+            ("days_since" | "hours_since", Code::Num(t, Type::Timestamp, _), None) => {
                 let unit = if name == "days_since" {
                     86_400.0
                 } else {
                     3_600.0
                 };
                 Code::Num(
-                    Box::new(move |e| finite((e.input.now as f64 - t(e)?) / unit)),
+                    Box::new(move |e| finite((e.f.now as f64 - t(e)?) / unit)),
                     Type::Number,
+                    computed,
                 )
             }
-            ("abs", Code::Num(x, ty @ (Type::Number | Type::Duration)), None) => {
-                Code::Num(Box::new(move |e| x(e).map(f64::abs)), ty)
+            ("abs", Code::Num(x, ty @ (Type::Number | Type::Duration), _), None) => {
+                Code::Num(Box::new(move |e| x(e).map(f64::abs)), ty, computed)
             }
-            ("min" | "max", Code::Num(a, ty), Some(Code::Num(b, ty2))) if ty == ty2 => {
+            ("min" | "max", Code::Num(a, ty, _), Some(Code::Num(b, ty2, _))) if ty == ty2 => {
                 let mut rest: Vec<NumFn> = Vec::new();
                 for code in codes {
                     match code {
-                        Code::Num(f, t) if t == ty => rest.push(f),
+                        Code::Num(f, t, _) if t == ty => rest.push(f),
                         _ => return mismatch(self),
                     }
                 }
@@ -518,15 +661,19 @@ impl<'s> Compiler<'s> {
                         Some(best)
                     }),
                     ty,
+                    computed,
                 )
             }
-            ("lower", Code::Str(s), None) => Code::Str(Box::new(move |e| {
-                s(e).map(|s| Str {
-                    text: s.text,
-                    lower: true,
-                })
-            })),
-            ("starts_with" | "ends_with" | "contains", Code::Str(a), Some(Code::Str(b))) => {
+            ("lower", Code::Str(s, _), None) => Code::Str(
+                Box::new(move |e| {
+                    s(e).map(|s| Str {
+                        text: s.text,
+                        lower: true,
+                    })
+                }),
+                Src::Computed,
+            ),
+            ("starts_with" | "ends_with" | "contains", Code::Str(a, _), Some(Code::Str(b, _))) => {
                 let test: fn(Str<'_>, Str<'_>) -> bool = match name {
                     "starts_with" => |x, y| x.starts_with(y),
                     "ends_with" => |x, y| x.ends_with(y),
@@ -536,25 +683,27 @@ impl<'s> Compiler<'s> {
                     Some(matches!((a(e), b(e)), (Some(x), Some(y)) if test(x, y)))
                 }))
             }
-            ("contains", Code::List(list), Some(Code::Str(item))) => {
+            ("contains", Code::List(list, _), Some(Code::Str(item, _))) => {
                 Code::Bool(Box::new(move |e| {
                     Some(
                         matches!((list(e), item(e)), (Some(l), Some(i)) if l.any(|x| i.eq(Str::plain(x)))),
                     )
                 }))
             }
-            ("len", Code::Str(s), None) => Code::Num(
+            ("len", Code::Str(s, _), None) => Code::Num(
                 Box::new(move |e| s(e).map(|s| s.text.chars().count() as f64)),
                 Type::Number,
+                computed,
             ),
-            ("len", Code::List(l), None) => Code::Num(
+            ("len", Code::List(l, _), None) => Code::Num(
                 Box::new(move |e| l(e).map(|l| l.len() as f64)),
                 Type::Number,
+                computed,
             ),
-            ("count_viewed", Code::Str(category), None) => Code::Num(
+            ("count_viewed", Code::Str(category, _), None) => Code::Num(
                 Box::new(move |e| {
                     let c = category(e)?;
-                    let views = &e.input.profile.views().recent;
+                    let views = &e.f.profile.views().recent;
                     Some(
                         views
                             .iter()
@@ -565,12 +714,13 @@ impl<'s> Compiler<'s> {
                     )
                 }),
                 Type::Number,
+                computed,
             ),
-            ("in_cart", Code::Str(item), None) => Code::Bool(Box::new(move |e| {
+            ("in_cart", Code::Str(item, _), None) => Code::Bool(Box::new(move |e| {
                 let Some(item) = item(e) else {
                     return Some(false);
                 };
-                let lines = &e.input.profile.cart().lines;
+                let lines = &e.f.profile.cart().lines;
                 Some(lines.iter().any(|(product, line)| {
                     item.eq(Str::plain(product))
                         || line
@@ -592,54 +742,6 @@ impl<'s> Compiler<'s> {
                 if got == 1 { "" } else { "s" }
             ),
         ))
-    }
-}
-
-fn attribute(name: String, ty: Type) -> Code {
-    match ty {
-        Type::Bool => Code::Bool(Box::new(move |e| match e.input.profile.attribute(&name) {
-            Some(AttrValue::Bool(b)) => Some(*b),
-            _ => None,
-        })),
-        Type::Number | Type::Timestamp | Type::Duration => Code::Num(
-            Box::new(move |e| match e.input.profile.attribute(&name) {
-                Some(AttrValue::Number(n)) => Some(*n),
-                _ => None,
-            }),
-            ty,
-        ),
-        Type::String => Code::Str(Box::new(move |e| match e.input.profile.attribute(&name) {
-            Some(AttrValue::Text(s)) => Some(Str::plain(s)),
-            _ => None,
-        })),
-        Type::List => Code::List(Box::new(move |e| match e.input.profile.attribute(&name) {
-            Some(AttrValue::List(items)) => Some(ListRef::Strings(items)),
-            _ => None,
-        })),
-    }
-}
-
-fn context(slot: usize, ty: Type) -> Code {
-    match ty {
-        Type::Bool => Code::Bool(Box::new(move |e| match e.input.context.get(slot) {
-            Some(Value::Bool(b)) => Some(*b),
-            _ => None,
-        })),
-        Type::Number | Type::Timestamp | Type::Duration => Code::Num(
-            Box::new(move |e| match e.input.context.get(slot) {
-                Some(Value::Number(n)) => Some(*n),
-                _ => None,
-            }),
-            ty,
-        ),
-        Type::String => Code::Str(Box::new(move |e| match e.input.context.get(slot) {
-            Some(Value::String(s)) => Some(Str::plain(s)),
-            _ => None,
-        })),
-        Type::List => Code::List(Box::new(move |e| match e.input.context.get(slot) {
-            Some(Value::List(items)) => Some(ListRef::Strings(items)),
-            _ => None,
-        })),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The rule language: small, typed, bounded expressions that marketers edit at run time.
 //!
 //! ```
-//! use shopkeeper::rules::{Context, Input, Rule, Schema, Type};
+//! use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type};
 //! use shopkeeper::Profile;
 //!
 //! let schema = Schema::new().attribute("tier", Type::String).context_key("page_type", Type::String);
@@ -10,14 +10,17 @@
 //! let profile = Profile::known("cust-1")?;
 //! let mut context = Context::new(&schema);
 //! context.set(&schema, "page_type", shopkeeper::rules::Value::String("cart".into()))?;
-//! assert!(rule.matches(&Input { profile: &profile, context: &context, now: 1_732_406_400 }));
+//! // Once per request: every path the schema knows, read from the profile and the context.
+//! let features = Features::new(&schema, &Input { profile: &profile, context: &context, now: 1_732_406_400 });
+//! assert!(rule.matches(&features));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! A rule is checked against a [`Schema`] when it compiles: an unknown path, a type mismatch or a
 //! wrong number of arguments is a [`Diagnostic`] with a stable code, the place in the source and a
-//! hint, never a silent `false` at run time. Compiled, a rule reads a profile and a request
-//! context without allocating and cannot fail. `spec/rules.md` is the language reference.
+//! hint, never a silent `false` at run time. Compiled, a rule reads [`Features`] (built once per
+//! request from a profile, a request context and the time) without allocating, and cannot fail.
+//! `spec/rules.md` is the language reference.
 
 mod ast;
 mod compile;
@@ -32,7 +35,7 @@ use alloc::string::String;
 pub use ast::{BinOp, Expr, Node, UnOp};
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Span};
 pub use parser::parse;
-pub use schema::{Context, Input, Schema, Type, Value};
+pub use schema::{Context, Features, Input, Schema, Type, Value};
 
 use compile::{Compiler, Consts, Env};
 
@@ -97,13 +100,13 @@ impl Rule {
         &self.source
     }
 
-    /// Whether the rule holds for `input`: a bool rule that is true. Missing counts as false.
-    /// Allocates nothing.
-    pub fn matches(&self, input: &Input<'_>) -> bool {
+    /// Whether the rule holds: a bool rule that is true for these features. Missing counts as
+    /// false. Allocates nothing. `features` must come from the schema the rule was compiled with.
+    pub fn matches(&self, features: &Features<'_>) -> bool {
         match &self.code {
             compile::Code::Bool(f) => {
                 f(&Env {
-                    input: *input,
+                    f: features,
                     consts: &self.consts,
                 }) == Some(true)
             }
@@ -111,10 +114,10 @@ impl Rule {
         }
     }
 
-    /// The rule's value for `input`, `None` when missing (allocates for strings and lists).
-    pub fn eval(&self, input: &Input<'_>) -> Option<Value> {
+    /// The rule's value for these features, `None` when missing (allocates for strings and lists).
+    pub fn eval(&self, features: &Features<'_>) -> Option<Value> {
         self.code.value(&Env {
-            input: *input,
+            f: features,
             consts: &self.consts,
         })
     }

@@ -6,6 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use smallvec::SmallVec;
+
 use crate::profile::{Cart, Purchases, Views};
 use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
 
@@ -245,18 +247,6 @@ pub(crate) enum Getter {
     List(for<'a> fn(&Input<'a>) -> Option<ListRef<'a>>),
 }
 
-impl Getter {
-    pub(crate) fn ty(self, declared: Type) -> Type {
-        match self {
-            Getter::Bool(_) => Type::Bool,
-            Getter::Money(_) => Type::Number,
-            Getter::Str(_) => Type::String,
-            Getter::List(_) => Type::List,
-            Getter::Number(_) => declared,
-        }
-    }
-}
-
 fn ts(t: Option<Timestamp>) -> Option<f64> {
     t.map(|t| t as f64)
 }
@@ -434,11 +424,32 @@ pub(crate) const CHANNEL_PATHS: &[(&str, Type, Getter)] = channel_paths!(
     Web => "web", Mobile => "mobile", Store => "store", ContactCentre => "contact_centre", Email => "email", Kiosk => "kiosk"
 );
 
-/// What a path in a rule resolves to.
-pub(crate) enum Resolved {
-    Builtin(Getter, Type),
-    Attribute(String, Type),
-    Context(usize, Type),
+/// Where a path's value lives in [`Features`]: one array per kind of value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Bool(usize),
+    Number(usize),
+    Str(usize),
+    List(usize),
+}
+
+/// Where a path's value comes from when [`Features`] are built.
+#[derive(Clone, Copy)]
+enum Source<'s> {
+    Builtin(&'static str, Getter),
+    Attribute(&'s str),
+    Context(usize, &'s str),
+}
+
+impl Source<'_> {
+    /// The path that reads it.
+    fn path(self) -> String {
+        match self {
+            Source::Builtin(name, _) => name.into(),
+            Source::Attribute(name) => alloc::format!("customer.attr.{name}"),
+            Source::Context(_, key) => alloc::format!("context.{key}"),
+        }
+    }
 }
 
 /// The paths a rule may read and their types: built-ins, plus the custom attributes
@@ -448,15 +459,20 @@ pub struct Schema {
     attributes: BTreeMap<String, Type>,
     context: Vec<(String, Type)>,
     money_scale: f64,
+    /// Every path's slot in [`Features`] and its type, renumbered by each declaration.
+    slots: BTreeMap<String, (Slot, Type)>,
 }
 
 impl Default for Schema {
     fn default() -> Self {
-        Schema {
+        let mut schema = Schema {
             attributes: BTreeMap::new(),
             context: Vec::new(),
             money_scale: 100.0,
-        }
+            slots: BTreeMap::new(),
+        };
+        schema.assign_slots();
+        schema
     }
 }
 
@@ -469,6 +485,7 @@ impl Schema {
     /// Declares a custom attribute, read as `customer.attr.NAME`.
     pub fn attribute(mut self, name: &str, ty: Type) -> Self {
         self.attributes.insert(name.into(), ty);
+        self.assign_slots();
         self
     }
 
@@ -478,6 +495,7 @@ impl Schema {
             Some(entry) => entry.1 = ty,
             None => self.context.push((key.into(), ty)),
         }
+        self.assign_slots();
         self
     }
 
@@ -488,52 +506,129 @@ impl Schema {
         self
     }
 
-    pub(crate) fn money_scale(&self) -> f64 {
-        self.money_scale
-    }
-
     /// Every path a rule can read, with its type, sorted by name.
     pub fn paths(&self) -> Vec<(String, Type)> {
-        let mut all: Vec<(String, Type)> = BUILTINS
+        self.slots
             .iter()
-            .chain(CHANNEL_PATHS)
-            .map(|(name, ty, _)| ((*name).into(), *ty))
-            .chain(
-                self.attributes
-                    .iter()
-                    .map(|(n, t)| (alloc::format!("customer.attr.{n}"), *t)),
-            )
-            .chain(
-                self.context
-                    .iter()
-                    .map(|(k, t)| (alloc::format!("context.{k}"), *t)),
-            )
-            .collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        all
+            .map(|(name, (_, ty))| (name.clone(), *ty))
+            .collect()
     }
 
-    pub(crate) fn resolve(&self, path: &str) -> Option<Resolved> {
-        if let Some((_, ty, getter)) = BUILTINS
+    /// The slot and type of `path`, if the schema has it.
+    pub(crate) fn resolve(&self, path: &str) -> Option<(Slot, Type)> {
+        self.slots.get(path).copied()
+    }
+
+    /// Every readable path's type and source, in slot order: [`Schema::assign_slots`] numbers them
+    /// and [`Features::new`] fills them, in this one order (without allocating).
+    fn sources(&self) -> impl Iterator<Item = (Type, Source<'_>)> + '_ {
+        let builtins = BUILTINS
             .iter()
             .chain(CHANNEL_PATHS)
-            .find(|(name, ..)| *name == path)
-        {
-            return Some(Resolved::Builtin(*getter, *ty));
-        }
-        if let Some(name) = path.strip_prefix("customer.attr.") {
-            return self
-                .attributes
-                .get(name)
-                .map(|ty| Resolved::Attribute(name.into(), *ty));
-        }
-        if let Some(key) = path.strip_prefix("context.") {
-            return self
-                .context
-                .iter()
-                .position(|(k, _)| k == key)
-                .map(|slot| Resolved::Context(slot, self.context[slot].1));
-        }
-        None
+            .map(|(name, ty, getter)| (*ty, Source::Builtin(name, *getter)));
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|(name, ty)| (*ty, Source::Attribute(name)));
+        let context = self
+            .context
+            .iter()
+            .enumerate()
+            .map(|(i, (key, ty))| (*ty, Source::Context(i, key)));
+        builtins.chain(attributes).chain(context)
     }
+
+    fn assign_slots(&mut self) {
+        let mut counts = [0usize; 4];
+        let mut slots = BTreeMap::new();
+        for (ty, source) in self.sources() {
+            let (class, make): (usize, fn(usize) -> Slot) = match ty {
+                Type::Bool => (0, Slot::Bool),
+                Type::Number | Type::Timestamp | Type::Duration => (1, Slot::Number),
+                Type::String => (2, Slot::Str),
+                Type::List => (3, Slot::List),
+            };
+            slots.insert(source.path(), (make(counts[class]), ty));
+            counts[class] += 1;
+        }
+        self.slots = slots;
+    }
+}
+
+/// What rules read for one request: every path of the schema, computed once from the profile, the
+/// context and the time, in typed slots. Build it once per request and evaluate any number of rules
+/// compiled against the same schema: each rule reads slots and allocates nothing. Building it
+/// allocates nothing either, unless the schema declares dozens of attributes or context keys (past
+/// the inline capacity of its arrays).
+pub struct Features<'a> {
+    pub(crate) profile: &'a Profile,
+    pub(crate) now: Timestamp,
+    pub(crate) bools: SmallVec<[Option<bool>; 16]>,
+    pub(crate) numbers: SmallVec<[Option<f64>; 64]>,
+    pub(crate) strings: SmallVec<[Option<&'a str>; 16]>,
+    pub(crate) lists: SmallVec<[Option<ListRef<'a>>; 16]>,
+}
+
+impl<'a> Features<'a> {
+    /// Reads every path of `schema` from `input`.
+    pub fn new(schema: &Schema, input: &Input<'a>) -> Self {
+        let mut f = Features {
+            profile: input.profile,
+            now: input.now,
+            bools: SmallVec::new(),
+            numbers: SmallVec::new(),
+            strings: SmallVec::new(),
+            lists: SmallVec::new(),
+        };
+        for (ty, source) in schema.sources() {
+            match source {
+                Source::Builtin(_, Getter::Bool(get)) => f.bools.push(get(input)),
+                Source::Builtin(_, Getter::Number(get)) => f.numbers.push(get(input)),
+                Source::Builtin(_, Getter::Money(get)) => {
+                    f.numbers.push(get(input).map(|m| m / schema.money_scale))
+                }
+                Source::Builtin(_, Getter::Str(get)) => f.strings.push(get(input)),
+                Source::Builtin(_, Getter::List(get)) => f.lists.push(get(input)),
+                Source::Attribute(name) => {
+                    f.push(ty, input.profile.attribute(name).map(Declared::Attribute))
+                }
+                Source::Context(slot, _) => {
+                    f.push(ty, input.context.get(slot).map(Declared::Context))
+                }
+            }
+        }
+        f
+    }
+
+    /// Stores a declared attribute or context value in the slot of its declared type; a value of
+    /// another type reads as missing.
+    fn push(&mut self, ty: Type, value: Option<Declared<'a>>) {
+        use crate::AttrValue as A;
+        use Declared::{Attribute as At, Context as Cx};
+        match ty {
+            Type::Bool => self.bools.push(match value {
+                Some(At(A::Bool(b)) | Cx(Value::Bool(b))) => Some(*b),
+                _ => None,
+            }),
+            Type::Number | Type::Timestamp | Type::Duration => self.numbers.push(match value {
+                Some(At(A::Number(n)) | Cx(Value::Number(n))) => Some(*n),
+                _ => None,
+            }),
+            Type::String => self.strings.push(match value {
+                Some(At(A::Text(s)) | Cx(Value::String(s))) => Some(s.as_str()),
+                _ => None,
+            }),
+            Type::List => self.lists.push(match value {
+                Some(At(A::List(items))) => Some(ListRef::Strings(items)),
+                Some(Cx(Value::List(items))) => Some(ListRef::Strings(items)),
+                _ => None,
+            }),
+        }
+    }
+}
+
+/// A value a catalog declared, from either place.
+enum Declared<'a> {
+    Attribute(&'a crate::AttrValue),
+    Context(&'a Value),
 }
