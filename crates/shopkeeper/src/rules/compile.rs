@@ -472,6 +472,18 @@ impl<'s> Compiler<'s> {
                 let [a, b]: [BoolFn; 2] = fs.into_vec().try_into().ok()?;
                 Box::new(move |e| Some(a(e) == Some(true) || b(e) == Some(true)))
             }
+            (BinOp::And, 3) => {
+                let [a, b, c]: [BoolFn; 3] = fs.into_vec().try_into().ok()?;
+                Box::new(move |e| {
+                    Some(a(e) == Some(true) && b(e) == Some(true) && c(e) == Some(true))
+                })
+            }
+            (BinOp::Or, 3) => {
+                let [a, b, c]: [BoolFn; 3] = fs.into_vec().try_into().ok()?;
+                Box::new(move |e| {
+                    Some(a(e) == Some(true) || b(e) == Some(true) || c(e) == Some(true))
+                })
+            }
             (BinOp::And, _) => Box::new(move |e| Some(fs.iter().all(|f| f(e) == Some(true)))),
             _ => Box::new(move |e| Some(fs.iter().any(|f| f(e) == Some(true)))),
         }))
