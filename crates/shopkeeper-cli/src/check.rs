@@ -37,6 +37,13 @@ pub fn check(text: &str, file: &str) -> Result<usize, String> {
         let number = index + 1;
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
+            // Inside a rule, keep the line (as a blank one) so later lines keep their numbers.
+            if let Some(rule) = rules
+                .last_mut()
+                .filter(|r| r.line + r.source.split('\n').count() == number)
+            {
+                rule.source.push('\n');
+            }
             continue;
         }
         if line.starts_with([' ', '\t']) {

@@ -129,3 +129,15 @@ fn eval_reads_an_exported_profile_and_a_context() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `cart.value`?"));
 }
+
+#[test]
+fn comments_and_blank_lines_inside_a_rule_keep_the_line_numbers() {
+    let file = temp(
+        "lines.rules",
+        "rule r: customer.known\n  # VIP only\n\n  and cart.valeu >= 100\nrule s: true\n",
+    );
+    let out = shopkeeper(&["check", &file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("--> {file}:4:7\n")), "{stderr}");
+    assert!(stderr.contains("4 |   and cart.valeu >= 100"), "{stderr}");
+}

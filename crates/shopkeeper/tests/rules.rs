@@ -201,7 +201,8 @@ fn misspelt_operators_and_quotes_get_hints() {
 }
 
 /// The deepest rules the limits allow parse, compile and evaluate on a 1 MiB stack (WebAssembly's
-/// default) even in a debug build, whose frames are several times larger than release ones.
+/// default) in a release build; debug frames are several times larger, so a debug build gets 4 MiB.
+/// `cargo xtask test` runs this test in release too.
 #[test]
 fn the_deepest_legal_rules_fit_a_small_stack() {
     let deepest = [
@@ -219,7 +220,7 @@ fn the_deepest_legal_rules_fit_a_small_stack() {
             + " > 0",
     ];
     let ran = std::thread::Builder::new()
-        .stack_size(1024 * 1024)
+        .stack_size(if cfg!(debug_assertions) { 4 } else { 1 } * 1024 * 1024)
         .spawn(move || {
             let profile = shopkeeper::Profile::known("c").unwrap();
             let schema = Schema::new();
@@ -252,4 +253,57 @@ fn regression_a_tree_within_the_limits_prints_to_a_form_within_them() {
     let printed = tree.to_string();
     assert!(printed.starts_with("1 - 1"), "{printed}");
     assert_eq!(parse(&printed).unwrap(), tree);
+}
+
+/// Found in review: a limit or span that cuts a multi-byte character must not panic when the
+/// diagnostic is rendered or located.
+#[test]
+fn regression_diagnostics_never_cut_a_character() {
+    for ascii in [
+        rules::limits::MAX_SOURCE_LEN - 2,
+        rules::limits::MAX_SOURCE_LEN - 1,
+        rules::limits::MAX_SOURCE_LEN,
+    ] {
+        let source = "1".repeat(ascii) + "é€😀";
+        let d = parse(&source).unwrap_err();
+        assert_eq!(d.code, Code::LimitExceeded);
+        let _ = d.line_column(&source);
+        assert!(d.render(&source, "x", 0).contains("limit_exceeded"));
+    }
+}
+
+#[test]
+fn carets_line_up_under_tabs() {
+    let source = "\tcart.valeu > 1";
+    let d = Rule::condition(source, &Schema::new())
+        .unwrap_err()
+        .0
+        .remove(0);
+    let rendered = d.render(source, "x", 0);
+    assert!(
+        rendered.contains("1 | \tcart.valeu > 1\n  | \t^^^^^^^^^^"),
+        "{rendered}"
+    );
+}
+
+/// Found in review: case-insensitive `contains` re-walked the text from its start for every
+/// position. On 200,000 characters that quadratic walk would not finish; the linear one is instant.
+#[test]
+fn regression_case_insensitive_contains_is_linear() {
+    let schema = Schema::new().context_key("q", Type::String);
+    let rule = Rule::condition(r#"contains(lower(context.q), "zz!")"#, &schema).unwrap();
+    let mut context = rules::Context::new(&schema);
+    context
+        .set(&schema, "q", rules::Value::String("aZ".repeat(100_000)))
+        .unwrap();
+    let profile = shopkeeper::Profile::known("c").unwrap();
+    let features = rules::Features::new(
+        &schema,
+        &rules::Input {
+            profile: &profile,
+            context: &context,
+            now: 0,
+        },
+    );
+    assert!(!rule.matches(&features));
 }

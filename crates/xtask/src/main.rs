@@ -56,6 +56,17 @@ fn test() -> Result<(), String> {
     step("unit, property, conformance-vector, CLI and doc tests (cargo test)");
     cargo(&["test", "--workspace"])?;
 
+    step("checking that the deepest legal rules fit a 1 MiB stack in a release build");
+    cargo(&[
+        "test",
+        "--release",
+        "--package",
+        "shopkeeper",
+        "--test",
+        "rules",
+        "the_deepest_legal_rules_fit_a_small_stack",
+    ])?;
+
     for target in NO_STD_TARGETS {
         step(&format!("building the core for {target} without std"));
         cargo(&[

@@ -85,11 +85,18 @@ impl<'a> Str<'a> {
         if !self.lower && !part.lower {
             return self.text.contains(part.text);
         }
-        let n = self.chars().count();
-        (0..=n).any(|start| {
-            let mut rest = self.chars().skip(start);
-            part.chars().all(|p| rest.next() == Some(p))
-        })
+        // Try each start once: time is the text's length times the part's, never quadratic in the text.
+        let starts = self
+            .text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(core::iter::once(self.text.len()));
+        starts
+            .map(|i| Str {
+                text: &self.text[i..],
+                lower: self.lower,
+            })
+            .any(|rest| rest.starts_with(part))
     }
 }
 
@@ -597,7 +604,12 @@ impl<'s> Compiler<'s> {
             if let Some(best) = closest(name, FUNCTIONS.iter().map(|(n, _)| *n)) {
                 d = d.help(format!("did you mean `{best}`?"));
             }
-            return self.error(d);
+            self.error(d);
+            // The arguments may hold errors of their own: report them too.
+            for arg in args {
+                self.compile(arg);
+            }
+            return None;
         };
         if name == "has" {
             return match args {
@@ -609,7 +621,12 @@ impl<'s> Compiler<'s> {
                     span,
                     "`has` takes a path, such as `has(session.referrer)`".into(),
                 ),
-                _ => self.arity(span, signature, args.len()),
+                _ => {
+                    for arg in args {
+                        self.compile(arg);
+                    }
+                    self.arity(span, signature, args.len())
+                }
             };
         }
         let (min, max) = match name {
@@ -703,7 +720,7 @@ impl<'s> Compiler<'s> {
                 }))
             }
             ("len", Code::Str(s, _), None) => Code::Num(
-                Box::new(move |e| s(e).map(|s| s.text.chars().count() as f64)),
+                Box::new(move |e| s(e).map(|s| s.chars().count() as f64)),
                 Type::Number,
                 computed,
             ),

@@ -124,21 +124,29 @@ impl Diagnostic {
         let text = source.lines().nth(line - 1).unwrap_or("");
         let shown = line + line_offset;
         let gutter = " ".repeat(digits(shown));
-        let start = self.span.start.min(source.len());
-        let end = self.span.end.min(source.len());
-        let on_line = source[start..end].split('\n').next().unwrap_or("");
+        let (start, end) = (
+            floor_boundary(source, self.span.start),
+            floor_boundary(source, self.span.end),
+        );
+        let on_line = source
+            .get(start..end.max(start))
+            .unwrap_or("")
+            .split(['\r', '\n'])
+            .next()
+            .unwrap_or("");
         let width = on_line.chars().count().max(1);
+        // Indent the caret like the text above it, tabs included, so it lines up in any terminal.
+        let indent: String = text
+            .chars()
+            .take(column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
         let mut out = String::new();
         let _ = writeln!(out, "error[{}]: {}", self.code, self.message);
         let _ = writeln!(out, "{gutter}--> {file}:{shown}:{column}");
         let _ = writeln!(out, "{gutter} |");
         let _ = writeln!(out, "{shown} | {text}");
-        let _ = write!(
-            out,
-            "{gutter} | {}{}",
-            " ".repeat(column - 1),
-            "^".repeat(width)
-        );
+        let _ = write!(out, "{gutter} | {}{}", indent, "^".repeat(width));
         if let Some(help) = &self.help {
             let _ = write!(out, " {help}");
         }
@@ -168,8 +176,7 @@ fn digits(mut n: usize) -> usize {
 
 /// 1-based line and character column of byte `offset`.
 pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = source.get(..offset).unwrap_or(source);
+    let before = &source[..floor_boundary(source, offset)];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |n| n + 1);
     (line, before[line_start..].chars().count() + 1)
@@ -207,3 +214,13 @@ impl std::error::Error for Diagnostic {}
 
 #[cfg(feature = "std")]
 impl std::error::Error for Diagnostics {}
+
+/// The largest character boundary of `source` at or before byte `offset`: spans are byte offsets
+/// and may come from a limit that cuts a character in two.
+pub(crate) fn floor_boundary(source: &str, offset: usize) -> usize {
+    let mut i = offset.min(source.len());
+    while !source.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}

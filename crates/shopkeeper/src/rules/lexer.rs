@@ -309,7 +309,7 @@ fn string(source: &str, start: usize) -> Result<(String, usize), Diagnostic> {
         }
     }
     let end = source[start..]
-        .find('\n')
+        .find(['\r', '\n'])
         .map_or(source.len(), |n| start + n);
     Err(Diagnostic::new(
         Code::UnterminatedString,

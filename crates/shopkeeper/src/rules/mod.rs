@@ -58,36 +58,36 @@ impl core::fmt::Debug for Rule {
 impl Rule {
     /// Compiles an expression of any type (for `shopkeeper eval` and computed values).
     pub fn compile(source: &str, schema: &Schema) -> Result<Rule, Diagnostics> {
-        let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
-        let mut compiler = Compiler::new(schema);
-        let code = compiler.compile(&node);
-        match code {
-            Some(code) if compiler.diagnostics.is_empty() => Ok(Rule {
-                source: source.into(),
-                code,
-                consts: compiler.consts,
-            }),
-            _ => Err(Diagnostics(compiler.diagnostics)),
-        }
+        Self::build(source, schema, false)
     }
 
     /// Compiles a condition: an expression that must be a bool (eligibility, applicability...).
     pub fn condition(source: &str, schema: &Schema) -> Result<Rule, Diagnostics> {
-        let rule = Self::compile(source, schema)?;
-        if rule.ty() != Type::Bool {
-            let span = Span::new(0, source.trim_end().len());
-            let d = Diagnostic::new(
-                Code::NotACondition,
-                span,
-                alloc::format!(
-                    "a condition must be true or false, but this is a {}",
-                    rule.ty()
-                ),
-            )
-            .help("compare it, e.g. `cart.value >= 100`");
+        Self::build(source, schema, true)
+    }
+
+    fn build(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
+        let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
+        let mut compiler = Compiler::new(schema);
+        let code = compiler.compile(&node);
+        let code = match code {
+            Some(code) if compiler.diagnostics.is_empty() => code,
+            _ => return Err(Diagnostics(compiler.diagnostics)),
+        };
+        if condition && code.ty() != Type::Bool {
+            let message = alloc::format!(
+                "a condition must be true or false, but this is a {}",
+                code.ty()
+            );
+            let d = Diagnostic::new(Code::NotACondition, node.span, message)
+                .help("compare it, e.g. `cart.value >= 100`");
             return Err(Diagnostics(alloc::vec![d]));
         }
-        Ok(rule)
+        Ok(Rule {
+            source: source.into(),
+            code,
+            consts: compiler.consts,
+        })
     }
 
     /// The rule's type.

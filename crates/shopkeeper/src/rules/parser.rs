@@ -15,7 +15,10 @@ pub fn parse(source: &str) -> Result<Node, Diagnostic> {
     if source.len() > MAX_SOURCE_LEN {
         return Err(Diagnostic::new(
             Code::LimitExceeded,
-            Span::new(MAX_SOURCE_LEN, source.len()),
+            Span::new(
+                super::diagnostic::floor_boundary(source, MAX_SOURCE_LEN),
+                source.len(),
+            ),
             format!(
                 "the rule is {} bytes long, at most {MAX_SOURCE_LEN} allowed",
                 source.len()
@@ -126,7 +129,7 @@ impl Parser {
             let message = format!("the rule nests more than {MAX_NESTING} levels deep");
             return Err(Diagnostic::new(Code::LimitExceeded, self.span(), message));
         }
-        let mut left = self.prefix(depth)?;
+        let mut left = self.prefix(min, depth)?;
         loop {
             let op = match self.peek() {
                 Tok::Or => BinOp::Or,
@@ -157,11 +160,16 @@ impl Parser {
                 self.bump();
             }
             let right = self.expr(p, depth + 1)?;
+            let next_is_not_in = matches!(
+                (self.peek(), self.tokens.get(self.at + 1)),
+                (Tok::Not, Some((Tok::In, _)))
+            );
             if p == 4
-                && matches!(
-                    self.peek(),
-                    Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::In
-                )
+                && (next_is_not_in
+                    || matches!(
+                        self.peek(),
+                        Tok::Eq | Tok::Ne | Tok::Lt | Tok::Le | Tok::Gt | Tok::Ge | Tok::In
+                    ))
             {
                 return Err(
                     Diagnostic::new(Code::Syntax, self.span(), "comparisons do not chain")
@@ -173,9 +181,19 @@ impl Parser {
         }
     }
 
-    fn prefix(&mut self, depth: usize) -> Result<Node, Diagnostic> {
+    /// A value, or a prefix operator applied to one; `min` is the precedence the context binds at,
+    /// so `not` is refused where the grammar does not allow it (`a == not b`).
+    fn prefix(&mut self, min: u8, depth: usize) -> Result<Node, Diagnostic> {
         let (tok, span) = self.bump();
         let expr = match tok {
+            Tok::Not if min >= NOT_PRECEDENCE => {
+                return Err(Diagnostic::new(
+                    Code::Syntax,
+                    span,
+                    "`not` cannot stand inside a comparison or a calculation",
+                )
+                .help("negate the whole condition, `not a == b`, or wrap it: `a == (not b)`"));
+            }
             Tok::Not => {
                 let operand = self.expr(NOT_PRECEDENCE - 1, depth + 1)?;
                 let span = span.to(operand.span);
