@@ -76,7 +76,7 @@ impl Parser {
         token
     }
 
-    fn expect(&mut self, tok: Tok, context: &str) -> Result<Span, Diagnostic> {
+    fn require(&mut self, tok: Tok, context: &str) -> Result<Span, Diagnostic> {
         if *self.peek() == tok {
             return Ok(self.bump().1);
         }
@@ -206,14 +206,14 @@ impl Parser {
             }
             Tok::LParen => {
                 let inner = self.expr(0, depth + 1)?;
-                self.expect(Tok::RParen, "to close `(`")?;
+                self.require(Tok::RParen, "to close `(`")?;
                 return Ok(inner);
             }
             Tok::If => {
                 let c = self.expr(0, depth + 1)?;
-                self.expect(Tok::Then, "after the condition of `if`")?;
+                self.require(Tok::Then, "after the condition of `if`")?;
                 let a = self.expr(0, depth + 1)?;
-                self.expect(Tok::Else, "(an `if` needs both `then` and `else`)")?;
+                self.require(Tok::Else, "(an `if` needs both `then` and `else`)")?;
                 let b = self.expr(0, depth + 1)?;
                 let span = span.to(b.span);
                 return self.node(Expr::If(Box::new(c), Box::new(a), Box::new(b)), span);
@@ -301,7 +301,7 @@ impl Parser {
                 }
             }
             let close =
-                self.expect(Tok::RParen, &format!("to close the arguments of `{first}`"))?;
+                self.require(Tok::RParen, &format!("to close the arguments of `{first}`"))?;
             return self.node(Expr::Call(first, args), span.to(close));
         }
         let mut parts = alloc::vec![first];
