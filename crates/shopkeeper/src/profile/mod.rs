@@ -115,8 +115,8 @@ pub struct Profile {
 
 /// A profile as read, before its invariants are checked: every way into a [`Profile`] from data
 /// (bytes, export JSON, any serde format) goes through [`Profile::try_from`], so no input can build
-/// a profile that `apply` could not. Its fields mirror [`Profile`]'s exactly (the round-trip tests
-/// fail otherwise).
+/// a profile that `apply` could not. Its fields mirror [`Profile`]'s exactly: `try_from` names every
+/// field of both, so the compiler rejects a field added to one and not the other.
 #[derive(Deserialize)]
 struct Unchecked {
     identity: Identity,

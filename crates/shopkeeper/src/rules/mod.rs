@@ -35,7 +35,9 @@ use alloc::string::String;
 pub use ast::{BinOp, Expr, Node, UnOp};
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Span};
 pub use parser::parse;
-pub use schema::{Context, Features, Input, Schema, Type, Value};
+pub use schema::{
+    Context, Features, Input, Schema, Type, Value, MAX_CONTEXT_ITEMS, MAX_CONTEXT_TEXT,
+};
 
 use compile::{Compiler, Consts, Env};
 

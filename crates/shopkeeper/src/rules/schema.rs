@@ -139,6 +139,12 @@ impl<'a> ListRef<'a> {
     }
 }
 
+/// Longest string in a request context, in bytes (a URL or a search query fits).
+pub const MAX_CONTEXT_TEXT: usize = 4 * 1024;
+/// Most items in a request-context list. Context values are bounded like everything else a rule
+/// reads, so no input makes an evaluation slow (`len` and `contains` scan their lists and strings).
+pub const MAX_CONTEXT_ITEMS: usize = 256;
+
 /// The request context: values of the keys the schema declares, by slot.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Context {
@@ -176,6 +182,21 @@ impl Context {
             return Err(Error::new(
                 ErrorCode::InvalidContext,
                 alloc::format!("context key {key:?} is declared {declared}, got {value:?}"),
+            ));
+        }
+        let too_long = match &value {
+            Value::String(s) => s.len() > MAX_CONTEXT_TEXT,
+            Value::List(items) => {
+                items.len() > MAX_CONTEXT_ITEMS || items.iter().any(|i| i.len() > MAX_CONTEXT_TEXT)
+            }
+            _ => false,
+        };
+        if too_long {
+            return Err(Error::new(
+                ErrorCode::InvalidContext,
+                alloc::format!(
+                    "context key {key:?}: strings hold at most {MAX_CONTEXT_TEXT} bytes, lists {MAX_CONTEXT_ITEMS} items"
+                ),
             ));
         }
         if let Some(place) = self.values.get_mut(slot) {
