@@ -118,6 +118,7 @@ fn rules(c: &mut Criterion) {
             profile: &profile,
             context: &context,
             now: NOW,
+            scores: None,
         },
     );
     let plain = Plain {

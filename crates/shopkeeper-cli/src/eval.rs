@@ -55,6 +55,7 @@ pub fn eval(
             profile: &profile,
             context: &context,
             now,
+            scores: None,
         },
     ));
     let json = match value {

@@ -40,6 +40,14 @@ pub enum ErrorCode {
     InvalidContext = 22,
     /// A rule does not compile; the diagnostics say where and why.
     InvalidRule = 40,
+    /// A model is invalid: a parameter negative, zero or not finite, breakpoints out of order,
+    /// impossible counts, a propensity feature that is not a number.
+    InvalidModel = 50,
+    /// Data to fit a model on is unusable: empty, a negative or non-finite amount, an impossible
+    /// summary.
+    InvalidData = 51,
+    /// A fit did not converge, or converged to a degenerate point.
+    FitFailed = 52,
     /// Input bytes are longer than the decoder accepts.
     DecodeTooLarge = 30,
     /// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
@@ -74,6 +82,9 @@ impl ErrorCode {
             Self::InvalidNumber => "invalid_number",
             Self::InvalidContext => "invalid_context",
             Self::InvalidRule => "invalid_rule",
+            Self::InvalidModel => "invalid_model",
+            Self::InvalidData => "invalid_data",
+            Self::FitFailed => "fit_failed",
             Self::DecodeTooLarge => "decode_too_large",
             Self::DecodeBadMagic => "decode_bad_magic",
             Self::DecodeUnsupportedVersion => "decode_unsupported_version",

@@ -47,6 +47,7 @@ mod event;
 pub mod limits;
 pub mod profile;
 pub mod rules;
+pub mod score;
 
 /// The README's examples, compiled and run as doc tests so they keep working when pasted.
 #[cfg(doctest)]

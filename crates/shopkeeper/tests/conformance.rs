@@ -254,6 +254,7 @@ fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
             profile: &profile,
             context: &context,
             now,
+            scores: None,
         },
     );
     let value = rule.eval(&features);

@@ -233,6 +233,7 @@ fn the_deepest_legal_rules_fit_a_small_stack() {
                     profile: &profile,
                     context: &context,
                     now: 0,
+                    scores: None,
                 };
                 let _ = rule.eval(&rules::Features::new(&schema, &input));
             }
@@ -304,6 +305,7 @@ fn regression_case_insensitive_contains_is_linear() {
             profile: &profile,
             context: &context,
             now: 0,
+            scores: None,
         },
     );
     assert!(!rule.matches(&features));

@@ -58,6 +58,7 @@ fn building_features_and_matching_allocate_nothing() {
         profile: &profile,
         context: &context,
         now: common::NOW,
+        scores: None,
     };
     let before = ALLOCATIONS.with(Cell::get);
     let mut matched = 0;

@@ -15,9 +15,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
+        Some("data") => fetch_data(&root()).map(|dir| println!("data in {}", dir.display())),
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs missing rustup targets first)"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data"
             );
             return ExitCode::from(2);
         }
@@ -53,8 +54,14 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
 
-    step("unit, property, conformance-vector, CLI and doc tests (cargo test)");
-    cargo(&["test", "--workspace"])?;
+    step("fetching the real data the tests use (CDNOW from the PyPI wheel lifetimes==0.11.3)");
+    let data = fetch_data(&root)?;
+
+    step("unit, property, conformance-vector, CDNOW, CLI and doc tests (cargo test)");
+    run(Command::new("cargo")
+        .args(["test", "--workspace"])
+        .env("SHOPKEEPER_DATA", &data)
+        .env("SHOPKEEPER_REQUIRE_DATA", "1"))?;
 
     step("checking that the deepest legal rules fit a 1 MiB stack in a release build");
     cargo(&[
@@ -196,6 +203,39 @@ fn run_quietly(
             out.status
         ))
     }
+}
+
+/// The wheel that ships the CDNOW data, and the files the tests read from it.
+const LIFETIMES_WHEEL: &str = "lifetimes==0.11.3";
+const CDNOW_FILES: [&str; 2] = ["CDNOW_sample.txt", "CDNOW_master.txt"];
+
+/// Downloads the CDNOW data with pip (no dependencies, nothing installed) into target/data, once;
+/// later runs use the cached files. The data is never committed.
+fn fetch_data(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/data");
+    if CDNOW_FILES.iter().all(|f| dir.join(f).is_file()) {
+        println!("cached in {}", dir.display());
+        return Ok(dir);
+    }
+    let wheels = dir.join("wheels");
+    std::fs::create_dir_all(&wheels)
+        .map_err(|e| format!("cannot create {}: {e}", wheels.display()))?;
+    run(Command::new("python3")
+        .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
+        .arg(&wheels)
+        .arg(LIFETIMES_WHEEL))?;
+    // Unpacked with Python's zipfile, which every pip has: no `unzip` needed.
+    let script = format!(
+        "import glob, os, zipfile\n\
+         wheel = glob.glob(os.path.join({wheels:?}, '[Ll]ifetimes-0.11.3-*.whl'))[0]\n\
+         z = zipfile.ZipFile(wheel)\n\
+         for name in {CDNOW_FILES:?}:\n    \
+             open(os.path.join({dir:?}, name), 'wb').write(z.read('lifetimes/datasets/' + name))\n",
+        wheels = wheels.display().to_string(),
+        dir = dir.display().to_string(),
+    );
+    run(Command::new("python3").args(["-c", &script]))?;
+    Ok(dir)
 }
 
 /// Adds the rustup targets and components the steps use, when missing.

@@ -1,11 +1,13 @@
 //! Purchase history: counts, money, first and last orders, per-category counts.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::identity::{decode, max_option};
 use crate::check;
 use crate::limits::{MAX_CATEGORIES, MAX_ID_LEN, MAX_NAME_LEN, MAX_RECENT_ORDERS};
+use crate::score::day_of;
 use crate::{BoundedMap, BoundedVec, Error, Money, PurchaseLine, Timestamp};
 
 /// An order, as remembered: when, its id, what was paid. Ordered by time, then id.
@@ -50,6 +52,13 @@ pub struct Purchases {
     pub categories: BoundedMap<String, CategoryStats, MAX_CATEGORIES>,
     /// The latest orders, to ignore an order delivered twice.
     pub recent_orders: BoundedVec<OrderRef, MAX_RECENT_ORDERS>,
+    /// Distinct (UTC) days with a purchase: the customer-base models' transactions. A day counts as
+    /// new unless the first order or one of the recent orders fell on it, so this is exact for
+    /// streams in time order, and can overcount a day revisited by a late event or a merge after more
+    /// than [`MAX_RECENT_ORDERS`] newer orders.
+    pub days: u32,
+    /// Money paid on the day of the first order (the models leave that day out of the spend average).
+    pub first_day_total: Money,
 }
 
 impl Purchases {
@@ -85,6 +94,17 @@ impl Purchases {
             order: order.into(),
             total,
         };
+        let day = day_of(at);
+        if !self.known_days().any(|known| known == day) {
+            self.days = self.days.saturating_add(1);
+        }
+        match self.first.as_ref().map(|first| day_of(first.at)) {
+            Some(first) if first == day => {
+                self.first_day_total = self.first_day_total.saturating_add(total)
+            }
+            Some(first) if first < day => {}
+            _ => self.first_day_total = total,
+        }
         self.count = self.count.saturating_add(1);
         self.total = self.total.saturating_add(total);
         if self.first.as_ref().is_none_or(|first| &order < first) {
@@ -107,6 +127,23 @@ impl Purchases {
     }
 
     pub(crate) fn merge(&mut self, other: &Self) {
+        let mut shared: Vec<i64> = other
+            .known_days()
+            .filter(|day| self.known_days().any(|known| known == *day))
+            .collect();
+        shared.sort_unstable();
+        shared.dedup();
+        let shared = u32::try_from(shared.len()).unwrap_or(u32::MAX);
+        self.days = self.days.saturating_add(other.days).saturating_sub(shared);
+        let first_day = |p: &Self| p.first.as_ref().map(|first| day_of(first.at));
+        match (first_day(self), first_day(other)) {
+            (Some(mine), Some(theirs)) if mine == theirs => {
+                self.first_day_total = self.first_day_total.saturating_add(other.first_day_total)
+            }
+            (Some(mine), Some(theirs)) if theirs > mine => {}
+            (_, Some(_)) => self.first_day_total = other.first_day_total,
+            (_, None) => {}
+        }
         self.count = self.count.saturating_add(other.count);
         self.total = self.total.saturating_add(other.total);
         if let Some(theirs) = &other.first {
@@ -125,6 +162,14 @@ impl Purchases {
             });
         }
         self.evict_categories();
+    }
+
+    /// The purchase days this history still remembers: the first order's and the recent orders'.
+    fn known_days(&self) -> impl Iterator<Item = i64> + '_ {
+        self.first
+            .iter()
+            .chain(self.recent_orders.iter())
+            .map(|order| day_of(order.at))
     }
 
     fn evict_categories(&mut self) {
@@ -146,10 +191,18 @@ impl Purchases {
             self.recent_orders.len() <= self.count as usize,
             "recent orders counted",
         )?;
+        check::invariant(
+            self.days <= self.count && (self.days > 0) == (self.count > 0),
+            "purchase days counted",
+        )?;
+        check::invariant(
+            self.first_day_total <= self.total,
+            "the first day within the total",
+        )?;
         if let Some(first) = &self.first {
             check::invariant(
-                first.total <= self.total,
-                "the first order within the total",
+                first.total <= self.first_day_total,
+                "the first order within its day",
             )?;
             let earliest = self.recent_orders.iter().all(|order| first <= order);
             check::invariant(earliest, "the first order is the earliest")?;

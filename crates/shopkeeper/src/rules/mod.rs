@@ -11,7 +11,7 @@
 //! let mut context = Context::new(&schema);
 //! context.set(&schema, "page_type", shopkeeper::rules::Value::String("cart".into()))?;
 //! // Once per request: every path the schema knows, read from the profile and the context.
-//! let features = Features::new(&schema, &Input { profile: &profile, context: &context, now: 1_732_406_400 });
+//! let features = Features::new(&schema, &Input { profile: &profile, context: &context, now: 1_732_406_400, scores: None });
 //! assert!(rule.matches(&features));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -28,7 +28,7 @@ mod diagnostic;
 mod lexer;
 pub mod limits;
 mod parser;
-mod schema;
+pub(crate) mod schema;
 
 use alloc::string::String;
 

@@ -9,6 +9,7 @@ use core::fmt;
 use smallvec::SmallVec;
 
 use crate::profile::{Cart, Purchases, Views};
+use crate::score::Scores;
 use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
 
 /// The type of a value in a rule.
@@ -254,6 +255,9 @@ pub struct Input<'a> {
     pub context: &'a Context,
     /// The caller's clock, in seconds since the epoch.
     pub now: Timestamp,
+    /// The customer's scores ([`Models::score`](crate::score::Models::score)) at `now`; without
+    /// them, score paths (`customer.p_alive`, `customer.rfm.segment`, `cart.cross_sell`...) are missing.
+    pub scores: Option<&'a Scores>,
 }
 
 /// A built-in path's typed reader.
@@ -441,6 +445,74 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
     ),
 ];
 
+fn score<T>(i: &Input<'_>, get: impl Fn(&Scores) -> Option<T>) -> Option<T> {
+    i.scores.and_then(get)
+}
+
+/// The score paths: [`Scores`] of the request, in the models' units (money in major units).
+pub(crate) const SCORE_PATHS: &[(&str, Type, Getter)] = &[
+    (
+        "customer.p_alive",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.p_alive)),
+    ),
+    (
+        "customer.churn_risk",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.churn_risk)),
+    ),
+    (
+        "customer.expected_purchases_90d",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.expected_purchases_90d)),
+    ),
+    (
+        "customer.expected_spend",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.expected_spend)),
+    ),
+    (
+        "customer.clv",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.clv)),
+    ),
+    (
+        "customer.rfm.r",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.rfm.map(|r| f64::from(r.r)))),
+    ),
+    (
+        "customer.rfm.f",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.rfm.map(|r| f64::from(r.f)))),
+    ),
+    (
+        "customer.rfm.m",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.rfm.map(|r| f64::from(r.m)))),
+    ),
+    (
+        "customer.rfm.segment",
+        Type::String,
+        Getter::Str(|i| i.scores.and_then(|s| s.rfm).map(|r| r.segment().name())),
+    ),
+    (
+        "cart.cross_sell",
+        Type::List,
+        Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.cross_sell))),
+    ),
+    (
+        "cart.cross_sell_categories",
+        Type::List,
+        Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.cross_sell_categories))),
+    ),
+    (
+        "cart.cross_sell_score",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cross_sell_score)),
+    ),
+];
+
 pub(crate) const CHANNEL_PATHS: &[(&str, Type, Getter)] = channel_paths!(
     Web => "web", Mobile => "mobile", Store => "store", ContactCentre => "contact_centre", Email => "email", Kiosk => "kiosk"
 );
@@ -546,6 +618,7 @@ impl Schema {
         let builtins = BUILTINS
             .iter()
             .chain(CHANNEL_PATHS)
+            .chain(SCORE_PATHS)
             .map(|(name, ty, getter)| (*ty, Source::Builtin(name, *getter)));
         let attributes = self
             .attributes

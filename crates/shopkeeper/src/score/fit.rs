@@ -1,0 +1,138 @@
+//! What every maximum-likelihood fit shares: de-duplicated data, the search in log space, the
+//! report, and the parameter checks.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+use super::optimize::minimize;
+use super::special::{exp, ln};
+use super::Summary;
+use crate::{Error, ErrorCode};
+
+/// How a fit went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// The maximised log-likelihood.
+    pub ln_likelihood: f64,
+    /// Simplex iterations.
+    pub iterations: u32,
+    /// Likelihood evaluations.
+    pub evaluations: u32,
+    /// Customers the fit used.
+    pub customers: usize,
+}
+
+/// Fitted parameters and how the fit went.
+pub type Fitted<T> = (T, FitReport);
+
+/// Summaries de-duplicated into distinct values with their counts: customers who share a history
+/// (every one-time buyer of a cohort day) cost one likelihood term.
+pub(crate) struct Weighted {
+    distinct: Vec<(Summary, f64)>,
+    pub(crate) customers: usize,
+}
+
+impl Weighted {
+    /// Checks every summary; errors when there are none to fit.
+    pub(crate) fn new(summaries: &[Summary]) -> Result<Self, Error> {
+        Self::from_iter(summaries.iter().copied(), "customers")
+    }
+
+    /// Summaries that pass `keep`, for models fitted on a subset (the spend model: repeat buyers).
+    pub(crate) fn from_iter(
+        summaries: impl Iterator<Item = Summary>,
+        what: &str,
+    ) -> Result<Self, Error> {
+        let mut counts: BTreeMap<(u32, u64, u64, u64), (Summary, f64)> = BTreeMap::new();
+        let mut customers = 0;
+        for s in summaries {
+            s.validate()?;
+            customers += 1;
+            let key = (
+                s.frequency,
+                s.recency.to_bits(),
+                s.age.to_bits(),
+                s.monetary.to_bits(),
+            );
+            counts.entry(key).or_insert((s, 0.0)).1 += 1.0;
+        }
+        if customers == 0 {
+            return Err(Error::new(
+                ErrorCode::InvalidData,
+                format!("no {what} to fit the model on"),
+            ));
+        }
+        Ok(Weighted {
+            distinct: counts.into_values().collect(),
+            customers,
+        })
+    }
+
+    /// `Σ weight · f(summary)`.
+    pub(crate) fn sum(&self, f: impl Fn(&Summary) -> f64) -> f64 {
+        self.distinct.iter().map(|(s, w)| w * f(s)).sum()
+    }
+}
+
+/// Maximises `ln_likelihood` over positive parameters, searching their logarithms from `start`.
+pub(crate) fn maximize(
+    model: &str,
+    names: &[&str],
+    start: &[f64],
+    data_customers: usize,
+    ln_likelihood: impl Fn(&[f64]) -> f64,
+) -> Result<(Vec<f64>, FitReport), Error> {
+    let mut evaluations = 0u32;
+    let mut params = alloc::vec![0.0; start.len()];
+    let from: Vec<f64> = start.iter().map(|p| ln(*p)).collect();
+    let found = minimize(&from, |logs| {
+        evaluations += 1;
+        for (p, l) in params.iter_mut().zip(logs) {
+            *p = exp(*l);
+        }
+        -ln_likelihood(&params)
+    });
+    let best: Vec<f64> = found.point.iter().map(|l| exp(*l)).collect();
+    if !found.converged {
+        return Err(Error::new(
+            ErrorCode::FitFailed,
+            format!(
+                "{model}: the likelihood did not converge in {} iterations (last parameters {best:?}); the data may not identify the model",
+                found.iterations
+            ),
+        ));
+    }
+    check_parameters(model, names, &best).map_err(|e| {
+        Error::new(
+            ErrorCode::FitFailed,
+            format!(
+                "{model}: the fit ran off to a degenerate point: {}",
+                e.message()
+            ),
+        )
+    })?;
+    Ok((
+        best,
+        FitReport {
+            ln_likelihood: -found.value,
+            iterations: found.iterations,
+            evaluations,
+            customers: data_customers,
+        },
+    ))
+}
+
+/// Every parameter finite and positive (not NaN, not 0, not huge enough to overflow a score).
+pub(crate) fn check_parameters(model: &str, names: &[&str], values: &[f64]) -> Result<(), Error> {
+    for (name, value) in names.iter().zip(values) {
+        if !(value.is_finite() && *value > 0.0 && *value < 1e12) {
+            return Err(Error::new(
+                ErrorCode::InvalidModel,
+                format!("{model}.{name} is {value}: parameters must be positive, finite numbers below 1e12"),
+            ));
+        }
+    }
+    Ok(())
+}
