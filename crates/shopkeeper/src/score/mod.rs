@@ -62,7 +62,8 @@ const MAGIC: [u8; 4] = *b"SKM\x01";
 
 /// The purchase-process model: BG/NBD or Pareto/NBD.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "model", rename_all = "snake_case")]
+/// In JSON: `{"bgnbd": {"r": ..., "alpha": ..., "a": ..., "b": ...}}` or `{"pareto_nbd": {...}}`.
+#[serde(rename_all = "snake_case")]
 pub enum PurchaseModel {
     /// Fader, Hardie & Lee (2005).
     Bgnbd(BgNbd),

@@ -37,14 +37,14 @@ pub struct LogisticFeature {
     pub weight: f64,
     /// Subtracted before weighting (a StandardScaler's `mean_`); also the value of a missing
     /// feature when `missing` is not given, so that it contributes nothing. Default 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub mean: Option<f64>,
     /// Divides after subtracting the mean (a StandardScaler's `scale_`). Default 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub scale: Option<f64>,
     /// The value used when the path is missing for a customer (no purchase yet, an absent
     /// attribute). Default: `mean`, else 0.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub missing: Option<f64>,
 }
 
@@ -104,14 +104,16 @@ impl Logistic {
             let slot = match (slot, ty) {
                 (Slot::Number(i), Type::Number) => Feature::Number(i),
                 (Slot::Bool(i), Type::Bool) => Feature::Bool(i),
-                _ => return Err(Error::new(
-                    ErrorCode::InvalidModel,
-                    alloc::format!(
+                _ => {
+                    return Err(Error::new(
+                        ErrorCode::InvalidModel,
+                        alloc::format!(
                         "propensity {:?}: feature {:?} is a {ty}; features are numbers or bools",
                         self.name,
                         f.path
                     ),
-                )),
+                    ))
+                }
             };
             let mean = f.mean.unwrap_or(0.0);
             terms.push(Term {

@@ -13,7 +13,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::Summary;
 use crate::{Error, ErrorCode};
 
 /// What RFM reads of one buyer.
@@ -25,18 +24,6 @@ pub struct RfmInput {
     pub frequency: f64,
     /// Total spend, in major currency units.
     pub monetary: f64,
-}
-
-impl RfmInput {
-    /// From a model summary (in `unit_days`-day units) at its observation end: the first day's spend
-    /// is not in the summary's average, so the monetary value here is the repeat spend only.
-    pub fn from_summary(s: &Summary, unit_days: f64) -> RfmInput {
-        RfmInput {
-            recency_days: (s.age - s.recency) * unit_days,
-            frequency: f64::from(s.frequency) + 1.0,
-            monetary: s.monetary * f64::from(s.frequency),
-        }
-    }
 }
 
 /// Quintile breakpoints of the three dimensions, ascending.

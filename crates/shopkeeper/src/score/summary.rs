@@ -187,6 +187,19 @@ pub struct CustomerHistory {
     pub summary: Summary,
     /// Transactions (purchase days) after the calibration end, up to the holdout end.
     pub holdout_purchases: u32,
+    /// Spend in the calibration period, first day included, in major units.
+    pub spend: f64,
+}
+
+impl CustomerHistory {
+    /// What RFM reads of this customer at the calibration end.
+    pub fn rfm_input(&self, unit: TimeUnit) -> super::RfmInput {
+        super::RfmInput {
+            recency_days: (self.summary.age - self.summary.recency) * unit.days(),
+            frequency: f64::from(self.summary.frequency) + 1.0,
+            monetary: self.spend,
+        }
+    }
 }
 
 /// Summarises a transaction log, in any order, at `calibration_end` (a day, see [`parse_date`]):
@@ -230,13 +243,18 @@ pub fn summarize(
             continue;
         }
         let calibration = spend.range(..=calibration_end);
+        let total: f64 = spend.range(..=calibration_end).map(|(_, amount)| amount).sum();
         let (mut frequency, mut last, mut repeat_spend) = (0u32, first, 0.0);
         for (&day, &amount) in calibration.skip(1) {
             frequency += 1;
             last = day;
             repeat_spend += amount;
         }
-        let holdout = spend.range(calibration_end + 1..=holdout_end).count();
+        let holdout = if holdout_end > calibration_end {
+            spend.range(calibration_end + 1..=holdout_end).count()
+        } else {
+            0
+        };
         out.push(CustomerHistory {
             customer: customer.into(),
             summary: Summary {
@@ -250,6 +268,7 @@ pub fn summarize(
                 },
             },
             holdout_purchases: u32::try_from(holdout).unwrap_or(u32::MAX),
+            spend: total,
         });
     }
     Ok(out)
