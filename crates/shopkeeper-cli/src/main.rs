@@ -4,7 +4,12 @@
 
 mod check;
 mod eval;
+mod fit;
 mod fold;
+mod report;
+mod score;
+mod svg;
+mod transactions;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +71,67 @@ enum Command {
         #[arg(long)]
         now: Option<i64>,
     },
+    /// Fit the purchase, spend, RFM and (with product columns) cross-sell models on a transaction
+    /// log and write them as one models file (spec/scores.md).
+    ///
+    /// Prints the parameters, log-likelihood, iterations and time of each fit, and with
+    /// --holdout-end the predicted and actual purchases after the calibration end.
+    Fit {
+        /// The transaction log: CSV with a header naming customer, date, amount (and optionally
+        /// order, product, category), or a CDNOW text file with --format cdnow.
+        transactions: PathBuf,
+        /// The last day of the calibration period (YYYY-MM-DD); later purchases are the holdout.
+        #[arg(long)]
+        calibration_end: String,
+        /// The last day of the holdout period, to compare predictions with what happened.
+        #[arg(long)]
+        holdout_end: Option<String>,
+        /// The time unit of the model: day, week or month.
+        #[arg(long, default_value = "week")]
+        unit: String,
+        /// The purchase-process model.
+        #[arg(long, value_enum, default_value = "bgnbd")]
+        model: fit::ModelKind,
+        /// How the log is written.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: transactions::Format,
+        /// Where to write the models (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print every score of each profile (exported JSON, one per line or an array), one JSON line each.
+    Score {
+        /// The models file (`shopkeeper fit --out`).
+        #[arg(long)]
+        models: PathBuf,
+        /// Profile files.
+        #[arg(required = true)]
+        profiles: Vec<PathBuf>,
+        /// The current time in seconds since the epoch (default: the system clock).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Write a self-contained HTML report with SVG charts of the models against a transaction log.
+    Report {
+        /// The models file (`shopkeeper fit --out`).
+        #[arg(long)]
+        models: PathBuf,
+        /// The transaction log the models were fitted on.
+        #[arg(long)]
+        transactions: PathBuf,
+        /// How the log is written.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: transactions::Format,
+        /// The last day of the calibration period (YYYY-MM-DD).
+        #[arg(long)]
+        calibration_end: String,
+        /// The last day of the holdout period, for the calibration-vs-holdout chart.
+        #[arg(long)]
+        holdout_end: Option<String>,
+        /// Where to write the report.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -104,6 +170,52 @@ fn main() -> ExitCode {
                 Err(message) => finish(Err(message), 2),
             }
         }
+        Command::Fit {
+            transactions,
+            calibration_end,
+            holdout_end,
+            unit,
+            model,
+            format,
+            out,
+        } => finish(
+            fit::run(&fit::FitArgs {
+                transactions,
+                format,
+                calibration_end,
+                holdout_end,
+                unit,
+                model,
+                out,
+            }),
+            1,
+        ),
+        Command::Score {
+            models,
+            profiles,
+            now,
+        } => finish(
+            score::run(&models, &profiles, now.unwrap_or_else(system_now)),
+            1,
+        ),
+        Command::Report {
+            models,
+            transactions,
+            format,
+            calibration_end,
+            holdout_end,
+            out,
+        } => finish(
+            report::run(&report::ReportArgs {
+                models,
+                transactions,
+                format,
+                calibration_end,
+                holdout_end,
+                out,
+            }),
+            1,
+        ),
         Command::Profile { events, now, jsonl } => {
             let now = now.unwrap_or_else(system_now);
             match fold::run(&events, now, jsonl) {

@@ -48,7 +48,10 @@ impl BgNbd {
                 a: p[2],
                 b: p[3],
             };
-            data.sum(|s| model.ln_likelihood_one(s))
+            data.sum_by_frequency(
+                |x| model.frequency_terms(x),
+                |s, t| model.ln_likelihood_with(s, t),
+            )
         })
         .map(|(p, report)| {
             (
@@ -70,17 +73,35 @@ impl BgNbd {
 
     /// One customer's log-likelihood (FHL 2005, equation 6, in log space).
     fn ln_likelihood_one(&self, s: &Summary) -> f64 {
+        self.ln_likelihood_with(s, self.frequency_terms(s.frequency))
+    }
+
+    /// The likelihood's terms that depend on the frequency alone: `A1 + A2` and `ln(b + x - 1)`.
+    fn frequency_terms(&self, frequency: u32) -> (f64, f64) {
         let BgNbd { r, alpha, a, b } = *self;
-        let x = f64::from(s.frequency);
+        let x = f64::from(frequency);
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * ln(alpha);
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
+        (
+            a1 + a2,
+            if frequency > 0 {
+                ln(a) - ln(b + x - 1.0)
+            } else {
+                0.0
+            },
+        )
+    }
+
+    fn ln_likelihood_with(&self, s: &Summary, (a12, ln_odds): (f64, f64)) -> f64 {
+        let BgNbd { r, alpha, .. } = *self;
+        let x = f64::from(s.frequency);
         let a3 = -(r + x) * ln(alpha + s.age);
         let a4 = if s.frequency > 0 {
-            ln(a) - ln(b + x - 1.0) - (r + x) * ln(alpha + s.recency)
+            ln_odds - (r + x) * ln(alpha + s.recency)
         } else {
             f64::NEG_INFINITY
         };
-        a1 + a2 + ln_add_exp(a3, a4)
+        a12 + ln_add_exp(a3, a4)
     }
 
     /// `ln` of the odds that the customer has dropped out: `δ(x>0)·a/(b+x-1)·((α+T)/(α+t_x))^(r+x)`.

@@ -74,6 +74,29 @@ impl Weighted {
     pub(crate) fn sum(&self, f: impl Fn(&Summary) -> f64) -> f64 {
         self.distinct.iter().map(|(s, w)| w * f(s)).sum()
     }
+
+    /// `Σ weight · f(summary, per_frequency(frequency))`: the summaries are sorted by frequency, so
+    /// terms that depend only on it (the log-gamma functions) are computed once per frequency.
+    pub(crate) fn sum_by_frequency<T: Copy>(
+        &self,
+        per_frequency: impl Fn(u32) -> T,
+        f: impl Fn(&Summary, T) -> f64,
+    ) -> f64 {
+        let mut cached: Option<(u32, T)> = None;
+        let mut total = 0.0;
+        for (s, w) in &self.distinct {
+            let terms = match cached {
+                Some((x, terms)) if x == s.frequency => terms,
+                _ => {
+                    let terms = per_frequency(s.frequency);
+                    cached = Some((s.frequency, terms));
+                    terms
+                }
+            };
+            total += w * f(s, terms);
+        }
+        total
+    }
 }
 
 /// Maximises `ln_likelihood` over positive parameters, searching their logarithms from `start`.

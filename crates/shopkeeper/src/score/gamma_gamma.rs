@@ -65,7 +65,10 @@ impl GammaGamma {
                     q: p[1],
                     gamma: p[2],
                 };
-                data.sum(|s| model.ln_likelihood_one(s))
+                data.sum_by_frequency(
+                    |x| model.frequency_terms(x),
+                    |s, t| model.ln_likelihood_with(s, t),
+                )
             },
         )?;
         let model = GammaGamma {
@@ -89,14 +92,21 @@ impl GammaGamma {
     }
 
     fn ln_likelihood_one(&self, s: &Summary) -> f64 {
+        self.ln_likelihood_with(s, self.frequency_terms(s.frequency))
+    }
+
+    /// The terms that depend on the frequency alone.
+    fn frequency_terms(&self, frequency: u32) -> f64 {
+        let GammaGamma { p, q, gamma } = *self;
+        let x = f64::from(frequency);
+        ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q) + q * ln(gamma) + p * x * ln(x)
+    }
+
+    fn ln_likelihood_with(&self, s: &Summary, terms: f64) -> f64 {
         let GammaGamma { p, q, gamma } = *self;
         let x = f64::from(s.frequency);
         let m = s.monetary;
-        ln_gamma(p * x + q) - ln_gamma(p * x) - ln_gamma(q)
-            + q * ln(gamma)
-            + (p * x - 1.0) * ln(m)
-            + p * x * ln(x)
-            - (p * x + q) * ln(x * m + gamma)
+        terms + (p * x - 1.0) * ln(m) - (p * x + q) * ln(x * m + gamma)
     }
 
     /// The expected average transaction value of this customer, a weighted mean of the population

@@ -195,7 +195,8 @@ impl CustomerHistory {
     /// What RFM reads of this customer at the calibration end.
     pub fn rfm_input(&self, unit: TimeUnit) -> super::RfmInput {
         super::RfmInput {
-            recency_days: (self.summary.age - self.summary.recency) * unit.days(),
+            // Whole days, without the rounding noise of converting to units and back.
+            recency_days: libm::round((self.summary.age - self.summary.recency) * unit.days()),
             frequency: f64::from(self.summary.frequency) + 1.0,
             monetary: self.spend,
         }
@@ -243,7 +244,10 @@ pub fn summarize(
             continue;
         }
         let calibration = spend.range(..=calibration_end);
-        let total: f64 = spend.range(..=calibration_end).map(|(_, amount)| amount).sum();
+        let total: f64 = spend
+            .range(..=calibration_end)
+            .map(|(_, amount)| amount)
+            .sum();
         let (mut frequency, mut last, mut repeat_spend) = (0u32, first, 0.0);
         for (&day, &amount) in calibration.skip(1) {
             frequency += 1;

@@ -1,0 +1,115 @@
+//! Reading transaction logs: CSV with a header, or the CDNOW text files as the literature ships them.
+
+use std::path::Path;
+
+use shopkeeper::score::{parse_date, Transaction};
+
+/// A transaction with the basket fields the cross-sell fit reads.
+pub struct Line {
+    pub transaction: Transaction,
+    /// The order it belongs to (default: the customer and the day).
+    pub order: Option<String>,
+    pub product: Option<String>,
+    pub category: Option<String>,
+}
+
+/// How the log is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Comma-separated with a header naming the columns `customer`, `date` (YYYY-MM-DD or
+    /// YYYYMMDD), `amount` (major units), and optionally `order`, `product`, `category`.
+    Csv,
+    /// CDNOW_sample.txt or CDNOW_master.txt: whitespace-separated, customer id first, the
+    /// YYYYMMDD date the first 8-digit column, the dollar amount last.
+    Cdnow,
+}
+
+pub fn read(path: &Path, format: Format) -> Result<Vec<Line>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let name = path.display();
+    match format {
+        Format::Csv => read_csv(&text).map_err(|e| format!("{name}:{e}")),
+        Format::Cdnow => read_cdnow(&text).map_err(|e| format!("{name}:{e}")),
+    }
+}
+
+fn read_cdnow(text: &str) -> Result<Vec<Line>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.is_empty() || fields[0] == "customer_id" {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "{}: expected `customer ... YYYYMMDD ... amount`, got {line:?}",
+                i + 1
+            )
+        };
+        let day = fields[1..]
+            .iter()
+            .find(|f| f.len() == 8)
+            .and_then(|f| parse_date(f))
+            .ok_or_else(bad)?;
+        let amount = fields
+            .last()
+            .and_then(|a| a.parse::<f64>().ok())
+            .filter(|_| fields.len() >= 3)
+            .ok_or_else(bad)?;
+        out.push(Line {
+            transaction: Transaction {
+                customer: fields[0].to_string(),
+                day,
+                amount,
+            },
+            order: None,
+            product: None,
+            category: None,
+        });
+    }
+    Ok(out)
+}
+
+fn read_csv(text: &str) -> Result<Vec<Line>, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Ok(Vec::new());
+    };
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+    let (Some(customer), Some(date), Some(amount)) =
+        (find("customer"), find("date"), find("amount"))
+    else {
+        return Err(format!(
+            "1: the header must name customer, date and amount; got {header:?}"
+        ));
+    };
+    let (order, product, category) = (find("order"), find("product"), find("category"));
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let at = |column: usize| fields.get(column).copied().unwrap_or("");
+        let optional =
+            |column: Option<usize>| column.map(at).filter(|v| !v.is_empty()).map(str::to_string);
+        let day = parse_date(at(date))
+            .ok_or_else(|| format!("{}: {:?} is not a date (YYYY-MM-DD)", i + 1, at(date)))?;
+        let value: f64 = at(amount)
+            .parse()
+            .map_err(|_| format!("{}: {:?} is not an amount", i + 1, at(amount)))?;
+        out.push(Line {
+            transaction: Transaction {
+                customer: at(customer).to_string(),
+                day,
+                amount: value,
+            },
+            order: optional(order),
+            product: optional(product),
+            category: optional(category),
+        });
+    }
+    Ok(out)
+}
