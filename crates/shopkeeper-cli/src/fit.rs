@@ -135,8 +135,9 @@ pub fn run(args: &FitArgs) -> Result<String, String> {
             ));
             models.spend = Some(spend);
         }
-        // A log without repeat customers or spend still gets its other models.
-        Err(e) if e.code() == ErrorCode::InvalidData => {
+        // A log without repeat customers, or whose spend does not vary between customers, still
+        // gets its other models.
+        Err(e) if matches!(e.code(), ErrorCode::InvalidData | ErrorCode::FitFailed) => {
             say(format!("Gamma-Gamma: not fitted: {}", e.message()));
         }
         Err(e) => return Err(e.to_string()),
