@@ -417,10 +417,12 @@ fn degenerate_populations_give_errors_not_nonsense() {
     assert_eq!(Rfm::fit(&[]).unwrap_err().code(), ErrorCode::InvalidData);
     // No repeat customers: the dropout process is not identified, and there is no spend to fit.
     let one_timers: Vec<Summary> = (1..50).map(|i| s(0, 0.0, f64::from(i), 0.0)).collect();
-    assert!(matches!(
-        BgNbd::fit(&one_timers).map_err(|e| e.code()),
-        Err(ErrorCode::FitFailed)
-    ));
+    assert_eq!(
+        BgNbd::fit(&one_timers).unwrap_err().code(),
+        ErrorCode::InvalidData
+    );
+    let pareto = ParetoNbd::fit(&one_timers);
+    assert_eq!(pareto.unwrap_err().code(), ErrorCode::InvalidData);
     assert_eq!(
         GammaGamma::fit(&one_timers).unwrap_err().code(),
         ErrorCode::InvalidData

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fit::{self, Fitted, Weighted};
 use super::special::{
-    exp, ln, ln_add_exp, ln_gamma, logistic_of_neg, one_minus_exp_over, power_series,
+    digamma, exp, ln, ln_add_exp, ln_gamma, logistic_of_neg, one_minus_exp_over, power_series,
 };
 use super::Summary;
 use crate::Error;
@@ -38,32 +38,88 @@ impl BgNbd {
         fit::check_parameters("bgnbd", &Self::NAMES, &self.to_array())
     }
 
-    /// Maximum-likelihood fit from default starting values (all parameters 1).
+    /// Maximum-likelihood fit from default starting values (all parameters 1), by BFGS with the
+    /// likelihood's analytic gradient.
     pub fn fit(summaries: &[Summary]) -> Result<Fitted<BgNbd>, Error> {
         let data = Weighted::new(summaries)?;
-        fit::maximize("bgnbd", &Self::NAMES, &[1.0; 4], data.customers, |p| {
-            let model = BgNbd {
-                r: p[0],
-                alpha: p[1],
-                a: p[2],
-                b: p[3],
-            };
-            data.sum_by_frequency(
-                |x| model.frequency_terms(x),
-                |s, t| model.ln_likelihood_with(s, t),
-            )
-        })
-        .map(|(p, report)| {
-            (
-                BgNbd {
-                    r: p[0],
-                    alpha: p[1],
-                    a: p[2],
-                    b: p[3],
-                },
-                report,
-            )
-        })
+        data.require_repeat("bgnbd")?;
+        let from = |p: &[f64]| BgNbd {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+        };
+        fit::maximize_smooth(
+            "bgnbd",
+            &Self::NAMES,
+            &[1.0; 4],
+            data.customers,
+            |p, gradient| {
+                let model = from(p);
+                let (mut total, mut g) = (0.0, [0.0; 4]);
+                data.each_by_frequency(
+                    |x| model.frequency_gradient_terms(x),
+                    |s, w, t| {
+                        let (ll, d) = model.ln_likelihood_and_gradient(s, t);
+                        total += w * ll;
+                        g.iter_mut().zip(d).for_each(|(gi, di)| *gi += w * di);
+                    },
+                );
+                gradient.copy_from_slice(&g);
+                total
+            },
+        )
+        .map(|(p, report)| (from(&p), report))
+    }
+
+    /// Per frequency: `A1 + A2`, `ln a − ln(b+x−1)`, and the digamma parts of `∂/∂r`, `∂/∂a`, `∂/∂b`.
+    fn frequency_gradient_terms(&self, frequency: u32) -> [f64; 5] {
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = f64::from(frequency);
+        let (a12, ln_odds) = self.frequency_terms(frequency);
+        let ab = digamma(a + b) - digamma(a + b + x);
+        [
+            a12,
+            ln_odds,
+            digamma(r + x) - digamma(r) + ln(alpha),
+            ab,
+            ab + digamma(b + x) - digamma(b),
+        ]
+    }
+
+    /// One customer's log-likelihood and its gradient with respect to `(r, alpha, a, b)`.
+    fn ln_likelihood_and_gradient(&self, s: &Summary, t: [f64; 5]) -> (f64, [f64; 4]) {
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = f64::from(s.frequency);
+        let [a12, ln_odds, dr, da, db] = t;
+        let (at_age, at_recency) = (alpha + s.age, alpha + s.recency);
+        let a3 = -(r + x) * ln(at_age);
+        let a4 = if s.frequency > 0 {
+            ln_odds - (r + x) * ln(at_recency)
+        } else {
+            f64::NEG_INFINITY
+        };
+        let total = ln_add_exp(a3, a4);
+        // The weights of the two terms inside the logarithm.
+        let (w3, w4) = (
+            exp(a3 - total),
+            if s.frequency > 0 {
+                exp(a4 - total)
+            } else {
+                0.0
+            },
+        );
+        let gradient = [
+            dr - w3 * ln(at_age) - w4 * ln(at_recency),
+            r / alpha - (r + x) * (w3 / at_age + w4 / at_recency),
+            da + w4 / a,
+            db - if s.frequency > 0 {
+                w4 / (b + x - 1.0)
+            } else {
+                0.0
+            },
+        ];
+        (a12 + total, gradient)
     }
 
     /// The log-likelihood of the summaries under these parameters.

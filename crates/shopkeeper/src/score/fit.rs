@@ -70,20 +70,34 @@ impl Weighted {
         })
     }
 
+    /// Errors unless someone bought again: without repeat purchases the dropout process (BG/NBD's
+    /// `a` and `b`, Pareto/NBD's `s` and `beta`) leaves the likelihood flat, and any value would
+    /// be an invention.
+    pub(crate) fn require_repeat(&self, model: &str) -> Result<(), Error> {
+        if self.distinct.iter().any(|(s, _)| s.frequency > 0) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::InvalidData,
+                format!("{model}: no customer bought twice, so dropout cannot be estimated"),
+            ))
+        }
+    }
+
     /// `Σ weight · f(summary)`.
     pub(crate) fn sum(&self, f: impl Fn(&Summary) -> f64) -> f64 {
         self.distinct.iter().map(|(s, w)| w * f(s)).sum()
     }
 
-    /// `Σ weight · f(summary, per_frequency(frequency))`: the summaries are sorted by frequency, so
-    /// terms that depend only on it (the log-gamma functions) are computed once per frequency.
-    pub(crate) fn sum_by_frequency<T: Copy>(
+    /// Calls `f(summary, weight, per_frequency(frequency))` for each distinct summary: they are
+    /// sorted by frequency, so terms that depend only on it (log-gamma and digamma functions) are
+    /// computed once per frequency.
+    pub(crate) fn each_by_frequency<T: Copy>(
         &self,
         per_frequency: impl Fn(u32) -> T,
-        f: impl Fn(&Summary, T) -> f64,
-    ) -> f64 {
+        mut f: impl FnMut(&Summary, f64, T),
+    ) {
         let mut cached: Option<(u32, T)> = None;
-        let mut total = 0.0;
         for (s, w) in &self.distinct {
             let terms = match cached {
                 Some((x, terms)) if x == s.frequency => terms,
@@ -93,31 +107,52 @@ impl Weighted {
                     terms
                 }
             };
-            total += w * f(s, terms);
+            f(s, *w, terms);
         }
-        total
     }
 }
 
-/// Maximises `ln_likelihood` over positive parameters, searching their logarithms from `start`.
-pub(crate) fn maximize(
+/// Maximises a log-likelihood with an analytic gradient over positive parameters: BFGS on their
+/// logarithms from `start`. `ln_likelihood(params, gradient)` returns the value and writes the
+/// gradient with respect to the parameters.
+pub(crate) fn maximize_smooth(
     model: &str,
     names: &[&str],
     start: &[f64],
-    data_customers: usize,
-    ln_likelihood: impl Fn(&[f64]) -> f64,
+    customers: usize,
+    ln_likelihood: impl Fn(&[f64], &mut [f64]) -> f64,
 ) -> Result<(Vec<f64>, FitReport), Error> {
+    let n = customers.max(1) as f64;
     let mut evaluations = 0u32;
     let mut params = alloc::vec![0.0; start.len()];
-    let from: Vec<f64> = start.iter().map(|p| ln(*p)).collect();
-    let found = minimize(&from, |logs| {
+    let mut gradient = alloc::vec![0.0; start.len()];
+    // The mean negative log-likelihood and its gradient in log space.
+    let mut objective = |logs: &[f64], out: &mut [f64]| -> f64 {
         evaluations += 1;
         for (p, l) in params.iter_mut().zip(logs) {
             *p = exp(*l);
         }
-        -ln_likelihood(&params)
-    });
+        let value = ln_likelihood(&params, &mut gradient);
+        for ((o, g), p) in out.iter_mut().zip(&gradient).zip(&params) {
+            *o = -g * p / n;
+        }
+        -value / n
+    };
+    let from: Vec<f64> = start.iter().map(|p| ln(*p)).collect();
+    let found = super::optimize::bfgs(&from, &mut objective);
     let best: Vec<f64> = found.point.iter().map(|l| exp(*l)).collect();
+    finish(model, names, best, found, evaluations, customers, n)
+}
+
+fn finish(
+    model: &str,
+    names: &[&str],
+    best: Vec<f64>,
+    found: super::optimize::Minimum,
+    evaluations: u32,
+    customers: usize,
+    scale: f64,
+) -> Result<(Vec<f64>, FitReport), Error> {
     if !found.converged {
         return Err(Error::new(
             ErrorCode::FitFailed,
@@ -139,21 +174,43 @@ pub(crate) fn maximize(
     Ok((
         best,
         FitReport {
-            ln_likelihood: -found.value,
+            ln_likelihood: -found.value * scale,
             iterations: found.iterations,
             evaluations,
-            customers: data_customers,
+            customers,
         },
     ))
+}
+
+/// Maximises `ln_likelihood` over positive parameters, searching their logarithms from `start`.
+pub(crate) fn maximize(
+    model: &str,
+    names: &[&str],
+    start: &[f64],
+    data_customers: usize,
+    ln_likelihood: impl Fn(&[f64]) -> f64,
+) -> Result<(Vec<f64>, FitReport), Error> {
+    let mut evaluations = 0u32;
+    let mut params = alloc::vec![0.0; start.len()];
+    let from: Vec<f64> = start.iter().map(|p| ln(*p)).collect();
+    let found = minimize(&from, |logs| {
+        evaluations += 1;
+        for (p, l) in params.iter_mut().zip(logs) {
+            *p = exp(*l);
+        }
+        -ln_likelihood(&params)
+    });
+    let best: Vec<f64> = found.point.iter().map(|l| exp(*l)).collect();
+    finish(model, names, best, found, evaluations, data_customers, 1.0)
 }
 
 /// Every parameter finite and positive (not NaN, not 0, not huge enough to overflow a score).
 pub(crate) fn check_parameters(model: &str, names: &[&str], values: &[f64]) -> Result<(), Error> {
     for (name, value) in names.iter().zip(values) {
-        if !(value.is_finite() && *value > 0.0 && *value < 1e12) {
+        if !(value.is_finite() && *value > 1e-12 && *value < 1e12) {
             return Err(Error::new(
                 ErrorCode::InvalidModel,
-                format!("{model}.{name} is {value}: parameters must be positive, finite numbers below 1e12"),
+                format!("{model}.{name} is {value}: parameters must be finite numbers between 1e-12 and 1e12"),
             ));
         }
     }

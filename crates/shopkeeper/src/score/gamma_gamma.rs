@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::fit::{self, Fitted, Weighted};
-use super::special::{ln, ln_gamma};
+use super::special::{digamma, ln, ln_gamma};
 use super::Summary;
 use crate::{Error, ErrorCode};
 
@@ -54,28 +54,32 @@ impl GammaGamma {
             .copied()
             .filter(|s| s.frequency > 0 && s.monetary > 0.0);
         let data = Weighted::from_iter(repeat, "repeat customers with a positive spend")?;
-        let (p, report) = fit::maximize(
-            "gamma_gamma",
-            &Self::NAMES,
-            &[1.0; 3],
-            data.customers,
-            |p| {
-                let model = GammaGamma {
-                    p: p[0],
-                    q: p[1],
-                    gamma: p[2],
-                };
-                data.sum_by_frequency(
-                    |x| model.frequency_terms(x),
-                    |s, t| model.ln_likelihood_with(s, t),
-                )
-            },
-        )?;
-        let model = GammaGamma {
+        let from = |p: &[f64]| GammaGamma {
             p: p[0],
             q: p[1],
             gamma: p[2],
         };
+        let (p, report) = fit::maximize_smooth(
+            "gamma_gamma",
+            &Self::NAMES,
+            &[1.0; 3],
+            data.customers,
+            |p, gradient| {
+                let model = from(p);
+                let (mut total, mut g) = (0.0, [0.0; 3]);
+                data.each_by_frequency(
+                    |x| model.frequency_gradient_terms(x),
+                    |s, w, t| {
+                        let (ll, d) = model.ln_likelihood_and_gradient(s, t);
+                        total += w * ll;
+                        g.iter_mut().zip(d).for_each(|(gi, di)| *gi += w * di);
+                    },
+                );
+                gradient.copy_from_slice(&g);
+                total
+            },
+        )?;
+        let model = from(&p);
         model
             .validate()
             .map_err(|e| Error::new(ErrorCode::FitFailed, e.message()))?;
@@ -93,6 +97,39 @@ impl GammaGamma {
 
     fn ln_likelihood_one(&self, s: &Summary) -> f64 {
         self.ln_likelihood_with(s, self.frequency_terms(s.frequency))
+    }
+
+    /// Per frequency: the likelihood's terms that depend on it alone, and the digamma parts of
+    /// `∂/∂p` and `∂/∂q`.
+    fn frequency_gradient_terms(&self, frequency: u32) -> [f64; 3] {
+        let GammaGamma { p, q, .. } = *self;
+        let x = f64::from(frequency);
+        let shared = digamma(p * x + q);
+        [
+            self.frequency_terms(frequency),
+            x * (shared - digamma(p * x) + ln(x)),
+            shared - digamma(q),
+        ]
+    }
+
+    /// One customer's log-likelihood and its gradient with respect to `(p, q, gamma)`.
+    fn ln_likelihood_and_gradient(
+        &self,
+        s: &Summary,
+        [terms, dp, dq]: [f64; 3],
+    ) -> (f64, [f64; 3]) {
+        let GammaGamma { p, q, gamma } = *self;
+        let x = f64::from(s.frequency);
+        let (ln_m, total) = (ln(s.monetary), x * s.monetary + gamma);
+        let ln_total = ln(total);
+        (
+            self.ln_likelihood_with(s, terms),
+            [
+                dp + x * ln_m - x * ln_total,
+                dq + ln(gamma) - ln_total,
+                q / gamma - (p * x + q) / total,
+            ],
+        )
     }
 
     /// The terms that depend on the frequency alone.

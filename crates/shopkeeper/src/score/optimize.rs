@@ -135,6 +135,124 @@ fn simplex(
     (x, v, budget, false)
 }
 
+/// Most BFGS iterations; the likelihoods here converge in a few dozen.
+const MAX_BFGS_ITERATIONS: u32 = 500;
+/// The gradient's largest component at which BFGS has converged (the objective is a mean
+/// log-likelihood per customer, so this does not depend on the data's size).
+const GRADIENT_TOLERANCE: f64 = 1e-9;
+
+/// BFGS with a backtracking (Armijo) line search: `f(x, gradient)` returns the value and writes
+/// the gradient. Used where the gradient is analytic, where it needs ~20x fewer evaluations than
+/// the simplex method.
+pub(crate) fn bfgs(start: &[f64], f: &mut impl FnMut(&[f64], &mut [f64]) -> f64) -> Minimum {
+    let n = start.len();
+    let identity = |h: &mut Vec<f64>| {
+        h.iter_mut()
+            .enumerate()
+            .for_each(|(i, v)| *v = if i % (n + 1) == 0 { 1.0 } else { 0.0 })
+    };
+    let mut h = alloc::vec![0.0; n * n];
+    identity(&mut h);
+    let mut x = start.to_vec();
+    let mut g = alloc::vec![0.0; n];
+    let mut fx = f(&x, &mut g);
+    let (mut next, mut g_next, mut d) = (
+        alloc::vec![0.0; n],
+        alloc::vec![0.0; n],
+        alloc::vec![0.0; n],
+    );
+    let finite = |v: f64, g: &[f64]| v.is_finite() && g.iter().all(|c| c.is_finite());
+    if !finite(fx, &g) {
+        return Minimum {
+            point: x,
+            value: f64::INFINITY,
+            iterations: 0,
+            converged: false,
+        };
+    }
+    for iteration in 0..MAX_BFGS_ITERATIONS {
+        if g.iter().all(|c| c.abs() <= GRADIENT_TOLERANCE) {
+            return Minimum {
+                point: x,
+                value: fx,
+                iterations: iteration,
+                converged: true,
+            };
+        }
+        for i in 0..n {
+            d[i] = -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>();
+        }
+        let mut slope: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();
+        if slope >= 0.0 {
+            identity(&mut h);
+            d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
+            slope = -g.iter().map(|c| c * c).sum::<f64>();
+        }
+        // Keep a step within a factor e^4 per parameter: the search is in log space.
+        let longest = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let mut t = if longest > 4.0 { 4.0 / longest } else { 1.0 };
+        let mut fn_next;
+        loop {
+            for i in 0..n {
+                next[i] = x[i] + t * d[i];
+            }
+            fn_next = f(&next, &mut g_next);
+            if finite(fn_next, &g_next) && fn_next <= fx + 1e-4 * t * slope {
+                break;
+            }
+            t *= 0.5;
+            if t < 1e-14 {
+                // No descent along the gradient: a minimum to within rounding.
+                let flat = g.iter().all(|c| c.abs() <= 1e-6);
+                return Minimum {
+                    point: x,
+                    value: fx,
+                    iterations: iteration,
+                    converged: flat,
+                };
+            }
+        }
+        let s: Vec<f64> = (0..n).map(|i| next[i] - x[i]).collect();
+        let y: Vec<f64> = (0..n).map(|i| g_next[i] - g[i]).collect();
+        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
+        if sy > 1e-16 {
+            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+            let rho = 1.0 / sy;
+            let hy: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| h[i * n + j] * y[j]).sum())
+                .collect();
+            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
+            for i in 0..n {
+                for j in 0..n {
+                    h[i * n + j] +=
+                        rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
+                }
+            }
+        }
+        // Stalled at rounding level: the value no longer moves and neither does the point.
+        let stalled =
+            (fx - fn_next).abs() <= 1e-15 * fx.abs().max(1.0) && s.iter().all(|c| c.abs() <= 1e-10);
+        core::mem::swap(&mut x, &mut next);
+        core::mem::swap(&mut g, &mut g_next);
+        fx = fn_next;
+        if stalled {
+            let flat = g.iter().all(|c| c.abs() <= 1e-6);
+            return Minimum {
+                point: x,
+                value: fx,
+                iterations: iteration + 1,
+                converged: flat,
+            };
+        }
+    }
+    Minimum {
+        point: x,
+        value: fx,
+        iterations: MAX_BFGS_ITERATIONS,
+        converged: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +265,20 @@ mod tests {
         assert!(m.converged);
         assert!(
             (m.point[0] - 1.0).abs() < 1e-5 && (m.point[1] - 1.0).abs() < 1e-5,
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn bfgs_finds_the_minimum_of_the_rosenbrock_valley() {
+        let m = bfgs(&[-1.2, 1.0], &mut |x, g| {
+            g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
+            g[1] = 200.0 * (x[1] - x[0] * x[0]);
+            (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
+        });
+        assert!(m.converged, "{m:?}");
+        assert!(
+            (m.point[0] - 1.0).abs() < 1e-6 && (m.point[1] - 1.0).abs() < 1e-6,
             "{m:?}"
         );
     }

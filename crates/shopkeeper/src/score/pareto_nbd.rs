@@ -42,6 +42,7 @@ impl ParetoNbd {
     /// Maximum-likelihood fit from default starting values (all parameters 1).
     pub fn fit(summaries: &[Summary]) -> Result<Fitted<ParetoNbd>, Error> {
         let data = Weighted::new(summaries)?;
+        data.require_repeat("pareto_nbd")?;
         let from = |p: &[f64]| ParetoNbd {
             r: p[0],
             alpha: p[1],

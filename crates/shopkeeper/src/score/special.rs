@@ -24,6 +24,20 @@ pub(crate) fn ln_gamma(x: f64) -> f64 {
     libm::lgamma_r(x).0
 }
 
+/// The digamma function `ψ(x) = d/dx ln Γ(x)` for `x > 0`: the recurrence `ψ(x) = ψ(x+1) − 1/x`
+/// up to 10, then the asymptotic series (error below 1e-15).
+pub(crate) fn digamma(mut x: f64) -> f64 {
+    let mut result = 0.0;
+    while x < 10.0 {
+        result -= 1.0 / x;
+        x += 1.0;
+    }
+    let f = 1.0 / (x * x);
+    let series =
+        f * (1.0 / 12.0 - f * (1.0 / 120.0 - f * (1.0 / 252.0 - f * (1.0 / 240.0 - f / 132.0))));
+    result + ln(x) - 0.5 / x - series
+}
+
 /// `ln(e^a + e^b)` without overflow.
 pub(crate) fn ln_add_exp(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
@@ -125,5 +139,10 @@ mod tests {
         assert!((one_minus_exp_over(1e-12, 3.0) - 3.0).abs() < 1e-9);
         assert!((one_minus_exp_over(0.5, 2.0) - (1.0 - exp(-1.0)) / 0.5).abs() < 1e-15);
         assert!((ln_gamma(5.0) - ln(24.0)).abs() < 1e-14);
+        // ψ(1) = −γ (Euler–Mascheroni), ψ(x + 1) = ψ(x) + 1/x.
+        assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-13);
+        for x in [0.01, 0.7, 3.3, 40.0, 1e6] {
+            assert!((digamma(x + 1.0) - digamma(x) - 1.0 / x).abs() < 1e-10 * (1.0 / x).max(1.0));
+        }
     }
 }
