@@ -1,0 +1,130 @@
+//! Score benchmarks: every score of one profile, and its parts.
+//!
+//! Run: `cargo bench -p shopkeeper-benches --bench scores`. The models are the published CDNOW
+//! parameters, RFM breakpoints of the CDNOW sample, and a cross-sell table of 1,000 products fitted
+//! on 20,000 generated baskets. Fit times against Python `lifetimes` are in benches/fit_vs_lifetimes.py.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use shopkeeper::score::{
+    BgNbd, CoOccurrence, CrossSell, CrossSellOptions, GammaGamma, Models, PurchaseModel, Rfm,
+};
+use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
+
+const NOW: Timestamp = 1_795_000_000;
+const DAY: i64 = 86_400;
+
+fn models() -> Models {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let names: Vec<String> = (0..1000).map(|i| format!("sku-{i}")).collect();
+    let baskets: Vec<Vec<&str>> = (0..20_000)
+        .map(|_| {
+            let anchor = next(1000);
+            (0..2 + next(4))
+                .map(|_| names[((anchor + next(20)) % 1000) as usize].as_str())
+                .collect()
+        })
+        .collect();
+    let products = CoOccurrence::fit(
+        baskets.iter().map(|b| b.iter().copied()),
+        CrossSellOptions::default(),
+    );
+    let mut models = Models::default();
+    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    }));
+    models.spend = Some(GammaGamma {
+        p: 6.25,
+        q: 3.74,
+        gamma: 15.44,
+    });
+    models.rfm = Some(Rfm {
+        recency_days: [99.0, 198.0, 219.0, 242.0],
+        frequency: [1.0, 1.0, 2.0, 3.0],
+        monetary: [14.96, 27.99, 46.04, 93.76],
+    });
+    models.cross_sell = Some(CrossSell {
+        products,
+        categories: CoOccurrence::default(),
+    });
+    models
+}
+
+/// A repeat customer (five purchase days over a year) with three products in the cart.
+fn customer() -> Profile {
+    let mut p = Profile::known("cust-1").unwrap_or_else(|e| panic!("{e}"));
+    for (i, days_ago) in [360, 250, 180, 90, 20].into_iter().enumerate() {
+        let kind = EventKind::Purchase {
+            order: format!("o{i}"),
+            total: 4_500,
+            lines: vec![PurchaseLine {
+                product: "sku-1".into(),
+                category: None,
+                quantity: 1,
+                unit_price: 4_500,
+            }],
+        };
+        p.apply(&Event::new(NOW - days_ago * DAY, Channel::Web, kind), NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    for sku in ["sku-10", "sku-11", "sku-12"] {
+        let kind = EventKind::CartAdd {
+            product: sku.into(),
+            category: None,
+            quantity: 1,
+            unit_price: 1_000,
+        };
+        p.apply(&Event::new(NOW - 60, Channel::Web, kind), NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    p
+}
+
+fn scores(c: &mut Criterion) {
+    let models = models();
+    let profile = customer();
+    let summary = models
+        .score(&profile, NOW)
+        .summary
+        .unwrap_or_else(|| panic!("a buyer"));
+    let Some(PurchaseModel::Bgnbd(bgnbd)) = models.purchases else {
+        panic!("bgnbd")
+    };
+    let Some(cross_sell) = &models.cross_sell else {
+        panic!("cross-sell")
+    };
+    let mut g = c.benchmark_group("score");
+    g.bench_function("all scores of one profile", |b| {
+        b.iter(|| black_box(models.score(black_box(&profile), NOW)))
+    });
+    g.bench_function("p_alive", |b| {
+        b.iter(|| black_box(bgnbd.p_alive(black_box(&summary))))
+    });
+    g.bench_function("expected purchases 90d", |b| {
+        b.iter(|| black_box(bgnbd.expected_purchases(black_box(&summary), 90.0 / 7.0)))
+    });
+    g.bench_function("cross-sell top 5 for a 3-item cart", |b| {
+        b.iter(|| {
+            black_box(
+                cross_sell
+                    .products
+                    .suggest(black_box(&["sku-10", "sku-11", "sku-12"]), 5),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, scores);
+criterion_main!(benches);
