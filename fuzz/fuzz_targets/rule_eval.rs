@@ -1,10 +1,12 @@
 //! A rule (the first line) compiled against a schema with declared attributes and context keys,
 //! evaluated on a profile folded from the following lines (event JSON) with a context: nothing
-//! panics, and `matches` agrees with the value.
+//! panics, and `matches` agrees with the value. The profile is scored with the published CDNOW
+//! models first, so score paths are fuzzed too, and every score is finite or missing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
+use shopkeeper::score::{BgNbd, GammaGamma, Models, PurchaseModel, Rfm};
 use shopkeeper::{Event, Profile};
 
 fuzz_target!(|data: &[u8]| {
@@ -32,7 +34,20 @@ fuzz_target!(|data: &[u8]| {
     context.set(&schema, "page_type", Value::String("cart".into())).expect("declared");
     context.set(&schema, "tags", Value::List(vec!["sale".into(), "Sale".into()])).expect("declared");
     context.set(&schema, "budget", Value::Number(f64::MAX)).expect("declared");
-    let features = Features::new(&schema, &Input { profile: &profile, context: &context, now });
+    let mut models = Models::default();
+    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }));
+    models.spend = Some(GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 });
+    models.rfm = Some(Rfm {
+        recency_days: [99.0, 198.0, 219.0, 242.0],
+        frequency: [1.0, 1.0, 2.0, 3.0],
+        monetary: [14.96, 27.99, 46.04, 93.76],
+    });
+    let scores = models.score(&profile, now);
+    for score in [scores.p_alive, scores.churn_risk, scores.expected_purchases_90d, scores.expected_spend, scores.clv] {
+        assert!(score.is_none_or(f64::is_finite), "scores are finite or missing: {scores:?}");
+    }
+    let input = Input { profile: &profile, context: &context, now, scores: Some(&scores) };
+    let features = Features::new(&schema, &input);
     let value = rule.eval(&features);
     assert_eq!(rule.matches(&features), value == Some(Value::Bool(true)));
     if let Some(Value::Number(n)) = value {
