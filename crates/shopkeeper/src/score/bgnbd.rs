@@ -56,17 +56,11 @@ impl BgNbd {
             data.customers,
             |p, gradient| {
                 let model = from(p);
-                let (mut total, mut g) = (0.0, [0.0; 4]);
-                data.each_by_frequency(
+                data.ln_likelihood_and_gradient(
                     |x| model.frequency_gradient_terms(x),
-                    |s, w, t| {
-                        let (ll, d) = model.ln_likelihood_and_gradient(s, t);
-                        total += w * ll;
-                        g.iter_mut().zip(d).for_each(|(gi, di)| *gi += w * di);
-                    },
-                );
-                gradient.copy_from_slice(&g);
-                total
+                    |s, t| model.ln_likelihood_and_gradient(s, t),
+                    gradient,
+                )
             },
         )
         .map(|(p, report)| (from(&p), report))

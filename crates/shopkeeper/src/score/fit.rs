@@ -112,6 +112,26 @@ impl Weighted {
     }
 }
 
+impl Weighted {
+    /// `Σ weight · ll` and `Σ weight · ∇ll` (written to `gradient`), where `each` gives one
+    /// summary's log-likelihood and gradient from the terms shared by its frequency.
+    pub(crate) fn ln_likelihood_and_gradient<T: Copy, const N: usize>(
+        &self,
+        per_frequency: impl Fn(u32) -> T,
+        each: impl Fn(&Summary, T) -> (f64, [f64; N]),
+        gradient: &mut [f64],
+    ) -> f64 {
+        let (mut total, mut sum) = (0.0, [0.0; N]);
+        self.each_by_frequency(per_frequency, |s, w, t| {
+            let (ll, d) = each(s, t);
+            total += w * ll;
+            sum.iter_mut().zip(d).for_each(|(gi, di)| *gi += w * di);
+        });
+        gradient.copy_from_slice(&sum);
+        total
+    }
+}
+
 /// Maximises a log-likelihood with an analytic gradient over positive parameters: BFGS on their
 /// logarithms from `start`. `ln_likelihood(params, gradient)` returns the value and writes the
 /// gradient with respect to the parameters.
