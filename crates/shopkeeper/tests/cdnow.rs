@@ -131,7 +131,7 @@ fn the_holdout_purchases_are_predicted_in_total_and_by_frequency() {
 }
 
 #[test]
-fn pareto_nbd_fits_the_sample_with_a_likelihood_close_to_bgnbd() {
+fn pareto_nbd_reproduces_the_published_estimates() {
     let Some(histories) = histories() else { return };
     let summaries: Vec<Summary> = histories.iter().map(|h| h.summary).collect();
     let (model, report) = ParetoNbd::fit(&summaries).unwrap();

@@ -330,6 +330,42 @@ fn all_finite(model: &BgNbd, s: &Summary) {
 }
 
 #[test]
+fn models_built_in_code_with_bad_parameters_give_missing_scores_not_nan() {
+    let mut models = models();
+    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd {
+        r: f64::NAN,
+        ..bgnbd()
+    }));
+    models.spend = Some(GammaGamma {
+        p: 6.25,
+        q: f64::INFINITY,
+        gamma: 15.44,
+    });
+    assert_eq!(
+        models.validate().unwrap_err().code(),
+        ErrorCode::InvalidModel
+    );
+    let scores = models.score(&regular(), NOW);
+    assert!(scores.summary.is_some(), "the customer has bought");
+    assert_eq!(
+        (
+            scores.p_alive,
+            scores.churn_risk,
+            scores.expected_purchases_90d
+        ),
+        (None, None, None)
+    );
+    assert_eq!((scores.expected_spend, scores.clv), (None, None));
+    // An RFM score out of its range does not overflow.
+    let odd = shopkeeper::score::RfmScore {
+        r: 9,
+        f: 200,
+        m: 200,
+    };
+    assert_eq!(odd.segment(), shopkeeper::score::Segment::Champions);
+}
+
+#[test]
 fn huge_frequencies_and_ages_give_finite_scores() {
     let model = bgnbd();
     let pareto = ParetoNbd {

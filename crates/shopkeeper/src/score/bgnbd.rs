@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fit::{self, Fitted, Weighted};
 use super::special::{
-    digamma, exp, ln, ln_add_exp, ln_gamma, logistic_of_neg, one_minus_exp_over, power_series,
+    digamma, exp, ln, ln_add_exp, ln_gamma, one_minus_exp_over, one_over_one_plus_exp, power_series,
 };
 use super::Summary;
 use crate::Error;
@@ -121,9 +121,11 @@ impl BgNbd {
         summaries.iter().map(|s| self.ln_likelihood_one(s)).sum()
     }
 
-    /// One customer's log-likelihood (FHL 2005, equation 6, in log space).
+    /// One customer's log-likelihood (FHL 2005, equation 6, in log space): the fit's formula,
+    /// without using its gradient.
     fn ln_likelihood_one(&self, s: &Summary) -> f64 {
-        self.ln_likelihood_with(s, self.frequency_terms(s.frequency))
+        self.ln_likelihood_and_gradient(s, self.frequency_gradient_terms(s.frequency))
+            .0
     }
 
     /// The likelihood's terms that depend on the frequency alone: `A1 + A2` and `ln(b + x - 1)`.
@@ -142,18 +144,6 @@ impl BgNbd {
         )
     }
 
-    fn ln_likelihood_with(&self, s: &Summary, (a12, ln_odds): (f64, f64)) -> f64 {
-        let BgNbd { r, alpha, .. } = *self;
-        let x = f64::from(s.frequency);
-        let a3 = -(r + x) * ln(alpha + s.age);
-        let a4 = if s.frequency > 0 {
-            ln_odds - (r + x) * ln(alpha + s.recency)
-        } else {
-            f64::NEG_INFINITY
-        };
-        a12 + ln_add_exp(a3, a4)
-    }
-
     /// `ln` of the odds that the customer has dropped out: `δ(x>0)·a/(b+x-1)·((α+T)/(α+t_x))^(r+x)`.
     fn ln_dropout_odds(&self, s: &Summary) -> f64 {
         if s.frequency == 0 {
@@ -167,7 +157,7 @@ impl BgNbd {
     /// The probability that the customer is still alive (FHL 2005 appendix; 1 without repeats, as
     /// dropout happens only after a purchase).
     pub fn p_alive(&self, s: &Summary) -> f64 {
-        logistic_of_neg(self.ln_dropout_odds(s))
+        one_over_one_plus_exp(self.ln_dropout_odds(s))
     }
 
     /// Expected purchases in the next `t` time units, given the history (FHL 2005, equation 10).
@@ -196,7 +186,7 @@ impl BgNbd {
         })?;
         // (1 - (1-z)^(a-1)·F) / (a-1), with F = 1 + (a-1)·tail.
         let one_minus = one_minus_exp_over(a - 1.0, l) - exp(-(a - 1.0) * l) * tail;
-        let expected = c * one_minus * logistic_of_neg(self.ln_dropout_odds(s));
+        let expected = c * one_minus * one_over_one_plus_exp(self.ln_dropout_odds(s));
         // Rounding can leave a tiny negative for tiny horizons.
         expected.is_finite().then_some(expected.max(0.0))
     }

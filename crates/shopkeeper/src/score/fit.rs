@@ -37,14 +37,12 @@ pub(crate) struct Weighted {
 impl Weighted {
     /// Checks every summary; errors when there are none to fit.
     pub(crate) fn new(summaries: &[Summary]) -> Result<Self, Error> {
-        Self::from_iter(summaries.iter().copied(), "customers")
+        Self::of(summaries.iter().copied(), "customers")
     }
 
-    /// Summaries that pass `keep`, for models fitted on a subset (the spend model: repeat buyers).
-    pub(crate) fn from_iter(
-        summaries: impl Iterator<Item = Summary>,
-        what: &str,
-    ) -> Result<Self, Error> {
+    /// Checks and de-duplicates `summaries`; `what` names them in the error when there are none
+    /// (the spend model fits a subset: repeat buyers with a positive spend).
+    pub(crate) fn of(summaries: impl Iterator<Item = Summary>, what: &str) -> Result<Self, Error> {
         let mut counts: BTreeMap<(u32, u64, u64, u64), (Summary, f64)> = BTreeMap::new();
         let mut customers = 0;
         for s in summaries {
@@ -207,7 +205,7 @@ pub(crate) fn maximize(
     model: &str,
     names: &[&str],
     start: &[f64],
-    data_customers: usize,
+    customers: usize,
     ln_likelihood: impl Fn(&[f64]) -> f64,
 ) -> Result<(Vec<f64>, FitReport), Error> {
     let mut evaluations = 0u32;
@@ -221,7 +219,7 @@ pub(crate) fn maximize(
         -ln_likelihood(&params)
     });
     let best: Vec<f64> = found.point.iter().map(|l| exp(*l)).collect();
-    finish(model, names, best, found, evaluations, data_customers, 1.0)
+    finish(model, names, best, found, evaluations, customers, 1.0)
 }
 
 /// Every parameter finite and positive (not NaN, not 0, not huge enough to overflow a score).

@@ -53,7 +53,7 @@ impl GammaGamma {
             .iter()
             .copied()
             .filter(|s| s.frequency > 0 && s.monetary > 0.0);
-        let data = Weighted::from_iter(repeat, "repeat customers with a positive spend")?;
+        let data = Weighted::of(repeat, "repeat customers with a positive spend")?;
         let from = |p: &[f64]| GammaGamma {
             p: p[0],
             q: p[1],

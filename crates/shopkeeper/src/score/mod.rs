@@ -307,12 +307,18 @@ impl Models {
     }
 
     /// Every score of `profile` at `now`; a score whose model is absent, or that needs a purchase
-    /// the customer has not made, is `None`.
+    /// the customer has not made, is `None`. Models loaded from JSON or bytes are checked; models
+    /// built in code are not, so a purchase, spend or RFM model whose parameters fail its checks is
+    /// treated as absent, and any other non-finite value is `None` too: a score is never NaN.
     pub fn score(&self, profile: &Profile, now: Timestamp) -> Scores {
         let scale = self.money_scale();
         let summary = Summary::from_profile(profile, now, self.unit, scale);
         let purchases = profile.purchases();
-        let rfm = match (&self.rfm, summary, purchases.last_at) {
+        let rfm = match (
+            self.rfm.as_ref().filter(|r| r.validate().is_ok()),
+            summary,
+            purchases.last_at,
+        ) {
             (Some(rfm), Some(_), Some(last)) => Some(rfm.score(&RfmInput {
                 recency_days: (day_of(now) - day_of(last)).max(0) as f64,
                 frequency: f64::from(purchases.days),
@@ -320,16 +326,17 @@ impl Models {
             })),
             _ => None,
         };
-        let model = self.purchases.as_ref();
+        let model = self.purchases.as_ref().filter(|m| m.validate().is_ok());
         let with = |f: &dyn Fn(&PurchaseModel, &Summary) -> Option<f64>| {
             model.zip(summary.as_ref()).and_then(|(m, s)| f(m, s))
         };
-        let p_alive = with(&|m, s| m.p_alive(s));
+        let p_alive = finite(with(&|m, s| m.p_alive(s)));
         let horizon = EXPECTED_PURCHASES_DAYS / self.unit.days();
         let expected_spend = self
             .spend
+            .filter(|s| s.validate().is_ok())
             .zip(summary)
-            .map(|(spend, s)| spend.expected_spend(&s));
+            .and_then(|(spend, s)| finite(Some(spend.expected_spend(&s))));
         let clv = expected_spend.and_then(|spend| with(&|m, s| self.clv_of(m, s, spend)));
         let (cross_sell, cross_sell_score, cross_sell_categories) = match &self.cross_sell {
             Some(tables) => {
@@ -343,13 +350,13 @@ impl Models {
                 categories.sort_unstable();
                 categories.dedup();
                 let items = tables.products.suggest(&products, CROSS_SELL_SUGGESTIONS);
-                let score = items.first().map(|s| s.lift);
+                let score = finite(Some(items.first().map_or(0.0, |s| s.lift)));
                 let by_category = tables
                     .categories
                     .suggest(&categories, CROSS_SELL_SUGGESTIONS);
                 (
                     items.into_iter().map(|s| s.item).collect(),
-                    Some(score.unwrap_or(0.0)),
+                    score,
                     by_category.into_iter().map(|s| s.item).collect(),
                 )
             }
@@ -360,7 +367,7 @@ impl Models {
             rfm,
             p_alive,
             churn_risk: p_alive.map(|p| 1.0 - p),
-            expected_purchases_90d: with(&|m, s| m.expected_purchases(s, horizon)),
+            expected_purchases_90d: finite(with(&|m, s| m.expected_purchases(s, horizon))),
             expected_spend,
             clv,
             cross_sell,
@@ -383,6 +390,10 @@ impl Models {
         let clv = spend * total;
         clv.is_finite().then_some(clv)
     }
+}
+
+fn finite(value: Option<f64>) -> Option<f64> {
+    value.filter(|v| v.is_finite())
 }
 
 /// Every score of one customer at one time, computed once per request by [`Models::score`] and

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::fit::{self, Fitted, Weighted};
 use super::special::{
-    exp, ln, ln_1p, ln_add_exp, ln_gamma, ln_hyp2f1_a_b_a1, logistic_of_neg, one_minus_exp_over,
+    exp, ln, ln_1p, ln_add_exp, ln_gamma, ln_hyp2f1_a_b_a1, one_minus_exp_over,
+    one_over_one_plus_exp,
 };
 use super::Summary;
 use crate::Error;
@@ -116,7 +117,7 @@ impl ParetoNbd {
             + (r + x) * ln(alpha + s.age)
             + shape * ln(beta + s.age)
             + self.ln_a0(s)?;
-        Some(logistic_of_neg(ln_odds))
+        Some(one_over_one_plus_exp(ln_odds))
     }
 
     /// Expected purchases in the next `t` time units, given the history (the note's equation 22):

@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
-use super::special::logistic_of_neg;
+use super::special::one_over_one_plus_exp;
 use crate::rules::schema::Slot;
 use crate::rules::{Features, Schema, Type};
 use crate::{Error, ErrorCode};
@@ -169,6 +169,6 @@ impl BoundLogistic {
             };
             z += t.weight * (x.unwrap_or(t.missing) - t.mean);
         }
-        logistic_of_neg(-z)
+        one_over_one_plus_exp(-z)
     }
 }

@@ -113,7 +113,9 @@ impl Segment {
 impl RfmScore {
     /// The frequency-monetary score: the mean of F and M, rounded half up.
     pub fn fm(&self) -> u8 {
-        (self.f + self.m).div_ceil(2)
+        // In u16: the fields are public, and 200 + 200 must not overflow.
+        let mean = (u16::from(self.f) + u16::from(self.m)).div_ceil(2);
+        u8::try_from(mean).unwrap_or(u8::MAX)
     }
 
     /// The segment, from the recency score and the frequency-monetary score (spec/scores.md has the

@@ -48,7 +48,7 @@ pub(crate) fn ln_add_exp(a: f64, b: f64) -> f64 {
 }
 
 /// `1 / (1 + e^x)`, for any `x`.
-pub(crate) fn logistic_of_neg(x: f64) -> f64 {
+pub(crate) fn one_over_one_plus_exp(x: f64) -> f64 {
     if x > 0.0 {
         let e = exp(-x);
         e / (1.0 + e)
@@ -134,8 +134,8 @@ mod tests {
     fn helpers_are_stable_at_their_edges() {
         assert_eq!(ln_add_exp(f64::NEG_INFINITY, 2.0), 2.0);
         assert!((ln_add_exp(1000.0, 1000.0) - (1000.0 + ln(2.0))).abs() < 1e-12);
-        assert_eq!(logistic_of_neg(1000.0), 0.0);
-        assert_eq!(logistic_of_neg(-1000.0), 1.0);
+        assert_eq!(one_over_one_plus_exp(1000.0), 0.0);
+        assert_eq!(one_over_one_plus_exp(-1000.0), 1.0);
         assert!((one_minus_exp_over(1e-12, 3.0) - 3.0).abs() < 1e-9);
         assert!((one_minus_exp_over(0.5, 2.0) - (1.0 - exp(-1.0)) / 0.5).abs() < 1e-15);
         assert!((ln_gamma(5.0) - ln(24.0)).abs() < 1e-14);
