@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::identity::{decode, max_option, min_option};
 use crate::check;
-use crate::{Channel, Error, Money, Timestamp};
+use crate::limits::MAX_RECENT_SHOWS;
+use crate::{BoundedVec, Channel, Error, Money, Timestamp};
 
 /// Activity on one channel.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,22 @@ pub struct ChannelActivity {
     pub spend: Money,
     /// The latest event on this channel.
     pub last_seen: Option<Timestamp>,
+    /// The latest offer shows on this channel, of any offer: the input of a channel's contact
+    /// policy ("at most 5 offers a day on the web").
+    pub offer_shows: BoundedVec<Timestamp, MAX_RECENT_SHOWS>,
+}
+
+impl ChannelActivity {
+    /// Offer shows on this channel in `[now - window, now]`; exact up to [`MAX_RECENT_SHOWS`].
+    pub fn offer_shows_within(&self, window: Timestamp, now: Timestamp) -> usize {
+        count_within(&self.offer_shows, window, now)
+    }
+}
+
+/// Times of `times` in `[now - window, now]`, both ends included.
+pub(crate) fn count_within(times: &[Timestamp], window: Timestamp, now: Timestamp) -> usize {
+    let since = now.saturating_sub(window);
+    times.iter().filter(|&&at| at >= since && at <= now).count()
 }
 
 /// When the customer was first and last seen, and what they did on each channel.
@@ -100,6 +117,7 @@ impl Activity {
             mine.purchases = mine.purchases.saturating_add(theirs.purchases);
             mine.spend = mine.spend.saturating_add(theirs.spend);
             mine.last_seen = max_option(mine.last_seen, theirs.last_seen);
+            mine.offer_shows.merge_push_keep_newest(&theirs.offer_shows);
         }
     }
 
@@ -122,6 +140,14 @@ impl Activity {
                 "channel seen within the profile's activity",
             )?;
             check::invariant(ch.spend >= 0, "channel spend not negative")?;
+            check::invariant(ch.offer_shows.is_sorted(), "channel offer shows sorted")?;
+            check::invariant(
+                ch.offer_shows.last().copied() <= ch.last_seen,
+                "channel offer shows within its activity",
+            )?;
+            ch.offer_shows
+                .iter()
+                .try_for_each(|&at| check::timestamp("offer show time", at).map_err(decode))?;
         }
         Ok(())
     }

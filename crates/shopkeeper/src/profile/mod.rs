@@ -387,7 +387,11 @@ impl Profile {
                     self.cart.checkout(at, &line.product);
                 }
             }
-            EventKind::OfferShown { offer } => self.respond(offer, Response::Shown, at),
+            EventKind::OfferShown { offer } => {
+                let shows = &mut self.activity.channel_mut(channel).offer_shows;
+                shows.push_keep_newest(at);
+                self.respond(offer, Response::Shown, at);
+            }
             EventKind::OfferAccepted { offer } => self.respond(offer, Response::Accepted, at),
             EventKind::OfferDismissed { offer } => self.respond(offer, Response::Dismissed, at),
             EventKind::Identify { customer } => self.identity.identify(customer, at),

@@ -39,11 +39,7 @@ impl OfferHistory {
     /// Shows in the window `[now - window, now]` (both ends included): the count a contact policy
     /// such as "at most 3 shows in 7 days" reads. Exact up to [`MAX_RECENT_SHOWS`] shows in the window.
     pub fn shown_within(&self, window: Timestamp, now: Timestamp) -> usize {
-        let since = now.saturating_sub(window);
-        self.recent_shows
-            .iter()
-            .filter(|&&at| at >= since && at <= now)
-            .count()
+        super::activity::count_within(&self.recent_shows, window, now)
     }
 
     /// The latest show, accept or dismiss.
