@@ -48,6 +48,11 @@ pub enum ErrorCode {
     InvalidData = 51,
     /// A fit did not converge, or converged to a degenerate point.
     FitFailed = 52,
+    /// A catalog that does not compile (the message lists every error), or that names a
+    /// propensity model the models lack.
+    InvalidCatalog = 60,
+    /// A decision request out of range (slots, time).
+    InvalidRequest = 61,
     /// Input bytes are longer than the decoder accepts.
     DecodeTooLarge = 30,
     /// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
@@ -85,6 +90,8 @@ impl ErrorCode {
             Self::InvalidModel => "invalid_model",
             Self::InvalidData => "invalid_data",
             Self::FitFailed => "fit_failed",
+            Self::InvalidCatalog => "invalid_catalog",
+            Self::InvalidRequest => "invalid_request",
             Self::DecodeTooLarge => "decode_too_large",
             Self::DecodeBadMagic => "decode_bad_magic",
             Self::DecodeUnsupportedVersion => "decode_unsupported_version",

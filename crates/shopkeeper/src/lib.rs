@@ -42,6 +42,7 @@ extern crate std;
 mod bounded;
 mod check;
 mod codec;
+pub mod decide;
 mod error;
 mod event;
 pub mod limits;

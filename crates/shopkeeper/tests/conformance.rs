@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use serde_json::Value;
+use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
 use shopkeeper::rules::{self, Context, Features, Input, Rule, Schema, Type};
-use shopkeeper::{Event, Outcome, Profile};
+use shopkeeper::score::Models;
+use shopkeeper::{Channel, Event, Outcome, Profile};
 
 fn vectors_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
@@ -31,6 +33,10 @@ fn every_conformance_vector_passes() {
             cases += 1;
             let result = if case.get("rule").is_some() {
                 run_rule(case, &file["fixture"])
+            } else if case.get("bucket").is_some() {
+                run_bucket(case)
+            } else if case.get("request").is_some() || case.get("catalog").is_some() {
+                run_decision(case, &file)
             } else {
                 run(case)
             };
@@ -298,4 +304,207 @@ fn schema(spec: &Value) -> Result<Schema, String> {
         schema = schema.currency_decimals(decimals as u8);
     }
     Ok(schema)
+}
+
+/// A control-group bucket: `{"bucket": {"salt": S, "customer": C}, "expect": {"value": X}}`.
+fn run_bucket(case: &Value) -> Result<(), String> {
+    let b = &case["bucket"];
+    let got = control_bucket(
+        b["salt"].as_str().ok_or("missing salt")?,
+        b["customer"].as_str().ok_or("missing customer")?,
+    );
+    // The place's 53 bits, exactly (a decimal float in JSON may round in its last digit).
+    let bits = case["expect"]["bits"].as_u64().ok_or("missing bits")?;
+    let want = case["expect"]["value"].as_f64().ok_or("missing value")?;
+    if (got * (1u64 << 53) as f64) as u64 != bits || (got - want).abs() > 1e-15 {
+        return Err(format!("bucket {got}, expected {want} ({bits} / 2^53)"));
+    }
+    Ok(())
+}
+
+/// A decision case (`spec/vectors/README.md`): compile the catalog (the case's, else the file's),
+/// build the profile, decide with and without the receipt (which must agree), compare.
+fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
+    let get = |key: &str| case.get(key).or_else(|| file.get(key));
+    let expect = &case["expect"];
+    let now = get("now").and_then(Value::as_i64).ok_or("missing now")?;
+    let catalog_json = get("catalog").ok_or("missing catalog")?.to_string();
+    let catalog = match Catalog::compile(&catalog_json, now) {
+        Ok(catalog) => {
+            if let Some(errors) = expect.get("catalog_errors") {
+                return Err(format!("compiled, expected errors {errors}"));
+            }
+            problems_match(catalog.warnings(), expect.get("warnings"))?;
+            catalog
+        }
+        Err(problems) => {
+            let errors: Vec<_> = problems.errors().cloned().collect();
+            return match expect.get("catalog_errors") {
+                Some(_) => problems_match(&errors, expect.get("catalog_errors")),
+                None => Err(format!(
+                    "the catalog did not compile: {}",
+                    problems.render()
+                )),
+            };
+        }
+    };
+    let models = match get("models") {
+        Some(m) => Models::from_json(&m.to_string()).map_err(|e| e.to_string())?,
+        None => Models::default(),
+    };
+    let engine = match (
+        Engine::new(catalog, models),
+        expect["engine_error"].as_str(),
+    ) {
+        (Ok(engine), None) => engine,
+        (Err(e), Some(code)) if e.code().as_str() == code => return Ok(()),
+        (Err(e), _) => return Err(format!("engine: {e}")),
+        (Ok(_), Some(code)) => return Err(format!("engine built, expected {code}")),
+    };
+    let Some(request) = case.get("request") else {
+        return Ok(());
+    };
+    let spec = &case["profile"];
+    let mut profile = Profile::new(
+        spec["id"].as_str().unwrap_or("customer"),
+        spec["known"] == true,
+    )
+    .map_err(|e| e.to_string())?;
+    for event in spec["events"].as_array().into_iter().flatten() {
+        let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
+        profile
+            .apply(&event, now)
+            .map_err(|e| format!("event: {e}"))?;
+    }
+    let context = shopkeeper::rules::Context::from_json(
+        engine.catalog().schema(),
+        &case
+            .get("context")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()))
+            .to_string(),
+    )
+    .map_err(|e| format!("context: {e}"))?;
+    let channel: Channel =
+        serde_json::from_value(request["channel"].clone()).map_err(|e| format!("channel: {e}"))?;
+    let request = Request::new(channel, request["now"].as_i64().unwrap_or(now))
+        .slots(request["slots"].as_u64().unwrap_or(1) as usize)
+        .seed(request["seed"].as_u64().unwrap_or(0));
+    let fast = engine.decide(&profile, &context, &request);
+    let explained = engine.decide(&profile, &context, &request.explain(true));
+    let (fast, explained) = match (fast, explained, expect["error"].as_str()) {
+        (Err(e), _, Some(code)) if e.code().as_str() == code => return Ok(()),
+        (Ok(_), _, Some(code)) => return Err(format!("decided, expected error {code}")),
+        (Err(e), _, _) | (_, Err(e), _) => return Err(format!("decide: {e}")),
+        (Ok(f), Ok(x), None) => (f, x),
+    };
+    let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
+        d.picks.iter().map(|p| p.action.id().to_string()).collect()
+    };
+    let scores = |d: &shopkeeper::decide::Decision<'_>| -> Vec<Option<f64>> {
+        d.picks.iter().map(|p| p.score.map(|s| s.score)).collect()
+    };
+    if ids(&fast) != ids(&explained) || scores(&fast) != scores(&explained) {
+        return Err(format!(
+            "with the receipt {:?}, without {:?}",
+            ids(&explained),
+            ids(&fast)
+        ));
+    }
+    let receipt = explained.receipt.as_ref().ok_or("no receipt")?;
+    let receipt_json: Value =
+        serde_json::from_str(&receipt.to_json().map_err(|e| e.to_string())?).unwrap();
+    if let Some(want) = expect.get("picks") {
+        let want: Vec<String> = serde_json::from_value(want.clone()).map_err(|e| e.to_string())?;
+        if ids(&fast) != want {
+            return Err(format!("picks {:?}, expected {want:?}", ids(&fast)));
+        }
+    }
+    if let Some(want) = expect.get("scores") {
+        let got: Vec<Value> = scores(&fast)
+            .into_iter()
+            .map(|s| serde_json::json!(s))
+            .collect();
+        let want = want.as_array().ok_or("scores: a list")?;
+        if got.len() != want.len() || got.iter().zip(want).any(|(g, w)| !close(g, w)) {
+            return Err(format!("scores {got:?}, expected {want:?}"));
+        }
+    }
+    for key in ["fallback", "control_group", "suppressed"] {
+        if let Some(want) = expect.get(key) {
+            if receipt_json[key] != *want {
+                return Err(format!("{key} is {}, expected {want}", receipt_json[key]));
+            }
+        }
+    }
+    if fast.fallback != explained.fallback || fast.control_group != explained.control_group {
+        return Err("fallback or control group differ with the receipt".into());
+    }
+    if let Some(want) = expect.get("picks_detail") {
+        for (i, w) in want
+            .as_array()
+            .ok_or("picks_detail: a list")?
+            .iter()
+            .enumerate()
+        {
+            for (key, value) in w.as_object().ok_or("picks_detail: objects")? {
+                let got = &receipt_json["picks"][i][key];
+                if !close(got, value) {
+                    return Err(format!("pick {}: {key} is {got}, expected {value}", i + 1));
+                }
+            }
+        }
+    }
+    if let Some(want) = expect.get("dropped") {
+        for (offer, stage) in want.as_object().ok_or("dropped: an object")? {
+            let got = receipt.dropped(offer).map(|d| serde_json::json!(d.stage));
+            if got.as_ref() != Some(stage) {
+                return Err(format!("{offer} dropped at {got:?}, expected {stage}"));
+            }
+        }
+    }
+    if let Some(want) = expect.get("reasons") {
+        for (offer, reason) in want.as_object().ok_or("reasons: an object")? {
+            let got = receipt.dropped(offer).map(|d| d.reason.as_str());
+            if got != reason.as_str() {
+                return Err(format!("{offer}: reason {got:?}, expected {reason}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Numbers within 1e-9 relative; anything else equal.
+fn close(got: &Value, want: &Value) -> bool {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(g), Some(w)) => (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+        _ => got == want,
+    }
+}
+
+/// Each expected problem (`{"place", "code", "line", "column", "message"}`, any subset) matches
+/// the actual one at its position, and there are as many; nothing expected, nothing checked.
+fn problems_match(got: &[shopkeeper::decide::Problem], want: Option<&Value>) -> Result<(), String> {
+    let want = match want {
+        Some(w) => w.as_array().ok_or("problems: a list")?.clone(),
+        None => return Ok(()),
+    };
+    let shown: Vec<String> = got.iter().map(ToString::to_string).collect();
+    if got.len() != want.len() {
+        return Err(format!("problems {shown:?}, expected {want:?}"));
+    }
+    for (p, w) in got.iter().zip(&want) {
+        let actual = serde_json::json!({
+            "place": p.place(), "code": p.code, "line": p.line, "column": p.column, "message": p.message,
+        });
+        for (key, value) in w.as_object().ok_or("problems: objects")? {
+            if actual[key] != *value {
+                return Err(format!(
+                    "problem {p}: {key} is {}, expected {value}",
+                    actual[key]
+                ));
+            }
+        }
+    }
+    Ok(())
 }

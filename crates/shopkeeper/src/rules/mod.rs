@@ -41,6 +41,29 @@ pub use schema::{
 
 use compile::{Compiler, Consts, Env};
 
+/// Whether `path` is a score path (`customer.p_alive`, `cart.cross_sell`...): read only when the
+/// request's [`Input::scores`] are computed.
+pub(crate) fn is_score_path(path: &str) -> bool {
+    schema::SCORE_PATHS.iter().any(|(name, _, _)| *name == path)
+}
+
+/// Whether the expression `source` reads any score path (so scoring can be skipped when none does).
+pub(crate) fn reads_scores(source: &str) -> bool {
+    fn walk(node: &Node) -> bool {
+        match &node.expr {
+            Expr::Path(parts) => is_score_path(&parts.join(".")),
+            Expr::Unary(_, a) => walk(a),
+            Expr::Binary(_, a, b) => walk(a) || walk(b),
+            Expr::Call(_, args) => args.iter().any(walk),
+            Expr::If(c, a, b) => walk(c) || walk(a) || walk(b),
+            Expr::Bool(_) | Expr::Number(_) | Expr::Duration(_) | Expr::Str(_) | Expr::List(_) => {
+                false
+            }
+        }
+    }
+    parse(source).is_ok_and(|node| walk(&node))
+}
+
 /// A compiled rule.
 pub struct Rule {
     source: String,

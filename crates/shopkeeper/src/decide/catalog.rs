@@ -1,0 +1,1098 @@
+//! The catalog: the offers and actions a decision chooses from, read from JSON and compiled once.
+//! `spec/catalog.md` documents every field.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::bucket::fnv1a;
+use super::clauses::{contradiction, ClauseTree, Clauses};
+use super::contact::{Cap, ContactPolicy};
+use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
+use crate::score::parse_date;
+use crate::{Channel, Error, ErrorCode, Timestamp};
+
+/// Largest catalog source, in bytes.
+pub const MAX_CATALOG_LEN: usize = 16 * 1024 * 1024;
+/// Most offers in a catalog (the market leader's cloud allows 2,500).
+pub const MAX_CATALOG_OFFERS: usize = 10_000;
+/// Largest payload of one offer, in bytes of JSON.
+pub const MAX_PAYLOAD_LEN: usize = 16 * 1024;
+
+/// What an offer is, for the channel that shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Something to sell or give: a discount, free shipping, a product.
+    Offer,
+    /// Content: a message, a banner, a greeting.
+    Content,
+    /// A service action: route to the retention desk, open live chat.
+    Action,
+}
+
+impl Kind {
+    /// The JSON name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Offer => "offer",
+            Kind::Content => "content",
+            Kind::Action => "action",
+        }
+    }
+}
+
+/// What the channel shows: the part of an offer that a decision hands back.
+#[derive(Debug)]
+pub struct Action {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) kind: Kind,
+    pub(crate) payload: Option<Box<RawValue>>,
+}
+
+impl Action {
+    /// The offer's id (what `offer_shown`, `offer_accepted` and `offer_dismissed` events name).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The title, for people.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The payload as written in the catalog (JSON text, byte for byte), for the channel.
+    pub fn payload(&self) -> Option<&str> {
+        self.payload.as_deref().map(RawValue::get)
+    }
+}
+
+/// A number, or an expression that computes one per request.
+#[derive(Debug)]
+pub(crate) enum Amount {
+    Fixed(f64),
+    Rule(Rule),
+}
+
+/// Where an offer's propensity (the chance the customer takes it) comes from.
+#[derive(Debug)]
+pub(crate) enum Propensity {
+    Fixed(f64),
+    Rule(Rule),
+    /// A logistic model of the engine's [`Models`](crate::score::Models), by name.
+    Model(String),
+}
+
+/// A compiled offer.
+#[derive(Debug)]
+pub struct Offer {
+    pub(crate) action: Action,
+    pub(crate) id_hash: u64,
+    /// Bit `Channel::index()` set for each channel it may be shown on.
+    pub(crate) channels: u8,
+    pub(crate) valid_from: Option<Timestamp>,
+    pub(crate) valid_until: Option<Timestamp>,
+    pub(crate) eligibility: Clauses,
+    pub(crate) applicability: Clauses,
+    pub(crate) suitability: Clauses,
+    pub(crate) value: Amount,
+    pub(crate) lever: f64,
+    /// Index into [`Catalog::groups`].
+    pub(crate) group: Option<u32>,
+    pub(crate) contact: ContactPolicy,
+    pub(crate) propensity: Propensity,
+}
+
+impl Offer {
+    /// What the channel shows.
+    pub fn action(&self) -> &Action {
+        &self.action
+    }
+}
+
+/// A context weight: multiplies the score of the offers it applies to when its condition holds.
+#[derive(Debug)]
+pub(crate) struct ContextWeight {
+    pub(crate) when: Clauses,
+    pub(crate) channels: u8,
+    pub(crate) kind: Option<Kind>,
+    pub(crate) weight: f64,
+}
+
+/// The universal control group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ControlGroup {
+    /// The share of customers in it, in `[0, 1)`.
+    pub share: f64,
+    /// Changing the salt reshuffles who is in it.
+    pub salt: String,
+}
+
+/// A compiled catalog: checked, with every expression compiled against its schema. Immutable;
+/// swap a new one in with [`Engine::replace_catalog`](super::Engine::replace_catalog).
+#[derive(Debug)]
+pub struct Catalog {
+    pub(crate) version: String,
+    pub(crate) schema: Schema,
+    pub(crate) offers: Vec<Offer>,
+    pub(crate) fallback: Action,
+    pub(crate) groups: Vec<String>,
+    /// Offer indices per channel, in catalog order.
+    pub(crate) by_channel: [Vec<u32>; 6],
+    pub(crate) index: BTreeMap<String, u32>,
+    pub(crate) context_weights: Vec<ContextWeight>,
+    pub(crate) channel_caps: [Option<Cap>; 6],
+    pub(crate) control: Option<ControlGroup>,
+    pub(crate) warnings: Vec<Problem>,
+    /// Whether any expression reads a score path.
+    pub(crate) reads_scores: bool,
+}
+
+impl Catalog {
+    /// Reads and compiles a catalog. `now` only dates the warnings (a validity window in the
+    /// past). Every problem is reported, not just the first: errors fail the compile, warnings
+    /// (offers that can never be chosen) are kept in [`Catalog::warnings`].
+    pub fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
+        if json.len() > MAX_CATALOG_LEN {
+            return Err(Problems(alloc::vec![Problem::error(
+                None,
+                "",
+                format!(
+                    "the catalog is {} bytes; at most {MAX_CATALOG_LEN}",
+                    json.len()
+                ),
+            )]));
+        }
+        let source: CatalogSource = serde_json::from_str(json).map_err(|e| {
+            let error = crate::event::json_error(e);
+            let mut problem = Problem::error(None, "", error.message().to_string());
+            problem.code = "invalid_json";
+            if let Some((line, column)) = error.location() {
+                problem.line = Some(line as usize);
+                problem.column = Some(column as usize);
+            }
+            Problems(alloc::vec![problem])
+        })?;
+        let mut c = Compiler {
+            problems: Vec::new(),
+            now,
+            reads_scores: false,
+        };
+        let catalog = c.catalog(source);
+        let (errors, warnings): (Vec<Problem>, Vec<Problem>) = c
+            .problems
+            .into_iter()
+            .partition(|p| p.severity == Severity::Error);
+        match catalog {
+            Some(mut catalog) if errors.is_empty() => {
+                catalog.warnings = warnings;
+                Ok(catalog)
+            }
+            _ => Err(Problems(errors.into_iter().chain(warnings).collect())),
+        }
+    }
+
+    /// The catalog's version, as its author wrote it (receipts name it).
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// What the catalog's expressions can read: build request [`Context`](crate::rules::Context)s
+    /// against this.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The offers, in catalog order.
+    pub fn offers(&self) -> impl ExactSizeIterator<Item = &Offer> {
+        self.offers.iter()
+    }
+
+    /// The offer with this id.
+    pub fn offer(&self, id: &str) -> Option<&Offer> {
+        self.index
+            .get(id)
+            .and_then(|&i| self.offers.get(i as usize))
+    }
+
+    /// The default action: what a decision returns when no offer qualifies, and all the control
+    /// group gets.
+    pub fn fallback(&self) -> &Action {
+        &self.fallback
+    }
+
+    /// The universal control group, if the catalog has one.
+    pub fn control_group(&self) -> Option<&ControlGroup> {
+        self.control.as_ref()
+    }
+
+    /// Warnings: offers that can never be chosen, and why.
+    pub fn warnings(&self) -> &[Problem] {
+        &self.warnings
+    }
+
+    /// The names of the model propensities the catalog's offers use.
+    pub(crate) fn models_used(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.offers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| match &o.propensity {
+                Propensity::Model(name) => Some((i, name.as_str())),
+                _ => None,
+            })
+    }
+}
+
+/// Error or warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The catalog does not compile.
+    Error,
+    /// It compiles, but something in it can never happen.
+    Warning,
+}
+
+/// One thing wrong with a catalog: where (offer and field), what, and for expressions the line
+/// and column in the expression with a caret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// A stable code: `invalid_json`, `invalid_field`, `duplicate_id`, `never_chosen`, or a rule
+    /// diagnostic's code (`unknown_path`, `type_mismatch`...).
+    pub code: &'static str,
+    /// The offer's id, for a problem inside one.
+    pub offer: Option<String>,
+    /// The field: `eligibility`, `contact.window`, `control_group.share`...
+    pub field: String,
+    /// What is wrong, for people.
+    pub message: String,
+    /// 1-based line: in the expression for rule errors, in the catalog for JSON errors.
+    pub line: Option<usize>,
+    /// 1-based column, like `line`.
+    pub column: Option<usize>,
+    expression: Option<(String, Diagnostic)>,
+}
+
+impl Problem {
+    fn new(severity: Severity, offer: Option<&str>, field: &str, message: String) -> Self {
+        Problem {
+            severity,
+            code: if severity == Severity::Error {
+                "invalid_field"
+            } else {
+                "never_chosen"
+            },
+            offer: offer.map(String::from),
+            field: field.into(),
+            message,
+            line: None,
+            column: None,
+            expression: None,
+        }
+    }
+
+    fn error(offer: Option<&str>, field: &str, message: String) -> Self {
+        Self::new(Severity::Error, offer, field, message)
+    }
+
+    /// Where, for people: `offers["free-shipping"].eligibility`.
+    pub fn place(&self) -> String {
+        match (&self.offer, self.field.as_str()) {
+            (Some(id), "") => format!("offers[{id:?}]"),
+            (Some(id), field) => format!("offers[{id:?}].{field}"),
+            (None, "") => "catalog".into(),
+            (None, field) => field.into(),
+        }
+    }
+
+    /// The problem with its place, and for an expression the source line and a caret under the
+    /// spot, like a compiler's message.
+    pub fn render(&self) -> String {
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        match &self.expression {
+            Some((source, diagnostic)) => {
+                let text = diagnostic.render(source, &self.place(), 0);
+                match self.severity {
+                    Severity::Error => text,
+                    Severity::Warning => text.replacen("error", "warning", 1),
+                }
+            }
+            None => {
+                let at = match (self.line, self.column) {
+                    (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+                    _ => String::new(),
+                };
+                format!(
+                    "{label}[{}]: {}: {}{at}\n",
+                    self.code,
+                    self.place(),
+                    self.message
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place(), self.message)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, " (line {l}, column {c})")?;
+        }
+        write!(f, " [{}]", self.code)
+    }
+}
+
+/// Why a catalog did not compile: every error, then every warning.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// The errors only.
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.0.iter().filter(|p| p.severity == Severity::Error)
+    }
+
+    /// Every problem rendered, one after another.
+    pub fn render(&self) -> String {
+        self.0
+            .iter()
+            .map(Problem::render)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors: Vec<&Problem> = self.errors().collect();
+        write!(
+            f,
+            "the catalog has {} error{}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        )?;
+        for p in errors {
+            write!(f, "; {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// For bindings: one [`Error`] with code `invalid_catalog`, the first error's message and place.
+impl From<Problems> for Error {
+    fn from(problems: Problems) -> Error {
+        let first = problems.errors().next();
+        let mut error = Error::new(ErrorCode::InvalidCatalog, problems.to_string());
+        if let Some((Some(l), Some(c))) = first.map(|p| (p.line, p.column)) {
+            error = error.at(l, c);
+        }
+        error
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Problems {}
+
+// ---- The JSON source ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogSource {
+    version: String,
+    #[serde(default = "two")]
+    currency_decimals: u8,
+    #[serde(default)]
+    channels: Option<Vec<String>>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    context: BTreeMap<String, String>,
+    #[serde(default)]
+    context_weights: Vec<ContextWeightSource>,
+    #[serde(default)]
+    contact_policy: BTreeMap<String, CapSource>,
+    #[serde(default)]
+    control_group: Option<ControlGroupSource>,
+    default: ActionSource,
+    offers: Vec<OfferSource>,
+}
+
+fn two() -> u8 {
+    2
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionSource {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    kind: Option<Kind>,
+    #[serde(default)]
+    payload: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfferSource {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    kind: Option<Kind>,
+    #[serde(default)]
+    channels: Option<Vec<String>>,
+    #[serde(default)]
+    valid_from: Option<TimeSource>,
+    #[serde(default)]
+    valid_until: Option<TimeSource>,
+    #[serde(default)]
+    eligibility: Option<String>,
+    #[serde(default)]
+    applicability: Option<String>,
+    #[serde(default)]
+    suitability: Option<String>,
+    #[serde(default)]
+    value: Option<NumberOrText>,
+    #[serde(default)]
+    lever: Option<f64>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    contact: Option<ContactSource>,
+    #[serde(default)]
+    propensity: Option<PropensitySource>,
+    #[serde(default)]
+    payload: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrText {
+    Number(f64),
+    Text(String),
+}
+
+type TimeSource = NumberOrText;
+type DurationSource = NumberOrText;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactSource {
+    #[serde(default)]
+    max_shows: Option<u32>,
+    #[serde(default)]
+    window: Option<DurationSource>,
+    #[serde(default)]
+    cooldown_after_dismiss: Option<DurationSource>,
+    #[serde(default)]
+    dismissals: Option<u32>,
+    #[serde(default)]
+    stop_after_accept: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapSource {
+    max_shows: u32,
+    window: DurationSource,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum PropensitySource {
+    Fixed(f64),
+    Expression(String),
+    Model(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextWeightSource {
+    #[serde(default)]
+    when: Option<String>,
+    #[serde(default)]
+    channels: Option<Vec<String>>,
+    #[serde(default)]
+    kind: Option<Kind>,
+    weight: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlGroupSource {
+    share: f64,
+    salt: String,
+}
+
+// ---- Compiling ------------------------------------------------------------------------------
+
+/// The request-context key a catalog may not declare: reserved for the request's own fields.
+const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
+
+struct Compiler {
+    problems: Vec<Problem>,
+    now: Timestamp,
+    reads_scores: bool,
+}
+
+/// Where in the catalog something is: the offer's id (if any) and the field.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    offer: Option<&'a str>,
+    field: &'a str,
+}
+
+impl Compiler {
+    fn error(&mut self, at: At<'_>, message: String) {
+        self.problems
+            .push(Problem::error(at.offer, at.field, message));
+    }
+
+    fn warn(&mut self, at: At<'_>, message: String) {
+        self.problems
+            .push(Problem::new(Severity::Warning, at.offer, at.field, message));
+    }
+
+    fn catalog(&mut self, src: CatalogSource) -> Option<Catalog> {
+        let top = |field| At { offer: None, field };
+        if src.version.trim().is_empty() {
+            self.error(
+                top("version"),
+                "a catalog needs a version (receipts name it)".into(),
+            );
+        }
+        if src.currency_decimals > 6 {
+            self.error(top("currency_decimals"), "at most 6 decimals".into());
+        }
+        if src.offers.len() > MAX_CATALOG_OFFERS {
+            self.error(
+                top("offers"),
+                format!("{} offers; at most {MAX_CATALOG_OFFERS}", src.offers.len()),
+            );
+        }
+        let mut schema = Schema::new().currency_decimals(src.currency_decimals);
+        for (name, ty) in &src.attributes {
+            if let Some(ty) = self.ty(top("attributes"), name, ty) {
+                schema = schema.attribute(name, ty);
+            }
+        }
+        for (key, ty) in &src.context {
+            if RESERVED_CONTEXT.contains(&key.as_str()) {
+                self.error(
+                    top("context"),
+                    format!("`{key}` is reserved: the request carries it"),
+                );
+            } else if let Some(ty) = self.ty(top("context"), key, ty) {
+                schema = schema.context_key(key, ty);
+            }
+        }
+        let served = match &src.channels {
+            Some(names) => self.channels(top("channels"), names),
+            None => ALL_CHANNELS,
+        };
+        let mut channel_caps = [None; 6];
+        for (name, cap) in &src.contact_policy {
+            let at = top("contact_policy");
+            match channel(name) {
+                Some(ch) => {
+                    channel_caps[ch.index()] = self.cap(at, Some(cap.max_shows), Some(&cap.window))
+                }
+                None => self.error(at, unknown_channel(name)),
+            }
+        }
+        let control = src.control_group.and_then(|g| {
+            let at = top("control_group.share");
+            if !(0.0..1.0).contains(&g.share) {
+                self.error(at, format!("a share in [0, 1), got {}", g.share));
+                return None;
+            }
+            Some(ControlGroup {
+                share: g.share,
+                salt: g.salt,
+            })
+        });
+        let mut context_weights = Vec::new();
+        for (i, w) in src.context_weights.iter().enumerate() {
+            let field = format!("context_weights[{i}]");
+            let at = At {
+                offer: None,
+                field: &field,
+            };
+            if !(w.weight.is_finite() && w.weight >= 0.0) {
+                self.error(at, format!("a weight is a number >= 0, got {}", w.weight));
+            }
+            let channels = match &w.channels {
+                Some(names) => self.channels(at, names),
+                None => ALL_CHANNELS,
+            };
+            let when_field = format!("{field}.when");
+            let when = self.clauses(
+                At {
+                    offer: None,
+                    field: &when_field,
+                },
+                w.when.as_deref(),
+                &schema,
+            );
+            context_weights.push(ContextWeight {
+                when: when.0,
+                channels,
+                kind: w.kind,
+                weight: w.weight,
+            });
+        }
+        let fallback = self.action(None, src.default);
+        let mut offers = Vec::with_capacity(src.offers.len());
+        let mut index = BTreeMap::new();
+        let mut groups: Vec<String> = Vec::new();
+        for o in src.offers {
+            if index.contains_key(&o.id) || o.id == fallback.id {
+                self.problems.push(Problem {
+                    code: "duplicate_id",
+                    ..Problem::error(
+                        Some(&o.id),
+                        "id",
+                        "another offer (or the default) has this id".into(),
+                    )
+                });
+                continue;
+            }
+            let offer = self.offer(o, served, &schema, &mut groups);
+            index.insert(offer.action.id.clone(), offers.len() as u32);
+            offers.push(offer);
+        }
+        let mut by_channel: [Vec<u32>; 6] = Default::default();
+        for (i, offer) in offers.iter().enumerate() {
+            for ch in Channel::ALL {
+                if offer.channels & bit(ch) != 0 {
+                    by_channel[ch.index()].push(i as u32);
+                }
+            }
+        }
+        Some(Catalog {
+            version: src.version,
+            schema,
+            offers,
+            fallback,
+            groups,
+            by_channel,
+            index,
+            context_weights,
+            channel_caps,
+            control,
+            warnings: Vec::new(),
+            reads_scores: self.reads_scores,
+        })
+    }
+
+    fn ty(&mut self, at: At<'_>, name: &str, ty: &str) -> Option<Type> {
+        let ty_ok = Type::parse(ty);
+        if ty_ok.is_none() {
+            self.error(
+                at,
+                format!("`{name}`: unknown type {ty:?} (bool, number, string, timestamp, duration or list)"),
+            );
+        }
+        ty_ok
+    }
+
+    fn channels(&mut self, at: At<'_>, names: &[String]) -> u8 {
+        let mut mask = 0;
+        for name in names {
+            match channel(name) {
+                Some(ch) => mask |= bit(ch),
+                None => self.error(at, unknown_channel(name)),
+            }
+        }
+        mask
+    }
+
+    fn action(&mut self, offer: Option<&str>, src: ActionSource) -> Action {
+        let at = At {
+            offer,
+            field: if offer.is_some() { "id" } else { "default.id" },
+        };
+        if let Err(e) = crate::check::id("id", &src.id, crate::limits::MAX_ID_LEN) {
+            self.error(at, e.message().into());
+        }
+        if let Some(payload) = &src.payload {
+            if payload.get().len() > MAX_PAYLOAD_LEN {
+                self.error(
+                    At {
+                        offer,
+                        field: "payload",
+                    },
+                    format!("{} bytes; at most {MAX_PAYLOAD_LEN}", payload.get().len()),
+                );
+            }
+        }
+        Action {
+            title: src.title.unwrap_or_else(|| src.id.clone()),
+            id: src.id,
+            kind: src.kind.unwrap_or(Kind::Offer),
+            payload: src.payload,
+        }
+    }
+
+    fn offer(
+        &mut self,
+        o: OfferSource,
+        served: u8,
+        schema: &Schema,
+        groups: &mut Vec<String>,
+    ) -> Offer {
+        let id = o.id.clone();
+        let at = |field| At {
+            offer: Some(&id),
+            field,
+        };
+        let action = self.action(
+            Some(&id),
+            ActionSource {
+                id: o.id,
+                title: o.title,
+                kind: o.kind,
+                payload: o.payload,
+            },
+        );
+        let channels = match &o.channels {
+            Some(names) => self.channels(at("channels"), names),
+            None => served,
+        } & served;
+        if channels == 0 {
+            self.warn(
+                at("channels"),
+                "no request can carry any of its channels (the catalog's `channels` serve none of them)".into(),
+            );
+        }
+        let valid_from = o
+            .valid_from
+            .as_ref()
+            .and_then(|t| self.time(at("valid_from"), t));
+        let valid_until = o
+            .valid_until
+            .as_ref()
+            .and_then(|t| self.time(at("valid_until"), t));
+        if let Some(until) = valid_until {
+            if until <= self.now {
+                self.warn(
+                    at("valid_until"),
+                    format!("the validity window ended in the past ({until})"),
+                );
+            } else if valid_from.is_some_and(|from| from >= until) {
+                self.warn(
+                    at("valid_until"),
+                    "the validity window is empty: it ends before it starts".into(),
+                );
+            }
+        }
+        let (eligibility, mut trees) =
+            self.clauses(at("eligibility"), o.eligibility.as_deref(), schema);
+        let (applicability, more) =
+            self.clauses(at("applicability"), o.applicability.as_deref(), schema);
+        trees.extend(more);
+        let (suitability, more) = self.clauses(at("suitability"), o.suitability.as_deref(), schema);
+        trees.extend(more);
+        if let Some(why) = contradiction(&trees) {
+            self.warn(at(""), format!("can never be eligible: {why}"));
+        }
+        let value = match o.value {
+            None => Amount::Fixed(1.0),
+            Some(NumberOrText::Number(v)) => {
+                if !(v.is_finite() && v >= 0.0) {
+                    self.error(at("value"), format!("a value is a number >= 0, got {v}"));
+                } else if v == 0.0 {
+                    self.warn(at("value"), "a value of 0 scores 0: never chosen".into());
+                }
+                Amount::Fixed(v)
+            }
+            Some(NumberOrText::Text(source)) => {
+                match self.number_rule(at("value"), &source, schema) {
+                    Some(rule) => Amount::Rule(rule),
+                    None => Amount::Fixed(0.0),
+                }
+            }
+        };
+        let lever = o.lever.unwrap_or(1.0);
+        if !(lever.is_finite() && lever >= 0.0) {
+            self.error(
+                at("lever"),
+                format!("a lever is a number >= 0, got {lever}"),
+            );
+        } else if lever == 0.0 {
+            self.warn(at("lever"), "a lever of 0 scores 0: never chosen".into());
+        }
+        let propensity = match o.propensity {
+            None => Propensity::Fixed(1.0),
+            Some(PropensitySource::Fixed(p)) => {
+                if !(0.0..=1.0).contains(&p) {
+                    self.error(
+                        at("propensity.fixed"),
+                        format!("a probability in [0, 1], got {p}"),
+                    );
+                } else if p == 0.0 {
+                    self.warn(
+                        at("propensity.fixed"),
+                        "a propensity of 0 scores 0: never chosen".into(),
+                    );
+                }
+                Propensity::Fixed(p)
+            }
+            Some(PropensitySource::Expression(source)) => {
+                match self.number_rule(at("propensity.expression"), &source, schema) {
+                    Some(rule) => Propensity::Rule(rule),
+                    None => Propensity::Fixed(0.0),
+                }
+            }
+            Some(PropensitySource::Model(name)) => Propensity::Model(name),
+        };
+        let group = o.group.map(|name| {
+            let i = groups.iter().position(|g| *g == name).unwrap_or_else(|| {
+                groups.push(name);
+                groups.len() - 1
+            });
+            i as u32
+        });
+        let contact = o.contact.map(|c| self.contact(&id, c)).unwrap_or_default();
+        Offer {
+            id_hash: fnv1a(&[action.id.as_bytes()]),
+            action,
+            channels,
+            valid_from,
+            valid_until,
+            eligibility,
+            applicability,
+            suitability,
+            value,
+            lever,
+            group,
+            contact,
+            propensity,
+        }
+    }
+
+    fn contact(&mut self, id: &str, c: ContactSource) -> ContactPolicy {
+        let at = |field| At {
+            offer: Some(id),
+            field,
+        };
+        let cap = match (c.max_shows, &c.window) {
+            (None, None) => None,
+            (max, window) => self.cap(at("contact"), max, window.as_ref()),
+        };
+        let cooldown = match (&c.cooldown_after_dismiss, c.dismissals) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                self.error(
+                    at("contact.dismissals"),
+                    "`dismissals` needs `cooldown_after_dismiss`".into(),
+                );
+                None
+            }
+            (Some(rest), dismissals) => {
+                let rest = self.duration(at("contact.cooldown_after_dismiss"), rest);
+                let dismissals = dismissals.unwrap_or(1);
+                if dismissals == 0 {
+                    self.error(at("contact.dismissals"), "at least 1".into());
+                }
+                rest.map(|r| (dismissals.max(1), r))
+            }
+        };
+        ContactPolicy {
+            cap,
+            cooldown,
+            stop_after_accept: c.stop_after_accept,
+        }
+    }
+
+    fn cap(
+        &mut self,
+        at: At<'_>,
+        max_shows: Option<u32>,
+        window: Option<&DurationSource>,
+    ) -> Option<Cap> {
+        let (Some(max_shows), Some(window)) = (max_shows, window) else {
+            self.error(
+                at,
+                "a frequency cap needs both `max_shows` and `window`".into(),
+            );
+            return None;
+        };
+        if max_shows == 0 {
+            self.warn(at, "`max_shows` of 0: never shown".into());
+        }
+        let window = self.duration(at, window)?;
+        Some(Cap { max_shows, window })
+    }
+
+    /// A duration: seconds, or a rule-language literal such as `"7d"` or `"12h"`.
+    fn duration(&mut self, at: At<'_>, src: &DurationSource) -> Option<Timestamp> {
+        let seconds = match src {
+            NumberOrText::Number(n) => Some(*n),
+            NumberOrText::Text(text) => match parse(text).map(|n| n.expr) {
+                Ok(Expr::Duration(d)) => Some(d),
+                _ => None,
+            },
+        };
+        match seconds {
+            Some(s) if s.is_finite() && s >= 1.0 && s <= crate::limits::MAX_TIMESTAMP as f64 => {
+                Some(s as Timestamp)
+            }
+            _ => {
+                self.error(
+                    at,
+                    "a duration is a positive number of seconds or a literal such as \"7d\", \"12h\", \"30m\"".into(),
+                );
+                None
+            }
+        }
+    }
+
+    /// A time: seconds since the epoch, `"YYYY-MM-DD"` (midnight UTC) or `"YYYY-MM-DDTHH:MM:SSZ"`.
+    fn time(&mut self, at: At<'_>, src: &TimeSource) -> Option<Timestamp> {
+        let seconds = match src {
+            NumberOrText::Number(n) if libm::trunc(*n) == *n => Some(*n as Timestamp),
+            NumberOrText::Number(_) => None,
+            NumberOrText::Text(text) => parse_time(text),
+        };
+        match seconds {
+            Some(t) if (0..=crate::limits::MAX_TIMESTAMP).contains(&t) => Some(t),
+            _ => {
+                self.error(
+                    at,
+                    "a time is seconds since 1970, \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\" (UTC)".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn clauses<'s>(
+        &mut self,
+        at: At<'_>,
+        source: Option<&'s str>,
+        schema: &Schema,
+    ) -> (Clauses, Vec<ClauseTree<'s>>) {
+        let Some(source) = source else {
+            return Default::default();
+        };
+        self.reads_scores |= crate::rules::reads_scores(source);
+        match Clauses::compile(source, schema) {
+            Ok(compiled) => compiled,
+            Err(diagnostics) => {
+                self.rule_errors(at, source, diagnostics.0);
+                Default::default()
+            }
+        }
+    }
+
+    fn number_rule(&mut self, at: At<'_>, source: &str, schema: &Schema) -> Option<Rule> {
+        self.reads_scores |= crate::rules::reads_scores(source);
+        match Rule::compile(source, schema) {
+            Ok(rule) if rule.ty() == Type::Number => Some(rule),
+            Ok(rule) => {
+                self.error(
+                    at,
+                    format!("`{source}` is a {}; a number is needed", rule.ty()),
+                );
+                None
+            }
+            Err(diagnostics) => {
+                self.rule_errors(at, source, diagnostics.0);
+                None
+            }
+        }
+    }
+
+    fn rule_errors(&mut self, at: At<'_>, source: &str, diagnostics: Vec<Diagnostic>) {
+        for d in diagnostics {
+            let (line, column) = d.line_column(source);
+            let mut problem = Problem::error(at.offer, at.field, d.to_string());
+            problem.code = d.code.as_str();
+            problem.line = Some(line);
+            problem.column = Some(column);
+            problem.expression = Some((source.into(), d));
+            self.problems.push(problem);
+        }
+    }
+}
+
+const ALL_CHANNELS: u8 = (1 << Channel::ALL.len()) - 1;
+
+pub(crate) const fn bit(channel: Channel) -> u8 {
+    1 << channel.index()
+}
+
+fn channel(name: &str) -> Option<Channel> {
+    Channel::ALL.into_iter().find(|c| c.as_str() == name)
+}
+
+fn unknown_channel(name: &str) -> String {
+    format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
+}
+
+/// `"YYYY-MM-DD"` or `"YYYY-MM-DDTHH:MM:SSZ"`, in UTC.
+fn parse_time(text: &str) -> Option<Timestamp> {
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, Some(time.strip_suffix('Z')?)),
+        None => (text, None),
+    };
+    if date.len() != 10 {
+        return None;
+    }
+    let day = parse_date(date)?;
+    let seconds = match time {
+        None => 0,
+        Some(t) => {
+            let parts: Vec<&str> = t.split(':').collect();
+            let [h, m, s] = parts.as_slice() else {
+                return None;
+            };
+            let field = |p: &str, max: i64| {
+                (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse::<i64>().ok())
+                    .flatten()
+                    .filter(|v| *v <= max)
+            };
+            field(h, 23)? * 3600 + field(m, 59)? * 60 + field(s, 59)?
+        }
+    };
+    Some(day * 86_400 + seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_read_as_utc() {
+        assert_eq!(parse_time("1970-01-01"), Some(0));
+        assert_eq!(parse_time("2024-11-24T00:00:00Z"), Some(1_732_406_400));
+        assert_eq!(
+            parse_time("2024-11-24T01:02:03Z"),
+            Some(1_732_406_400 + 3723)
+        );
+        assert_eq!(parse_time("2024-11-24T24:00:00Z"), None);
+        assert_eq!(parse_time("2024-11-24T01:02:03"), None);
+        assert_eq!(parse_time("20241124"), None);
+    }
+}

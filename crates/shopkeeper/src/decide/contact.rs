@@ -1,0 +1,97 @@
+//! Contact policies: how often an offer may be shown, how long it rests after a dismiss, whether it
+//! stops after an accept; and how many offers a channel may show in a window.
+
+use alloc::format;
+use alloc::string::String;
+
+use crate::profile::{ChannelActivity, OfferHistory};
+use crate::Timestamp;
+
+/// At most `max_shows` shows in any window of `window` seconds ending now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cap {
+    /// Shows allowed in the window.
+    pub max_shows: u32,
+    /// The window's length, in seconds.
+    pub window: Timestamp,
+}
+
+/// One offer's contact policy; every part is optional.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ContactPolicy {
+    /// A frequency cap.
+    pub cap: Option<Cap>,
+    /// Rest after dismissals: `(dismissals, seconds)`; once the customer has dismissed the offer
+    /// `dismissals` times, it is not shown for `seconds` after the latest dismiss.
+    pub cooldown: Option<(u32, Timestamp)>,
+    /// Never show it again once accepted.
+    pub stop_after_accept: bool,
+}
+
+/// Why a contact policy holds an offer back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Block {
+    Accepted,
+    CoolingDown { dismissed: u32, until: Timestamp },
+    Capped { shows: usize, cap: Cap },
+}
+
+impl ContactPolicy {
+    /// Whether the policy holds the offer back for a customer with this history, at `now`.
+    pub(crate) fn block(&self, history: &OfferHistory, now: Timestamp) -> Option<Block> {
+        if self.stop_after_accept && history.accepted > 0 {
+            return Some(Block::Accepted);
+        }
+        if let (Some((dismissals, rest)), Some(last)) = (self.cooldown, history.last_dismissed) {
+            let until = last.saturating_add(rest);
+            if history.dismissed >= dismissals && now < until {
+                return Some(Block::CoolingDown {
+                    dismissed: history.dismissed,
+                    until,
+                });
+            }
+        }
+        let cap = self.cap?;
+        let shows = history.shown_within(cap.window, now);
+        (shows >= cap.max_shows as usize).then_some(Block::Capped { shows, cap })
+    }
+}
+
+/// Whether a channel's cap is reached: the number of offers shown on it in the window.
+pub(crate) fn channel_capped(
+    cap: &Cap,
+    activity: &ChannelActivity,
+    now: Timestamp,
+) -> Option<usize> {
+    let shows = activity.offer_shows_within(cap.window, now);
+    (shows >= cap.max_shows as usize).then_some(shows)
+}
+
+/// A duration for people: `7d`, `36h`, `90m`, `45s` (the largest unit that divides it).
+pub(crate) fn duration(seconds: Timestamp) -> String {
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds != 0 && seconds % size == 0 {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    format!("{seconds}s")
+}
+
+impl Block {
+    /// The reason, as a receipt states it.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Block::Accepted => "already accepted (stop after accept)".into(),
+            Block::CoolingDown { dismissed, until } => format!(
+                "dismissed {dismissed} time{}: cooling down until {until}",
+                if *dismissed == 1 { "" } else { "s" }
+            ),
+            Block::Capped { shows, cap } => format!(
+                "shown {shows} time{} in the last {} (cap {})",
+                if *shows == 1 { "" } else { "s" },
+                duration(cap.window),
+                cap.max_shows
+            ),
+        }
+    }
+}

@@ -1,0 +1,618 @@
+//! Decisions: the next best offers for this customer, on this channel, now, and why.
+//!
+//! A [`Catalog`] (JSON, compiled once) lists the offers and actions with their rules, values,
+//! levers, exclusion groups and contact policies. An [`Engine`] pairs it with the [`Models`] that
+//! give scores and model propensities, and [`Engine::decide`] runs, for one request:
+//!
+//! 1. the universal control group, the customer's objection and the channel's contact policy,
+//!    each of which leaves only the default action;
+//! 2. per offer, in catalog order: channel, validity window, eligibility, applicability,
+//!    suitability, contact policy, then the score `propensity × context weight × value × lever`;
+//! 3. ranking (ties broken by a hash of the request's seed and the offer's id, then by catalog
+//!    order), at most one offer per exclusion group, the request's slots filled best first;
+//! 4. the default action when nothing qualifies.
+//!
+//! With [`Request::explain`] it also writes a [`Receipt`]: every pick's score parts and every
+//! dropped offer's stage and reason. `decide` reads the profile and changes nothing: the caller
+//! reports what it showed with `offer_shown` events ([`Decision::shown_events`]).
+//!
+//! ```
+//! use shopkeeper::decide::{Catalog, Engine, Request};
+//! use shopkeeper::rules::Context;
+//! use shopkeeper::score::Models;
+//! use shopkeeper::{Channel, Profile};
+//!
+//! let now = 1_732_406_400;
+//! let catalog = Catalog::compile(r#"{
+//!   "version": "2024-11-24.1",
+//!   "default": {"id": "newsletter", "kind": "content"},
+//!   "offers": [
+//!     {"id": "free-shipping", "eligibility": "customer.known and cart.value >= 100", "value": 8},
+//!     {"id": "welcome-10", "eligibility": "not customer.known", "value": 5}
+//!   ]
+//! }"#, now)?;
+//! let engine = Engine::new(catalog, Models::default())?;
+//! let profile = Profile::anonymous("visitor-1")?;
+//! let context = Context::new(engine.catalog().schema());
+//! let decision = engine.decide(&profile, &context, &Request::new(Channel::Web, now).explain(true))?;
+//! assert_eq!(decision.picks[0].action.id(), "welcome-10");
+//! let receipt = decision.receipt.as_ref().unwrap();
+//! assert_eq!(receipt.dropped("free-shipping").unwrap().reason, "customer.known");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bucket;
+mod catalog;
+mod clauses;
+mod contact;
+mod receipt;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use smallvec::SmallVec;
+
+pub use bucket::control_bucket;
+pub use catalog::{
+    Action, Catalog, ControlGroup, Kind, Offer, Problem, Problems, Severity, MAX_CATALOG_LEN,
+    MAX_CATALOG_OFFERS, MAX_PAYLOAD_LEN,
+};
+pub use contact::{Cap, ContactPolicy};
+pub use receipt::{Decision, Dropped, Pick, PickRecord, Receipt, Score, Stage, Suppression};
+
+use catalog::{bit, Amount, Propensity};
+use contact::Block;
+
+use crate::rules::{Context, Features, Input, Value};
+use crate::score::{BoundLogistic, Models};
+use crate::{Channel, Error, ErrorCode, Event, EventKind, Profile, Timestamp};
+
+/// Most slots one request may ask for.
+pub const MAX_SLOTS: usize = 16;
+
+/// One decision request: where, how many, when, and the seed for anything random.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// The channel that will show the picks.
+    pub channel: Channel,
+    /// How many offers the channel can show (1 to [`MAX_SLOTS`]).
+    pub slots: usize,
+    /// The caller's clock, in seconds since the epoch.
+    pub now: Timestamp,
+    /// Seeds tie-breaks (and, later, sampling): same inputs and seed, same decision.
+    pub seed: u64,
+    /// Whether to write the [`Receipt`] (slower: it explains every offer).
+    pub explain: bool,
+}
+
+impl Request {
+    /// One slot, seed 0, no receipt.
+    pub fn new(channel: Channel, now: Timestamp) -> Self {
+        Request {
+            channel,
+            slots: 1,
+            now,
+            seed: 0,
+            explain: false,
+        }
+    }
+
+    /// With `slots` slots.
+    pub fn slots(mut self, slots: usize) -> Self {
+        self.slots = slots;
+        self
+    }
+
+    /// With this seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// With or without the receipt.
+    pub fn explain(mut self, explain: bool) -> Self {
+        self.explain = explain;
+        self
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if !(1..=MAX_SLOTS).contains(&self.slots) {
+            return Err(Error::new(
+                ErrorCode::InvalidRequest,
+                format!("slots: 1 to {MAX_SLOTS}, got {}", self.slots),
+            ));
+        }
+        crate::check::timestamp("now", self.now)
+            .map_err(|e| Error::new(ErrorCode::InvalidRequest, e.message()))
+    }
+}
+
+/// A catalog with the models its scores and propensities use: immutable, shared by threads.
+#[derive(Debug)]
+pub struct Engine {
+    catalog: Catalog,
+    models: Models,
+    /// Per offer, the bound logistic model of a `model` propensity.
+    bound: Vec<Option<BoundLogistic>>,
+    /// Whether any expression or model reads a score path (else scoring is skipped).
+    needs_scores: bool,
+}
+
+impl Engine {
+    /// Pairs a compiled catalog with models. Fails with `invalid_catalog` when an offer names a
+    /// propensity model the models lack, or one that reads a path the catalog's schema lacks.
+    pub fn new(catalog: Catalog, models: Models) -> Result<Engine, Error> {
+        let (bound, needs_scores) = bind(&catalog, &models)?;
+        Ok(Engine {
+            catalog,
+            models,
+            bound,
+            needs_scores,
+        })
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The models.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a
+    /// bad catalog never replaces a good one.
+    pub fn replace_catalog(&mut self, catalog: Catalog) -> Result<(), Error> {
+        let (bound, needs_scores) = bind(&catalog, &self.models)?;
+        self.catalog = catalog;
+        self.bound = bound;
+        self.needs_scores = needs_scores;
+        Ok(())
+    }
+
+    /// The next best offers for `profile` in `context` (built against
+    /// [`Catalog::schema`]). Fails only for a bad request (slots out of range, `now` out of
+    /// range); changes nothing.
+    pub fn decide(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+    ) -> Result<Decision<'_>, Error> {
+        request.check()?;
+        let catalog = &self.catalog;
+        let (now, channel) = (request.now, request.channel);
+        let control_group = catalog
+            .control
+            .as_ref()
+            .is_some_and(|g| control_bucket(&g.salt, profile.id()) < g.share);
+        let channel_cap = catalog.channel_caps[channel.index()];
+        let suppressed = if control_group {
+            Some(Suppression::ControlGroup)
+        } else if profile.objects_to_personalization() {
+            Some(Suppression::Objection)
+        } else if channel_cap.is_some_and(|cap| {
+            contact::channel_capped(&cap, profile.activity().channel(channel), now).is_some()
+        }) {
+            Some(Suppression::ChannelCap)
+        } else {
+            None
+        };
+        let mut receipt = request.explain.then(|| Receipt {
+            format: "shopkeeper.receipt",
+            catalog_version: catalog.version.clone(),
+            customer: profile.id().into(),
+            channel,
+            now,
+            seed: request.seed,
+            slots: request.slots,
+            control_group,
+            suppressed,
+            fallback: false,
+            picks: Vec::new(),
+            dropped: Vec::new(),
+        });
+        let mut picks: SmallVec<[Pick<'_>; 4]> = SmallVec::new();
+        if suppressed.is_none() {
+            let scores = self.needs_scores.then(|| self.models.score(profile, now));
+            let input = Input {
+                profile,
+                context,
+                now,
+                scores: scores.as_ref(),
+            };
+            let features = Features::new(&catalog.schema, &input);
+            let ranked = self.rank(profile, &features, request, receipt.as_mut());
+            picks.extend(ranked.into_iter().map(|(i, score)| Pick {
+                action: &catalog.offers[i as usize].action,
+                score: Some(score),
+            }));
+        }
+        let fallback = picks.is_empty();
+        if fallback {
+            picks.push(Pick {
+                action: &catalog.fallback,
+                score: None,
+            });
+        }
+        if let Some(r) = receipt.as_mut() {
+            r.fallback = fallback;
+            r.picks = picks
+                .iter()
+                .enumerate()
+                .map(|(rank, pick)| PickRecord {
+                    rank: rank + 1,
+                    offer: pick.action.id.clone(),
+                    title: pick.action.title.clone(),
+                    kind: pick.action.kind,
+                    propensity_source: match catalog.offer(&pick.action.id).map(|o| &o.propensity) {
+                        Some(Propensity::Fixed(_)) => "fixed".into(),
+                        Some(Propensity::Rule(_)) => "expression".into(),
+                        Some(Propensity::Model(name)) => format!("model:{name}"),
+                        None => "default".into(),
+                    },
+                    score: pick.score,
+                })
+                .collect();
+        }
+        Ok(Decision {
+            picks,
+            fallback,
+            control_group,
+            receipt,
+        })
+    }
+
+    /// Filters and scores every offer of the channel, then fills the slots: the chosen offers'
+    /// indices and scores, best first. Writes the dropped offers into `receipt` when given.
+    fn rank(
+        &self,
+        profile: &Profile,
+        features: &Features<'_>,
+        request: &Request,
+        receipt: Option<&mut Receipt>,
+    ) -> SmallVec<[(u32, Score); 4]> {
+        let catalog = &self.catalog;
+        let (now, channel) = (request.now, request.channel);
+        let kind_weights = self.kind_weights(features, channel);
+        let blocked = self.blocked(profile, now);
+        let mut dropped: Vec<(u32, Dropped)> = Vec::new();
+        let mut drop = |i: u32, stage: Stage, reason: String| {
+            dropped.push((
+                i,
+                Dropped {
+                    offer: catalog.offers[i as usize].action.id.clone(),
+                    stage,
+                    reason,
+                },
+            ));
+        };
+        // The channel's offers, or every offer when explaining (to say which channel dropped).
+        let all: Vec<u32>;
+        let offers: &[u32] = if receipt.is_some() {
+            all = (0..catalog.offers.len() as u32).collect();
+            &all
+        } else {
+            &catalog.by_channel[channel.index()]
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for &i in offers {
+            let offer = &catalog.offers[i as usize];
+            let block = blocked
+                .iter()
+                .find(|(b, _)| *b == i)
+                .map(|(_, block)| block);
+            match self.evaluate(offer, i, features, request, &kind_weights, block) {
+                Ok(score) => candidates.push(Candidate { index: i, score }),
+                Err(stage) if receipt.is_some() => {
+                    let reason = self.reason(offer, stage, features, request, block);
+                    drop(i, stage, reason);
+                }
+                Err(_) => {}
+            }
+        }
+        let seed = request.seed;
+        let better = |a: &Candidate, b: &Candidate| -> bool {
+            if a.score.score != b.score.score {
+                return a.score.score > b.score.score;
+            }
+            let (ha, hb) = (
+                catalog.offers[a.index as usize].id_hash,
+                catalog.offers[b.index as usize].id_hash,
+            );
+            let (ta, tb) = (bucket::tie_key(seed, ha), bucket::tie_key(seed, hb));
+            (ta, a.index) < (tb, b.index)
+        };
+        // At most one offer per exclusion group: each group's best goes on to the slots.
+        let mut group_best: SmallVec<[Option<usize>; 16]> =
+            SmallVec::from_elem(None, catalog.groups.len());
+        let mut finalists: Vec<usize> = Vec::with_capacity(candidates.len());
+        for (c, candidate) in candidates.iter().enumerate() {
+            match catalog.offers[candidate.index as usize].group {
+                Some(g) => {
+                    let best = &mut group_best[g as usize];
+                    match *best {
+                        Some(b) if better(&candidates[b], candidate) => {}
+                        _ => *best = Some(c),
+                    }
+                }
+                None => finalists.push(c),
+            }
+        }
+        finalists.extend(group_best.iter().flatten().copied());
+        let order = |a: &usize, b: &usize| {
+            if better(&candidates[*a], &candidates[*b]) {
+                core::cmp::Ordering::Less
+            } else {
+                core::cmp::Ordering::Greater
+            }
+        };
+        let slots = request.slots;
+        let chosen: SmallVec<[usize; 4]> = if receipt.is_some() {
+            finalists.sort_by(order);
+            finalists.iter().take(slots).copied().collect()
+        } else {
+            // The best `slots`, by insertion into a short sorted list: one comparison per offer
+            // in the common case.
+            let mut top: SmallVec<[usize; 4]> = SmallVec::new();
+            for &f in &finalists {
+                if top.len() == slots && !better(&candidates[f], &candidates[top[slots - 1]]) {
+                    continue;
+                }
+                let at = top.partition_point(|&t| better(&candidates[t], &candidates[f]));
+                top.insert(at, f);
+                top.truncate(slots);
+            }
+            top
+        };
+        if let Some(receipt) = receipt {
+            for (rank, &f) in finalists.iter().enumerate().skip(slots) {
+                let c = &candidates[f];
+                drop(
+                    c.index,
+                    Stage::Slots,
+                    format!(
+                        "ranked {} with score {}; {slots} slot{}",
+                        rank + 1,
+                        c.score.score,
+                        if slots == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            for (c, candidate) in candidates.iter().enumerate() {
+                let offer = &catalog.offers[candidate.index as usize];
+                let Some(g) = offer.group else { continue };
+                let Some(best) = group_best[g as usize].filter(|&b| b != c) else {
+                    continue;
+                };
+                let winner = &candidates[best];
+                drop(
+                    candidate.index,
+                    Stage::ExclusionGroup,
+                    format!(
+                        "group {:?}: {:?} scored higher ({} vs {})",
+                        catalog.groups[g as usize],
+                        catalog.offers[winner.index as usize].action.id,
+                        winner.score.score,
+                        candidate.score.score
+                    ),
+                );
+            }
+            dropped.sort_by_key(|(i, _)| *i);
+            receipt.dropped = dropped.into_iter().map(|(_, d)| d).collect();
+        }
+        chosen
+            .iter()
+            .map(|&c| (candidates[c].index, candidates[c].score))
+            .collect()
+    }
+
+    /// The product of the context weights that hold, per kind of offer.
+    fn kind_weights(&self, features: &Features<'_>, channel: Channel) -> [f64; 3] {
+        let mut weights = [1.0; 3];
+        for w in &self.catalog.context_weights {
+            if w.channels & bit(channel) == 0 || !w.when.matches(features) {
+                continue;
+            }
+            for kind in [Kind::Offer, Kind::Content, Kind::Action] {
+                if w.kind.is_none_or(|k| k == kind) {
+                    weights[kind as usize] *= w.weight;
+                }
+            }
+        }
+        weights
+    }
+
+    /// The offers the customer's history holds back, found from the history (a few entries)
+    /// rather than per offer.
+    fn blocked(&self, profile: &Profile, now: Timestamp) -> SmallVec<[(u32, Block); 8]> {
+        let catalog = &self.catalog;
+        profile
+            .offers()
+            .iter()
+            .filter_map(|(id, history)| {
+                let &i = catalog.index.get(id.as_str())?;
+                let offer = catalog.offers.get(i as usize)?;
+                offer.contact.block(history, now).map(|b| (i, b))
+            })
+            .collect()
+    }
+
+    /// The offer's score, or the stage that drops it.
+    #[inline]
+    fn evaluate(
+        &self,
+        offer: &Offer,
+        index: u32,
+        features: &Features<'_>,
+        request: &Request,
+        kind_weights: &[f64; 3],
+        block: Option<&Block>,
+    ) -> Result<Score, Stage> {
+        let now = request.now;
+        if offer.channels & bit(request.channel) == 0 {
+            return Err(Stage::Channel);
+        }
+        if offer.valid_from.is_some_and(|from| now < from)
+            || offer.valid_until.is_some_and(|until| now >= until)
+        {
+            return Err(Stage::Validity);
+        }
+        if !offer.eligibility.matches(features) {
+            return Err(Stage::Eligibility);
+        }
+        if !offer.applicability.matches(features) {
+            return Err(Stage::Applicability);
+        }
+        if !offer.suitability.matches(features) {
+            return Err(Stage::Suitability);
+        }
+        if block.is_some() {
+            return Err(Stage::ContactPolicy);
+        }
+        let propensity = self
+            .propensity(offer, index, features)
+            .ok_or(Stage::Score)?;
+        let value = match &offer.value {
+            Amount::Fixed(v) => *v,
+            Amount::Rule(rule) => number(rule.eval(features)).ok_or(Stage::Score)?,
+        };
+        let context_weight = kind_weights[offer.action.kind as usize];
+        let score = propensity * context_weight * value * offer.lever;
+        if !(score > 0.0 && score.is_finite()) {
+            return Err(Stage::Score);
+        }
+        Ok(Score {
+            propensity,
+            context_weight,
+            value,
+            lever: offer.lever,
+            score,
+        })
+    }
+
+    /// The offer's propensity, clamped to `[0, 1]`; `None` when its expression is missing.
+    fn propensity(&self, offer: &Offer, index: u32, features: &Features<'_>) -> Option<f64> {
+        match &offer.propensity {
+            Propensity::Fixed(p) => Some(*p),
+            Propensity::Rule(rule) => number(rule.eval(features)).map(|p| p.clamp(0.0, 1.0)),
+            Propensity::Model(_) => self
+                .bound
+                .get(index as usize)
+                .and_then(Option::as_ref)
+                .map(|m| m.score(features)),
+        }
+    }
+
+    /// Why `offer` was dropped at `stage`, for the receipt.
+    fn reason(
+        &self,
+        offer: &Offer,
+        stage: Stage,
+        features: &Features<'_>,
+        request: &Request,
+        block: Option<&Block>,
+    ) -> String {
+        let clause = |c: &clauses::Clauses| c.first_failing(features).unwrap_or_default().into();
+        match stage {
+            Stage::Channel => format!("not offered on {}", request.channel),
+            Stage::Validity => match (offer.valid_from, offer.valid_until) {
+                (Some(from), _) if request.now < from => format!("valid from {from}"),
+                (_, Some(until)) => format!("valid until {until}"),
+                _ => String::new(),
+            },
+            Stage::Eligibility => clause(&offer.eligibility),
+            Stage::Applicability => clause(&offer.applicability),
+            Stage::Suitability => clause(&offer.suitability),
+            Stage::ContactPolicy => block.map(Block::reason).unwrap_or_default(),
+            Stage::Score => {
+                let index = self.catalog.index.get(offer.action.id.as_str()).copied();
+                let propensity = index.and_then(|i| self.propensity(offer, i, features));
+                let value = match &offer.value {
+                    Amount::Fixed(v) => Some(*v),
+                    Amount::Rule(rule) => number(rule.eval(features)),
+                };
+                match (propensity, value) {
+                    (None, _) => "the propensity is missing".into(),
+                    (_, None) => "the value is missing".into(),
+                    (Some(p), Some(v)) => format!(
+                        "the score is not positive (propensity {p}, value {v}, lever {})",
+                        offer.lever
+                    ),
+                }
+            }
+            Stage::ExclusionGroup | Stage::Slots => String::new(),
+        }
+    }
+}
+
+impl Decision<'_> {
+    /// The `offer_shown` events to apply once the picks are shown (the default action too):
+    /// contact policies count them.
+    pub fn shown_events(&self, channel: Channel, at: Timestamp) -> Vec<Event> {
+        self.picks
+            .iter()
+            .map(|p| {
+                Event::new(
+                    at,
+                    channel,
+                    EventKind::OfferShown {
+                        offer: p.action.id.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// An offer that passed every filter, with its score.
+struct Candidate {
+    index: u32,
+    score: Score,
+}
+
+/// A computed value or propensity; missing when absent or not finite.
+fn number(value: Option<Value>) -> Option<f64> {
+    match value {
+        Some(Value::Number(n)) if n.is_finite() => Some(n),
+        _ => None,
+    }
+}
+
+/// Binds the catalog's model propensities to its schema; and whether scores are needed.
+fn bind(catalog: &Catalog, models: &Models) -> Result<(Vec<Option<BoundLogistic>>, bool), Error> {
+    let mut bound: Vec<Option<BoundLogistic>> = Vec::new();
+    let mut needs_scores = catalog.reads_scores;
+    for (i, name) in catalog.models_used() {
+        let model = models.propensity(name).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidCatalog,
+                format!(
+                    "offers[{:?}].propensity: no propensity model named {name:?} in the models",
+                    catalog.offers[i].action.id
+                ),
+            )
+        })?;
+        let b = model.bind(&catalog.schema).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidCatalog,
+                format!(
+                    "offers[{:?}].propensity: {}",
+                    catalog.offers[i].action.id,
+                    e.message()
+                ),
+            )
+        })?;
+        needs_scores |= model
+            .features
+            .iter()
+            .any(|f| crate::rules::is_score_path(&f.path));
+        if bound.len() <= i {
+            bound.resize_with(i + 1, || None);
+        }
+        bound[i] = Some(b);
+    }
+    Ok((bound, needs_scores))
+}
