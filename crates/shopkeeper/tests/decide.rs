@@ -57,9 +57,9 @@ fn allowed(i: usize, responses: &[Response]) -> bool {
     let dismissed: Vec<i64> = mine.iter().filter(|r| r.2 == 1).map(|r| r.1).collect();
     let latest_dismiss = dismissed.iter().min().copied();
     let accepted = mine.iter().any(|r| r.2 == 2);
-    !(i % 2 == 0 && accepted)
-        && !(dismissed.len() >= dismissals && latest_dismiss.is_some_and(|ago| ago < rest))
-        && shows < max_shows
+    let stopped = i % 2 == 0 && accepted;
+    let resting = dismissed.len() >= dismissals && latest_dismiss.is_some_and(|ago| ago < rest);
+    !stopped && !resting && shows < max_shows
 }
 
 proptest! {
