@@ -49,6 +49,7 @@ pub mod limits;
 pub mod profile;
 pub mod rules;
 pub mod score;
+mod time;
 
 /// The README's examples, compiled and run as doc tests so they keep working when pasted.
 #[cfg(doctest)]

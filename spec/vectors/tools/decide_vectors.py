@@ -2,7 +2,10 @@
 """Writes spec/vectors/201-205: decision conformance cases. Expected rankings come from an
 independent model of the documented formula and tie-break (FNV-1a + SplitMix64), not from the
 Rust code."""
-import json, itertools
+import json, itertools, datetime
+
+def utc(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 NOW = 1732406400
 DAY = 86400
@@ -166,9 +169,9 @@ cases = [
          expect=dict(picks=["fallback"], fallback=True, dropped={"kiosk": "channel", "web-only": "channel"})),
     dict(name="valid_from is inclusive", profile=pf(), request=dict(channel="web", slots=9, now=NOW), expect=dict(picks=["web-only", "from", "until"])),
     dict(name="before valid_from", profile=pf(), request=dict(channel="web", slots=9, now=NOW - 1),
-         expect=dict(picks=["dated", "web-only", "until"], dropped={"from": "validity"}, reasons={"from": f"valid from {NOW}"})),
+         expect=dict(picks=["dated", "web-only", "until"], dropped={"from": "validity"}, reasons={"from": f"valid from {utc(NOW)}"})),
     dict(name="valid_until is exclusive", profile=pf(), request=dict(channel="web", slots=9, now=NOW + 1),
-         expect=dict(picks=["web-only", "from"], dropped={"until": "validity"}, reasons={"until": f"valid until {NOW + 1}"})),
+         expect=dict(picks=["web-only", "from"], dropped={"until": "validity"}, reasons={"until": f"valid until {utc(NOW + 1)}"})),
     dict(name="dates are UTC midnights", profile=pf(), request=dict(channel="web", slots=9, now=NOW - 1),
          expect=dict(picks=["dated", "web-only", "until"])),
     dict(name="the first failing clause is named", profile=pf(True), request=dict(channel="web", slots=9),
@@ -216,12 +219,12 @@ cases = [
     c203("a show exactly one window ago still counts", [shown("capped", NOW - 7 * DAY), shown("capped", NOW - 60)], ALL[1:], {"capped": "contact_policy"}),
     c203("a show one second past the window does not", [shown("capped", NOW - 7 * DAY - 1), shown("capped", NOW - 60)], ALL),
     c203("a dismiss starts a cool-down", [shown("rests", NOW - DAY), dismissed("rests", NOW - DAY)], ["capped", "twice", "once", "free"],
-         {"rests": "contact_policy"}, {"rests": f"dismissed 1 time: cooling down until {NOW - DAY + 3 * DAY}"}),
+         {"rests": "contact_policy"}, {"rests": f"dismissed 1 time: cooling down until {utc(NOW - DAY + 3 * DAY)}"}),
     c203("the cool-down ends", [dismissed("rests", NOW - 3 * DAY)], ALL),
     c203("the cool-down's last second", [dismissed("rests", NOW - 3 * DAY + 1)], ["capped", "twice", "once", "free"], {"rests": "contact_policy"}),
     c203("one dismiss of a two-dismiss cool-down", [dismissed("twice", NOW - DAY)], ALL),
     c203("two dismisses start it", [dismissed("twice", NOW - 5 * DAY), dismissed("twice", NOW - DAY)], ["capped", "rests", "once", "free"],
-         {"twice": "contact_policy"}, {"twice": f"dismissed 2 times: cooling down until {NOW - DAY + 14 * DAY}"}),
+         {"twice": "contact_policy"}, {"twice": f"dismissed 2 times: cooling down until {utc(NOW - DAY + 14 * DAY)}"}),
     c203("it runs from the latest dismiss", [dismissed("twice", NOW - 20 * DAY), dismissed("twice", NOW - 13 * DAY)], ["capped", "rests", "once", "free"], {"twice": "contact_policy"}),
     c203("and ends 14 days after it", [dismissed("twice", NOW - 20 * DAY), dismissed("twice", NOW - 14 * DAY)], ALL),
     c203("an accept stops an offer", [accepted("once", NOW - 30 * DAY)], ["capped", "rests", "twice", "free"],

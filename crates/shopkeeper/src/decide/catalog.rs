@@ -15,7 +15,6 @@ use super::bucket::fnv1a;
 use super::clauses::{contradiction, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
-use crate::score::parse_date;
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
 /// Largest catalog source, in bytes.
@@ -796,7 +795,10 @@ impl Compiler {
             if until <= self.now {
                 self.warn(
                     at("valid_until"),
-                    format!("the validity window ended in the past ({until})"),
+                    format!(
+                        "the validity window ended in the past ({})",
+                        crate::time::format_utc(until)
+                    ),
                 );
             } else if valid_from.is_some_and(|from| from >= until) {
                 self.warn(
@@ -972,7 +974,7 @@ impl Compiler {
         let seconds = match src {
             NumberOrText::Number(n) if libm::trunc(*n) == *n => Some(*n as Timestamp),
             NumberOrText::Number(_) => None,
-            NumberOrText::Text(text) => parse_time(text),
+            NumberOrText::Text(text) => crate::time::parse_utc(text),
         };
         match seconds {
             Some(t) if (0..=crate::limits::MAX_TIMESTAMP).contains(&t) => Some(t),
@@ -1048,51 +1050,4 @@ fn channel(name: &str) -> Option<Channel> {
 
 fn unknown_channel(name: &str) -> String {
     format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
-}
-
-/// `"YYYY-MM-DD"` or `"YYYY-MM-DDTHH:MM:SSZ"`, in UTC.
-fn parse_time(text: &str) -> Option<Timestamp> {
-    let (date, time) = match text.split_once('T') {
-        Some((date, time)) => (date, Some(time.strip_suffix('Z')?)),
-        None => (text, None),
-    };
-    if date.len() != 10 {
-        return None;
-    }
-    let day = parse_date(date)?;
-    let seconds = match time {
-        None => 0,
-        Some(t) => {
-            let parts: Vec<&str> = t.split(':').collect();
-            let [h, m, s] = parts.as_slice() else {
-                return None;
-            };
-            let field = |p: &str, max: i64| {
-                (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| p.parse::<i64>().ok())
-                    .flatten()
-                    .filter(|v| *v <= max)
-            };
-            field(h, 23)? * 3600 + field(m, 59)? * 60 + field(s, 59)?
-        }
-    };
-    Some(day * 86_400 + seconds)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_time;
-
-    #[test]
-    fn times_read_as_utc() {
-        assert_eq!(parse_time("1970-01-01"), Some(0));
-        assert_eq!(parse_time("2024-11-24T00:00:00Z"), Some(1_732_406_400));
-        assert_eq!(
-            parse_time("2024-11-24T01:02:03Z"),
-            Some(1_732_406_400 + 3723)
-        );
-        assert_eq!(parse_time("2024-11-24T24:00:00Z"), None);
-        assert_eq!(parse_time("2024-11-24T01:02:03"), None);
-        assert_eq!(parse_time("20241124"), None);
-    }
 }

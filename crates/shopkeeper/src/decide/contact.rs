@@ -83,8 +83,9 @@ impl Block {
         match self {
             Block::Accepted => "already accepted (stop after accept)".into(),
             Block::CoolingDown { dismissed, until } => format!(
-                "dismissed {dismissed} time{}: cooling down until {until}",
-                if *dismissed == 1 { "" } else { "s" }
+                "dismissed {dismissed} time{}: cooling down until {}",
+                if *dismissed == 1 { "" } else { "s" },
+                crate::time::format_utc(*until)
             ),
             Block::Capped { shows, cap } => format!(
                 "shown {shows} time{} in the last {} (cap {})",

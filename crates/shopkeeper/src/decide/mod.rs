@@ -66,6 +66,7 @@ use contact::Block;
 
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
+use crate::time::format_utc;
 use crate::{Channel, Error, ErrorCode, Event, EventKind, Profile, Timestamp};
 
 /// Most slots one request may ask for.
@@ -519,8 +520,8 @@ impl Engine {
         match stage {
             Stage::Channel => format!("not offered on {}", request.channel),
             Stage::Validity => match (offer.valid_from, offer.valid_until) {
-                (Some(from), _) if request.now < from => format!("valid from {from}"),
-                (_, Some(until)) => format!("valid until {until}"),
+                (Some(from), _) if request.now < from => format!("valid from {}", format_utc(from)),
+                (_, Some(until)) => format!("valid until {}", format_utc(until)),
                 _ => String::new(),
             },
             Stage::Eligibility => clause(&offer.eligibility),

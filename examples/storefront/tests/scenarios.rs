@@ -1,0 +1,90 @@
+//! Every scenario's decisions, as `cargo run -p storefront` prints them.
+
+fn picks(scenario: &storefront::Scenario) -> Vec<Vec<&str>> {
+    scenario
+        .steps
+        .iter()
+        .map(|s| s.picks.iter().map(String::as_str).collect())
+        .collect()
+}
+
+#[test]
+fn every_scenario_decides_as_the_marketer_intended() {
+    let scenarios = storefront::play().unwrap();
+    let expected: [(&str, Vec<Vec<&str>>); 6] = [
+        (
+            "An anonymous visitor from an affiliate site",
+            vec![
+                vec!["welcome-10"],
+                vec!["register-free-shipping", "welcome-10", "complete-the-kit"],
+            ],
+        ),
+        (
+            "Free shipping in exchange for registering",
+            vec![vec!["register-free-shipping"], vec!["trail-tips"]],
+        ),
+        (
+            "A known high-value customer",
+            vec![
+                vec!["free-shipping-100", "welcome-back"],
+                vec!["free-shipping-100", "live-chat", "welcome-back"],
+            ],
+        ),
+        (
+            "A store customer recognised on the web",
+            vec![vec!["sleeping-bag-for-your-tent"]],
+        ),
+        (
+            "A customer with an open complaint",
+            vec![vec!["service-recovery", "live-chat"]],
+        ),
+        (
+            "A visitor who dismissed an offer twice",
+            vec![
+                vec!["welcome-10"],
+                vec!["welcome-10"],
+                vec!["trail-tips"],
+                vec!["winter-sale", "welcome-10"],
+            ],
+        ),
+    ];
+    assert_eq!(scenarios.len(), expected.len());
+    for (scenario, (title, want)) in scenarios.iter().zip(expected) {
+        assert_eq!(scenario.title, title);
+        assert_eq!(picks(scenario), want, "{title}");
+    }
+}
+
+#[test]
+fn the_receipts_say_why() {
+    let scenarios = storefront::play().unwrap();
+    let report = |s: usize, step: usize| scenarios[s].steps[step].report.clone();
+    // The greeting is filled from the profile's first name.
+    assert!(
+        report(2, 0).contains("Welcome back, Ada!"),
+        "{}",
+        report(2, 0)
+    );
+    // Registering keeps the anonymous cart and links the anonymous id.
+    assert!(
+        report(1, 1).contains("known as cust-2001"),
+        "{}",
+        report(1, 1)
+    );
+    assert!(report(1, 1).contains("cart 89.00"), "{}", report(1, 1));
+    // Sales offers are unsuitable while a complaint is open.
+    assert!(
+        report(4, 0).contains("free-shipping-100           suitability"),
+        "{}",
+        report(4, 0)
+    );
+    // The cool-down is named, with its end.
+    assert!(
+        report(5, 2).contains("dismissed 2 times: cooling down until 2026-11-30T06:00:05Z"),
+        "{}",
+        report(5, 2)
+    );
+    // An exclusion group, a slot limit, a validity window.
+    assert!(report(0, 0).contains("valid from 2026-12-01T00:00:00Z"));
+    assert!(report(2, 1).contains("ranked 4 with score 1.5; 3 slots"));
+}
