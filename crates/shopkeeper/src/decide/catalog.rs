@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::bucket::fnv1a;
-use super::clauses::{contradiction, ClauseTree, Clauses};
+use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
 use crate::{Channel, Error, ErrorCode, Timestamp};
@@ -152,6 +152,8 @@ pub struct Catalog {
     pub(crate) by_channel: [Vec<u32>; 6],
     pub(crate) index: BTreeMap<String, u32>,
     pub(crate) context_weights: Vec<ContextWeight>,
+    /// Every distinct clause of the catalog's conditions.
+    pub(crate) clauses: ClauseTable,
     pub(crate) channel_caps: [Option<Cap>; 6],
     pub(crate) control: Option<ControlGroup>,
     pub(crate) warnings: Vec<Problem>,
@@ -186,6 +188,7 @@ impl Catalog {
         })?;
         let mut c = Compiler {
             problems: Vec::new(),
+            table: ClauseTable::default(),
             now,
             reads_scores: false,
         };
@@ -549,6 +552,7 @@ const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
 
 struct Compiler {
     problems: Vec<Problem>,
+    table: ClauseTable,
     now: Timestamp,
     reads_scores: bool,
 }
@@ -696,6 +700,7 @@ impl Compiler {
             by_channel,
             index,
             context_weights,
+            clauses: core::mem::take(&mut self.table),
             channel_caps,
             control,
             warnings: Vec::new(),
@@ -998,7 +1003,7 @@ impl Compiler {
             return Default::default();
         };
         self.reads_scores |= crate::rules::reads_scores(source);
-        match Clauses::compile(source, schema) {
+        match Clauses::compile(source, schema, &mut self.table) {
             Ok(compiled) => compiled,
             Err(diagnostics) => {
                 self.rule_errors(at, source, diagnostics.0);

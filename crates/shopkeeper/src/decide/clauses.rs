@@ -7,13 +7,66 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use smallvec::SmallVec;
+
 use crate::rules::{parse, BinOp, Diagnostics, Expr, Features, Node, Rule, Schema};
 
-/// A condition split into its `and` clauses; none means always true.
+/// A condition split into its `and` clauses, as indices into the catalog's [`ClauseTable`]; none
+/// means always true.
 #[derive(Debug, Default)]
 pub(crate) struct Clauses {
-    clauses: Vec<Rule>,
+    ids: SmallVec<[u32; 4]>,
 }
+
+/// Every distinct clause of a catalog, compiled once. Offers share clauses (a segment test, a
+/// suitability rule on every sales offer), and a request evaluates each at most once ([`Memo`]).
+#[derive(Debug, Default)]
+pub(crate) struct ClauseTable {
+    rules: Vec<Rule>,
+    by_source: BTreeMap<String, u32>,
+}
+
+impl ClauseTable {
+    /// A memo for one request: nothing evaluated yet.
+    pub(crate) fn memo(&self) -> Memo {
+        Memo(alloc::vec![UNKNOWN; self.rules.len()])
+    }
+
+    fn intern(&mut self, text: &str, schema: &Schema) -> Option<u32> {
+        if let Some(&id) = self.by_source.get(text) {
+            return Some(id);
+        }
+        let rule = Rule::condition(text, schema).ok()?;
+        let id = u32::try_from(self.rules.len()).ok()?;
+        self.rules.push(rule);
+        self.by_source.insert(text.into(), id);
+        Some(id)
+    }
+
+    /// Whether clause `id` holds, evaluated once per request.
+    #[inline]
+    fn holds(&self, id: u32, features: &Features<'_>, memo: &mut Memo) -> bool {
+        let i = id as usize;
+        match memo.0.get(i) {
+            Some(&TRUE) => true,
+            Some(&FALSE) => false,
+            _ => {
+                let holds = self.rules.get(i).is_some_and(|r| r.matches(features));
+                if let Some(slot) = memo.0.get_mut(i) {
+                    *slot = if holds { TRUE } else { FALSE };
+                }
+                holds
+            }
+        }
+    }
+}
+
+/// Per request: each clause's value once known.
+pub(crate) struct Memo(Vec<u8>);
+
+const UNKNOWN: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
 
 /// A clause's tree and its source text, for the contradiction check.
 pub(crate) struct ClauseTree<'s> {
@@ -22,38 +75,51 @@ pub(crate) struct ClauseTree<'s> {
 }
 
 impl Clauses {
-    /// Compiles `source` as a condition; diagnostics point into `source`. Also returns each
-    /// clause's tree, for [`contradiction`].
+    /// Compiles `source` as a condition, interning its clauses in `table`; diagnostics point into
+    /// `source`. Also returns each clause's tree, for [`contradiction`].
     pub(crate) fn compile<'s>(
         source: &'s str,
         schema: &Schema,
+        table: &mut ClauseTable,
     ) -> Result<(Clauses, Vec<ClauseTree<'s>>), Diagnostics> {
-        let whole = Rule::condition(source, schema)?;
+        Rule::condition(source, schema)?;
         let mut trees = Vec::new();
         if let Ok(node) = parse(source) {
             split(node, source, &mut trees);
         }
-        let clauses: Option<Vec<Rule>> = trees
-            .iter()
-            .map(|t| Rule::condition(t.text, schema).ok())
-            .collect();
+        let ids: Option<SmallVec<[u32; 4]>> =
+            trees.iter().map(|t| table.intern(t.text, schema)).collect();
         // Each clause compiles when the whole does; should one not, the whole is one clause.
-        let clauses = clauses.unwrap_or_else(|| alloc::vec![whole]);
-        Ok((Clauses { clauses }, trees))
+        let ids = match ids {
+            Some(ids) => ids,
+            None => table.intern(source, schema).into_iter().collect(),
+        };
+        Ok((Clauses { ids }, trees))
     }
 
     /// Whether every clause holds (missing counts as false).
     #[inline]
-    pub(crate) fn matches(&self, features: &Features<'_>) -> bool {
-        self.clauses.iter().all(|c| c.matches(features))
+    pub(crate) fn matches(
+        &self,
+        table: &ClauseTable,
+        features: &Features<'_>,
+        memo: &mut Memo,
+    ) -> bool {
+        self.ids.iter().all(|&id| table.holds(id, features, memo))
     }
 
     /// The first clause that does not hold, as written.
-    pub(crate) fn first_failing(&self, features: &Features<'_>) -> Option<&str> {
-        self.clauses
+    pub(crate) fn first_failing<'t>(
+        &self,
+        table: &'t ClauseTable,
+        features: &Features<'_>,
+        memo: &mut Memo,
+    ) -> Option<&'t str> {
+        let id = *self
+            .ids
             .iter()
-            .find(|c| !c.matches(features))
-            .map(Rule::source)
+            .find(|&&id| !table.holds(id, features, memo))?;
+        table.rules.get(id as usize).map(Rule::source)
     }
 }
 

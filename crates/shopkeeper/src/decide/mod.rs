@@ -62,6 +62,7 @@ pub use contact::{Cap, ContactPolicy};
 pub use receipt::{Decision, Dropped, Pick, PickRecord, Receipt, Score, Stage, Suppression};
 
 use catalog::{bit, Amount, Propensity};
+use clauses::Memo;
 use contact::Block;
 
 use crate::rules::{Context, Features, Input, Value};
@@ -277,7 +278,14 @@ impl Engine {
     ) -> SmallVec<[(u32, Score); 4]> {
         let catalog = &self.catalog;
         let (now, channel) = (request.now, request.channel);
-        let kind_weights = self.kind_weights(features, channel);
+        let mut memo = catalog.clauses.memo();
+        let kind_weights = self.kind_weights(features, channel, &mut memo);
+        let mut pass = Pass {
+            features,
+            request,
+            kind_weights,
+            memo,
+        };
         let blocked = self.blocked(profile, now);
         let mut dropped: Vec<(u32, Dropped)> = Vec::new();
         let mut drop = |i: u32, stage: Stage, reason: String| {
@@ -305,10 +313,10 @@ impl Engine {
                 .iter()
                 .find(|(b, _)| *b == i)
                 .map(|(_, block)| block);
-            match self.evaluate(offer, i, features, request, &kind_weights, block) {
+            match self.evaluate(offer, i, &mut pass, block) {
                 Ok(score) => candidates.push(Candidate { index: i, score }),
                 Err(stage) if receipt.is_some() => {
-                    let reason = self.reason(offer, stage, features, request, block);
+                    let reason = self.reason(offer, stage, &mut pass, block);
                     drop(i, stage, reason);
                 }
                 Err(_) => {}
@@ -411,10 +419,12 @@ impl Engine {
     }
 
     /// The product of the context weights that hold, per kind of offer.
-    fn kind_weights(&self, features: &Features<'_>, channel: Channel) -> [f64; 3] {
+    fn kind_weights(&self, features: &Features<'_>, channel: Channel, memo: &mut Memo) -> [f64; 3] {
         let mut weights = [1.0; 3];
         for w in &self.catalog.context_weights {
-            if w.channels & bit(channel) == 0 || !w.when.matches(features) {
+            if w.channels & bit(channel) == 0
+                || !w.when.matches(&self.catalog.clauses, features, memo)
+            {
                 continue;
             }
             for kind in [Kind::Offer, Kind::Content, Kind::Action] {
@@ -447,11 +457,12 @@ impl Engine {
         &self,
         offer: &Offer,
         index: u32,
-        features: &Features<'_>,
-        request: &Request,
-        kind_weights: &[f64; 3],
+        pass: &mut Pass<'_, '_>,
         block: Option<&Block>,
     ) -> Result<Score, Stage> {
+        let (features, request) = (pass.features, pass.request);
+        let memo = &mut pass.memo;
+        let table = &self.catalog.clauses;
         let now = request.now;
         if offer.channels & bit(request.channel) == 0 {
             return Err(Stage::Channel);
@@ -461,13 +472,13 @@ impl Engine {
         {
             return Err(Stage::Validity);
         }
-        if !offer.eligibility.matches(features) {
+        if !offer.eligibility.matches(table, features, memo) {
             return Err(Stage::Eligibility);
         }
-        if !offer.applicability.matches(features) {
+        if !offer.applicability.matches(table, features, memo) {
             return Err(Stage::Applicability);
         }
-        if !offer.suitability.matches(features) {
+        if !offer.suitability.matches(table, features, memo) {
             return Err(Stage::Suitability);
         }
         if block.is_some() {
@@ -480,7 +491,7 @@ impl Engine {
             Amount::Fixed(v) => *v,
             Amount::Rule(rule) => number(rule.eval(features)).ok_or(Stage::Score)?,
         };
-        let context_weight = kind_weights[offer.action.kind as usize];
+        let context_weight = pass.kind_weights[offer.action.kind as usize];
         let score = propensity * context_weight * value * offer.lever;
         if !(score > 0.0 && score.is_finite()) {
             return Err(Stage::Score);
@@ -512,11 +523,16 @@ impl Engine {
         &self,
         offer: &Offer,
         stage: Stage,
-        features: &Features<'_>,
-        request: &Request,
+        pass: &mut Pass<'_, '_>,
         block: Option<&Block>,
     ) -> String {
-        let clause = |c: &clauses::Clauses| c.first_failing(features).unwrap_or_default().into();
+        let (features, request) = (pass.features, pass.request);
+        let memo = &mut pass.memo;
+        let mut clause = |c: &clauses::Clauses| -> String {
+            c.first_failing(&self.catalog.clauses, features, memo)
+                .unwrap_or_default()
+                .into()
+        };
         match stage {
             Stage::Channel => format!("not offered on {}", request.channel),
             Stage::Validity => match (offer.valid_from, offer.valid_until) {
@@ -566,6 +582,16 @@ impl Decision<'_> {
             })
             .collect()
     }
+}
+
+/// What the evaluation of one request's offers shares.
+struct Pass<'f, 'a> {
+    features: &'f Features<'a>,
+    request: &'f Request,
+    /// The product of the context weights that hold, per kind of offer.
+    kind_weights: [f64; 3],
+    /// Each clause's value, once evaluated.
+    memo: Memo,
 }
 
 /// An offer that passed every filter, with its score.
