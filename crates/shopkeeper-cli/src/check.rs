@@ -104,3 +104,33 @@ pub fn check(text: &str, file: &str) -> Result<usize, String> {
         Err(format!("{}\n{summary}", problems.join("\n")))
     }
 }
+
+/// Checks a catalog (JSON, spec/catalog.md): every error and warning rendered with its place;
+/// `Err` when there are errors.
+pub fn check_catalog(text: &str, file: &str, now: shopkeeper::Timestamp) -> Result<String, String> {
+    use shopkeeper::decide::Catalog;
+    match Catalog::compile(text, now) {
+        Ok(catalog) => {
+            let mut out: String = catalog
+                .warnings()
+                .iter()
+                .map(|w| crate::load::with_file(&w.render(), file) + "\n")
+                .collect();
+            let warnings = catalog.warnings().len();
+            out.push_str(&format!(
+                "{file}: {} offers, {warnings} warning{}, no errors",
+                catalog.offers().len(),
+                if warnings == 1 { "" } else { "s" }
+            ));
+            Ok(out)
+        }
+        Err(problems) => {
+            let errors = problems.errors().count();
+            Err(format!(
+                "{}\n{file}: {errors} error{}",
+                crate::load::with_file(&problems.render(), file),
+                if errors == 1 { "" } else { "s" }
+            ))
+        }
+    }
+}

@@ -9,7 +9,7 @@ use shopkeeper::{Error, ErrorCode, Event, EventKind, Outcome, Profile, Timestamp
 
 /// Profiles by id, with the anonymous ids that were merged into them as aliases.
 #[derive(Default)]
-struct Profiles {
+pub struct Profiles {
     profiles: Vec<Option<Profile>>,
     by_id: HashMap<String, usize>,
 }
@@ -55,6 +55,33 @@ impl Profiles {
         Ok(())
     }
 
+    /// The profile of `id` (an alias of a merged visitor leads to the customer's).
+    pub fn get(&mut self, id: &str, anonymous: bool) -> Result<&mut Profile, Error> {
+        let slot = self.slot(id, anonymous)?;
+        self.profiles[slot].as_mut().ok_or_else(|| {
+            Error::new(
+                ErrorCode::Internal,
+                "a customer id was routed to a merged profile",
+            )
+        })
+    }
+
+    /// Applies `event` to the profile of `id`; an identify merges the visitor into the customer.
+    pub fn apply(
+        &mut self,
+        id: &str,
+        anonymous: bool,
+        event: &Event,
+        now: Timestamp,
+    ) -> Result<Outcome, Error> {
+        let slot = self.slot(id, anonymous)?;
+        let outcome = self.get(id, anonymous)?.apply(event, now)?;
+        if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
+            self.after_identify(slot)?;
+        }
+        Ok(outcome)
+    }
+
     fn into_sorted(self) -> Vec<Profile> {
         let mut all: Vec<Profile> = self.profiles.into_iter().flatten().collect();
         all.sort_by(|a, b| a.id().cmp(b.id()));
@@ -70,9 +97,25 @@ struct Tally {
     rejected: usize,
 }
 
-/// One input line: an event plus `"profile"`, the id of the profile it belongs to, and optionally
-/// `"anonymous": true` when that id is an anonymous visitor's.
-fn parse_line(line: &str) -> Result<(String, bool, Event), Error> {
+/// One input line.
+pub enum Line {
+    /// An event plus `"profile"`, the id of the profile it belongs to, and optionally
+    /// `"anonymous": true` when that id is an anonymous visitor's.
+    Event {
+        profile: String,
+        anonymous: bool,
+        event: Event,
+    },
+    /// `"type": "decide"` (in `shopkeeper replay`): a decision request for the profile.
+    Decide {
+        profile: String,
+        anonymous: bool,
+        request: crate::decide::DecideLine,
+    },
+}
+
+/// Reads one input line.
+pub fn parse(line: &str) -> Result<Line, Error> {
     let invalid = |message: &str| Error::new(ErrorCode::InvalidJson, message);
     let mut value: serde_json::Value = serde_json::from_str(line).map_err(|e| {
         let message = e.to_string();
@@ -96,8 +139,20 @@ fn parse_line(line: &str) -> Result<(String, bool, Event), Error> {
         Some(serde_json::Value::Bool(b)) => b,
         Some(_) => return Err(invalid("\"anonymous\" must be true or false")),
     };
+    if object.get("type").and_then(|t| t.as_str()) == Some("decide") {
+        let request = crate::decide::DecideLine::from_json(object)?;
+        return Ok(Line::Decide {
+            profile,
+            anonymous,
+            request,
+        });
+    }
     let event = Event::from_json(&value.to_string())?;
-    Ok((profile, anonymous, event))
+    Ok(Line::Event {
+        profile,
+        anonymous,
+        event,
+    })
 }
 
 /// Folds `path` and prints the profiles; `Ok(false)` if any line was rejected.
@@ -148,19 +203,17 @@ pub fn run(path: &Path, now: Timestamp, jsonl: bool) -> Result<bool, String> {
 }
 
 fn fold_line(profiles: &mut Profiles, line: &str, now: Timestamp) -> Result<Outcome, Error> {
-    let (id, anonymous, event) = parse_line(line)?;
-    let slot = profiles.slot(&id, anonymous)?;
-    let Some(profile) = profiles.profiles[slot].as_mut() else {
-        return Err(Error::new(
-            ErrorCode::Internal,
-            "a customer id was routed to a merged profile",
-        ));
-    };
-    let outcome = profile.apply(&event, now)?;
-    if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
-        profiles.after_identify(slot)?;
+    match parse(line)? {
+        Line::Event {
+            profile,
+            anonymous,
+            event,
+        } => profiles.apply(&profile, anonymous, &event, now),
+        Line::Decide { .. } => Err(Error::new(
+            ErrorCode::InvalidJson,
+            "a decision request: `shopkeeper replay` plays those",
+        )),
     }
-    Ok(outcome)
 }
 
 fn print(profiles: &[Profile], jsonl: bool) -> io::Result<()> {

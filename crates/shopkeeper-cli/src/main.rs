@@ -3,9 +3,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod check;
+mod decide;
 mod eval;
 mod fit;
 mod fold;
+mod load;
 mod report;
 mod score;
 mod svg;
@@ -44,16 +46,66 @@ enum Command {
         #[arg(long)]
         jsonl: bool,
     },
-    /// Type-check a file of named rules and print compiler-style diagnostics (exit code 1 on errors).
+    /// Check a catalog (a .json file, spec/catalog.md) or a file of named rules, and print
+    /// compiler-style errors and warnings (exit code 1 on errors).
     ///
-    /// The file declares attributes and context keys, then names rules (spec/rules.md):
+    /// A rules file declares attributes and context keys, then names rules (spec/rules.md):
     ///   attribute tier: string
     ///   context page_type: string
     ///   rule vip_cart: customer.known and cart.value >= 100
     /// A rule continues on the following indented lines.
     Check {
-        /// The rules file.
+        /// The catalog (.json) or rules file.
         file: PathBuf,
+        /// The current time in seconds since the epoch, for warnings about validity windows
+        /// (default: the system clock).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Decide the next best offers for one profile and print the receipt (JSON, spec/catalog.md).
+    Decide {
+        /// The catalog (JSON).
+        #[arg(long)]
+        catalog: PathBuf,
+        /// The models (`shopkeeper fit --out`), for score paths and model propensities.
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// The profile, exported JSON (one line of `shopkeeper profile --jsonl`); default: a new
+        /// anonymous visitor.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// A request-context value the catalog declares, KEY=VALUE (lists comma-separated); repeat.
+        #[arg(long = "context", value_name = "KEY=VALUE")]
+        context: Vec<String>,
+        /// The channel that shows the picks.
+        #[arg(long, default_value = "web")]
+        channel: String,
+        /// How many offers to pick.
+        #[arg(long, default_value_t = 1)]
+        slots: usize,
+        /// The seed for tie-breaks.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The current time in seconds since the epoch (default: the system clock).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+    /// Play a stream of events and decision requests (JSON Lines) and print, per offer, its shows,
+    /// accepts, dismisses and accept rate.
+    ///
+    /// Lines are as in `shopkeeper profile`, plus decision requests:
+    ///   {"profile": "c1", "type": "decide", "at": 1795500000, "channel": "web", "slots": 2, "context": {"page_type": "cart"}}
+    /// Each decision's picks are recorded as shown; accepts and dismisses come from the stream's
+    /// offer_accepted and offer_dismissed events. Each line is applied at its own time.
+    Replay {
+        /// The stream (JSON Lines).
+        events: PathBuf,
+        /// The catalog (JSON).
+        #[arg(long)]
+        catalog: PathBuf,
+        /// The models (`shopkeeper fit --out`).
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
     /// Evaluate one expression and print its value as JSON (null when missing).
     ///
@@ -136,9 +188,14 @@ enum Command {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Check { file } => {
+        Command::Check { file, now } => {
             let name = file.display().to_string();
+            let catalog = file.extension().is_some_and(|e| e == "json");
             match read(&file) {
+                Ok(text) if catalog => finish(
+                    check::check_catalog(&text, &name, now.unwrap_or_else(system_now)),
+                    1,
+                ),
                 Ok(text) => finish(
                     check::check(&text, &name).map(|n| format!("{name}: {n} rules, no errors")),
                     1,
@@ -146,6 +203,42 @@ fn main() -> ExitCode {
                 Err(message) => finish(Err(message), 2),
             }
         }
+        Command::Decide {
+            catalog,
+            models,
+            profile,
+            context,
+            channel,
+            slots,
+            seed,
+            now,
+        } => finish(
+            decide::run(&decide::DecideArgs {
+                catalog,
+                models,
+                profile,
+                context,
+                channel,
+                slots,
+                seed,
+                now: now.unwrap_or_else(system_now),
+            }),
+            1,
+        ),
+        Command::Replay {
+            events,
+            catalog,
+            models,
+        } => match decide::replay(&events, &catalog, models.as_deref()) {
+            Ok((table, clean)) => {
+                println!("{table}");
+                ExitCode::from(u8::from(!clean))
+            }
+            Err(message) => {
+                eprintln!("shopkeeper: {message}");
+                ExitCode::from(2)
+            }
+        },
         Command::Eval {
             expression,
             profile,

@@ -1,8 +1,9 @@
 //! An outdoor-gear shop's storefront, end to end: customers' events fold into profiles, and
 //! Shopkeeper picks the next best offers for each page, with a receipt a marketer can read.
 //!
-//! Everything is embedded (the catalog in `catalog.json`, models with the published CDNOW
-//! parameters and a small cross-sell table), so `cargo run -p storefront` needs nothing else.
+//! Everything is embedded (the catalog in `catalog.json`, the models in `models.json`), so
+//! `cargo run -p storefront` needs nothing else; the same files work with the `shopkeeper`
+//! command (`check`, `decide`, `replay`).
 //! `tests/scenarios.rs` asserts every decision printed here.
 
 use std::error::Error;
@@ -10,9 +11,7 @@ use std::fmt::Write;
 
 use shopkeeper::decide::{Catalog, Decision, Engine, Request};
 use shopkeeper::rules::{Context, Value};
-use shopkeeper::score::{
-    BgNbd, CoOccurrence, CrossSell, CrossSellOptions, GammaGamma, Models, PurchaseModel, TimeUnit,
-};
+use shopkeeper::score::Models;
 use shopkeeper::{Channel, Event, Profile, Timestamp};
 
 /// The shop's catalog: offers, rules, contact policies, control group.
@@ -22,53 +21,13 @@ pub const CATALOG: &str = include_str!("../catalog.json");
 pub const NOW: Timestamp = 1_795_500_000;
 const DAY: Timestamp = 86_400;
 
-/// The shop's models: BG/NBD and Gamma-Gamma with the parameters published for CDNOW (weekly),
-/// and a cross-sell table fitted on a few past baskets.
-pub fn models() -> Models {
-    let baskets: &[&[(&str, &str)]] = &[
-        &[("tent-2p", "tents"), ("sleeping-bag-3s", "sleeping-bags")],
-        &[
-            ("tent-2p", "tents"),
-            ("sleeping-bag-3s", "sleeping-bags"),
-            ("headlamp", "lights"),
-        ],
-        &[("tent-2p", "tents"), ("headlamp", "lights")],
-        &[("tent-2p", "tents"), ("tent-stakes", "tents")],
-        &[
-            ("tent-2p", "tents"),
-            ("tent-stakes", "tents"),
-            ("headlamp", "lights"),
-        ],
-        &[("boots-trail", "boots"), ("socks-merino", "socks")],
-        &[("boots-trail", "boots"), ("socks-merino", "socks")],
-        &[("jacket-rain", "jackets")],
-        &[("headlamp", "lights"), ("batteries", "lights")],
-        &[("headlamp", "lights"), ("batteries", "lights")],
-    ];
-    let fit = |pick: fn(&(&'static str, &'static str)) -> &'static str| {
-        CoOccurrence::fit(
-            baskets.iter().map(|b| b.iter().map(pick)),
-            CrossSellOptions::default(),
-        )
-    };
-    let mut models = Models::default();
-    models.unit = TimeUnit::Week;
-    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd {
-        r: 0.2426,
-        alpha: 4.4136,
-        a: 0.7929,
-        b: 2.4259,
-    }));
-    models.spend = Some(GammaGamma {
-        p: 6.2496,
-        q: 3.7442,
-        gamma: 15.4435,
-    });
-    models.cross_sell = Some(CrossSell {
-        products: fit(|(product, _)| product),
-        categories: fit(|(_, category)| category),
-    });
-    models
+/// The shop's models (`models.json`): BG/NBD and Gamma-Gamma with the parameters published for
+/// CDNOW (weekly), and a cross-sell table fitted on ten past baskets of the shop.
+pub const MODELS: &str = include_str!("../models.json");
+
+/// The models, read and checked.
+pub fn models() -> Result<Models, shopkeeper::Error> {
+    Models::from_json(MODELS)
 }
 
 /// One decision of a scenario: what happened before it, the picks, and the printed report.
@@ -105,7 +64,7 @@ impl Shop {
             eprint!("{}", warning.render());
         }
         Ok(Shop {
-            engine: Engine::new(catalog, models())?,
+            engine: Engine::new(catalog, models()?)?,
             requests: 0,
         })
     }

@@ -1,0 +1,212 @@
+//! `shopkeeper check CATALOG.json`, `shopkeeper decide` and `shopkeeper replay` end to end, on the
+//! storefront example's catalog and models.
+
+use std::process::{Command, Output};
+
+const NOW: &str = "1795500000";
+
+fn shopkeeper(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shopkeeper"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp(name: &str, contents: &str) -> String {
+    let path = std::env::temp_dir().join(format!(
+        "shopkeeper-cli-decide-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, contents).unwrap();
+    path.display().to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_example_catalog_checks_clean() {
+    let out = shopkeeper(&[
+        "check",
+        &repo("examples/storefront/catalog.json"),
+        "--now",
+        NOW,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("catalog.json: 9 offers, 0 warnings, no errors\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_broken_catalog_gets_every_error_with_its_place_and_exit_code_1() {
+    let catalog = std::fs::read_to_string(repo("examples/storefront/catalog.json")).unwrap();
+    let broken = catalog
+        .replace("cart.value >= 30", "cart.valeu >= 30")
+        .replace(
+            "\"channels\": [\"web\", \"mobile\"]",
+            "\"channels\": [\"web\", \"fax\"]",
+        );
+    let path = temp("broken.json", &broken);
+    let out = shopkeeper(&["check", &path, "--now", NOW]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(r#"broken.json: offers["register-free-shipping"].applicability:1:1"#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("^^^^^^^^^^"),
+        "a caret under the path: {stderr}"
+    );
+    assert!(
+        stderr.contains(r#"offers["live-chat"].channels: unknown channel "fax""#),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 errors"), "{stderr}");
+}
+
+#[test]
+fn warnings_do_not_fail_the_check() {
+    let catalog = r#"{"version": "v", "default": {"id": "f"}, "offers": [
+        {"id": "x", "eligibility": "cart.value > 100 and cart.value < 50"},
+        {"id": "y", "valid_until": "2020-01-01"}
+    ]}"#;
+    let out = shopkeeper(&["check", &temp("warn.json", catalog), "--now", NOW]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("warning[never_chosen]"), "{stdout}");
+    assert!(
+        stdout.contains("`cart.value > 100` and `cart.value < 50` can never both hold"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 offers, 2 warnings, no errors"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn decide_prints_the_receipt() {
+    let events = format!(
+        "{{\"profile\": \"v1\", \"anonymous\": true, \"at\": {}, \"channel\": \"web\", \"type\": \"session_start\", \"affiliate\": \"trailblog\"}}\n",
+        1_795_499_000
+    );
+    let folded = shopkeeper(&[
+        "profile",
+        &temp("events.jsonl", &events),
+        "--jsonl",
+        "--now",
+        NOW,
+    ]);
+    assert!(folded.status.success());
+    let profile = temp("profile.jsonl", &text(&folded.stdout));
+    let out = shopkeeper(&[
+        "decide",
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+        "--models",
+        &repo("examples/storefront/models.json"),
+        "--profile",
+        &profile,
+        "--context",
+        "page_type=home",
+        "--slots",
+        "2",
+        "--now",
+        NOW,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["format"], "shopkeeper.receipt");
+    assert_eq!(receipt["customer"], "v1");
+    assert_eq!(receipt["picks"][0]["offer"], "welcome-10");
+    assert_eq!(receipt["picks"][0]["score"], 3.0);
+    let dropped = receipt["dropped"].as_array().unwrap();
+    assert!(dropped
+        .iter()
+        .any(|d| d["offer"] == "register-free-shipping"
+            && d["stage"] == "applicability"
+            && d["reason"] == "cart.value >= 30"));
+}
+
+#[test]
+fn decide_rejects_an_undeclared_context_key() {
+    let out = shopkeeper(&[
+        "decide",
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+        "--context",
+        "colour=red",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--context colour: the catalog declares no such key"));
+}
+
+#[test]
+fn replay_counts_shows_accepts_and_rates() {
+    let out = shopkeeper(&[
+        "replay",
+        &repo("examples/storefront/replay.jsonl"),
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+        "--models",
+        &repo("examples/storefront/models.json"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let row = |offer: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.starts_with(offer))
+            .unwrap_or_else(|| panic!("no row for {offer}: {table}"))
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(row("welcome-10"), ["welcome-10", "3", "1", "1", "33.3%"]);
+    assert_eq!(
+        row("sleeping-bag-for-your-tent"),
+        ["sleeping-bag-for-your-tent", "3", "1", "1", "33.3%"]
+    );
+    assert_eq!(
+        row("complete-the-kit"),
+        ["complete-the-kit", "3", "1", "0", "33.3%"]
+    );
+    assert!(
+        table.contains(
+            "9 decisions (1 fell back to the default, 0 in the control group); 0 lines rejected"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn replay_reports_bad_lines_and_exits_1() {
+    let stream = "{\"profile\": \"c\", \"type\": \"decide\", \"channel\": \"web\"}\n{\"profile\": \"c\", \"type\": \"decide\", \"at\": 1795500000, \"slots\": 0}\n";
+    let out = shopkeeper(&[
+        "replay",
+        &temp("bad.jsonl", stream),
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad.jsonl:1: error[invalid_json]: a decision request needs `at`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.jsonl:2: error[invalid_request]: slots: 1 to 16, got 0"),
+        "{stderr}"
+    );
+}
