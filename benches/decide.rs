@@ -56,11 +56,11 @@ fn offer(i: usize) -> serde_json::Value {
         "eligibility": eligibility,
         "applicability": applicability,
         "suitability": "not has(customer.last_complaint) or days_since(customer.last_complaint) >= 14",
-        "value": if i % 5 == 0 { json!("cart.value * 0.05 + 1") } else { json!(1 + (i * 7) % 50) },
+        "value": if i.is_multiple_of(5) { json!("cart.value * 0.05 + 1") } else { json!(1 + (i * 7) % 50) },
         "lever": 1.0 + (i % 3) as f64 * 0.25,
-        "group": if i % 10 == 0 { json!(format!("group-{}", i % 7)) } else { json!(null) },
+        "group": if i.is_multiple_of(10) { json!(format!("group-{}", i % 7)) } else { json!(null) },
         "propensity": {"fixed": 0.01 + (i % 97) as f64 / 100.0},
-        "contact": {"max_shows": 3, "window": "7d", "cooldown_after_dismiss": "3d", "stop_after_accept": i % 2 == 0},
+        "contact": {"max_shows": 3, "window": "7d", "cooldown_after_dismiss": "3d", "stop_after_accept": i.is_multiple_of(2)},
         "payload": {"banner": format!("/banners/{i}.png")}
     })
 }
