@@ -58,6 +58,17 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_test_values_hold() {
+        // spec/catalog.md
+        assert_eq!(fnv1a(&[b"q4", b"customer-1"]), 0x6bac_dcb7_77b0_8058);
+        assert_eq!(
+            control_bucket("q4", "customer-1"),
+            3_235_664_544_476_252.0 / (1u64 << 53) as f64
+        );
+        assert_eq!(tie_key(0, fnv1a(&[b"t1"])), 0xb071_9afb_16d7_4caf);
+    }
+
+    #[test]
     fn buckets_are_uniform_enough() {
         let n = 20_000;
         let below = (0..n)
