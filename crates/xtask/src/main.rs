@@ -114,12 +114,13 @@ fn test() -> Result<(), String> {
 const FUZZ_SECONDS: u32 = 15;
 
 /// The cargo-fuzz targets (fuzz/fuzz_targets), with their optional dictionary.
-const FUZZ_TARGETS: [(&str, Option<&str>); 5] = [
+const FUZZ_TARGETS: [(&str, Option<&str>); 6] = [
     ("profile_decode", None),
     ("event_apply", Some("fuzz/event.dict")),
     ("rule_parse", Some("fuzz/rule.dict")),
     ("rule_roundtrip", Some("fuzz/rule.dict")),
     ("rule_eval", Some("fuzz/rule.dict")),
+    ("catalog_decide", Some("fuzz/catalog.dict")),
 ];
 
 /// Runs every fuzz target briefly, from its committed seeds (fuzz/seeds/<target>) and the corpus it

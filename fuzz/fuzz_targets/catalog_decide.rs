@@ -1,0 +1,47 @@
+//! Any text as a catalog: compiling returns a catalog or problems that render, never panics; a
+//! catalog that compiles decides, with and without the receipt, for a customer with a history, and
+//! both give the same picks.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shopkeeper::decide::{Catalog, Engine, Request};
+use shopkeeper::rules::Context;
+use shopkeeper::score::Models;
+use shopkeeper::{Channel, Event, Profile};
+
+const NOW: i64 = 1_795_500_000;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let catalog = match Catalog::compile(text, NOW) {
+        Ok(catalog) => catalog,
+        Err(problems) => {
+            drop(problems.render());
+            return;
+        }
+    };
+    for warning in catalog.warnings() {
+        drop(warning.render());
+    }
+    let Ok(engine) = Engine::new(catalog, Models::default()) else { return };
+    let mut profile = Profile::known("c1").unwrap();
+    for event in [
+        r#"{"at": 1795490000, "channel": "web", "type": "session_start", "affiliate": "blog"}"#,
+        r#"{"at": 1795490100, "channel": "web", "type": "cart_add", "product": "p", "category": "tents", "quantity": 2, "unit_price": 4999}"#,
+        r#"{"at": 1795490200, "channel": "web", "type": "offer_shown", "offer": "a"}"#,
+        r#"{"at": 1795490300, "channel": "web", "type": "offer_dismissed", "offer": "a"}"#,
+    ] {
+        profile.apply(&Event::from_json(event).unwrap(), NOW).unwrap();
+    }
+    let context = Context::new(engine.catalog().schema());
+    for channel in [Channel::Web, Channel::Store] {
+        let request = Request::new(channel, NOW).slots(3).seed(data.len() as u64);
+        let fast = engine.decide(&profile, &context, &request).unwrap();
+        let explained = engine.decide(&profile, &context, &request.explain(true)).unwrap();
+        let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
+            d.picks.iter().map(|p| p.action.id().to_string()).collect()
+        };
+        assert_eq!(ids(&fast), ids(&explained));
+        drop(explained.receipt.unwrap().to_json().unwrap());
+    }
+});
