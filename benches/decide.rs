@@ -168,7 +168,7 @@ fn bench(c: &mut Criterion) {
             )
             .unwrap();
         assert!(
-            !check.control_group && !check.fallback,
+            !check.control_group() && !check.fallback(),
             "the benchmark customer gets real offers"
         );
         for explain in [false, true] {
@@ -184,7 +184,7 @@ fn bench(c: &mut Criterion) {
                         engine
                             .decide(black_box(&profile), &context, request)
                             .unwrap()
-                            .picks
+                            .picks()
                             .len(),
                     )
                 })

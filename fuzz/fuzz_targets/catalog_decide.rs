@@ -39,9 +39,9 @@ fuzz_target!(|data: &[u8]| {
         let fast = engine.decide(&profile, &context, &request).unwrap();
         let explained = engine.decide(&profile, &context, &request.explain(true)).unwrap();
         let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
-            d.picks.iter().map(|p| p.action.id().to_string()).collect()
+            d.picks().iter().map(|p| p.action.id().to_string()).collect()
         };
         assert_eq!(ids(&fast), ids(&explained));
-        drop(explained.receipt.unwrap().to_json().unwrap());
+        drop(explained.into_receipt().unwrap().to_json().unwrap());
     }
 });

@@ -48,7 +48,7 @@ pub fn run(args: &DecideArgs) -> Result<String, String> {
     let decision = engine
         .decide(&profile, &context, &request)
         .map_err(|e| e.to_string())?;
-    let receipt = decision.receipt.ok_or("no receipt")?;
+    let receipt = decision.into_receipt().ok_or("no receipt")?;
     let json: serde_json::Value =
         serde_json::from_str(&receipt.to_json().map_err(|e| e.to_string())?)
             .map_err(|e| e.to_string())?;
@@ -269,12 +269,12 @@ fn decide_line(
             .seed(request.seed.unwrap_or(line)),
     )?;
     let picks = decision
-        .picks
+        .picks()
         .iter()
         .map(|p| p.action.id().to_string())
         .collect();
-    let (fallback, control) = (decision.fallback, decision.control_group);
-    let shown = decision.shown_events(request.channel, request.at);
+    let (fallback, control) = (decision.fallback(), decision.control_group());
+    let shown = decision.shown_events(request.at);
     for event in shown {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply(&event, request.at)?;

@@ -399,10 +399,13 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         (Ok(f), Ok(x), None) => (f, x),
     };
     let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
-        d.picks.iter().map(|p| p.action.id().to_string()).collect()
+        d.picks()
+            .iter()
+            .map(|p| p.action.id().to_string())
+            .collect()
     };
     let scores = |d: &shopkeeper::decide::Decision<'_>| -> Vec<Option<f64>> {
-        d.picks.iter().map(|p| p.score.map(|s| s.score)).collect()
+        d.picks().iter().map(|p| p.score.map(|s| s.score)).collect()
     };
     if ids(&fast) != ids(&explained) || scores(&fast) != scores(&explained) {
         return Err(format!(
@@ -411,7 +414,7 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
             ids(&fast)
         ));
     }
-    let receipt = explained.receipt.as_ref().ok_or("no receipt")?;
+    let receipt = explained.receipt().ok_or("no receipt")?;
     let receipt_json: Value =
         serde_json::from_str(&receipt.to_json().map_err(|e| e.to_string())?).unwrap();
     if let Some(want) = expect.get("picks") {
@@ -437,7 +440,8 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
             }
         }
     }
-    if fast.fallback != explained.fallback || fast.control_group != explained.control_group {
+    if fast.fallback() != explained.fallback() || fast.control_group() != explained.control_group()
+    {
         return Err("fallback or control group differ with the receipt".into());
     }
     if let Some(want) = expect.get("picks_detail") {
@@ -457,7 +461,9 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     }
     if let Some(want) = expect.get("dropped") {
         for (offer, stage) in want.as_object().ok_or("dropped: an object")? {
-            let got = receipt.dropped(offer).map(|d| serde_json::json!(d.stage));
+            let got = receipt
+                .dropped_offer(offer)
+                .map(|d| serde_json::json!(d.stage));
             if got.as_ref() != Some(stage) {
                 return Err(format!("{offer} dropped at {got:?}, expected {stage}"));
             }
@@ -465,7 +471,7 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     }
     if let Some(want) = expect.get("reasons") {
         for (offer, reason) in want.as_object().ok_or("reasons: an object")? {
-            let got = receipt.dropped(offer).map(|d| d.reason.as_str());
+            let got = receipt.dropped_offer(offer).map(|d| d.reason.as_str());
             if got != reason.as_str() {
                 return Err(format!("{offer}: reason {got:?}, expected {reason}"));
             }

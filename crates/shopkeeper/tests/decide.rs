@@ -21,7 +21,7 @@ fn decide_ids(engine: &Engine, profile: &Profile, request: &Request) -> Vec<Stri
     let context = Context::new(engine.catalog().schema());
     let decision = engine.decide(profile, &context, request).unwrap();
     decision
-        .picks
+        .picks()
         .iter()
         .map(|p| p.action.id().to_string())
         .collect()
@@ -104,8 +104,8 @@ proptest! {
         let context = Context::new(engine.catalog().schema());
         let decision = engine.decide(&profile, &context, &request).unwrap();
         let in_control = control_bucket("s", &id) < share;
-        prop_assert_eq!(decision.control_group, in_control);
-        let ids: Vec<&str> = decision.picks.iter().map(|p| p.action.id()).collect();
+        prop_assert_eq!(decision.control_group(), in_control);
+        let ids: Vec<&str> = decision.picks().iter().map(|p| p.action.id()).collect();
         if in_control {
             prop_assert_eq!(ids, vec!["fallback"]);
         } else {
@@ -145,8 +145,8 @@ proptest! {
         let profile = Profile::anonymous("v").unwrap();
         let request = Request::new(Channel::Web, NOW).slots(slots).seed(seed).explain(true);
         let context = Context::new(first.catalog().schema());
-        let a = first.decide(&profile, &context, &request).unwrap().receipt.unwrap().to_json().unwrap();
-        let b = second.decide(&profile, &context, &request).unwrap().receipt.unwrap().to_json().unwrap();
+        let a = first.decide(&profile, &context, &request).unwrap().into_receipt().unwrap().to_json().unwrap();
+        let b = second.decide(&profile, &context, &request).unwrap().into_receipt().unwrap().to_json().unwrap();
         prop_assert_eq!(a, b);
     }
 }
@@ -192,7 +192,7 @@ fn a_payload_passes_through_byte_for_byte() {
         Some(r#"{"z":0,"image":"/img/ship.png"}"#)
     );
     assert_eq!(
-        engine.catalog().fallback().payload(),
+        engine.catalog().default_action().payload(),
         Some(r#"{"b": 1, "a": [1.50, "x"]}"#)
     );
 }
@@ -213,4 +213,36 @@ fn every_problem_renders_with_its_place_and_a_caret() {
     let error: shopkeeper::Error = problems.into();
     assert_eq!(error.code().as_str(), "invalid_catalog");
     assert_eq!(error.location(), Some((2, 3)));
+}
+
+#[test]
+fn the_default_action_is_not_recorded_as_shown_and_never_uses_up_a_channel_cap() {
+    let engine = engine(&json!({
+        "version": "p", "default": {"id": "fallback"},
+        "contact_policy": {"web": {"max_shows": 2, "window": "1d"}},
+        "offers": [{"id": "a", "contact": {"max_shows": 1, "window": "1d"}}, {"id": "b", "eligibility": "customer.known"}]
+    }));
+    let mut profile = Profile::anonymous("v").unwrap();
+    let context = Context::new(engine.catalog().schema());
+    let mut picks = Vec::new();
+    for minute in 0..5 {
+        let at = NOW + minute * 60;
+        let decision = engine
+            .decide(&profile, &context, &Request::new(Channel::Web, at).slots(2))
+            .unwrap();
+        picks.push(decision.picks()[0].action.id().to_string());
+        for shown in decision.shown_events(at) {
+            profile.apply(&shown, at).unwrap();
+        }
+    }
+    // "a" once (its cap), then the default, which is never recorded: the channel keeps room.
+    assert_eq!(picks, ["a", "fallback", "fallback", "fallback", "fallback"]);
+    assert_eq!(
+        profile
+            .activity()
+            .channel(Channel::Web)
+            .offer_shows_within(DAY, NOW + 300),
+        1
+    );
+    assert!(profile.offer("fallback").is_none());
 }

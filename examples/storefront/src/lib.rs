@@ -90,11 +90,11 @@ impl Shop {
         let decision = self.engine.decide(profile, &context, &request)?;
         let report = render(&decision, profile, page, slots);
         let picks = decision
-            .picks
+            .picks()
             .iter()
             .map(|p| p.action.id().to_string())
             .collect();
-        for shown in decision.shown_events(Channel::Web, at) {
+        for shown in decision.shown_events(at) {
             profile.apply(&shown, at)?;
         }
         Ok(Step {
@@ -116,7 +116,7 @@ fn apply(profile: &mut Profile, at: Timestamp, events: &[&str]) -> Result<(), Bo
 /// The decision and its receipt in words and numbers a marketer reads.
 pub fn render(decision: &Decision<'_>, profile: &Profile, page: &str, slots: usize) -> String {
     let mut out = String::new();
-    let Some(receipt) = &decision.receipt else {
+    let Some(receipt) = decision.receipt() else {
         return out;
     };
     let _ = writeln!(
@@ -129,7 +129,7 @@ pub fn render(decision: &Decision<'_>, profile: &Profile, page: &str, slots: usi
     if receipt.control_group {
         let _ = writeln!(out, "    in the control group: only the default action");
     }
-    for (pick, record) in decision.picks.iter().zip(&receipt.picks) {
+    for (pick, record) in decision.picks().iter().zip(&receipt.picks) {
         let title = personalize(pick.action.title(), pick.action.payload(), profile);
         match &pick.score {
             Some(s) => {

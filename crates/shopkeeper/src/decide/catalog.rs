@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use super::bucket::fnv1a;
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
+use crate::limits::{MAX_ATTRIBUTES, MAX_RECENT_SHOWS};
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
@@ -23,10 +24,17 @@ pub const MAX_CATALOG_LEN: usize = 16 * 1024 * 1024;
 pub const MAX_CATALOG_OFFERS: usize = 10_000;
 /// Largest payload of one offer, in bytes of JSON.
 pub const MAX_PAYLOAD_LEN: usize = 16 * 1024;
+/// Most request-context keys a catalog declares.
+pub const MAX_CONTEXT_KEYS: usize = 64;
+/// Most context weights.
+pub const MAX_CONTEXT_WEIGHTS: usize = 256;
+/// Most problems one compile reports.
+pub const MAX_PROBLEMS: usize = 200;
 
 /// What an offer is, for the channel that shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Kind {
     /// Something to sell or give: a discount, free shipping, a product.
     Offer,
@@ -37,6 +45,14 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::Offer, Kind::Content, Kind::Action];
+
+    /// Position in [`Kind::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The JSON name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -132,6 +148,7 @@ pub(crate) struct ContextWeight {
 
 /// The universal control group.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct ControlGroup {
     /// The share of customers in it, in `[0, 1)`.
     pub share: f64,
@@ -229,9 +246,9 @@ impl Catalog {
             .and_then(|&i| self.offers.get(i as usize))
     }
 
-    /// The default action: what a decision returns when no offer qualifies, and all the control
-    /// group gets.
-    pub fn fallback(&self) -> &Action {
+    /// The default action (the catalog's `default`): what a decision returns when no offer
+    /// qualifies, and all the control group gets.
+    pub fn default_action(&self) -> &Action {
         &self.fallback
     }
 
@@ -565,14 +582,25 @@ struct At<'a> {
 }
 
 impl Compiler {
+    /// Keeps at most [`MAX_PROBLEMS`]; the last one kept says how many more there were.
+    fn push(&mut self, problem: Problem) {
+        match self.problems.len() {
+            n if n < MAX_PROBLEMS - 1 => self.problems.push(problem),
+            n if n == MAX_PROBLEMS - 1 => self.problems.push(Problem::error(
+                None,
+                "",
+                format!("more than {MAX_PROBLEMS} problems; fix these first"),
+            )),
+            _ => {}
+        }
+    }
+
     fn error(&mut self, at: At<'_>, message: String) {
-        self.problems
-            .push(Problem::error(at.offer, at.field, message));
+        self.push(Problem::error(at.offer, at.field, message));
     }
 
     fn warn(&mut self, at: At<'_>, message: String) {
-        self.problems
-            .push(Problem::new(Severity::Warning, at.offer, at.field, message));
+        self.push(Problem::new(Severity::Warning, at.offer, at.field, message));
     }
 
     fn catalog(&mut self, src: CatalogSource) -> Option<Catalog> {
@@ -586,11 +614,21 @@ impl Compiler {
         if src.currency_decimals > 6 {
             self.error(top("currency_decimals"), "at most 6 decimals".into());
         }
-        if src.offers.len() > MAX_CATALOG_OFFERS {
-            self.error(
-                top("offers"),
-                format!("{} offers; at most {MAX_CATALOG_OFFERS}", src.offers.len()),
-            );
+        // Bounds first: nothing below does work in proportion to an unbounded input.
+        for (field, len, max) in [
+            ("offers", src.offers.len(), MAX_CATALOG_OFFERS),
+            ("attributes", src.attributes.len(), MAX_ATTRIBUTES),
+            ("context", src.context.len(), MAX_CONTEXT_KEYS),
+            (
+                "context_weights",
+                src.context_weights.len(),
+                MAX_CONTEXT_WEIGHTS,
+            ),
+        ] {
+            if len > max {
+                self.error(top(field), format!("{len} entries; at most {max}"));
+                return None;
+            }
         }
         let mut schema = Schema::new().currency_decimals(src.currency_decimals);
         for (name, ty) in &src.attributes {
@@ -666,10 +704,10 @@ impl Compiler {
         let fallback = self.action(None, src.default);
         let mut offers = Vec::with_capacity(src.offers.len());
         let mut index = BTreeMap::new();
-        let mut groups: Vec<String> = Vec::new();
+        let mut groups: BTreeMap<String, u32> = BTreeMap::new();
         for o in src.offers {
             if index.contains_key(&o.id) || o.id == fallback.id {
-                self.problems.push(Problem {
+                self.push(Problem {
                     code: "duplicate_id",
                     ..Problem::error(
                         Some(&o.id),
@@ -696,7 +734,11 @@ impl Compiler {
             schema,
             offers,
             fallback,
-            groups,
+            groups: {
+                let mut names: Vec<(String, u32)> = groups.into_iter().collect();
+                names.sort_by_key(|(_, i)| *i);
+                names.into_iter().map(|(name, _)| name).collect()
+            },
             by_channel,
             index,
             context_weights,
@@ -762,7 +804,7 @@ impl Compiler {
         o: OfferSource,
         served: u8,
         schema: &Schema,
-        groups: &mut Vec<String>,
+        groups: &mut BTreeMap<String, u32>,
     ) -> Offer {
         let id = o.id.clone();
         let at = |field| At {
@@ -873,11 +915,8 @@ impl Compiler {
             Some(PropensitySource::Model(name)) => Propensity::Model(name),
         };
         let group = o.group.map(|name| {
-            let i = groups.iter().position(|g| *g == name).unwrap_or_else(|| {
-                groups.push(name);
-                groups.len() - 1
-            });
-            i as u32
+            let next = groups.len() as u32;
+            *groups.entry(name).or_insert(next)
         });
         let contact = o.contact.map(|c| self.contact(&id, c)).unwrap_or_default();
         Offer {
@@ -944,6 +983,13 @@ impl Compiler {
             );
             return None;
         };
+        if max_shows as usize > MAX_RECENT_SHOWS {
+            self.error(
+                at,
+                format!("`max_shows` is at most {MAX_RECENT_SHOWS}: a profile keeps the {MAX_RECENT_SHOWS} latest shows"),
+            );
+            return None;
+        }
         if max_shows == 0 {
             self.warn(at, "`max_shows` of 0: never shown".into());
         }
@@ -954,7 +1000,7 @@ impl Compiler {
     /// A duration: seconds, or a rule-language literal such as `"7d"` or `"12h"`.
     fn duration(&mut self, at: At<'_>, src: &DurationSource) -> Option<Timestamp> {
         let seconds = match src {
-            NumberOrText::Number(n) => Some(*n),
+            NumberOrText::Number(n) => Some(*n).filter(|n| libm::trunc(*n) == *n),
             NumberOrText::Text(text) => match parse(text).map(|n| n.expr) {
                 Ok(Expr::Duration(d)) => Some(d),
                 _ => None,
@@ -967,7 +1013,7 @@ impl Compiler {
             _ => {
                 self.error(
                     at,
-                    "a duration is a positive number of seconds or a literal such as \"7d\", \"12h\", \"30m\"".into(),
+                    "a duration is a positive whole number of seconds or a literal such as \"7d\", \"12h\", \"30m\"".into(),
                 );
                 None
             }
@@ -1038,7 +1084,7 @@ impl Compiler {
             problem.line = Some(line);
             problem.column = Some(column);
             problem.expression = Some((source.into(), d));
-            self.problems.push(problem);
+            self.push(problem);
         }
     }
 }

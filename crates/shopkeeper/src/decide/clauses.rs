@@ -2,9 +2,10 @@
 //! first that does not, as the marketer wrote it. Also the check that finds clauses that can never
 //! hold together (`cart.value > 100 and cart.value < 50`).
 
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use smallvec::SmallVec;
@@ -71,7 +72,7 @@ const TRUE: u8 = 2;
 /// A clause's tree and its source text, for the contradiction check.
 pub(crate) struct ClauseTree<'s> {
     node: Node,
-    text: &'s str,
+    text: Cow<'s, str>,
 }
 
 impl Clauses {
@@ -87,12 +88,19 @@ impl Clauses {
         if let Ok(node) = parse(source) {
             split(node, source, &mut trees);
         }
-        let ids: Option<SmallVec<[u32; 4]>> =
-            trees.iter().map(|t| table.intern(t.text, schema)).collect();
-        // Each clause compiles when the whole does; should one not, the whole is one clause.
+        let ids: Option<SmallVec<[u32; 4]>> = trees
+            .iter()
+            .map(|t| table.intern(&t.text, schema))
+            .collect();
+        // Each clause compiles when the whole does; should one not, the whole is one clause, and
+        // should that fail (the table is full), a clause that never holds: fail closed.
         let ids = match ids {
             Some(ids) => ids,
-            None => table.intern(source, schema).into_iter().collect(),
+            None => table
+                .intern(source, schema)
+                .or_else(|| table.intern("false", schema))
+                .into_iter()
+                .collect(),
         };
         Ok((Clauses { ids }, trees))
     }
@@ -130,7 +138,14 @@ fn split<'s>(node: Node, source: &'s str, out: &mut Vec<ClauseTree<'s>>) {
             split(*right, source, out);
         }
         _ => {
+            // A span leaves out the parentheses around an operand at either end (`(a + b) > c`):
+            // then the clause is shown as the canonical printer writes it.
             let text = source.get(node.span.start..node.span.end).unwrap_or(source);
+            let text = if text.matches('(').count() == text.matches(')').count() {
+                Cow::Borrowed(text)
+            } else {
+                Cow::Owned(node.to_string())
+            };
             out.push(ClauseTree { node, text });
         }
     }
@@ -142,20 +157,23 @@ struct Allowed<'s> {
     /// Lower bound: value, inclusive, and the clause that set it.
     low: Option<(f64, bool, &'s str)>,
     high: Option<(f64, bool, &'s str)>,
-    /// The only strings allowed, and the clause that said so.
-    only: Option<(Vec<String>, &'s str)>,
-    /// Strings ruled out, each with its clause.
-    not: Vec<(String, &'s str)>,
+    /// The only strings allowed (`==`, `in`), if any clause said so.
+    only: Option<Vec<String>>,
+    /// Strings ruled out (`!=`, `not in`).
+    not: Vec<String>,
+    /// Every string clause on the path, for the message.
+    string_clauses: Vec<&'s str>,
 }
 
-/// Two clauses that can never both hold, or one that never holds, as a sentence for a warning.
+/// Clauses that can never all hold, or one that never holds, as a sentence for a warning.
 /// Understands comparisons of a path with a number or duration, `==`/`!=` with a string,
 /// `in`/`not in` a list, and the literal `false`; anything else is assumed satisfiable.
 pub(crate) fn contradiction(trees: &[ClauseTree<'_>]) -> Option<String> {
     let mut paths: BTreeMap<String, Allowed<'_>> = BTreeMap::new();
     for tree in trees {
+        let text: &str = &tree.text;
         if tree.node.expr == Expr::Bool(false) {
-            return Some(format!("`{}` is always false", tree.text));
+            return Some(format!("`{text}` is always false"));
         }
         let Expr::Binary(op, left, right) = &tree.node.expr else {
             continue;
@@ -166,11 +184,13 @@ pub(crate) fn contradiction(trees: &[ClauseTree<'_>]) -> Option<String> {
             _ => continue,
         };
         let allowed = paths.entry(path.join(".")).or_default();
-        if let Some(other) = constrain(allowed, op, constant, tree.text) {
-            return Some(if other == tree.text {
-                format!("`{}` can never hold", tree.text)
-            } else {
-                format!("`{other}` and `{}` can never both hold", tree.text)
+        if let Some(clauses) = constrain(allowed, op, constant, text) {
+            let quoted: Vec<String> = clauses.iter().map(|c| format!("`{c}`")).collect();
+            return Some(match quoted.as_slice() {
+                [one] => format!("{one} can never hold"),
+                [a, b] => format!("{a} and {b} can never both hold"),
+                [rest @ .., last] => format!("{} and {last} can never all hold", rest.join(", ")),
+                [] => String::new(),
             });
         }
     }
@@ -188,88 +208,72 @@ fn flip(op: BinOp) -> BinOp {
     }
 }
 
-/// Adds a clause's constraint; returns the clause it contradicts, if any.
+/// Adds a clause's constraint; returns the clauses that together contradict, if they do.
 fn constrain<'s>(
     allowed: &mut Allowed<'s>,
     op: BinOp,
     constant: &Expr,
     text: &'s str,
-) -> Option<&'s str> {
-    match constant {
-        Expr::Number(n) | Expr::Duration(n) => {
-            let n = *n;
-            let tighter_low = |a: &mut Allowed<'s>, inclusive: bool| {
-                if a.low
-                    .is_none_or(|(v, inc, _)| n > v || (n == v && inc && !inclusive))
-                {
-                    a.low = Some((n, inclusive, text));
-                }
-            };
-            let tighter_high = |a: &mut Allowed<'s>, inclusive: bool| {
-                if a.high
-                    .is_none_or(|(v, inc, _)| n < v || (n == v && inc && !inclusive))
-                {
-                    a.high = Some((n, inclusive, text));
-                }
-            };
-            match op {
-                BinOp::Gt => tighter_low(allowed, false),
-                BinOp::Ge => tighter_low(allowed, true),
-                BinOp::Lt => tighter_high(allowed, false),
-                BinOp::Le => tighter_high(allowed, true),
-                BinOp::Eq => {
-                    tighter_low(allowed, true);
-                    tighter_high(allowed, true);
-                }
-                _ => return None,
-            }
-            match (allowed.low, allowed.high) {
-                (Some((lo, lo_inc, lo_text)), Some((hi, hi_inc, hi_text)))
-                    if lo > hi || (lo == hi && !(lo_inc && hi_inc)) =>
-                {
-                    Some(if lo_text == text { hi_text } else { lo_text })
-                }
-                _ => None,
-            }
+) -> Option<Vec<&'s str>> {
+    let items: &[String] = match (constant, op) {
+        (Expr::Number(n) | Expr::Duration(n), _) => return bound(allowed, op, *n, text),
+        (Expr::Str(s), BinOp::Eq | BinOp::Ne) => core::slice::from_ref(s),
+        (Expr::List(items), BinOp::In | BinOp::NotIn) => items,
+        _ => return None,
+    };
+    allowed.string_clauses.push(text);
+    if matches!(op, BinOp::Eq | BinOp::In) {
+        let only = match allowed.only.take() {
+            Some(only) => only.into_iter().filter(|s| items.contains(s)).collect(),
+            None => items.to_vec(),
+        };
+        allowed.only = Some(only);
+    } else {
+        allowed.not.extend(items.iter().cloned());
+    }
+    let only = allowed.only.as_ref()?;
+    only.iter()
+        .all(|s| allowed.not.contains(s))
+        .then(|| allowed.string_clauses.clone())
+}
+
+/// A numeric bound; returns the two bounds that leave nothing, if they do.
+fn bound<'s>(allowed: &mut Allowed<'s>, op: BinOp, n: f64, text: &'s str) -> Option<Vec<&'s str>> {
+    let tighter_low = |a: &mut Allowed<'s>, inclusive: bool| {
+        if a.low
+            .is_none_or(|(v, inc, _)| n > v || (n == v && inc && !inclusive))
+        {
+            a.low = Some((n, inclusive, text));
         }
-        Expr::Str(s) => match op {
-            BinOp::Eq => restrict(allowed, core::slice::from_ref(s), text),
-            BinOp::Ne => exclude(allowed, core::slice::from_ref(s), text),
-            _ => None,
-        },
-        Expr::List(items) => match op {
-            BinOp::In => restrict(allowed, items, text),
-            BinOp::NotIn => exclude(allowed, items, text),
-            _ => None,
-        },
+    };
+    let tighter_high = |a: &mut Allowed<'s>, inclusive: bool| {
+        if a.high
+            .is_none_or(|(v, inc, _)| n < v || (n == v && inc && !inclusive))
+        {
+            a.high = Some((n, inclusive, text));
+        }
+    };
+    match op {
+        BinOp::Gt => tighter_low(allowed, false),
+        BinOp::Ge => tighter_low(allowed, true),
+        BinOp::Lt => tighter_high(allowed, false),
+        BinOp::Le => tighter_high(allowed, true),
+        BinOp::Eq => {
+            tighter_low(allowed, true);
+            tighter_high(allowed, true);
+        }
+        _ => return None,
+    }
+    match (allowed.low, allowed.high) {
+        (Some((lo, lo_inc, lo_text)), Some((hi, hi_inc, hi_text)))
+            if lo > hi || (lo == hi && !(lo_inc && hi_inc)) =>
+        {
+            Some(if lo_text == hi_text {
+                alloc::vec![lo_text]
+            } else {
+                alloc::vec![lo_text, hi_text]
+            })
+        }
         _ => None,
     }
-}
-
-fn restrict<'s>(allowed: &mut Allowed<'s>, items: &[String], text: &'s str) -> Option<&'s str> {
-    let only = match allowed.only.take() {
-        Some((only, by)) => (only.into_iter().filter(|s| items.contains(s)).collect(), by),
-        None => (items.to_vec(), text),
-    };
-    allowed.only = Some(only);
-    conflict(allowed, text)
-}
-
-fn exclude<'s>(allowed: &mut Allowed<'s>, items: &[String], text: &'s str) -> Option<&'s str> {
-    allowed.not.extend(items.iter().map(|s| (s.clone(), text)));
-    conflict(allowed, text)
-}
-
-/// The clause that conflicts with `text`, when no string is left allowed.
-fn conflict<'s>(allowed: &Allowed<'s>, text: &'s str) -> Option<&'s str> {
-    let (only, by) = allowed.only.as_ref()?;
-    let excluded = |s: &String| allowed.not.iter().find(|(n, _)| n == s).map(|(_, t)| *t);
-    if !only.iter().all(|s| excluded(s).is_some()) {
-        return None;
-    }
-    Some(if *by != text {
-        by
-    } else {
-        only.first().and_then(excluded).unwrap_or(text)
-    })
 }

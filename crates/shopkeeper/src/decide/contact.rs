@@ -4,28 +4,28 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::profile::{ChannelActivity, OfferHistory};
+use crate::profile::OfferHistory;
 use crate::Timestamp;
 
 /// At most `max_shows` shows in any window of `window` seconds ending now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cap {
+pub(crate) struct Cap {
     /// Shows allowed in the window.
-    pub max_shows: u32,
+    pub(crate) max_shows: u32,
     /// The window's length, in seconds.
-    pub window: Timestamp,
+    pub(crate) window: Timestamp,
 }
 
 /// One offer's contact policy; every part is optional.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ContactPolicy {
+pub(crate) struct ContactPolicy {
     /// A frequency cap.
-    pub cap: Option<Cap>,
+    pub(crate) cap: Option<Cap>,
     /// Rest after dismissals: `(dismissals, seconds)`; once the customer has dismissed the offer
     /// `dismissals` times, it is not shown for `seconds` after the latest dismiss.
-    pub cooldown: Option<(u32, Timestamp)>,
+    pub(crate) cooldown: Option<(u32, Timestamp)>,
     /// Never show it again once accepted.
-    pub stop_after_accept: bool,
+    pub(crate) stop_after_accept: bool,
 }
 
 /// Why a contact policy holds an offer back.
@@ -55,16 +55,6 @@ impl ContactPolicy {
         let shows = history.shown_within(cap.window, now);
         (shows >= cap.max_shows as usize).then_some(Block::Capped { shows, cap })
     }
-}
-
-/// Whether a channel's cap is reached: the number of offers shown on it in the window.
-pub(crate) fn channel_capped(
-    cap: &Cap,
-    activity: &ChannelActivity,
-    now: Timestamp,
-) -> Option<usize> {
-    let shows = activity.offer_shows_within(cap.window, now);
-    (shows >= cap.max_shows as usize).then_some(shows)
 }
 
 /// A duration for people: `7d`, `36h`, `90m`, `45s` (the largest unit that divides it).

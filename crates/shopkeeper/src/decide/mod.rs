@@ -35,9 +35,9 @@
 //! let profile = Profile::anonymous("visitor-1")?;
 //! let context = Context::new(engine.catalog().schema());
 //! let decision = engine.decide(&profile, &context, &Request::new(Channel::Web, now).explain(true))?;
-//! assert_eq!(decision.picks[0].action.id(), "welcome-10");
-//! let receipt = decision.receipt.as_ref().unwrap();
-//! assert_eq!(receipt.dropped("free-shipping").unwrap().reason, "customer.known");
+//! assert_eq!(decision.picks()[0].action.id(), "welcome-10");
+//! let receipt = decision.receipt().unwrap();
+//! assert_eq!(receipt.dropped_offer("free-shipping").unwrap().reason, "customer.known");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -58,7 +58,6 @@ pub use catalog::{
     Action, Catalog, ControlGroup, Kind, Offer, Problem, Problems, Severity, MAX_CATALOG_LEN,
     MAX_CATALOG_OFFERS, MAX_PAYLOAD_LEN,
 };
-pub use contact::{Cap, ContactPolicy};
 pub use receipt::{Decision, Dropped, Pick, PickRecord, Receipt, Score, Stage, Suppression};
 
 use catalog::{bit, Amount, Propensity};
@@ -68,13 +67,15 @@ use contact::Block;
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
 use crate::time::format_utc;
-use crate::{Channel, Error, ErrorCode, Event, EventKind, Profile, Timestamp};
+use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
 
 /// Most slots one request may ask for.
 pub const MAX_SLOTS: usize = 16;
 
-/// One decision request: where, how many, when, and the seed for anything random.
+/// One decision request: where, how many, when, and the seed for anything random. Build it with
+/// [`Request::new`] and its setters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Request {
     /// The channel that will show the picks.
     pub channel: Channel,
@@ -190,14 +191,19 @@ impl Engine {
             .control
             .as_ref()
             .is_some_and(|g| control_bucket(&g.salt, profile.id()) < g.share);
-        let channel_cap = catalog.channel_caps[channel.index()];
+        // Offers the channel's contact policy still allows in its window; none left suppresses.
+        let room = catalog.channel_caps[channel.index()].map_or(usize::MAX, |cap| {
+            let shown = profile
+                .activity()
+                .channel(channel)
+                .offer_shows_within(cap.window, now);
+            (cap.max_shows as usize).saturating_sub(shown)
+        });
         let suppressed = if control_group {
             Some(Suppression::ControlGroup)
         } else if profile.objects_to_personalization() {
             Some(Suppression::Objection)
-        } else if channel_cap.is_some_and(|cap| {
-            contact::channel_capped(&cap, profile.activity().channel(channel), now).is_some()
-        }) {
+        } else if room == 0 {
             Some(Suppression::ChannelCap)
         } else {
             None
@@ -226,7 +232,8 @@ impl Engine {
                 scores: scores.as_ref(),
             };
             let features = Features::new(&catalog.schema, &input);
-            let ranked = self.rank(profile, &features, request, receipt.as_mut());
+            let slots = request.slots.min(room);
+            let ranked = self.rank(profile, &features, request, slots, receipt.as_mut());
             picks.extend(ranked.into_iter().map(|(i, score)| Pick {
                 action: &catalog.offers[i as usize].action,
                 score: Some(score),
@@ -261,6 +268,7 @@ impl Engine {
         }
         Ok(Decision {
             picks,
+            channel,
             fallback,
             control_group,
             receipt,
@@ -274,6 +282,7 @@ impl Engine {
         profile: &Profile,
         features: &Features<'_>,
         request: &Request,
+        slots: usize,
         receipt: Option<&mut Receipt>,
     ) -> SmallVec<[(u32, Score); 4]> {
         let catalog = &self.catalog;
@@ -358,7 +367,6 @@ impl Engine {
                 core::cmp::Ordering::Greater
             }
         };
-        let slots = request.slots;
         let chosen: SmallVec<[usize; 4]> = if receipt.is_some() {
             finalists.sort_by(order);
             finalists.iter().take(slots).copied().collect()
@@ -401,7 +409,7 @@ impl Engine {
                     candidate.index,
                     Stage::ExclusionGroup,
                     format!(
-                        "group {:?}: {:?} scored higher ({} vs {})",
+                        "group {:?}: {:?} ranked higher (score {} vs {})",
                         catalog.groups[g as usize],
                         catalog.offers[winner.index as usize].action.id,
                         winner.score.score,
@@ -419,17 +427,22 @@ impl Engine {
     }
 
     /// The product of the context weights that hold, per kind of offer.
-    fn kind_weights(&self, features: &Features<'_>, channel: Channel, memo: &mut Memo) -> [f64; 3] {
-        let mut weights = [1.0; 3];
+    fn kind_weights(
+        &self,
+        features: &Features<'_>,
+        channel: Channel,
+        memo: &mut Memo,
+    ) -> [f64; Kind::ALL.len()] {
+        let mut weights = [1.0; Kind::ALL.len()];
         for w in &self.catalog.context_weights {
             if w.channels & bit(channel) == 0
                 || !w.when.matches(&self.catalog.clauses, features, memo)
             {
                 continue;
             }
-            for kind in [Kind::Offer, Kind::Content, Kind::Action] {
+            for kind in Kind::ALL {
                 if w.kind.is_none_or(|k| k == kind) {
-                    weights[kind as usize] *= w.weight;
+                    weights[kind.index()] *= w.weight;
                 }
             }
         }
@@ -491,7 +504,7 @@ impl Engine {
             Amount::Fixed(v) => *v,
             Amount::Rule(rule) => number(rule.eval(features)).ok_or(Stage::Score)?,
         };
-        let context_weight = pass.kind_weights[offer.action.kind as usize];
+        let context_weight = pass.kind_weights[offer.action.kind.index()];
         let score = propensity * context_weight * value * offer.lever;
         if !(score > 0.0 && score.is_finite()) {
             return Err(Stage::Score);
@@ -546,41 +559,27 @@ impl Engine {
             Stage::ContactPolicy => block.map(Block::reason).unwrap_or_default(),
             Stage::Score => {
                 let index = self.catalog.index.get(offer.action.id.as_str()).copied();
-                let propensity = index.and_then(|i| self.propensity(offer, i, features));
+                let propensity = index.and_then(|i| self.propensity(offer, i, pass.features));
                 let value = match &offer.value {
                     Amount::Fixed(v) => Some(*v),
-                    Amount::Rule(rule) => number(rule.eval(features)),
+                    Amount::Rule(rule) => number(rule.eval(pass.features)),
                 };
+                let weight = pass.kind_weights[offer.action.kind.index()];
                 match (propensity, value) {
                     (None, _) => "the propensity is missing".into(),
                     (_, None) => "the value is missing".into(),
-                    (Some(p), Some(v)) => format!(
-                        "the score is not positive (propensity {p}, value {v}, lever {})",
-                        offer.lever
-                    ),
+                    (Some(p), Some(v)) => {
+                        let score = p * weight * v * offer.lever;
+                        format!(
+                            "the score {score} is {} (propensity {p} x context weight {weight} x value {v} x lever {})",
+                            if score.is_finite() { "not positive" } else { "not finite" },
+                            offer.lever
+                        )
+                    }
                 }
             }
             Stage::ExclusionGroup | Stage::Slots => String::new(),
         }
-    }
-}
-
-impl Decision<'_> {
-    /// The `offer_shown` events to apply once the picks are shown (the default action too):
-    /// contact policies count them.
-    pub fn shown_events(&self, channel: Channel, at: Timestamp) -> Vec<Event> {
-        self.picks
-            .iter()
-            .map(|p| {
-                Event::new(
-                    at,
-                    channel,
-                    EventKind::OfferShown {
-                        offer: p.action.id.clone(),
-                    },
-                )
-            })
-            .collect()
     }
 }
 
@@ -589,7 +588,7 @@ struct Pass<'f, 'a> {
     features: &'f Features<'a>,
     request: &'f Request,
     /// The product of the context weights that hold, per kind of offer.
-    kind_weights: [f64; 3],
+    kind_weights: [f64; Kind::ALL.len()],
     /// Each clause's value, once evaluated.
     memo: Memo,
 }

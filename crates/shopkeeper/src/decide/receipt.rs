@@ -8,10 +8,11 @@ use serde::Serialize;
 use smallvec::SmallVec;
 
 use super::catalog::{Action, Kind};
-use crate::{Channel, Error, Timestamp};
+use crate::{Channel, Error, Event, EventKind, Timestamp};
 
 /// An offer's score and its parts: `score = propensity × context_weight × value × lever`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Score {
     /// The chance the customer takes it, in `[0, 1]`.
     pub propensity: f64,
@@ -27,6 +28,7 @@ pub struct Score {
 
 /// One chosen offer, or the default action (which has no score).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct Pick<'c> {
     /// What to show.
     pub action: &'c Action,
@@ -37,6 +39,7 @@ pub struct Pick<'c> {
 /// Why every offer was held back before ranking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Suppression {
     /// The customer is in the catalog's universal control group.
     ControlGroup,
@@ -46,22 +49,66 @@ pub enum Suppression {
     ChannelCap,
 }
 
-/// A decision: the picks, best first.
+/// A decision: the picks, best first, and (when asked for) the receipt.
 #[derive(Debug)]
 pub struct Decision<'c> {
+    pub(crate) picks: SmallVec<[Pick<'c>; 4]>,
+    pub(crate) channel: Channel,
+    pub(crate) fallback: bool,
+    pub(crate) control_group: bool,
+    pub(crate) receipt: Option<Receipt>,
+}
+
+impl<'c> Decision<'c> {
     /// Best first; at most the request's slots, at least one (the default action).
-    pub picks: SmallVec<[Pick<'c>; 4]>,
-    /// Whether the default action was returned because no offer qualified (or all were held back).
-    pub fallback: bool,
-    /// Whether the customer is in the control group (and so gets only the default).
-    pub control_group: bool,
+    pub fn picks(&self) -> &[Pick<'c>] {
+        &self.picks
+    }
+
+    /// Whether the picks are the default action: no offer qualified, or all were held back.
+    pub fn fallback(&self) -> bool {
+        self.fallback
+    }
+
+    /// Whether the customer is in the control group (and so gets only the default action).
+    pub fn control_group(&self) -> bool {
+        self.control_group
+    }
+
     /// The receipt, when the request asked for it.
-    pub receipt: Option<Receipt>,
+    pub fn receipt(&self) -> Option<&Receipt> {
+        self.receipt.as_ref()
+    }
+
+    /// The receipt, owned.
+    pub fn into_receipt(self) -> Option<Receipt> {
+        self.receipt
+    }
+
+    /// The `offer_shown` events to apply once the offers are shown, on the request's channel:
+    /// contact policies count them. The default action is not an offer and is not recorded (so it
+    /// never uses up a channel's cap).
+    pub fn shown_events(&self, at: Timestamp) -> Vec<Event> {
+        self.picks
+            .iter()
+            .filter(|p| p.score.is_some())
+            .map(|p| {
+                Event::new(
+                    at,
+                    self.channel,
+                    EventKind::OfferShown {
+                        offer: p.action.id.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 /// The stage of the pipeline where an offer was dropped, in pipeline order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Stage {
     /// Not offered on the request's channel.
     Channel,
@@ -85,6 +132,7 @@ pub enum Stage {
 
 /// An offer that was not chosen, where and why.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Dropped {
     /// The offer's id.
     pub offer: String,
@@ -96,6 +144,7 @@ pub struct Dropped {
 
 /// A chosen offer, in the receipt.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct PickRecord {
     /// 1 for the best.
     pub rank: usize,
@@ -115,6 +164,7 @@ pub struct PickRecord {
 
 /// The explanation of one decision. Serializes to JSON ([`Receipt::to_json`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Receipt {
     /// `shopkeeper.receipt`.
     pub format: &'static str,
@@ -138,7 +188,7 @@ pub struct Receipt {
     pub fallback: bool,
     /// The picks, best first.
     pub picks: Vec<PickRecord>,
-    /// Every offer not chosen, in catalog order.
+    /// Every offer not chosen, in catalog order; empty when `suppressed` (nothing was evaluated).
     pub dropped: Vec<Dropped>,
 }
 
@@ -150,7 +200,7 @@ impl Receipt {
     }
 
     /// The dropped entry of `offer`, if it was dropped.
-    pub fn dropped(&self, offer: &str) -> Option<&Dropped> {
+    pub fn dropped_offer(&self, offer: &str) -> Option<&Dropped> {
         self.dropped.iter().find(|d| d.offer == offer)
     }
 }

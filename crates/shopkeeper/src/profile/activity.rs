@@ -27,16 +27,19 @@ pub struct ChannelActivity {
 }
 
 impl ChannelActivity {
-    /// Offer shows on this channel in `[now - window, now]`; exact up to [`MAX_RECENT_SHOWS`].
+    /// Offer shows on this channel since `now - window` (included); exact up to
+    /// [`MAX_RECENT_SHOWS`].
     pub fn offer_shows_within(&self, window: Timestamp, now: Timestamp) -> usize {
         count_within(&self.offer_shows, window, now)
     }
 }
 
-/// Times of `times` in `[now - window, now]`, both ends included.
+/// Times of `times` since `now - window`, included. A time after `now` counts too: events may
+/// be stamped up to [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW) ahead by a fast clock, and a
+/// cap must not let them through.
 pub(crate) fn count_within(times: &[Timestamp], window: Timestamp, now: Timestamp) -> usize {
     let since = now.saturating_sub(window);
-    times.iter().filter(|&&at| at >= since && at <= now).count()
+    times.iter().filter(|&&at| at >= since).count()
 }
 
 /// When the customer was first and last seen, and what they did on each channel.

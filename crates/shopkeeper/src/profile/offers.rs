@@ -36,8 +36,9 @@ pub(crate) enum Response {
 }
 
 impl OfferHistory {
-    /// Shows in the window `[now - window, now]` (both ends included): the count a contact policy
-    /// such as "at most 3 shows in 7 days" reads. Exact up to [`MAX_RECENT_SHOWS`] shows in the window.
+    /// Shows since `now - window` (included; a show stamped after `now` by a fast clock counts
+    /// too): the count a contact policy such as "at most 3 shows in 7 days" reads. Exact up to
+    /// [`MAX_RECENT_SHOWS`] shows in the window.
     pub fn shown_within(&self, window: Timestamp, now: Timestamp) -> usize {
         super::activity::count_within(&self.recent_shows, window, now)
     }
