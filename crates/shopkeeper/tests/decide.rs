@@ -246,3 +246,18 @@ fn the_default_action_is_not_recorded_as_shown_and_never_uses_up_a_channel_cap()
     );
     assert!(profile.offer("fallback").is_none());
 }
+
+#[test]
+fn a_context_of_another_catalog_is_an_error() {
+    let with_keys = engine(&json!({
+        "version": "a", "context": {"page_type": "string", "device": "string"},
+        "default": {"id": "f"}, "offers": []
+    }));
+    let without = engine(&json!({"version": "b", "default": {"id": "f"}, "offers": []}));
+    let context = Context::new(with_keys.catalog().schema());
+    let profile = Profile::anonymous("v").unwrap();
+    let error = without
+        .decide(&profile, &context, &Request::new(Channel::Web, NOW))
+        .unwrap_err();
+    assert_eq!(error.code().as_str(), "invalid_context");
+}

@@ -166,7 +166,8 @@ impl Engine {
     }
 
     /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a
-    /// bad catalog never replaces a good one.
+    /// bad catalog never replaces a good one. Contexts built for the old catalog's schema must be
+    /// built again for the new one.
     pub fn replace_catalog(&mut self, catalog: Catalog) -> Result<(), Error> {
         let (bound, needs_scores) = bind(&catalog, &self.models)?;
         self.catalog = catalog;
@@ -176,8 +177,8 @@ impl Engine {
     }
 
     /// The next best offers for `profile` in `context` (built against
-    /// [`Catalog::schema`]). Fails only for a bad request (slots out of range, `now` out of
-    /// range); changes nothing.
+    /// [`Catalog::schema`]). Fails only for a bad request (`invalid_request`: slots or `now` out of
+    /// range) or a context built for another schema (`invalid_context`); changes nothing.
     pub fn decide(
         &self,
         profile: &Profile,
@@ -186,6 +187,12 @@ impl Engine {
     ) -> Result<Decision<'_>, Error> {
         request.check()?;
         let catalog = &self.catalog;
+        if !context.fits(&catalog.schema) {
+            return Err(Error::new(
+                ErrorCode::InvalidContext,
+                "the context was built for another catalog's schema: build it with Context::new(engine.catalog().schema())",
+            ));
+        }
         let (now, channel) = (request.now, request.channel);
         let control_group = catalog
             .control

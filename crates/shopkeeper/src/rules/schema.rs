@@ -241,6 +241,11 @@ impl Context {
         Ok(context)
     }
 
+    /// Whether this context was built for `schema` (as many keys as it declares).
+    pub(crate) fn fits(&self, schema: &Schema) -> bool {
+        self.values.len() == schema.context.len()
+    }
+
     pub(crate) fn get(&self, slot: usize) -> Option<&Value> {
         self.values.get(slot).and_then(Option::as_ref)
     }
