@@ -71,7 +71,7 @@ fn engine(offers: usize) -> Engine {
         "attributes": {"tier": "string"},
         "context": {"page_type": "string"},
         "context_weights": [{"when": "context.page_type == \"cart\"", "weight": 1.5}],
-        "contact_policy": {"web": {"max_shows": 50, "window": "1d"}},
+        "contact_policy": {"web": {"max_shows": 16, "window": "1d"}},
         "control_group": {"share": 0.05, "salt": "bench"},
         "default": {"id": "newsletter", "kind": "content"},
         "offers": (0..offers).map(offer).collect::<Vec<_>>()
