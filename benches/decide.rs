@@ -80,6 +80,17 @@ fn engine(offers: usize) -> Engine {
     Engine::new(catalog, Models::default()).unwrap()
 }
 
+/// The engine of `offers` offers and a request context on the cart page.
+fn engine_on_the_cart_page(offers: usize) -> (Engine, Context) {
+    let engine = engine(offers);
+    let schema = engine.catalog().schema();
+    let mut context = Context::new(schema);
+    context
+        .set(schema, "page_type", Value::String("cart".into()))
+        .unwrap();
+    (engine, context)
+}
+
 /// A known customer (not in the control group) with orders, views, a cart, and offer history.
 fn profile() -> Profile {
     let mut p = Profile::known("customer-7").unwrap();
@@ -154,12 +165,7 @@ fn bench(c: &mut Criterion) {
     let profile = profile();
     let mut group = c.benchmark_group("decide");
     for size in SIZES {
-        let engine = engine(size);
-        let schema = engine.catalog().schema();
-        let mut context = Context::new(schema);
-        context
-            .set(schema, "page_type", Value::String("cart".into()))
-            .unwrap();
+        let (engine, context) = engine_on_the_cart_page(size);
         let check = engine
             .decide(
                 &profile,
@@ -201,12 +207,7 @@ fn percentiles(profile: &Profile) {
     let calls = if full { 20_000 } else { 50 };
     println!("\ndecide, single calls ({calls} per case): offers, receipt, p50, p99");
     for size in SIZES {
-        let engine = engine(size);
-        let schema = engine.catalog().schema();
-        let mut context = Context::new(schema);
-        context
-            .set(schema, "page_type", Value::String("cart".into()))
-            .unwrap();
+        let (engine, context) = engine_on_the_cart_page(size);
         for explain in [false, true] {
             let request = Request::new(Channel::Web, NOW).slots(3).explain(explain);
             let mut times: Vec<f64> = (0..calls)

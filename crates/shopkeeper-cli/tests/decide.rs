@@ -1,33 +1,11 @@
 //! `shopkeeper check CATALOG.json`, `shopkeeper decide` and `shopkeeper replay` end to end, on the
 //! storefront example's catalog and models.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::{repo, shopkeeper, temp, text};
 
 const NOW: &str = "1795500000";
-
-fn shopkeeper(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shopkeeper"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn repo(path: &str) -> String {
-    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp(name: &str, contents: &str) -> String {
-    let path = std::env::temp_dir().join(format!(
-        "shopkeeper-cli-decide-{}-{name}",
-        std::process::id()
-    ));
-    std::fs::write(&path, contents).unwrap();
-    path.display().to_string()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn the_example_catalog_checks_clean() {

@@ -1,24 +1,8 @@
 //! `shopkeeper check` and `shopkeeper eval` end to end.
 
-use std::process::{Command, Output};
+mod common;
 
-fn shopkeeper(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_shopkeeper"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn repo(path: &str) -> String {
-    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp(name: &str, contents: &str) -> String {
-    let path =
-        std::env::temp_dir().join(format!("shopkeeper-cli-test-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).unwrap();
-    path.display().to_string()
-}
+use common::{repo, shopkeeper, temp};
 
 #[test]
 fn the_example_rules_check_clean() {

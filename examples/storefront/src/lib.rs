@@ -172,6 +172,19 @@ fn personalize(title: &str, payload: Option<&str>, profile: &Profile) -> String 
     }
 }
 
+/// A session-start event's JSON, from an affiliate or not.
+fn session_start(at: Timestamp, affiliate: Option<&str>) -> String {
+    let affiliate = affiliate.map_or(String::new(), |a| format!(r#", "affiliate": "{a}""#));
+    format!(r#"{{"at": {at}, "channel": "web", "type": "session_start"{affiliate}}}"#)
+}
+
+/// A cart-add event's JSON: one unit.
+fn cart_add(at: Timestamp, product: &str, category: &str, unit_price: i64) -> String {
+    format!(
+        r#"{{"at": {at}, "channel": "web", "type": "cart_add", "product": "{product}", "category": "{category}", "quantity": 1, "unit_price": {unit_price}}}"#
+    )
+}
+
 /// A purchase event's JSON.
 fn purchase(at: Timestamp, channel: &str, order: &str, lines: &[(&str, &str, i64)]) -> String {
     let total: i64 = lines.iter().map(|l| l.2).sum();
@@ -205,22 +218,10 @@ pub fn play() -> Result<Vec<Scenario>, Box<dyn Error>> {
 fn affiliate_visitor(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
     let mut p = Profile::anonymous("visitor-a1c9")?;
     let t = NOW - 600;
-    apply(
-        &mut p,
-        t,
-        &[&format!(
-            r#"{{"at": {t}, "channel": "web", "type": "session_start", "referrer": "trailblog.example", "affiliate": "trailblog"}}"#
-        )],
-    )?;
+    apply(&mut p, t, &[&session_start(t, Some("trailblog"))])?;
     let first = shop.decide(&mut p, "arrives from the trailblog affiliate", "home", 2, t)?;
     let t = t + 120;
-    apply(
-        &mut p,
-        t,
-        &[&format!(
-            r#"{{"at": {t}, "channel": "web", "type": "cart_add", "product": "tent-2p", "category": "tents", "quantity": 1, "unit_price": 24900}}"#
-        )],
-    )?;
+    apply(&mut p, t, &[&cart_add(t, "tent-2p", "tents", 24900)])?;
     let second = shop.decide(&mut p, "puts a two-person tent in the cart", "cart", 3, t)?;
     Ok(Scenario {
         title: "An anonymous visitor from an affiliate site",
@@ -235,10 +236,8 @@ fn registration(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
         &mut p,
         t,
         &[
-            &format!(r#"{{"at": {t}, "channel": "web", "type": "session_start"}}"#),
-            &format!(
-                r#"{{"at": {t}, "channel": "web", "type": "cart_add", "product": "jacket-rain", "category": "jackets", "quantity": 1, "unit_price": 8900}}"#
-            ),
+            &session_start(t, None),
+            &cart_add(t, "jacket-rain", "jackets", 8900),
         ],
     )?;
     let first = shop.decide(
@@ -302,13 +301,7 @@ fn loyal_customer(id: &str, name: &str) -> Result<Profile, Box<dyn Error>> {
 fn high_value_customer(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
     let mut p = loyal_customer("cust-1042", "Ada")?;
     let t = NOW - 300;
-    apply(
-        &mut p,
-        t,
-        &[&format!(
-            r#"{{"at": {t}, "channel": "web", "type": "session_start"}}"#
-        )],
-    )?;
+    apply(&mut p, t, &[&session_start(t, None)])?;
     let first = shop.decide(
         &mut p,
         "a loyal customer (8 orders this year) signs in",
@@ -317,13 +310,7 @@ fn high_value_customer(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
         t,
     )?;
     let t = t + 200;
-    apply(
-        &mut p,
-        t,
-        &[&format!(
-            r#"{{"at": {t}, "channel": "web", "type": "cart_add", "product": "tent-2p", "category": "tents", "quantity": 1, "unit_price": 24900}}"#
-        )],
-    )?;
+    apply(&mut p, t, &[&cart_add(t, "tent-2p", "tents", 24900)])?;
     let second = shop.decide(&mut p, "adds a tent to the cart", "cart", 3, t)?;
     Ok(Scenario {
         title: "A known high-value customer",
@@ -347,13 +334,7 @@ fn store_buyer_on_the_web(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
     )?;
     let mut web = Profile::known("cust-3003")?;
     let t = NOW - 120;
-    apply(
-        &mut web,
-        t,
-        &[&format!(
-            r#"{{"at": {t}, "channel": "web", "type": "session_start"}}"#
-        )],
-    )?;
+    apply(&mut web, t, &[&session_start(t, None)])?;
     web.merge(&pos)?;
     let step = shop.decide(
         &mut web,
@@ -379,10 +360,8 @@ fn open_complaint(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
                 r#"{{"at": {}, "channel": "contact_centre", "type": "complaint", "reason": "late delivery"}}"#,
                 NOW - 2 * DAY
             ),
-            &format!(r#"{{"at": {t}, "channel": "web", "type": "session_start"}}"#),
-            &format!(
-                r#"{{"at": {t}, "channel": "web", "type": "cart_add", "product": "headlamp", "category": "lights", "quantity": 1, "unit_price": 3900}}"#
-            ),
+            &session_start(t, None),
+            &cart_add(t, "headlamp", "lights", 3900),
         ],
     )?;
     let step = shop.decide(
@@ -403,13 +382,7 @@ fn dismissed_twice(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
     let mut steps = Vec::new();
     let start = NOW - 2 * DAY;
     for (i, at) in [start, start + DAY].into_iter().enumerate() {
-        apply(
-            &mut p,
-            at,
-            &[&format!(
-                r#"{{"at": {at}, "channel": "web", "type": "session_start", "affiliate": "trailblog"}}"#
-            )],
-        )?;
+        apply(&mut p, at, &[&session_start(at, Some("trailblog"))])?;
         let what = if i == 0 {
             "arrives from the affiliate"
         } else {
@@ -434,13 +407,7 @@ fn dismissed_twice(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
         at,
     )?);
     let at = start + 9 * DAY;
-    apply(
-        &mut p,
-        at,
-        &[&format!(
-            r#"{{"at": {at}, "channel": "web", "type": "session_start", "affiliate": "trailblog"}}"#
-        )],
-    )?;
+    apply(&mut p, at, &[&session_start(at, Some("trailblog"))])?;
     steps.push(shop.decide(
         &mut p,
         "returns after the 7-day cool-down, on the first day of the winter sale",

@@ -180,7 +180,7 @@ pub(crate) fn contradiction(trees: &[ClauseTree<'_>]) -> Option<String> {
         };
         let (op, path, constant) = match (&left.expr, &right.expr) {
             (Expr::Path(p), c) => (*op, p, c),
-            (c, Expr::Path(p)) => (flip(*op), p, c),
+            (c, Expr::Path(p)) => (op.mirrored(), p, c),
             _ => continue,
         };
         let allowed = paths.entry(path.join(".")).or_default();
@@ -195,17 +195,6 @@ pub(crate) fn contradiction(trees: &[ClauseTree<'_>]) -> Option<String> {
         }
     }
     None
-}
-
-/// `a < p` is `p > a`.
-fn flip(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
-    }
 }
 
 /// Adds a clause's constraint; returns the clauses that together contradict, if they do.

@@ -507,10 +507,7 @@ impl Engine {
         let propensity = self
             .propensity(offer, index, features)
             .ok_or(Stage::Score)?;
-        let value = match &offer.value {
-            Amount::Fixed(v) => *v,
-            Amount::Rule(rule) => number(rule.eval(features)).ok_or(Stage::Score)?,
-        };
+        let value = value(offer, features).ok_or(Stage::Score)?;
         let context_weight = pass.kind_weights[offer.action.kind.index()];
         let score = propensity * context_weight * value * offer.lever;
         if !(score > 0.0 && score.is_finite()) {
@@ -567,10 +564,7 @@ impl Engine {
             Stage::Score => {
                 let index = self.catalog.index.get(offer.action.id.as_str()).copied();
                 let propensity = index.and_then(|i| self.propensity(offer, i, pass.features));
-                let value = match &offer.value {
-                    Amount::Fixed(v) => Some(*v),
-                    Amount::Rule(rule) => number(rule.eval(pass.features)),
-                };
+                let value = value(offer, pass.features);
                 let weight = pass.kind_weights[offer.action.kind.index()];
                 match (propensity, value) {
                     (None, _) => "the propensity is missing".into(),
@@ -604,6 +598,14 @@ struct Pass<'f, 'a> {
 struct Candidate {
     index: u32,
     score: Score,
+}
+
+/// The offer's value; `None` when its expression is missing or not finite.
+fn value(offer: &Offer, features: &Features<'_>) -> Option<f64> {
+    match &offer.value {
+        Amount::Fixed(v) => Some(*v),
+        Amount::Rule(rule) => number(rule.eval(features)),
+    }
 }
 
 /// A computed value or propensity; missing when absent or not finite.

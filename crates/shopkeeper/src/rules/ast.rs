@@ -80,6 +80,18 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// The mirror of a comparison, for `constant OP path` written as `path OP' constant`
+    /// (`a < p` is `p > a`); other operators are their own mirror.
+    pub(crate) const fn mirrored(self) -> BinOp {
+        match self {
+            BinOp::Lt => BinOp::Gt,
+            BinOp::Le => BinOp::Ge,
+            BinOp::Gt => BinOp::Lt,
+            BinOp::Ge => BinOp::Le,
+            other => other,
+        }
+    }
+
     /// Binding power: higher binds tighter.
     pub(crate) const fn precedence(self) -> u8 {
         match self {

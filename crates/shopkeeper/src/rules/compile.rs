@@ -209,17 +209,6 @@ fn bools_vs<C: Compare + 'static>(a: BoolFn, b: BoolFn) -> BoolFn {
     Box::new(move |e| Some(matches!((a(e), b(e)), (Some(x), Some(y)) if C::holds(x.cmp(&y)))))
 }
 
-/// The mirror of a comparison, for `constant OP path` written as `path OP' constant`.
-fn flipped(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
-    }
-}
-
 /// A literal list for membership: a hash set when it is long enough to pay (fixed seeds: the
 /// result never depends on the hash, only the speed).
 enum Members {
@@ -557,7 +546,7 @@ impl<'s> Compiler<'s> {
                 Some(Code::Bool(match (sa, sb) {
                     (Src::Slot(i), Src::Const(k)) => with_comparison!(op, slot_vs_const(i, k)),
                     (Src::Const(k), Src::Slot(i)) => {
-                        with_comparison!(flipped(op), slot_vs_const(i, k))
+                        with_comparison!(op.mirrored(), slot_vs_const(i, k))
                     }
                     _ => with_comparison!(op, numbers_vs(a, b)),
                 }))
