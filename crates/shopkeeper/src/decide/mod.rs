@@ -44,6 +44,7 @@
 mod bucket;
 mod catalog;
 mod clauses;
+mod compile;
 mod contact;
 mod receipt;
 
