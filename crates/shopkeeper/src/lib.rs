@@ -45,6 +45,7 @@ mod codec;
 pub mod decide;
 mod error;
 mod event;
+pub mod learn;
 pub mod limits;
 pub mod profile;
 pub mod rules;

@@ -1,0 +1,299 @@
+//! Learning from responses: per-offer (and per-segment) acceptance statistics that forget at a
+//! chosen half-life, and that any number of servers and browsers merge by adding.
+//!
+//! The state is plain decayed counts. Each arm (an offer in a segment) keeps its accepts and its
+//! rejections (dismissed or ignored) as of its own clock `at`: read at `now`, both are multiplied by
+//! `2^(-(now - at) / half_life)`. An update at `t` first decays the arm to `t` (or, for a late
+//! response, adds a decayed weight), so an update costs O(log n) whatever the time. Two learners
+//! merge arm by arm: each side is decayed to the later clock, then the counts add. That makes the
+//! statistics of a fleet the sum of its members' (merge is commutative, and associative up to
+//! floating-point rounding: property-tested), whatever store or stream carries them.
+//!
+//! ```
+//! use shopkeeper::learn::{Learner, Response};
+//!
+//! let day = 86_400;
+//! let mut server_a = Learner::new(14 * day)?;
+//! let mut server_b = Learner::new(14 * day)?;
+//! server_a.update("free-shipping", "champions", Response::Accepted, 1_795_500_000)?;
+//! server_b.update("free-shipping", "champions", Response::Dismissed, 1_795_500_100)?;
+//! server_a.merge(&server_b)?;
+//! let counts = server_a.counts("free-shipping", "champions", 1_795_500_100);
+//! assert!((counts.accepts + counts.rejects - 2.0).abs() < 1e-3);
+//! // Two weeks later, each response weighs half.
+//! let later = server_a.counts("free-shipping", "champions", 1_795_500_100 + 14 * day);
+//! assert!((later.rejects - 0.5).abs() < 1e-12);
+//!
+//! // Learners travel as small, versioned, size-capped bytes.
+//! assert_eq!(Learner::from_bytes(&server_a.to_bytes()?)?, server_a);
+//! # Ok::<(), shopkeeper::Error>(())
+//! ```
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_TIMESTAMP};
+use crate::{codec, Error, ErrorCode, Timestamp};
+
+/// Most arms (offer and segment pairs) one learner keeps.
+pub const MAX_ARMS: usize = 100_000;
+/// Largest encoded learner, in bytes.
+pub const MAX_LEARNER_LEN: usize = 8 * 1024 * 1024;
+/// The shortest and longest half-lives: a minute and ten years.
+pub const HALF_LIFE_RANGE: (Timestamp, Timestamp) = (60, 10 * 365 * 86_400);
+
+const MAGIC: [u8; 4] = *b"SKL\x01";
+const LEARNER_VERSION: u16 = 1;
+
+/// What the customer did with an offer that was shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Response {
+    /// Took it: a success.
+    Accepted,
+    /// Said no: a failure.
+    Dismissed,
+    /// Saw it and did nothing: a failure.
+    Ignored,
+}
+
+/// An arm's decayed counts at a time.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counts {
+    /// Decayed accepts.
+    pub accepts: f64,
+    /// Decayed dismissals and ignores.
+    pub rejects: f64,
+}
+
+/// One arm: counts as of `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Arm {
+    accepts: f64,
+    rejects: f64,
+    at: Timestamp,
+}
+
+impl Arm {
+    /// The counts decayed to `to` (never grown: a read before `at` gives the counts at `at`).
+    fn at(&self, to: Timestamp, half_life: Timestamp) -> Counts {
+        let factor = decay(to.saturating_sub(self.at), half_life);
+        Counts {
+            accepts: self.accepts * factor,
+            rejects: self.rejects * factor,
+        }
+    }
+
+    /// This arm and `other` as one, at the later clock.
+    fn plus(&self, other: &Arm, half_life: Timestamp) -> Arm {
+        let at = self.at.max(other.at);
+        let (a, b) = (self.at(at, half_life), other.at(at, half_life));
+        Arm {
+            accepts: a.accepts + b.accepts,
+            rejects: a.rejects + b.rejects,
+            at,
+        }
+    }
+}
+
+/// `2^(-elapsed / half_life)`; 1 for no time.
+fn decay(elapsed: Timestamp, half_life: Timestamp) -> f64 {
+    if elapsed <= 0 {
+        1.0
+    } else {
+        libm::exp2(-(elapsed as f64) / half_life as f64)
+    }
+}
+
+/// Decayed acceptance statistics per offer and segment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Learner {
+    half_life: Timestamp,
+    arms: BTreeMap<(String, String), Arm>,
+}
+
+impl Learner {
+    /// An empty learner whose counts halve every `half_life` seconds.
+    pub fn new(half_life: Timestamp) -> Result<Learner, Error> {
+        check_half_life(half_life)?;
+        Ok(Learner {
+            half_life,
+            arms: BTreeMap::new(),
+        })
+    }
+
+    /// The half-life, in seconds.
+    pub fn half_life(&self) -> Timestamp {
+        self.half_life
+    }
+
+    /// Arms held.
+    pub fn len(&self) -> usize {
+        self.arms.len()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.arms.is_empty()
+    }
+
+    /// Records a response to `offer` shown in `segment` (use `""` without segments) at `at`.
+    /// A response older than the arm's clock is added with its decayed weight. Fails, changing
+    /// nothing, for an empty or too long id, a time out of range, or a full learner.
+    pub fn update(
+        &mut self,
+        offer: &str,
+        segment: &str,
+        response: Response,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        crate::check::id("offer", offer, MAX_ID_LEN)?;
+        crate::check::text("segment", segment, MAX_NAME_LEN)?;
+        crate::check::timestamp("at", at)?;
+        let key = (String::from(offer), String::from(segment));
+        if !self.arms.contains_key(&key) && self.arms.len() >= MAX_ARMS {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("a learner holds at most {MAX_ARMS} arms"),
+            ));
+        }
+        let one = Arm {
+            accepts: f64::from(u8::from(response == Response::Accepted)),
+            rejects: f64::from(u8::from(response != Response::Accepted)),
+            at,
+        };
+        let half_life = self.half_life;
+        let arm = self.arms.entry(key).or_insert(Arm {
+            accepts: 0.0,
+            rejects: 0.0,
+            at,
+        });
+        *arm = arm.plus(&one, half_life);
+        Ok(())
+    }
+
+    /// The decayed counts of `offer` in `segment` at `now` (zero for an arm never seen).
+    pub fn counts(&self, offer: &str, segment: &str, now: Timestamp) -> Counts {
+        self.arms
+            .get(&(String::from(offer), String::from(segment)))
+            .map(|arm| arm.at(now, self.half_life))
+            .unwrap_or_default()
+    }
+
+    /// Adds `other`'s statistics (another server's, another browser's) into these. Both must have
+    /// the same half-life; fails, changing nothing, if not or if the union would hold too many arms.
+    pub fn merge(&mut self, other: &Learner) -> Result<(), Error> {
+        if other.half_life != self.half_life {
+            return Err(Error::new(
+                ErrorCode::InvalidData,
+                format!(
+                    "cannot merge learners with half-lives {} and {} seconds",
+                    self.half_life, other.half_life
+                ),
+            ));
+        }
+        let new = other
+            .arms
+            .keys()
+            .filter(|k| !self.arms.contains_key(*k))
+            .count();
+        if self.arms.len() + new > MAX_ARMS {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("the merged learner would hold more than {MAX_ARMS} arms"),
+            ));
+        }
+        for (key, theirs) in &other.arms {
+            let half_life = self.half_life;
+            self.arms
+                .entry(key.clone())
+                .and_modify(|mine| *mine = mine.plus(theirs, half_life))
+                .or_insert(*theirs);
+        }
+        Ok(())
+    }
+
+    /// The binary form: the envelope (magic `SKL\x01`, version 1) around postcard.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        codec::encode(MAGIC, LEARNER_VERSION, &Wire::from(self))
+    }
+
+    /// Reads and checks the binary form: at most [`MAX_LEARNER_LEN`] bytes, [`MAX_ARMS`] arms,
+    /// ids and segments as `update` accepts them, finite non-negative counts, times in range.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Learner, Error> {
+        let wire: Wire = codec::decode(MAGIC, LEARNER_VERSION, MAX_LEARNER_LEN, bytes)?;
+        wire.check()
+            .map_err(|e| Error::new(ErrorCode::DecodeInvalid, e.message()))
+    }
+}
+
+fn check_half_life(half_life: Timestamp) -> Result<(), Error> {
+    let (low, high) = HALF_LIFE_RANGE;
+    if (low..=high).contains(&half_life) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidNumber,
+            format!("a half-life is {low} to {high} seconds, got {half_life}"),
+        ))
+    }
+}
+
+/// The encoded form: arms in key order.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    half_life: Timestamp,
+    arms: Vec<(String, String, Arm)>,
+}
+
+impl From<&Learner> for Wire {
+    fn from(learner: &Learner) -> Wire {
+        Wire {
+            half_life: learner.half_life,
+            arms: learner
+                .arms
+                .iter()
+                .map(|((offer, segment), arm)| (offer.clone(), segment.clone(), *arm))
+                .collect(),
+        }
+    }
+}
+
+impl Wire {
+    fn check(self) -> Result<Learner, Error> {
+        check_half_life(self.half_life)?;
+        if self.arms.len() > MAX_ARMS {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("{} arms, at most {MAX_ARMS}", self.arms.len()),
+            ));
+        }
+        let mut arms = BTreeMap::new();
+        for (offer, segment, arm) in self.arms {
+            crate::check::id("offer", &offer, MAX_ID_LEN)?;
+            crate::check::text("segment", &segment, MAX_NAME_LEN)?;
+            let counts_ok = [arm.accepts, arm.rejects]
+                .iter()
+                .all(|c| c.is_finite() && *c >= 0.0);
+            if !counts_ok || !(0..=MAX_TIMESTAMP).contains(&arm.at) {
+                return Err(Error::new(
+                    ErrorCode::InvalidNumber,
+                    format!(
+                        "arm {offer:?}/{segment:?}: counts must be finite and >= 0, times in range"
+                    ),
+                ));
+            }
+            if arms.insert((offer, segment), arm).is_some() {
+                return Err(Error::new(ErrorCode::InvalidData, "an arm appears twice"));
+            }
+        }
+        Ok(Learner {
+            half_life: self.half_life,
+            arms,
+        })
+    }
+}

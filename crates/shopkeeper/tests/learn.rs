@@ -1,0 +1,206 @@
+//! Learner statistics: decay, order independence, merging (commutative, associative, and
+//! compatible with updates: property-tested), and the binary form.
+
+use proptest::prelude::*;
+use shopkeeper::learn::{Counts, Learner, Response};
+
+const NOW: i64 = 1_795_500_000;
+const DAY: i64 = 86_400;
+
+/// A response: offer 0-3, segment 0-1, what, seconds after NOW.
+type Update = (u8, u8, u8, i64);
+
+fn response(kind: u8) -> Response {
+    match kind % 3 {
+        0 => Response::Accepted,
+        1 => Response::Dismissed,
+        _ => Response::Ignored,
+    }
+}
+
+fn learner(updates: &[Update]) -> Learner {
+    let mut l = Learner::new(7 * DAY).unwrap();
+    for &(offer, segment, kind, after) in updates {
+        l.update(
+            &format!("o{offer}"),
+            &format!("s{segment}"),
+            response(kind),
+            NOW + after,
+        )
+        .unwrap();
+    }
+    l
+}
+
+/// Every arm's counts at a common time, for comparing learners up to rounding.
+fn snapshot(l: &Learner, at: i64) -> Vec<Counts> {
+    let mut out = vec![];
+    for offer in 0..4 {
+        for segment in 0..2 {
+            out.push(l.counts(&format!("o{offer}"), &format!("s{segment}"), at));
+        }
+    }
+    out
+}
+
+fn close(a: &[Counts], b: &[Counts]) -> bool {
+    let near = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| near(x.accepts, y.accepts) && near(x.rejects, y.rejects))
+}
+
+fn updates() -> impl Strategy<Value = Vec<Update>> {
+    prop::collection::vec((0u8..4, 0u8..2, 0u8..3, 0i64..30 * DAY), 0..30)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn merge_is_commutative(a in updates(), b in updates()) {
+        let (mut ab, mut ba) = (learner(&a), learner(&b));
+        ab.merge(&learner(&b)).unwrap();
+        ba.merge(&learner(&a)).unwrap();
+        prop_assert_eq!(ab, ba);
+    }
+
+    #[test]
+    fn merge_is_associative(a in updates(), b in updates(), c in updates()) {
+        let mut left = learner(&a);
+        left.merge(&learner(&b)).unwrap();
+        left.merge(&learner(&c)).unwrap();
+        let mut bc = learner(&b);
+        bc.merge(&learner(&c)).unwrap();
+        let mut right = learner(&a);
+        right.merge(&bc).unwrap();
+        let at = NOW + 31 * DAY;
+        prop_assert!(close(&snapshot(&left, at), &snapshot(&right, at)));
+    }
+
+    #[test]
+    fn updating_then_merging_equals_merging_then_updating(a in updates(), b in updates(), x in (0u8..4, 0u8..2, 0u8..3, 0i64..30 * DAY)) {
+        let mut first = learner(&a);
+        first.update(&format!("o{}", x.0), &format!("s{}", x.1), response(x.2), NOW + x.3).unwrap();
+        first.merge(&learner(&b)).unwrap();
+        let mut second = learner(&a);
+        second.merge(&learner(&b)).unwrap();
+        second.update(&format!("o{}", x.0), &format!("s{}", x.1), response(x.2), NOW + x.3).unwrap();
+        let at = NOW + 31 * DAY;
+        prop_assert!(close(&snapshot(&first, at), &snapshot(&second, at)));
+    }
+
+    #[test]
+    fn the_order_of_responses_does_not_matter(mut a in updates()) {
+        let forward = learner(&a);
+        a.reverse();
+        let backward = learner(&a);
+        let at = NOW + 31 * DAY;
+        prop_assert!(close(&snapshot(&forward, at), &snapshot(&backward, at)));
+    }
+
+    #[test]
+    fn the_binary_form_round_trips(a in updates()) {
+        let l = learner(&a);
+        prop_assert_eq!(Learner::from_bytes(&l.to_bytes().unwrap()).unwrap(), l);
+    }
+}
+
+#[test]
+fn counts_halve_every_half_life_and_merging_an_empty_learner_changes_nothing() {
+    let mut l = Learner::new(7 * DAY).unwrap();
+    for _ in 0..4 {
+        l.update("o", "", Response::Accepted, NOW).unwrap();
+    }
+    l.update("o", "", Response::Ignored, NOW).unwrap();
+    let counts = l.counts("o", "", NOW + 14 * DAY);
+    assert_eq!(counts.accepts, 1.0);
+    assert_eq!(counts.rejects, 0.25);
+    // A late response counts with the weight it has now.
+    l.update("o", "", Response::Dismissed, NOW - 7 * DAY)
+        .unwrap();
+    assert_eq!(l.counts("o", "", NOW).rejects, 1.5);
+    let before = l.clone();
+    l.merge(&Learner::new(7 * DAY).unwrap()).unwrap();
+    assert_eq!(l, before);
+    assert_eq!(l.counts("never", "", NOW), Counts::default());
+}
+
+#[test]
+fn bad_input_is_rejected_and_changes_nothing() {
+    let mut l = Learner::new(DAY).unwrap();
+    l.update("o", "s", Response::Accepted, NOW).unwrap();
+    let before = l.clone();
+    assert_eq!(
+        l.update("", "s", Response::Accepted, NOW)
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "empty_id"
+    );
+    assert_eq!(
+        l.update("o", &"s".repeat(65), Response::Accepted, NOW)
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "too_long"
+    );
+    assert_eq!(
+        l.update("o", "s", Response::Accepted, -1)
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "timestamp_out_of_range"
+    );
+    let other = Learner::new(2 * DAY).unwrap();
+    assert_eq!(l.merge(&other).unwrap_err().code().as_str(), "invalid_data");
+    assert_eq!(l, before);
+    assert!(Learner::new(0).is_err());
+    assert!(Learner::new(59).is_err());
+}
+
+#[test]
+fn hostile_bytes_are_rejected() {
+    let mut l = Learner::new(DAY).unwrap();
+    l.update("o", "s", Response::Accepted, NOW).unwrap();
+    let bytes = l.to_bytes().unwrap();
+    assert_eq!(&bytes[..4], b"SKL\x01");
+    // Trailing, truncated, wrong magic, wrong version.
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert_eq!(
+        Learner::from_bytes(&trailing).unwrap_err().code().as_str(),
+        "decode_trailing_bytes"
+    );
+    assert_eq!(
+        Learner::from_bytes(&bytes[..bytes.len() - 1])
+            .unwrap_err()
+            .code()
+            .as_str(),
+        "decode_malformed"
+    );
+    let mut magic = bytes.clone();
+    magic[0] = b'X';
+    assert_eq!(
+        Learner::from_bytes(&magic).unwrap_err().code().as_str(),
+        "decode_bad_magic"
+    );
+    let mut version = bytes.clone();
+    version[4] = 9;
+    assert_eq!(
+        Learner::from_bytes(&version).unwrap_err().code().as_str(),
+        "decode_unsupported_version"
+    );
+    // A NaN count: the 8 bytes of `accepts` (1.0) are the only 0x3ff0 pattern in the payload.
+    let one = 1.0f64.to_le_bytes();
+    let at = bytes
+        .windows(8)
+        .position(|w| w == one)
+        .expect("the accepts count");
+    let mut nan = bytes.clone();
+    nan[at..at + 8].copy_from_slice(&f64::NAN.to_le_bytes());
+    assert_eq!(
+        Learner::from_bytes(&nan).unwrap_err().code().as_str(),
+        "decode_invalid"
+    );
+}
