@@ -48,6 +48,7 @@ mod event;
 pub mod learn;
 pub mod limits;
 pub mod profile;
+mod random;
 pub mod rules;
 pub mod score;
 mod time;

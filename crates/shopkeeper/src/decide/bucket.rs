@@ -1,32 +1,8 @@
-//! The documented, platform-independent hash behind control groups and tie-breaks.
-//!
-//! `std`'s `DefaultHasher` and ahash may change between versions and platforms; a customer's
-//! control-group assignment must not. FNV-1a (64-bit) reads the bytes and the SplitMix64 finalizer
-//! spreads them, so similar ids ("c1", "c2") land far apart. `spec/catalog.md` gives test values.
+//! Control-group buckets and tie-break keys, from the documented hash of [`crate::random`]:
+//! FNV-1a reads the bytes and the SplitMix64 finalizer spreads them, so similar ids ("c1", "c2")
+//! land far apart. `spec/catalog.md` gives test values.
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
-
-/// FNV-1a over `parts`, with a 0xff byte after each part (never in UTF-8 text), so `("ab", "c")`
-/// and `("a", "bc")` differ.
-pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
-    let mut hash = FNV_OFFSET;
-    for part in parts {
-        for &byte in part.iter().chain(&[0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
-    }
-    hash
-}
-
-/// The SplitMix64 finalizer: a bijection that mixes every input bit into every output bit.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+use crate::random::{fnv1a, mix};
 
 /// A customer's place in `[0, 1)` for a salt: uniform over customers, stable for a customer.
 /// The control group is every customer whose place is below its share.
@@ -44,18 +20,6 @@ pub(crate) fn tie_key(seed: u64, id_hash: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv_matches_the_published_test_values() {
-        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c; here with the 0xff separator appended.
-        let mut plain = FNV_OFFSET;
-        for byte in b"a" {
-            plain ^= u64::from(*byte);
-            plain = plain.wrapping_mul(FNV_PRIME);
-        }
-        assert_eq!(plain, 0xaf63_dc4c_8601_ec8c);
-        assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
-    }
 
     #[test]
     fn the_documented_test_values_hold() {

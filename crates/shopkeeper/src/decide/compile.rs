@@ -10,7 +10,6 @@ use alloc::vec::Vec;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::bucket::fnv1a;
 use super::catalog::{
     bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Offer, Problem, Problems,
     Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS, MAX_CONTEXT_KEYS,
@@ -19,6 +18,7 @@ use super::catalog::{
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
 use crate::limits::{MAX_ATTRIBUTES, MAX_RECENT_SHOWS};
+use crate::random::fnv1a;
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
 use crate::{Channel, Timestamp};
 

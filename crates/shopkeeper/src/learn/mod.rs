@@ -113,7 +113,9 @@ fn decay(elapsed: Timestamp, half_life: Timestamp) -> f64 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Learner {
     half_life: Timestamp,
-    arms: BTreeMap<(String, String), Arm>,
+    /// Segment, then offer: a decision reads one segment's arms.
+    segments: BTreeMap<String, BTreeMap<String, Arm>>,
+    arms: usize,
 }
 
 impl Learner {
@@ -122,7 +124,8 @@ impl Learner {
         check_half_life(half_life)?;
         Ok(Learner {
             half_life,
-            arms: BTreeMap::new(),
+            segments: BTreeMap::new(),
+            arms: 0,
         })
     }
 
@@ -133,12 +136,16 @@ impl Learner {
 
     /// Arms held.
     pub fn len(&self) -> usize {
-        self.arms.len()
+        self.arms
     }
 
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.arms.is_empty()
+        self.arms == 0
+    }
+
+    fn arm(&self, offer: &str, segment: &str) -> Option<&Arm> {
+        self.segments.get(segment)?.get(offer)
     }
 
     /// Records a response to `offer` shown in `segment` (use `""` without segments) at `at`.
@@ -154,8 +161,8 @@ impl Learner {
         crate::check::id("offer", offer, MAX_ID_LEN)?;
         crate::check::text("segment", segment, MAX_NAME_LEN)?;
         crate::check::timestamp("at", at)?;
-        let key = (String::from(offer), String::from(segment));
-        if !self.arms.contains_key(&key) && self.arms.len() >= MAX_ARMS {
+        let new = self.arm(offer, segment).is_none();
+        if new && self.arms >= MAX_ARMS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("a learner holds at most {MAX_ARMS} arms"),
@@ -167,19 +174,20 @@ impl Learner {
             at,
         };
         let half_life = self.half_life;
-        let arm = self.arms.entry(key).or_insert(Arm {
+        let arms = self.segments.entry(segment.into()).or_default();
+        let arm = arms.entry(offer.into()).or_insert(Arm {
             accepts: 0.0,
             rejects: 0.0,
             at,
         });
         *arm = arm.plus(&one, half_life);
+        self.arms += usize::from(new);
         Ok(())
     }
 
     /// The decayed counts of `offer` in `segment` at `now` (zero for an arm never seen).
     pub fn counts(&self, offer: &str, segment: &str, now: Timestamp) -> Counts {
-        self.arms
-            .get(&(String::from(offer), String::from(segment)))
+        self.arm(offer, segment)
             .map(|arm| arm.at(now, self.half_life))
             .unwrap_or_default()
     }
@@ -197,24 +205,34 @@ impl Learner {
             ));
         }
         let new = other
-            .arms
-            .keys()
-            .filter(|k| !self.arms.contains_key(*k))
+            .all()
+            .filter(|(offer, segment, _)| self.arm(offer, segment).is_none())
             .count();
-        if self.arms.len() + new > MAX_ARMS {
+        if self.arms + new > MAX_ARMS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("the merged learner would hold more than {MAX_ARMS} arms"),
             ));
         }
-        for (key, theirs) in &other.arms {
-            let half_life = self.half_life;
-            self.arms
-                .entry(key.clone())
+        let half_life = self.half_life;
+        for (offer, segment, theirs) in other.all() {
+            self.segments
+                .entry(segment.into())
+                .or_default()
+                .entry(offer.into())
                 .and_modify(|mine| *mine = mine.plus(theirs, half_life))
                 .or_insert(*theirs);
         }
+        self.arms += new;
         Ok(())
+    }
+
+    /// Every arm: offer, segment, counts as of the arm's clock.
+    fn all(&self) -> impl Iterator<Item = (&str, &str, &Arm)> {
+        self.segments.iter().flat_map(|(segment, arms)| {
+            arms.iter()
+                .map(move |(offer, arm)| (offer.as_str(), segment.as_str(), arm))
+        })
     }
 
     /// The binary form: the envelope (magic `SKL\x01`, version 1) around postcard.
@@ -243,7 +261,7 @@ fn check_half_life(half_life: Timestamp) -> Result<(), Error> {
     }
 }
 
-/// The encoded form: arms in key order.
+/// The encoded form: arms by segment, then offer.
 #[derive(Serialize, Deserialize)]
 struct Wire {
     half_life: Timestamp,
@@ -255,9 +273,8 @@ impl From<&Learner> for Wire {
         Wire {
             half_life: learner.half_life,
             arms: learner
-                .arms
-                .iter()
-                .map(|((offer, segment), arm)| (offer.clone(), segment.clone(), *arm))
+                .all()
+                .map(|(offer, segment, arm)| (offer.into(), segment.into(), *arm))
                 .collect(),
         }
     }
@@ -272,7 +289,7 @@ impl Wire {
                 format!("{} arms, at most {MAX_ARMS}", self.arms.len()),
             ));
         }
-        let mut arms = BTreeMap::new();
+        let mut learner = Learner::new(self.half_life)?;
         for (offer, segment, arm) in self.arms {
             crate::check::id("offer", &offer, MAX_ID_LEN)?;
             crate::check::text("segment", &segment, MAX_NAME_LEN)?;
@@ -287,13 +304,12 @@ impl Wire {
                     ),
                 ));
             }
-            if arms.insert((offer, segment), arm).is_some() {
+            let arms = learner.segments.entry(segment).or_default();
+            if arms.insert(offer, arm).is_some() {
                 return Err(Error::new(ErrorCode::InvalidData, "an arm appears twice"));
             }
+            learner.arms += 1;
         }
-        Ok(Learner {
-            half_life: self.half_life,
-            arms,
-        })
+        Ok(learner)
     }
 }
