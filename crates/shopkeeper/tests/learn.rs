@@ -204,3 +204,167 @@ fn hostile_bytes_are_rejected() {
         "decode_invalid"
     );
 }
+
+mod adaptive {
+    use super::{DAY, NOW};
+    use serde_json::json;
+    use shopkeeper::decide::{Catalog, Engine, Request};
+    use shopkeeper::learn::{Learner, Response};
+    use shopkeeper::rules::Context;
+    use shopkeeper::score::Models;
+    use shopkeeper::{Channel, Profile};
+
+    fn engine(learning: serde_json::Value) -> Engine {
+        let catalog = json!({
+            "version": "adaptive", "default": {"id": "fallback"},
+            "learning": learning,
+            "offers": [
+                {"id": "good", "propensity": {"adaptive": {}}},
+                {"id": "bad", "propensity": {"adaptive": {}}}
+            ]
+        });
+        Engine::new(
+            Catalog::compile(&catalog.to_string(), NOW).unwrap(),
+            Models::default(),
+        )
+        .unwrap()
+    }
+
+    /// How often `good` wins over 400 seeds.
+    fn good_share(engine: &Engine, profile: &Profile, learner: Option<&Learner>) -> f64 {
+        let context = Context::new(engine.catalog().schema());
+        let wins = (0..400u64)
+            .filter(|&seed| {
+                let request = Request::new(Channel::Web, NOW).seed(seed);
+                let d = match learner {
+                    Some(l) => engine.decide_with(profile, &context, &request, l),
+                    None => engine.decide(profile, &context, &request),
+                }
+                .unwrap();
+                d.picks()[0].action.id() == "good"
+            })
+            .count();
+        wins as f64 / 400.0
+    }
+
+    fn trained(segment: &str) -> Learner {
+        let mut l = Learner::new(14 * DAY).unwrap();
+        for i in 0..40 {
+            let at = NOW - 3600 + i;
+            let good = if i % 4 == 0 {
+                Response::Ignored
+            } else {
+                Response::Accepted
+            };
+            l.update("good", segment, good, at).unwrap();
+            let bad = if i % 4 == 0 {
+                Response::Accepted
+            } else {
+                Response::Dismissed
+            };
+            l.update("bad", segment, bad, at).unwrap();
+        }
+        l
+    }
+
+    #[test]
+    fn thompson_sampling_follows_the_counts_and_explores_without_them() {
+        let engine = engine(json!({}));
+        let profile = Profile::anonymous("v").unwrap();
+        let prior_only = good_share(&engine, &profile, None);
+        assert!((0.4..0.6).contains(&prior_only), "{prior_only}");
+        let learned = good_share(&engine, &profile, Some(&trained("")));
+        assert!(learned > 0.97, "{learned}");
+    }
+
+    #[test]
+    fn each_segment_learns_apart() {
+        let engine =
+            engine(json!({"segment": "if customer.known then \"members\" else \"visitors\""}));
+        let learner = trained("members");
+        let member = Profile::known("m").unwrap();
+        let visitor = Profile::anonymous("v").unwrap();
+        assert!(good_share(&engine, &member, Some(&learner)) > 0.97);
+        let share = good_share(&engine, &visitor, Some(&learner));
+        assert!((0.4..0.6).contains(&share), "{share}");
+        let context = Context::new(engine.catalog().schema());
+        let d = engine
+            .decide_with(
+                &member,
+                &context,
+                &Request::new(Channel::Web, NOW).explain(true),
+                &learner,
+            )
+            .unwrap();
+        assert_eq!(d.segment(), "members");
+        assert_eq!(d.receipt().unwrap().segment, "members");
+        assert_eq!(d.receipt().unwrap().picks[0].propensity_source, "adaptive");
+    }
+
+    #[test]
+    fn the_floor_bounds_the_propensity_and_the_seed_fixes_the_draw() {
+        let engine = engine(json!({"floor": 0.6, "half_life": "7d"}));
+        assert_eq!(engine.catalog().new_learner().unwrap().half_life(), 7 * DAY);
+        let mut learner = Learner::new(7 * DAY).unwrap();
+        for i in 0..50 {
+            learner
+                .update("good", "", Response::Dismissed, NOW - i)
+                .unwrap();
+            learner
+                .update("bad", "", Response::Dismissed, NOW - i)
+                .unwrap();
+        }
+        let profile = Profile::anonymous("v").unwrap();
+        let context = Context::new(engine.catalog().schema());
+        let request = Request::new(Channel::Web, NOW).slots(2).seed(99);
+        let a = engine
+            .decide_with(&profile, &context, &request, &learner)
+            .unwrap();
+        let b = engine
+            .decide_with(&profile, &context, &request, &learner)
+            .unwrap();
+        for (x, y) in a.picks().iter().zip(b.picks()) {
+            let (x, y) = (x.score.unwrap(), y.score.unwrap());
+            assert_eq!(
+                x.propensity, 0.6,
+                "50 dismissals sample far below the floor"
+            );
+            assert_eq!(x, y);
+        }
+    }
+
+    #[test]
+    fn bad_learning_settings_are_errors() {
+        for (learning, offer, place) in [
+            (
+                json!({"floor": 1.0}),
+                json!({"adaptive": {}}),
+                "learning.floor",
+            ),
+            (
+                json!({"half_life": "30s"}),
+                json!({"adaptive": {}}),
+                "learning.half_life",
+            ),
+            (
+                json!({"segment": "cart.value"}),
+                json!({"adaptive": {}}),
+                "learning.segment",
+            ),
+            (
+                json!({}),
+                json!({"adaptive": {"prior": [0, 1]}}),
+                "offers[\"x\"].propensity.adaptive.prior",
+            ),
+        ] {
+            let catalog = json!({"version": "v", "default": {"id": "f"}, "learning": learning,
+                "offers": [{"id": "x", "propensity": offer}]});
+            let problems = Catalog::compile(&catalog.to_string(), NOW).unwrap_err();
+            assert!(
+                problems.errors().any(|p| p.place() == place),
+                "{place}: {}",
+                problems.render()
+            );
+        }
+    }
+}

@@ -106,6 +106,12 @@ pub(crate) enum Propensity {
     Rule(Rule),
     /// A logistic model of the engine's [`Models`](crate::score::Models), by name.
     Model(String),
+    /// Thompson sampling from the learner's counts for the offer in the request's segment, on
+    /// top of a Beta(alpha, beta) prior.
+    Adaptive {
+        alpha: f64,
+        beta: f64,
+    },
 }
 
 /// A compiled offer.
@@ -174,6 +180,19 @@ pub struct Catalog {
     pub(crate) warnings: Vec<Problem>,
     /// Whether any expression reads a score path.
     pub(crate) reads_scores: bool,
+    /// How adaptive propensities learn.
+    pub(crate) learning: Learning,
+}
+
+/// The catalog's learning settings.
+#[derive(Debug)]
+pub(crate) struct Learning {
+    /// A string expression naming the request's segment; none: one segment, `""`.
+    pub(crate) segment: Option<Rule>,
+    /// The half-life of the learner's counts.
+    pub(crate) half_life: Timestamp,
+    /// The least propensity an adaptive offer gets.
+    pub(crate) floor: f64,
 }
 
 impl Catalog {
@@ -216,6 +235,11 @@ impl Catalog {
     /// The universal control group, if the catalog has one.
     pub fn control_group(&self) -> Option<&ControlGroup> {
         self.control.as_ref()
+    }
+
+    /// An empty learner with the catalog's half-life (`learning.half_life`, 14 days by default).
+    pub fn new_learner(&self) -> Result<crate::learn::Learner, Error> {
+        crate::learn::Learner::new(self.learning.half_life)
     }
 
     /// Warnings: offers that can never be chosen, and why.

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::catalog::{
-    bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Offer, Problem, Problems,
-    Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS, MAX_CONTEXT_KEYS,
-    MAX_CONTEXT_WEIGHTS, MAX_PAYLOAD_LEN, MAX_PROBLEMS,
+    bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Learning, Offer, Problem,
+    Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
+    MAX_CONTEXT_KEYS, MAX_CONTEXT_WEIGHTS, MAX_PAYLOAD_LEN, MAX_PROBLEMS,
 };
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
@@ -84,6 +84,8 @@ struct CatalogSource {
     contact_policy: BTreeMap<String, CapSource>,
     #[serde(default)]
     control_group: Option<ControlGroupSource>,
+    #[serde(default)]
+    learning: Option<LearningSource>,
     default: ActionSource,
     offers: Vec<OfferSource>,
 }
@@ -173,6 +175,7 @@ struct CapSource {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 enum PropensitySource {
+    Adaptive(AdaptiveSource),
     Fixed(f64),
     Expression(String),
     Model(String),
@@ -192,12 +195,34 @@ struct ContextWeightSource {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct AdaptiveSource {
+    /// Beta prior `[alpha, beta]`.
+    #[serde(default)]
+    prior: Option<[f64; 2]>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LearningSource {
+    #[serde(default)]
+    segment: Option<String>,
+    #[serde(default)]
+    half_life: Option<DurationSource>,
+    #[serde(default)]
+    floor: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ControlGroupSource {
     share: f64,
     salt: String,
 }
 
 // ---- Compiling ------------------------------------------------------------------------------
+
+/// The learner's half-life when the catalog does not say: two weeks.
+const DEFAULT_HALF_LIFE: Timestamp = 14 * 86_400;
 
 /// The request-context key a catalog may not declare: reserved for the request's own fields.
 const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
@@ -306,6 +331,7 @@ impl Compiler {
                 salt: g.salt,
             })
         });
+        let learning = self.learning(src.learning, &schema);
         let mut context_weights = Vec::new();
         for (i, w) in src.context_weights.iter().enumerate() {
             let field = format!("context_weights[{i}]");
@@ -382,7 +408,62 @@ impl Compiler {
             control,
             warnings: Vec::new(),
             reads_scores: self.reads_scores,
+            learning,
         })
+    }
+
+    fn learning(&mut self, src: Option<LearningSource>, schema: &Schema) -> Learning {
+        let top = |field| At { offer: None, field };
+        let src = src.unwrap_or(LearningSource {
+            segment: None,
+            half_life: None,
+            floor: None,
+        });
+        let segment = src.segment.and_then(|source| {
+            self.reads_scores |= crate::rules::reads_scores(&source);
+            match Rule::compile(&source, schema) {
+                Ok(rule) if rule.ty() == Type::String => Some(rule),
+                Ok(rule) => {
+                    self.error(
+                        top("learning.segment"),
+                        format!(
+                            "`{source}` is a {}; a segment is named by a string",
+                            rule.ty()
+                        ),
+                    );
+                    None
+                }
+                Err(diagnostics) => {
+                    self.rule_errors(top("learning.segment"), &source, diagnostics.0);
+                    None
+                }
+            }
+        });
+        let half_life = match &src.half_life {
+            Some(d) => self
+                .duration(top("learning.half_life"), d)
+                .unwrap_or(DEFAULT_HALF_LIFE),
+            None => DEFAULT_HALF_LIFE,
+        };
+        let (low, high) = crate::learn::HALF_LIFE_RANGE;
+        if !(low..=high).contains(&half_life) {
+            self.error(
+                top("learning.half_life"),
+                format!("a half-life is {low} to {high} seconds, got {half_life}"),
+            );
+        }
+        let floor = src.floor.unwrap_or(0.0);
+        if !(0.0..1.0).contains(&floor) {
+            self.error(
+                top("learning.floor"),
+                format!("a floor in [0, 1), got {floor}"),
+            );
+        }
+        Learning {
+            segment,
+            half_life,
+            floor,
+        }
     }
 
     fn ty(&mut self, at: At<'_>, name: &str, ty: &str) -> Option<Type> {
@@ -548,6 +629,21 @@ impl Compiler {
                 }
             }
             Some(PropensitySource::Model(name)) => Propensity::Model(name),
+            Some(PropensitySource::Adaptive(a)) => {
+                let [alpha, beta] = a.prior.unwrap_or([1.0, 1.0]);
+                if ![alpha, beta]
+                    .iter()
+                    .all(|x| x.is_finite() && *x > 0.0 && *x <= 1e6)
+                {
+                    self.error(
+                        at("propensity.adaptive.prior"),
+                        format!(
+                            "a Beta prior [alpha, beta], each in (0, 1e6], got [{alpha}, {beta}]"
+                        ),
+                    );
+                }
+                Propensity::Adaptive { alpha, beta }
+            }
         };
         let group = o.group.map(|name| {
             let next = groups.len() as u32;

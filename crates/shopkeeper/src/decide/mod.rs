@@ -65,6 +65,8 @@ use catalog::{bit, Amount, Propensity};
 use clauses::Memo;
 use contact::Block;
 
+use crate::learn::Learner;
+use crate::random::Stream;
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
 use crate::time::format_utc;
@@ -186,6 +188,28 @@ impl Engine {
         context: &Context,
         request: &Request,
     ) -> Result<Decision<'_>, Error> {
+        self.decide_learning(profile, context, request, None)
+    }
+
+    /// [`Engine::decide`] with the learner whose counts adaptive propensities sample from
+    /// (Thompson sampling with the request's seed). Without one, they sample from their priors.
+    pub fn decide_with(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: &Learner,
+    ) -> Result<Decision<'_>, Error> {
+        self.decide_learning(profile, context, request, Some(learner))
+    }
+
+    fn decide_learning(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: Option<&Learner>,
+    ) -> Result<Decision<'_>, Error> {
         request.check()?;
         let catalog = &self.catalog;
         if !context.fits(&catalog.schema) {
@@ -227,10 +251,12 @@ impl Engine {
             control_group,
             suppressed,
             fallback: false,
+            segment: String::new(),
             picks: Vec::new(),
             dropped: Vec::new(),
         });
         let mut picks: SmallVec<[Pick<'_>; 4]> = SmallVec::new();
+        let mut segment = String::new();
         if suppressed.is_none() {
             let scores = self.needs_scores.then(|| self.models.score(profile, now));
             let input = Input {
@@ -240,8 +266,28 @@ impl Engine {
                 scores: scores.as_ref(),
             };
             let features = Features::new(&catalog.schema, &input);
+            segment = match catalog
+                .learning
+                .segment
+                .as_ref()
+                .and_then(|r| r.eval(&features))
+            {
+                Some(Value::String(name)) => name,
+                _ => String::new(),
+            };
+            let learning = Learning {
+                learner,
+                segment: &segment,
+            };
             let slots = request.slots.min(room);
-            let ranked = self.rank(profile, &features, request, slots, receipt.as_mut());
+            let ranked = self.rank(
+                profile,
+                &features,
+                request,
+                learning,
+                slots,
+                receipt.as_mut(),
+            );
             picks.extend(ranked.into_iter().map(|(i, score)| Pick {
                 action: &catalog.offers[i as usize].action,
                 score: Some(score),
@@ -256,6 +302,7 @@ impl Engine {
         }
         if let Some(r) = receipt.as_mut() {
             r.fallback = fallback;
+            r.segment.clone_from(&segment);
             r.picks = picks
                 .iter()
                 .enumerate()
@@ -268,6 +315,7 @@ impl Engine {
                         Some(Propensity::Fixed(_)) => "fixed".into(),
                         Some(Propensity::Rule(_)) => "expression".into(),
                         Some(Propensity::Model(name)) => format!("model:{name}"),
+                        Some(Propensity::Adaptive { .. }) => "adaptive".into(),
                         None => "default".into(),
                     },
                     score: pick.score,
@@ -277,6 +325,7 @@ impl Engine {
         Ok(Decision {
             picks,
             channel,
+            segment,
             fallback,
             control_group,
             receipt,
@@ -290,6 +339,7 @@ impl Engine {
         profile: &Profile,
         features: &Features<'_>,
         request: &Request,
+        learning: Learning<'_>,
         slots: usize,
         receipt: Option<&mut Receipt>,
     ) -> SmallVec<[(u32, Score); 4]> {
@@ -302,6 +352,7 @@ impl Engine {
             request,
             kind_weights,
             memo,
+            learning,
         };
         let blocked = self.blocked(profile, now);
         let mut dropped: Vec<(u32, Dropped)> = Vec::new();
@@ -505,9 +556,7 @@ impl Engine {
         if block.is_some() {
             return Err(Stage::ContactPolicy);
         }
-        let propensity = self
-            .propensity(offer, index, features)
-            .ok_or(Stage::Score)?;
+        let propensity = self.propensity(offer, index, pass).ok_or(Stage::Score)?;
         let value = value(offer, features).ok_or(Stage::Score)?;
         let context_weight = pass.kind_weights[offer.action.kind.index()];
         let score = propensity * context_weight * value * offer.lever;
@@ -524,8 +573,20 @@ impl Engine {
     }
 
     /// The offer's propensity, clamped to `[0, 1]`; `None` when its expression is missing.
-    fn propensity(&self, offer: &Offer, index: u32, features: &Features<'_>) -> Option<f64> {
+    fn propensity(&self, offer: &Offer, index: u32, pass: &Pass<'_, '_>) -> Option<f64> {
+        let features = pass.features;
         match &offer.propensity {
+            Propensity::Adaptive { alpha, beta } => {
+                let counts = pass
+                    .learning
+                    .learner
+                    .map(|l| l.counts(&offer.action.id, pass.learning.segment, pass.request.now))
+                    .unwrap_or_default();
+                // The offer's own stream, seeded with its tie key: independent of the other offers'.
+                let mut stream = Stream::new(bucket::tie_key(pass.request.seed, offer.id_hash));
+                let p = stream.beta(alpha + counts.accepts, beta + counts.rejects);
+                Some(p.max(self.catalog.learning.floor))
+            }
             Propensity::Fixed(p) => Some(*p),
             Propensity::Rule(rule) => number(rule.eval(features)).map(|p| p.clamp(0.0, 1.0)),
             Propensity::Model(_) => self
@@ -564,7 +625,7 @@ impl Engine {
             Stage::ContactPolicy => block.map(Block::reason).unwrap_or_default(),
             Stage::Score => {
                 let index = self.catalog.index.get(offer.action.id.as_str()).copied();
-                let propensity = index.and_then(|i| self.propensity(offer, i, pass.features));
+                let propensity = index.and_then(|i| self.propensity(offer, i, pass));
                 let value = value(offer, pass.features);
                 let weight = pass.kind_weights[offer.action.kind.index()];
                 match (propensity, value) {
@@ -593,6 +654,14 @@ struct Pass<'f, 'a> {
     kind_weights: [f64; Kind::ALL.len()],
     /// Each clause's value, once evaluated.
     memo: Memo,
+    learning: Learning<'f>,
+}
+
+/// What adaptive propensities read: the learner (if any) and the request's segment.
+#[derive(Clone, Copy)]
+struct Learning<'l> {
+    learner: Option<&'l Learner>,
+    segment: &'l str,
 }
 
 /// An offer that passed every filter, with its score.

@@ -54,6 +54,7 @@ pub enum Suppression {
 pub struct Decision<'c> {
     pub(crate) picks: SmallVec<[Pick<'c>; 4]>,
     pub(crate) channel: Channel,
+    pub(crate) segment: String,
     pub(crate) fallback: bool,
     pub(crate) control_group: bool,
     pub(crate) receipt: Option<Receipt>,
@@ -73,6 +74,12 @@ impl<'c> Decision<'c> {
     /// Whether the customer is in the control group (and so gets only the default action).
     pub fn control_group(&self) -> bool {
         self.control_group
+    }
+
+    /// The learning segment of the request (the catalog's `learning.segment`; `""` without one):
+    /// record the responses to these picks in the learner under it.
+    pub fn segment(&self) -> &str {
+        &self.segment
     }
 
     /// The receipt, when the request asked for it.
@@ -154,8 +161,8 @@ pub struct PickRecord {
     pub title: String,
     /// What it is.
     pub kind: Kind,
-    /// Where its propensity came from: `fixed`, `expression`, `model:NAME`; `default` for the
-    /// default action.
+    /// Where its propensity came from: `fixed`, `expression`, `model:NAME`, `adaptive`;
+    /// `default` for the default action.
     pub propensity_source: String,
     /// The score and its parts; absent for the default action.
     #[serde(flatten)]
@@ -186,6 +193,8 @@ pub struct Receipt {
     pub suppressed: Option<Suppression>,
     /// Whether the picks are the default action.
     pub fallback: bool,
+    /// The learning segment (`""` without one).
+    pub segment: String,
     /// The picks, best first.
     pub picks: Vec<PickRecord>,
     /// Every offer not chosen, in catalog order; empty when `suppressed` (nothing was evaluated).
