@@ -118,6 +118,23 @@ mod tests {
         assert_eq!(Stream::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);
     }
 
+    #[test]
+    fn beta_draws_match_the_documented_test_values() {
+        // spec/learning.md; computed by an independent Python implementation.
+        for (seed, a, b, want) in [
+            (1, 1.0, 1.0, 0.878246391647808),
+            (42, 2.0, 18.0, 0.0850522310837549),
+            (7, 0.5, 0.5, 0.9684916590083894),
+            (123_456_789, 31.0, 11.0, 0.5999761327826638),
+        ] {
+            let got = Stream::new(seed).beta(a, b);
+            assert!(
+                (got - want).abs() < 1e-12,
+                "beta({a}, {b}) of seed {seed}: {got}"
+            );
+        }
+    }
+
     fn moments(draw: impl FnMut() -> f64, n: usize) -> (f64, f64) {
         let xs: alloc::vec::Vec<f64> = core::iter::repeat_with(draw).take(n).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
