@@ -4,6 +4,8 @@
 //! offer; a universal control group), for one known customer with a history, with and without the
 //! receipt.
 //!
+//! Also `decide_with` on 1,000 adaptive offers (Thompson sampling from a trained learner).
+//!
 //! Run: `cargo bench -p shopkeeper-benches --bench decide`. Criterion reports the mean; the p50
 //! and p99 of single calls are printed after it (20,000 timed calls per case).
 #![allow(missing_docs)]
@@ -14,6 +16,7 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::json;
 use shopkeeper::decide::{Catalog, Engine, Request};
+use shopkeeper::learn::{Learner, Response};
 use shopkeeper::rules::{Context, Value};
 use shopkeeper::score::Models;
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
@@ -23,7 +26,7 @@ const DAY: i64 = 86_400;
 const SIZES: [usize; 4] = [10, 100, 1_000, 2_500];
 
 /// The rules of offer `i`: a rotation of the kinds of conditions marketers write.
-fn offer(i: usize) -> serde_json::Value {
+fn offer(i: usize, adaptive: bool) -> serde_json::Value {
     let category = format!("cat-{}", i % 40);
     let eligibility = match i % 6 {
         0 => format!("customer.known and customer.orders >= {}", i % 5),
@@ -59,14 +62,15 @@ fn offer(i: usize) -> serde_json::Value {
         "value": if i.is_multiple_of(5) { json!("cart.value * 0.05 + 1") } else { json!(1 + (i * 7) % 50) },
         "lever": 1.0 + (i % 3) as f64 * 0.25,
         "group": if i.is_multiple_of(10) { json!(format!("group-{}", i % 7)) } else { json!(null) },
-        "propensity": {"fixed": 0.01 + (i % 97) as f64 / 100.0},
+        "propensity": if adaptive { json!({"adaptive": {"prior": [1, 9]}}) } else { json!({"fixed": 0.01 + (i % 97) as f64 / 100.0}) },
         "contact": {"max_shows": 3, "window": "7d", "cooldown_after_dismiss": "3d", "stop_after_accept": i.is_multiple_of(2)},
         "payload": {"banner": format!("/banners/{i}.png")}
     })
 }
 
-fn engine(offers: usize) -> Engine {
+fn engine(offers: usize, adaptive: bool) -> Engine {
     let catalog = json!({
+        "learning": {"segment": "customer.attr.tier", "half_life": "14d"},
         "version": format!("bench-{offers}"),
         "attributes": {"tier": "string"},
         "context": {"page_type": "string"},
@@ -74,15 +78,15 @@ fn engine(offers: usize) -> Engine {
         "contact_policy": {"web": {"max_shows": 16, "window": "1d"}},
         "control_group": {"share": 0.05, "salt": "bench"},
         "default": {"id": "newsletter", "kind": "content"},
-        "offers": (0..offers).map(offer).collect::<Vec<_>>()
+        "offers": (0..offers).map(|i| offer(i, adaptive)).collect::<Vec<_>>()
     });
     let catalog = Catalog::compile(&catalog.to_string(), NOW).unwrap();
     Engine::new(catalog, Models::default()).unwrap()
 }
 
 /// The engine of `offers` offers and a request context on the cart page.
-fn engine_on_the_cart_page(offers: usize) -> (Engine, Context) {
-    let engine = engine(offers);
+fn engine_on_the_cart_page(offers: usize, adaptive: bool) -> (Engine, Context) {
+    let engine = engine(offers, adaptive);
     let schema = engine.catalog().schema();
     let mut context = Context::new(schema);
     context
@@ -165,7 +169,7 @@ fn bench(c: &mut Criterion) {
     let profile = profile();
     let mut group = c.benchmark_group("decide");
     for size in SIZES {
-        let (engine, context) = engine_on_the_cart_page(size);
+        let (engine, context) = engine_on_the_cart_page(size, false);
         let check = engine
             .decide(
                 &profile,
@@ -198,16 +202,60 @@ fn bench(c: &mut Criterion) {
         }
     }
     group.finish();
-    percentiles(&profile);
+    // Adaptive propensities: Thompson sampling from a learner with 20 responses per offer in each
+    // of 10 segments (the customer's is "gold").
+    let (engine, context) = engine_on_the_cart_page(1_000, true);
+    let learner = trained(&engine);
+    let request = Request::new(Channel::Web, NOW).slots(3);
+    c.bench_function("decide adaptive/picks only/1000", |b| {
+        b.iter(|| {
+            black_box(
+                engine
+                    .decide_with(black_box(&profile), &context, &request, &learner)
+                    .unwrap()
+                    .picks()
+                    .len(),
+            )
+        })
+    });
+    percentiles(&profile, &learner);
+}
+
+/// A learner with 20 responses (1 in 5 accepted) for every offer in 10 segments.
+fn trained(engine: &Engine) -> Learner {
+    let mut learner = engine.catalog().new_learner().unwrap();
+    let segments = [
+        "gold", "silver", "bronze", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+    ];
+    for (i, offer) in engine.catalog().offers().enumerate() {
+        for segment in segments {
+            for k in 0..20 {
+                let response = if (i + k) % 5 == 0 {
+                    Response::Accepted
+                } else {
+                    Response::Dismissed
+                };
+                learner
+                    .update(
+                        offer.action().id(),
+                        segment,
+                        response,
+                        NOW - 86_400 + k as i64,
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    learner
 }
 
 /// p50 and p99 of single calls (criterion reports means of batches).
-fn percentiles(profile: &Profile) {
+fn percentiles(profile: &Profile, learner: &Learner) {
     let full = std::env::args().any(|a| a == "--bench");
     let calls = if full { 20_000 } else { 50 };
     println!("\ndecide, single calls ({calls} per case): offers, receipt, p50, p99");
     for size in SIZES {
-        let (engine, context) = engine_on_the_cart_page(size);
+        let (engine, context) = engine_on_the_cart_page(size, false);
         for explain in [false, true] {
             let request = Request::new(Channel::Web, NOW).slots(3).explain(explain);
             let mut times: Vec<f64> = (0..calls)
@@ -230,6 +278,27 @@ fn percentiles(profile: &Profile) {
             );
         }
     }
+    let (engine, context) = engine_on_the_cart_page(1_000, true);
+    let request = Request::new(Channel::Web, NOW).slots(3);
+    let mut times: Vec<f64> = (0..calls)
+        .map(|seed| {
+            let request = request.seed(seed as u64);
+            let start = Instant::now();
+            black_box(
+                engine
+                    .decide_with(black_box(profile), &context, &request, learner)
+                    .unwrap(),
+            );
+            start.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    println!(
+        "  1000 offers  adaptive       p50 {:>8.2} us  p99 {:>8.2} us",
+        at(0.5),
+        at(0.99)
+    );
 }
 
 criterion_group!(benches, bench);

@@ -65,7 +65,7 @@ use catalog::{bit, Amount, Propensity};
 use clauses::Memo;
 use contact::Block;
 
-use crate::learn::Learner;
+use crate::learn::{Learner, SegmentArms};
 use crate::random::Stream;
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
@@ -276,8 +276,7 @@ impl Engine {
                 _ => String::new(),
             };
             let learning = Learning {
-                learner,
-                segment: &segment,
+                arms: learner.and_then(|l| l.segment(&segment)),
             };
             let slots = request.slots.min(room);
             let ranked = self.rank(
@@ -579,8 +578,8 @@ impl Engine {
             Propensity::Adaptive { alpha, beta } => {
                 let counts = pass
                     .learning
-                    .learner
-                    .map(|l| l.counts(&offer.action.id, pass.learning.segment, pass.request.now))
+                    .arms
+                    .map(|arms| arms.counts(&offer.action.id, pass.request.now))
                     .unwrap_or_default();
                 // The offer's own stream, seeded with its tie key: independent of the other offers'.
                 let mut stream = Stream::new(bucket::tie_key(pass.request.seed, offer.id_hash));
@@ -657,11 +656,10 @@ struct Pass<'f, 'a> {
     learning: Learning<'f>,
 }
 
-/// What adaptive propensities read: the learner (if any) and the request's segment.
+/// What adaptive propensities read: the learner's arms of the request's segment, if any.
 #[derive(Clone, Copy)]
 struct Learning<'l> {
-    learner: Option<&'l Learner>,
-    segment: &'l str,
+    arms: Option<SegmentArms<'l>>,
 }
 
 /// An offer that passed every filter, with its score.

@@ -100,6 +100,23 @@ impl Arm {
     }
 }
 
+/// One segment's arms, found once.
+#[derive(Clone, Copy)]
+pub(crate) struct SegmentArms<'l> {
+    arms: &'l BTreeMap<String, Arm>,
+    half_life: Timestamp,
+}
+
+impl SegmentArms<'_> {
+    /// The decayed counts of `offer` at `now` (zero for an arm never seen).
+    pub(crate) fn counts(&self, offer: &str, now: Timestamp) -> Counts {
+        self.arms
+            .get(offer)
+            .map(|arm| arm.at(now, self.half_life))
+            .unwrap_or_default()
+    }
+}
+
 /// `2^(-elapsed / half_life)`; 1 for no time.
 fn decay(elapsed: Timestamp, half_life: Timestamp) -> f64 {
     if elapsed <= 0 {
@@ -173,15 +190,7 @@ impl Learner {
             rejects: f64::from(u8::from(response != Response::Accepted)),
             at,
         };
-        let half_life = self.half_life;
-        let arms = self.segments.entry(segment.into()).or_default();
-        let arm = arms.entry(offer.into()).or_insert(Arm {
-            accepts: 0.0,
-            rejects: 0.0,
-            at,
-        });
-        *arm = arm.plus(&one, half_life);
-        self.arms += usize::from(new);
+        self.add(offer, segment, &one);
         Ok(())
     }
 
@@ -190,6 +199,14 @@ impl Learner {
         self.arm(offer, segment)
             .map(|arm| arm.at(now, self.half_life))
             .unwrap_or_default()
+    }
+
+    /// One segment's arms, for reading many offers' counts (a decision reads them all).
+    pub(crate) fn segment(&self, segment: &str) -> Option<SegmentArms<'_>> {
+        self.segments.get(segment).map(|arms| SegmentArms {
+            arms,
+            half_life: self.half_life,
+        })
     }
 
     /// Adds `other`'s statistics (another server's, another browser's) into these. Both must have
@@ -214,17 +231,26 @@ impl Learner {
                 format!("the merged learner would hold more than {MAX_ARMS} arms"),
             ));
         }
-        let half_life = self.half_life;
         for (offer, segment, theirs) in other.all() {
-            self.segments
-                .entry(segment.into())
-                .or_default()
-                .entry(offer.into())
-                .and_modify(|mine| *mine = mine.plus(theirs, half_life))
-                .or_insert(*theirs);
+            self.add(offer, segment, theirs);
         }
-        self.arms += new;
         Ok(())
+    }
+
+    /// Adds `arm` to the arm of `offer` in `segment`, creating it if new; allocates only then.
+    fn add(&mut self, offer: &str, segment: &str, arm: &Arm) {
+        let half_life = self.half_life;
+        let arms = match self.segments.get_mut(segment) {
+            Some(arms) => arms,
+            None => self.segments.entry(segment.into()).or_default(),
+        };
+        match arms.get_mut(offer) {
+            Some(mine) => *mine = mine.plus(arm, half_life),
+            None => {
+                arms.insert(offer.into(), *arm);
+                self.arms += 1;
+            }
+        }
     }
 
     /// Every arm: offer, segment, counts as of the arm's clock.
@@ -261,20 +287,27 @@ fn check_half_life(half_life: Timestamp) -> Result<(), Error> {
     }
 }
 
-/// The encoded form: arms by segment, then offer.
+/// The encoded form: per segment, its arms by offer.
 #[derive(Serialize, Deserialize)]
 struct Wire {
     half_life: Timestamp,
-    arms: Vec<(String, String, Arm)>,
+    segments: Vec<(String, Vec<(String, Arm)>)>,
 }
 
 impl From<&Learner> for Wire {
     fn from(learner: &Learner) -> Wire {
         Wire {
             half_life: learner.half_life,
-            arms: learner
-                .all()
-                .map(|(offer, segment, arm)| (offer.into(), segment.into(), *arm))
+            segments: learner
+                .segments
+                .iter()
+                .map(|(segment, arms)| {
+                    let arms = arms
+                        .iter()
+                        .map(|(offer, arm)| (offer.clone(), *arm))
+                        .collect();
+                    (segment.clone(), arms)
+                })
                 .collect(),
         }
     }
@@ -282,15 +315,18 @@ impl From<&Learner> for Wire {
 
 impl Wire {
     fn check(self) -> Result<Learner, Error> {
-        check_half_life(self.half_life)?;
-        if self.arms.len() > MAX_ARMS {
+        let count: usize = self.segments.iter().map(|(_, arms)| arms.len()).sum();
+        if count > MAX_ARMS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
-                format!("{} arms, at most {MAX_ARMS}", self.arms.len()),
+                format!("{count} arms, at most {MAX_ARMS}"),
             ));
         }
         let mut learner = Learner::new(self.half_life)?;
-        for (offer, segment, arm) in self.arms {
+        let arms = self.segments.into_iter().flat_map(|(segment, arms)| {
+            arms.into_iter().map(move |(o, a)| (o, segment.clone(), a))
+        });
+        for (offer, segment, arm) in arms {
             crate::check::id("offer", &offer, MAX_ID_LEN)?;
             crate::check::text("segment", &segment, MAX_NAME_LEN)?;
             let counts_ok = [arm.accepts, arm.rejects]
