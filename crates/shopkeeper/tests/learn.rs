@@ -368,3 +368,52 @@ mod adaptive {
         }
     }
 }
+
+mod pruning {
+    use super::NOW;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use shopkeeper::decide::{Catalog, Engine, Request};
+    use shopkeeper::learn::{Learner, Response};
+    use shopkeeper::rules::Context;
+    use shopkeeper::score::Models;
+    use shopkeeper::{Channel, Profile};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// The fast path samples only the adaptive offers that can still take a slot; it must
+        /// pick exactly what sampling every offer (the receipt path) picks.
+        #[test]
+        fn sampling_only_what_can_win_picks_the_same(
+            offers in prop::collection::vec((1u32..50, 0u8..4, any::<bool>(), 1u32..20, 1u32..20), 1..40),
+            responses in prop::collection::vec((0usize..40, any::<bool>()), 0..80),
+            slots in 1usize..6,
+            seed in any::<u64>(),
+        ) {
+            let catalog = json!({
+                "version": "p", "default": {"id": "fallback"},
+                "offers": offers.iter().enumerate().map(|(i, (value, group, adaptive, a, b))| json!({
+                    "id": format!("o{i}"),
+                    "value": value,
+                    "group": if *group == 0 { json!(null) } else { json!(format!("g{group}")) },
+                    "propensity": if *adaptive { json!({"adaptive": {"prior": [a, b]}}) } else { json!({"fixed": f64::from(*a) / 20.0}) },
+                })).collect::<Vec<_>>()
+            });
+            let engine = Engine::new(Catalog::compile(&catalog.to_string(), NOW).unwrap(), Models::default()).unwrap();
+            let mut learner = Learner::new(86_400).unwrap();
+            for (k, (offer, accepted)) in responses.iter().enumerate() {
+                let response = if *accepted { Response::Accepted } else { Response::Dismissed };
+                learner.update(&format!("o{}", offer % offers.len()), "", response, NOW - k as i64).unwrap();
+            }
+            let profile = Profile::anonymous("v").unwrap();
+            let context = Context::new(engine.catalog().schema());
+            let request = Request::new(Channel::Web, NOW).slots(slots).seed(seed);
+            let ids = |explain: bool| -> Vec<(String, Option<f64>)> {
+                let d = engine.decide_with(&profile, &context, &request.explain(explain), &learner).unwrap();
+                d.picks().iter().map(|p| (p.action.id().to_string(), p.score.map(|s| s.score))).collect()
+            };
+            prop_assert_eq!(ids(false), ids(true));
+        }
+    }
+}

@@ -374,12 +374,28 @@ impl Engine {
             &catalog.by_channel[channel.index()]
         };
         let mut candidates: Vec<Candidate> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         for &i in offers {
             let offer = &catalog.offers[i as usize];
             let block = blocked
                 .iter()
                 .find(|(b, _)| *b == i)
                 .map(|(_, block)| block);
+            if receipt.is_none() && matches!(offer.propensity, Propensity::Adaptive { .. }) {
+                // Sampled later, and only if it can still make the slots.
+                if let Ok((context_weight, value)) = self.filter(offer, &mut pass, block) {
+                    let bound = context_weight * value * offer.lever;
+                    if bound > 0.0 && bound.is_finite() {
+                        pending.push(Pending {
+                            index: i,
+                            context_weight,
+                            value,
+                            bound,
+                        });
+                    }
+                }
+                continue;
+            }
             match self.evaluate(offer, i, &mut pass, block) {
                 Ok(score) => candidates.push(Candidate { index: i, score }),
                 Err(stage) if receipt.is_some() => {
@@ -388,6 +404,9 @@ impl Engine {
                 }
                 Err(_) => {}
             }
+        }
+        if !pending.is_empty() {
+            self.sample_adaptive(&mut candidates, pending, slots, &pass);
         }
         let seed = request.seed;
         let better = |a: &Candidate, b: &Candidate| -> bool {
@@ -531,6 +550,19 @@ impl Engine {
         pass: &mut Pass<'_, '_>,
         block: Option<&Block>,
     ) -> Result<Score, Stage> {
+        let (context_weight, value) = self.filter(offer, pass, block)?;
+        self.score(offer, index, pass, context_weight, value)
+    }
+
+    /// Every filter, then the parts of the score known before the propensity: the context weight
+    /// and the value. Or the stage that drops the offer.
+    #[inline]
+    fn filter(
+        &self,
+        offer: &Offer,
+        pass: &mut Pass<'_, '_>,
+        block: Option<&Block>,
+    ) -> Result<(f64, f64), Stage> {
         let (features, request) = (pass.features, pass.request);
         let memo = &mut pass.memo;
         let table = &self.catalog.clauses;
@@ -555,9 +587,20 @@ impl Engine {
         if block.is_some() {
             return Err(Stage::ContactPolicy);
         }
-        let propensity = self.propensity(offer, index, pass).ok_or(Stage::Score)?;
         let value = value(offer, features).ok_or(Stage::Score)?;
-        let context_weight = pass.kind_weights[offer.action.kind.index()];
+        Ok((pass.kind_weights[offer.action.kind.index()], value))
+    }
+
+    /// The score of an offer that passed the filters.
+    fn score(
+        &self,
+        offer: &Offer,
+        index: u32,
+        pass: &Pass<'_, '_>,
+        context_weight: f64,
+        value: f64,
+    ) -> Result<Score, Stage> {
+        let propensity = self.propensity(offer, index, pass).ok_or(Stage::Score)?;
         let score = propensity * context_weight * value * offer.lever;
         if !(score > 0.0 && score.is_finite()) {
             return Err(Stage::Score);
@@ -569,6 +612,38 @@ impl Engine {
             lever: offer.lever,
             score,
         })
+    }
+
+    /// Scores the adaptive offers that can still make the slots, best bound first. A propensity
+    /// is at most 1, so an offer whose `context weight x value x lever` is below the score of the
+    /// current last slot can never take a slot (nor change which offer of its group does): it is
+    /// not sampled. Exact: the picks are those of sampling every offer (the receipt path does).
+    fn sample_adaptive(
+        &self,
+        candidates: &mut Vec<Candidate>,
+        mut pending: Vec<Pending>,
+        slots: usize,
+        pass: &Pass<'_, '_>,
+    ) {
+        let catalog = &self.catalog;
+        let mut bar = Bar::new(slots, catalog.groups.len());
+        for c in candidates.iter() {
+            bar.admit(c.score.score, catalog.offers[c.index as usize].group);
+        }
+        pending.sort_by(|a, b| b.bound.total_cmp(&a.bound).then(a.index.cmp(&b.index)));
+        for p in pending {
+            if bar.excludes(p.bound) {
+                break;
+            }
+            let offer = &catalog.offers[p.index as usize];
+            if let Ok(score) = self.score(offer, p.index, pass, p.context_weight, p.value) {
+                bar.admit(score.score, offer.group);
+                candidates.push(Candidate {
+                    index: p.index,
+                    score,
+                });
+            }
+        }
     }
 
     /// The offer's propensity, clamped to `[0, 1]`; `None` when its expression is missing.
@@ -660,6 +735,64 @@ struct Pass<'f, 'a> {
 #[derive(Clone, Copy)]
 struct Learning<'l> {
     arms: Option<SegmentArms<'l>>,
+}
+
+/// An adaptive offer that passed the filters, not yet sampled.
+struct Pending {
+    index: u32,
+    context_weight: f64,
+    value: f64,
+    /// Its score with a propensity of 1: the most it can score.
+    bound: f64,
+}
+
+/// The score an offer must reach to take a slot, as known so far: the lowest of the best
+/// `slots` scores among the offers that would go on to the slots (each group's best and every
+/// ungrouped offer). It only rises as offers are scored, so it never excludes an offer that the
+/// final ranking would pick.
+struct Bar {
+    slots: usize,
+    /// The best finalist scores, highest first, at most `slots`.
+    top: SmallVec<[f64; 4]>,
+    /// Each exclusion group's best score so far.
+    groups: SmallVec<[Option<f64>; 16]>,
+}
+
+impl Bar {
+    fn new(slots: usize, groups: usize) -> Self {
+        Bar {
+            slots,
+            top: SmallVec::new(),
+            groups: SmallVec::from_elem(None, groups),
+        }
+    }
+
+    fn admit(&mut self, score: f64, group: Option<u32>) {
+        if let Some(best) = group.and_then(|g| self.groups.get_mut(g as usize)) {
+            match *best {
+                Some(old) if old >= score => return,
+                Some(old) => {
+                    // The group's finalist changes: its old score leaves the top (removing an
+                    // equal score of another offer instead only lowers the bar: still safe).
+                    if let Some(at) = self.top.iter().position(|&s| s == old) {
+                        self.top.remove(at);
+                    }
+                }
+                None => {}
+            }
+            *best = Some(score);
+        }
+        let at = self.top.partition_point(|&s| s >= score);
+        if at < self.slots {
+            self.top.insert(at, score);
+            self.top.truncate(self.slots);
+        }
+    }
+
+    /// Whether an offer that scores at most `bound` can no longer take a slot.
+    fn excludes(&self, bound: f64) -> bool {
+        self.top.len() == self.slots && self.top.last().is_some_and(|&last| bound < last)
+    }
 }
 
 /// An offer that passed every filter, with its score.
