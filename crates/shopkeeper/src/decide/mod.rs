@@ -614,7 +614,7 @@ impl Engine {
         })
     }
 
-    /// Scores the adaptive offers that can still make the slots, best bound first. A propensity
+    /// Scores the adaptive offers that can still make the slots, high bounds first. A propensity
     /// is at most 1, so an offer whose `context weight x value x lever` is below the score of the
     /// current last slot can never take a slot (nor change which offer of its group does): it is
     /// not sampled. Exact: the picks are those of sampling every offer (the receipt path does).
@@ -630,10 +630,15 @@ impl Engine {
         for c in candidates.iter() {
             bar.admit(c.score.score, catalog.offers[c.index as usize].group);
         }
-        pending.sort_by(|a, b| b.bound.total_cmp(&a.bound).then(a.index.cmp(&b.index)));
+        // The highest bounds first raise the bar fastest; the rest are checked against it as it
+        // stands (a partial order is enough: the bar is valid at every step).
+        let first = pending.len().min(4 * slots);
+        if first < pending.len() {
+            pending.select_nth_unstable_by(first, |a, b| b.bound.total_cmp(&a.bound));
+        }
         for p in pending {
             if bar.excludes(p.bound) {
-                break;
+                continue;
             }
             let offer = &catalog.offers[p.index as usize];
             if let Ok(score) = self.score(offer, p.index, pass, p.context_weight, p.value) {
