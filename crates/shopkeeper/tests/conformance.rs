@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
+use shopkeeper::learn::{sample_beta, Learner, Response};
 use shopkeeper::rules::{self, Context, Features, Input, Rule, Schema, Type};
 use shopkeeper::score::Models;
 use shopkeeper::{Channel, Event, Outcome, Profile};
@@ -35,6 +36,10 @@ fn every_conformance_vector_passes() {
                 run_rule(case, &file["fixture"])
             } else if case.get("bucket").is_some() {
                 run_bucket(case)
+            } else if case.get("beta").is_some() {
+                run_beta(case)
+            } else if case.get("learner").is_some() && case.get("catalog").is_none() {
+                run_learner(case)
             } else if case.get("request").is_some() || case.get("catalog").is_some() {
                 run_decision(case, &file)
             } else {
@@ -390,8 +395,16 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     let request = Request::new(channel, request["now"].as_i64().unwrap_or(now))
         .slots(request["slots"].as_u64().unwrap_or(1) as usize)
         .seed(request["seed"].as_u64().unwrap_or(0));
-    let fast = engine.decide(&profile, &context, &request);
-    let explained = engine.decide(&profile, &context, &request.explain(true));
+    let learner = match case.get("learner") {
+        Some(spec) => Some(learner(spec)?),
+        None => None,
+    };
+    let decide = |request: &Request| match &learner {
+        Some(l) => engine.decide_with(&profile, &context, request, l),
+        None => engine.decide(&profile, &context, request),
+    };
+    let fast = decide(&request);
+    let explained = decide(&request.explain(true));
     let (fast, explained) = match (fast, explained, expect["error"].as_str()) {
         (Err(e), _, Some(code)) if e.code().as_str() == code => return Ok(()),
         (Ok(_), _, Some(code)) => return Err(format!("decided, expected error {code}")),
@@ -433,7 +446,7 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
             return Err(format!("scores {got:?}, expected {want:?}"));
         }
     }
-    for key in ["fallback", "control_group", "suppressed"] {
+    for key in ["fallback", "control_group", "suppressed", "segment"] {
         if let Some(want) = expect.get(key) {
             if receipt_json[key] != *want {
                 return Err(format!("{key} is {}, expected {want}", receipt_json[key]));
@@ -509,6 +522,85 @@ fn problems_match(got: &[shopkeeper::decide::Problem], want: Option<&Value>) -> 
                     "problem {p}: {key} is {}, expected {value}",
                     actual[key]
                 ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A beta draw: `{"beta": {"seed": S, "a": A, "b": B}, "expect": {"value": X}}` (within 1e-12).
+fn run_beta(case: &Value) -> Result<(), String> {
+    let b = &case["beta"];
+    let got = sample_beta(
+        b["seed"].as_u64().ok_or("missing seed")?,
+        b["a"].as_f64().ok_or("missing a")?,
+        b["b"].as_f64().ok_or("missing b")?,
+    );
+    let want = case["expect"]["value"].as_f64().ok_or("missing value")?;
+    if (got - want).abs() > 1e-12 {
+        return Err(format!("beta draw {got}, expected {want}"));
+    }
+    Ok(())
+}
+
+/// A learner built from `{"half_life", "updates": [[offer, segment, response, at]...], "merge":
+/// [[updates of another learner]...], "merge_half_life"?}`.
+fn learner(spec: &Value) -> Result<Learner, String> {
+    let build = |half_life: &Value, updates: &Value| -> Result<Learner, String> {
+        let mut l = Learner::new(half_life.as_i64().ok_or("missing half_life")?)
+            .map_err(|e| e.code().as_str().to_string())?;
+        for u in updates.as_array().into_iter().flatten() {
+            let response: Response =
+                serde_json::from_value(u[2].clone()).map_err(|e| e.to_string())?;
+            l.update(
+                u[0].as_str().ok_or("offer")?,
+                u[1].as_str().ok_or("segment")?,
+                response,
+                u[3].as_i64().ok_or("at")?,
+            )
+            .map_err(|e| e.code().as_str().to_string())?;
+        }
+        Ok(l)
+    };
+    let mut l = build(&spec["half_life"], &spec["updates"])?;
+    let other_half_life = spec.get("merge_half_life").unwrap_or(&spec["half_life"]);
+    for updates in spec["merge"].as_array().into_iter().flatten() {
+        let other = build(other_half_life, updates)?;
+        l.merge(&other).map_err(|e| e.code().as_str().to_string())?;
+    }
+    // Every learner survives its binary form.
+    let bytes = l.to_bytes().map_err(|e| e.to_string())?;
+    if Learner::from_bytes(&bytes).as_ref() != Ok(&l) {
+        return Err("bytes round trip changed the learner".into());
+    }
+    Ok(l)
+}
+
+/// A learner case: the counts it reads (`[offer, segment, at, accepts, rejects]`, within 1e-9
+/// relative) or the error code building it gives.
+fn run_learner(case: &Value) -> Result<(), String> {
+    let expect = &case["expect"];
+    let l = match (learner(&case["learner"]), expect["error"].as_str()) {
+        (Err(code), Some(want)) if code == want => return Ok(()),
+        (Err(why), _) => return Err(format!("learner: {why}")),
+        (Ok(_), Some(want)) => return Err(format!("built, expected {want}")),
+        (Ok(l), None) => l,
+    };
+    for read in expect["counts"].as_array().ok_or("missing counts")? {
+        let counts = l.counts(
+            read[0].as_str().ok_or("offer")?,
+            read[1].as_str().ok_or("segment")?,
+            read[2].as_i64().ok_or("at")?,
+        );
+        let got = serde_json::json!([counts.accepts, counts.rejects]);
+        for (g, w) in got
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip([&read[3], &read[4]])
+        {
+            if !close(g, w) {
+                return Err(format!("counts of {read}: got {got}"));
             }
         }
     }

@@ -61,6 +61,12 @@ pub enum Response {
     Ignored,
 }
 
+/// The Beta(a, b) draw of the documented stream seeded with `seed` (`spec/learning.md`): what an
+/// adaptive offer samples, exposed so every binding can check it gives the same bits.
+pub fn sample_beta(seed: u64, a: f64, b: f64) -> f64 {
+    crate::random::Stream::new(seed).beta(a, b)
+}
+
 /// An arm's decayed counts at a time.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Counts {

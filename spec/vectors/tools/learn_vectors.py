@@ -1,0 +1,140 @@
+# Run from the repository root: python3 spec/vectors/tools/learn_vectors.py
+"""Writes spec/vectors/301-learning.json: learner updates, decay, merges, and adaptive decisions
+under a seed. Expectations come from an independent Python model of spec/learning.md."""
+import json, math
+
+NOW = 1795500000
+DAY = 86400
+M64 = (1 << 64) - 1
+G = 0x9e3779b97f4a7c15
+
+def fnv1a(*parts):
+    h = 0xcbf29ce484222325
+    for part in parts:
+        for b in part.encode() + b"\xff":
+            h ^= b
+            h = (h * 0x100000001b3) & M64
+    return h
+
+def mix(z):
+    z = (z + G) & M64
+    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+    return z ^ (z >> 31)
+
+class Stream:
+    def __init__(s, seed): s.x = seed
+    def next(s):
+        out = mix(s.x); s.x = (s.x + G) & M64; return out
+    def open01(s): return ((s.next() >> 11) + 0.5) / 2**53
+    def normal(s):
+        u1, u2 = s.open01(), s.open01()
+        return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+    def gamma(s, k):
+        if k < 1:
+            boost = s.open01() ** (1 / k)
+            return s.gamma(k + 1) * boost
+        d = k - 1 / 3; c = 1 / math.sqrt(9 * d)
+        for _ in range(64):
+            x = s.normal(); v = 1 + c * x
+            if v <= 0: continue
+            v = v * v * v; u = s.open01()
+            if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v): return d * v
+        return d
+    def beta(s, a, b):
+        x = s.gamma(a); y = s.gamma(b)
+        return x / (x + y) if x + y > 0 else a / (a + b)
+
+class Learner:
+    def __init__(s, half_life): s.h = half_life; s.arms = {}
+    def decay(s, dt): return 1.0 if dt <= 0 else 2 ** (-dt / s.h)
+    def at(s, arm, to):
+        f = s.decay(to - arm[2]); return (arm[0] * f, arm[1] * f)
+    def plus(s, a, b):
+        t = max(a[2], b[2]); x, y = s.at(a, t), s.at(b, t)
+        return (x[0] + y[0], x[1] + y[1], t)
+    def update(s, offer, segment, response, t):
+        one = (1.0 if response == "accepted" else 0.0, 0.0 if response == "accepted" else 1.0, t)
+        key = (offer, segment)
+        s.arms[key] = s.plus(s.arms[key], one) if key in s.arms else s.plus((0.0, 0.0, t), one)
+    def merge(s, other):
+        for key, arm in other.arms.items():
+            s.arms[key] = s.plus(s.arms[key], arm) if key in s.arms else arm
+    def counts(s, offer, segment, now):
+        arm = s.arms.get((offer, segment))
+        return (0.0, 0.0) if arm is None else s.at(arm, now)
+
+def build(spec):
+    l = Learner(spec["half_life"])
+    for u in spec.get("updates", []): l.update(*u)
+    for other in spec.get("merge", []):
+        m = Learner(spec["half_life"])
+        for u in other: m.update(*u)
+        l.merge(m)
+    return l
+
+cases = []
+def counts_case(name, spec, reads):
+    l = build(spec)
+    cases.append(dict(name=name, learner=spec,
+        expect=dict(counts=[[o, s, t, *l.counts(o, s, t)] for o, s, t in reads])))
+
+W = 7 * DAY
+counts_case("one accept, read at once", dict(half_life=W, updates=[["a", "", "accepted", NOW]]), [["a", "", NOW], ["b", "", NOW]])
+counts_case("a dismiss and an ignore are both rejects", dict(half_life=W, updates=[["a", "", "dismissed", NOW], ["a", "", "ignored", NOW]]), [["a", "", NOW]])
+for k in [1, 2, 3, 10]:
+    counts_case(f"counts halve every half-life: {k} half-lives", dict(half_life=W, updates=[["a", "", "accepted", NOW]] * 4), [["a", "", NOW + k * W]])
+counts_case("a read before the clock gives the counts at the clock", dict(half_life=W, updates=[["a", "", "accepted", NOW]]), [["a", "", NOW - DAY]])
+counts_case("a late response adds its decayed weight", dict(half_life=W, updates=[["a", "", "accepted", NOW], ["a", "", "dismissed", NOW - W]]), [["a", "", NOW], ["a", "", NOW + W]])
+counts_case("responses in time order", dict(half_life=DAY, updates=[["a", "s", "accepted", NOW + k * 3600] for k in range(10)]), [["a", "s", NOW + 10 * 3600]])
+counts_case("the same responses in reverse order", dict(half_life=DAY, updates=[["a", "s", "accepted", NOW + k * 3600] for k in reversed(range(10))]), [["a", "s", NOW + 10 * 3600]])
+counts_case("segments are apart", dict(half_life=W, updates=[["a", "gold", "accepted", NOW], ["a", "silver", "dismissed", NOW]]), [["a", "gold", NOW], ["a", "silver", NOW], ["a", "", NOW]])
+counts_case("a one-minute half-life", dict(half_life=60, updates=[["a", "", "accepted", NOW]]), [["a", "", NOW + 60], ["a", "", NOW + 600]])
+counts_case("merge adds after aligning the clocks", dict(half_life=W, updates=[["a", "", "accepted", NOW]], merge=[[["a", "", "dismissed", NOW + W]]]), [["a", "", NOW + W]])
+counts_case("merge keeps arms only one side has", dict(half_life=W, updates=[["a", "", "accepted", NOW]], merge=[[["b", "x", "dismissed", NOW]]]), [["a", "", NOW], ["b", "x", NOW]])
+counts_case("merging three learners", dict(half_life=DAY, updates=[["a", "", "accepted", NOW]], merge=[[["a", "", "accepted", NOW + 3600]], [["a", "", "ignored", NOW + 7200]]]), [["a", "", NOW + 7200], ["a", "", NOW + 2 * DAY]])
+counts_case("merging an older learner", dict(half_life=DAY, updates=[["a", "", "accepted", NOW + DAY]], merge=[[["a", "", "accepted", NOW]]]), [["a", "", NOW + DAY]])
+cases.append(dict(name="learners with other half-lives do not merge", learner=dict(half_life=W, updates=[["a", "", "accepted", NOW]], merge_half_life=DAY, merge=[[["a", "", "accepted", NOW]]]), expect=dict(error="invalid_data")))
+cases.append(dict(name="an empty offer id is rejected", learner=dict(half_life=W, updates=[["", "", "accepted", NOW]]), expect=dict(error="empty_id")))
+cases.append(dict(name="a half-life under a minute is rejected", learner=dict(half_life=59, updates=[]), expect=dict(error="invalid_number")))
+
+# Beta draws of the documented stream
+for seed, a, b in [(0, 1, 1), (1, 1, 1), (42, 2, 18), (7, 0.5, 0.5), (123456789, 31, 11), (99, 1, 9), (2024, 0.2, 3), (5, 400, 600), (18446744073709551615, 3, 3)]:
+    cases.append(dict(name=f"beta({a}, {b}) of seed {seed}", beta=dict(seed=seed, a=a, b=b), expect=dict(value=Stream(seed).beta(a, b))))
+
+# Adaptive decisions: propensity = max(floor, beta(prior + counts)) from the stream seeded with the tie key.
+catalog = {"version": "learn", "default": {"id": "fallback"},
+           "learning": {"segment": "if customer.known then \"members\" else \"visitors\"", "half_life": "7d", "floor": 0.05},
+           "offers": [{"id": "a", "value": 10, "propensity": {"adaptive": {"prior": [1, 9]}}},
+                      {"id": "b", "value": 8, "propensity": {"adaptive": {"prior": [2, 2]}}},
+                      {"id": "c", "value": 1, "propensity": {"fixed": 0.9}}]}
+priors = {"a": (1, 9), "b": (2, 2)}
+values = {"a": 10, "b": 8, "c": 1}
+def decide(learner, segment, seed, slots, now):
+    scores = []
+    for oid in ["a", "b", "c"]:
+        if oid == "c":
+            p = 0.9
+        else:
+            s, f = learner.counts(oid, segment, now)
+            p = max(0.05, Stream(mix(seed ^ fnv1a(oid))).beta(priors[oid][0] + s, priors[oid][1] + f))
+        scores.append((oid, p, p * values[oid]))
+    key = lambda x: (-x[2], mix(seed ^ fnv1a(x[0])), ["a", "b", "c"].index(x[0]))
+    return sorted(scores, key=key)[:slots]
+train = dict(half_life=W, updates=[["a", "members", "accepted" if k % 2 else "dismissed", NOW - k * 60] for k in range(30)]
+                                   + [["b", "members", "dismissed", NOW - k * 60] for k in range(30)])
+learner = build(train)
+for seed in [0, 1, 2, 3, 17, 4242, 987654321]:
+    for known, segment in [(True, "members"), (False, "visitors")]:
+        picks = decide(learner, segment, seed, 3, NOW)
+        cases.append(dict(name=f"adaptive, {segment}, seed {seed}", catalog=catalog, learner=train,
+                          profile=dict(id="c", known=known), request=dict(channel="web", slots=3, seed=seed),
+                          expect=dict(picks=[p[0] for p in picks], segment=segment,
+                                      picks_detail=[dict(propensity=p[1], score=p[2], propensity_source="adaptive" if p[0] != "c" else "fixed") for p in picks])))
+cases.append(dict(name="adaptive without a learner samples the prior", catalog=catalog, profile=dict(id="c"), request=dict(channel="web", slots=3, seed=5),
+                  expect=dict(picks=[p[0] for p in decide(Learner(W), "visitors", 5, 3, NOW)])))
+
+doc = dict(title="learning: updates, decay, merges, beta draws and adaptive decisions under a seed", now=NOW, cases=cases)
+with open("spec/vectors/301-learning.json", "w") as f:
+    json.dump(doc, f, indent=1); f.write("\n")
+print(len(cases), "cases")
