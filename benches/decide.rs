@@ -252,53 +252,49 @@ fn trained(engine: &Engine) -> Learner {
 /// p50 and p99 of single calls (criterion reports means of batches).
 fn percentiles(profile: &Profile, learner: &Learner) {
     let full = std::env::args().any(|a| a == "--bench");
-    let calls = if full { 20_000 } else { 50 };
+    let calls: u64 = if full { 20_000 } else { 50 };
     println!("\ndecide, single calls ({calls} per case): offers, receipt, p50, p99");
     for size in SIZES {
         let (engine, context) = engine_on_the_cart_page(size, false);
         for explain in [false, true] {
             let request = Request::new(Channel::Web, NOW).slots(3).explain(explain);
-            let mut times: Vec<f64> = (0..calls)
-                .map(|_| {
-                    let start = Instant::now();
-                    black_box(
-                        engine
-                            .decide(black_box(profile), &context, &request)
-                            .unwrap(),
-                    );
-                    start.elapsed().as_secs_f64() * 1e6
-                })
-                .collect();
-            times.sort_by(f64::total_cmp);
-            let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+            let (p50, p99) = p50_p99(calls, |_| {
+                black_box(
+                    engine
+                        .decide(black_box(profile), &context, &request)
+                        .unwrap(),
+                );
+            });
             println!(
-                "{size:>6} offers  receipt {explain:<5}  p50 {:>8.2} us  p99 {:>8.2} us",
-                at(0.5),
-                at(0.99)
+                "{size:>6} offers  receipt {explain:<5}  p50 {p50:>8.2} us  p99 {p99:>8.2} us"
             );
         }
     }
     let (engine, context) = engine_on_the_cart_page(1_000, true);
     let request = Request::new(Channel::Web, NOW).slots(3);
+    let (p50, p99) = p50_p99(calls, |seed| {
+        let request = request.seed(seed);
+        black_box(
+            engine
+                .decide_with(black_box(profile), &context, &request, learner)
+                .unwrap(),
+        );
+    });
+    println!("  1000 offers  adaptive       p50 {p50:>8.2} us  p99 {p99:>8.2} us");
+}
+
+/// The p50 and p99, in microseconds, of `calls` timed calls of `decide` (given the call's number).
+fn p50_p99(calls: u64, mut decide: impl FnMut(u64)) -> (f64, f64) {
     let mut times: Vec<f64> = (0..calls)
-        .map(|seed| {
-            let request = request.seed(seed as u64);
+        .map(|k| {
             let start = Instant::now();
-            black_box(
-                engine
-                    .decide_with(black_box(profile), &context, &request, learner)
-                    .unwrap(),
-            );
+            decide(k);
             start.elapsed().as_secs_f64() * 1e6
         })
         .collect();
     times.sort_by(f64::total_cmp);
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
-    println!(
-        "  1000 offers  adaptive       p50 {:>8.2} us  p99 {:>8.2} us",
-        at(0.5),
-        at(0.99)
-    );
+    (at(0.5), at(0.99))
 }
 
 criterion_group!(benches, bench);
