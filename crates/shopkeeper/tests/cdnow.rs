@@ -5,30 +5,16 @@
 //! downloads it with pip into target/data and sets `SHOPKEEPER_DATA`. Run alone:
 //! `cargo xtask data && SHOPKEEPER_DATA=$PWD/target/data cargo test -p shopkeeper --test cdnow -- --nocapture`.
 
+mod common;
+
 use std::path::PathBuf;
+
+use common::data_file;
 
 use shopkeeper::score::{
     parse_date, summarize, BgNbd, CustomerHistory, GammaGamma, ParetoNbd, Summary, TimeUnit,
     Transaction,
 };
-
-/// The data directory, or `None` (with a message saying how to get it) when it is not set up and
-/// not required. `cargo xtask test` sets `SHOPKEEPER_REQUIRE_DATA`, so there a missing file fails.
-fn data_file(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("SHOPKEEPER_DATA");
-    let required = std::env::var_os("SHOPKEEPER_REQUIRE_DATA").is_some();
-    let path = dir.map(|d| PathBuf::from(d).join(name));
-    match path {
-        Some(p) if p.is_file() => Some(p),
-        _ if required => panic!(
-            "{name} is missing: run `cargo xtask data` (downloads lifetimes==0.11.3 with pip)"
-        ),
-        _ => {
-            eprintln!("SKIPPED: {name} not found; run `cargo xtask data` and set SHOPKEEPER_DATA=$PWD/target/data");
-            None
-        }
-    }
-}
 
 /// CDNOW_sample.txt: `id  id2  yyyymmdd  CDs  dollars` per line.
 fn read_sample(path: &PathBuf) -> Vec<Transaction> {

@@ -2,6 +2,8 @@
 //! default, ranking is monotone in value, decisions are deterministic, and a bad catalog never
 //! replaces a good one.
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::json;
 use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
@@ -63,7 +65,7 @@ fn allowed(i: usize, responses: &[Response]) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(crate::common::config(64))]
 
     #[test]
     fn a_capped_or_cooling_down_offer_is_never_returned(

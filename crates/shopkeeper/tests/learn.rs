@@ -1,6 +1,8 @@
 //! Learner statistics: decay, order independence, merging (commutative, associative, and
 //! compatible with updates: property-tested), and the binary form.
 
+mod common;
+
 use proptest::prelude::*;
 use shopkeeper::learn::{Counts, Learner, Response};
 
@@ -55,7 +57,7 @@ fn updates() -> impl Strategy<Value = Vec<Update>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(crate::common::config(128))]
 
     #[test]
     fn merge_is_commutative(a in updates(), b in updates()) {
@@ -380,7 +382,7 @@ mod pruning {
     use shopkeeper::{Channel, Profile};
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(96))]
+        #![proptest_config(crate::common::config(96))]
 
         /// The fast path samples only the adaptive offers that can still take a slot; it must
         /// pick exactly what sampling every offer (the receipt path) picks.

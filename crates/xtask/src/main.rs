@@ -54,7 +54,7 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
 
-    step("fetching the real data the tests use (CDNOW from the PyPI wheel lifetimes==0.11.3)");
+    step("fetching the real data the tests use (CDNOW from the PyPI wheel lifetimes==0.11.3, the Open Bandit Dataset sample from obp==0.4.1)");
     let data = fetch_data(&root)?;
 
     step("unit, property, conformance-vector, CDNOW, CLI and doc tests (cargo test)");
@@ -197,36 +197,64 @@ fn run_quietly(
     }
 }
 
-/// The wheel that ships the CDNOW data, and the files the tests read from it.
-const LIFETIMES_WHEEL: &str = "lifetimes==0.11.3";
-const CDNOW_FILES: [&str; 2] = ["CDNOW_sample.txt", "CDNOW_master.txt"];
+/// Real data the tests read, from a PyPI wheel.
+struct Wheel {
+    /// What pip downloads.
+    requirement: &'static str,
+    /// The wheel's file-name pattern.
+    pattern: &'static str,
+    /// The files to extract: path in the wheel, name in `target/data`.
+    files: &'static [(&'static str, &'static str)],
+}
 
-/// Downloads the CDNOW data with pip (no dependencies, nothing installed) into target/data, once;
-/// later runs use the cached files. The data is never committed.
+const DATA: [Wheel; 2] = [
+    Wheel {
+        requirement: "lifetimes==0.11.3",
+        pattern: "[Ll]ifetimes-0.11.3-*.whl",
+        files: &[
+            ("lifetimes/datasets/CDNOW_sample.txt", "CDNOW_sample.txt"),
+            ("lifetimes/datasets/CDNOW_master.txt", "CDNOW_master.txt"),
+        ],
+    },
+    Wheel {
+        requirement: "obp==0.4.1",
+        pattern: "obp-0.4.1-*.whl",
+        files: &[("obp/dataset/obd/random/all/all.csv", "obd_random_all.csv")],
+    },
+];
+
+/// Downloads each wheel with `pip download --no-deps` (cached in `target/data/wheels`) and
+/// extracts the files the tests read into `target/data`; returns that folder.
 fn fetch_data(root: &Path) -> Result<PathBuf, String> {
     let dir = root.join("target/data");
-    if CDNOW_FILES.iter().all(|f| dir.join(f).is_file()) {
-        println!("cached in {}", dir.display());
-        return Ok(dir);
-    }
     let wheels = dir.join("wheels");
     std::fs::create_dir_all(&wheels)
         .map_err(|e| format!("cannot create {}: {e}", wheels.display()))?;
-    run(Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
-        .arg(&wheels)
-        .arg(LIFETIMES_WHEEL))?;
-    // Unpacked with Python's zipfile, which every pip has: no `unzip` needed.
-    let script = format!(
-        "import glob, os, zipfile\n\
-         wheel = glob.glob(os.path.join({wheels:?}, '[Ll]ifetimes-0.11.3-*.whl'))[0]\n\
-         z = zipfile.ZipFile(wheel)\n\
-         for name in {CDNOW_FILES:?}:\n    \
-             open(os.path.join({dir:?}, name), 'wb').write(z.read('lifetimes/datasets/' + name))\n",
-        wheels = wheels.display().to_string(),
-        dir = dir.display().to_string(),
-    );
-    run(Command::new("python3").args(["-c", &script]))?;
+    for Wheel {
+        requirement,
+        pattern,
+        files,
+    } in DATA
+    {
+        if files.iter().all(|(_, name)| dir.join(name).is_file()) {
+            println!("{requirement}: cached in {}", dir.display());
+            continue;
+        }
+        run(Command::new("python3")
+            .args(["-m", "pip", "download", "--no-deps", "--quiet", "--dest"])
+            .arg(&wheels)
+            .arg(requirement))?;
+        // Unpacked with Python's zipfile, which every pip has: no `unzip` needed.
+        let script = format!(
+            "import glob, os, zipfile\n\
+             z = zipfile.ZipFile(glob.glob(os.path.join({wheels:?}, {pattern:?}))[0])\n\
+             for inside, name in {files:?}:\n    \
+                 open(os.path.join({dir:?}, name), 'wb').write(z.read(inside))\n",
+            wheels = wheels.display().to_string(),
+            dir = dir.display().to_string(),
+        );
+        run(Command::new("python3").args(["-c", &script]))?;
+    }
     Ok(dir)
 }
 

@@ -29,6 +29,8 @@
 //! # Ok::<(), shopkeeper::Error>(())
 //! ```
 
+pub mod ope;
+
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;

@@ -219,3 +219,21 @@ pub fn fold(id: &str, events: &[Event]) -> Profile {
     }
     p
 }
+
+/// The data directory, or `None` (with a message saying how to get it) when it is not set up and
+/// not required. `cargo xtask test` sets `SHOPKEEPER_REQUIRE_DATA`, so there a missing file fails.
+pub fn data_file(name: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SHOPKEEPER_DATA");
+    let required = std::env::var_os("SHOPKEEPER_REQUIRE_DATA").is_some();
+    let path = dir.map(|d| std::path::PathBuf::from(d).join(name));
+    match path {
+        Some(p) if p.is_file() => Some(p),
+        _ if required => panic!(
+            "{name} is missing: run `cargo xtask data` (downloads lifetimes==0.11.3 and obp==0.4.1 with pip)"
+        ),
+        _ => {
+            eprintln!("SKIPPED: {name} not found; run `cargo xtask data` and set SHOPKEEPER_DATA=$PWD/target/data");
+            None
+        }
+    }
+}
