@@ -410,16 +410,17 @@ impl Engine {
         }
         let seed = request.seed;
         let better = |a: &Candidate, b: &Candidate| -> bool {
-            if a.score.score != b.score.score {
-                return a.score.score > b.score.score;
-            }
-            let (ha, hb) = (
-                catalog.offers[a.index as usize].id_hash,
-                catalog.offers[b.index as usize].id_hash,
-            );
-            let (ta, tb) = (bucket::tie_key(seed, ha), bucket::tie_key(seed, hb));
-            (ta, a.index) < (tb, b.index)
+            self.ranks_above(seed, (a.index, a.score.score), (b.index, b.score.score))
         };
+        if receipt.is_none() {
+            let scores = candidates.iter().map(|c| (c.index, c.score.score));
+            return self
+                .select(seed, slots, scores)
+                .into_iter()
+                .filter_map(|i| candidates.iter().find(|c| c.index == i))
+                .map(|c| (c.index, c.score))
+                .collect();
+        }
         // At most one offer per exclusion group: each group's best goes on to the slots.
         let mut group_best: SmallVec<[Option<usize>; 16]> =
             SmallVec::from_elem(None, catalog.groups.len());
@@ -444,23 +445,8 @@ impl Engine {
                 core::cmp::Ordering::Greater
             }
         };
-        let chosen: SmallVec<[usize; 4]> = if receipt.is_some() {
-            finalists.sort_by(order);
-            finalists.iter().take(slots).copied().collect()
-        } else {
-            // The best `slots`, by insertion into a short sorted list: one comparison per offer
-            // in the common case.
-            let mut top: SmallVec<[usize; 4]> = SmallVec::new();
-            for &f in &finalists {
-                if top.len() == slots && !better(&candidates[f], &candidates[top[slots - 1]]) {
-                    continue;
-                }
-                let at = top.partition_point(|&t| better(&candidates[t], &candidates[f]));
-                top.insert(at, f);
-                top.truncate(slots);
-            }
-            top
-        };
+        finalists.sort_by(order);
+        let chosen: SmallVec<[usize; 4]> = finalists.iter().take(slots).copied().collect();
         if let Some(receipt) = receipt {
             for (rank, &f) in finalists.iter().enumerate().skip(slots) {
                 let c = &candidates[f];
@@ -501,6 +487,56 @@ impl Engine {
             .iter()
             .map(|&c| (candidates[c].index, candidates[c].score))
             .collect()
+    }
+
+    /// Whether the offer at `a` (catalog index, score) ranks above the one at `b`: the higher
+    /// score, then the lower tie key under `seed`, then the earlier place in the catalog.
+    fn ranks_above(&self, seed: u64, a: (u32, f64), b: (u32, f64)) -> bool {
+        if a.1 != b.1 {
+            return a.1 > b.1;
+        }
+        let hash = |i: u32| self.catalog.offers[i as usize].id_hash;
+        let (ta, tb) = (
+            bucket::tie_key(seed, hash(a.0)),
+            bucket::tie_key(seed, hash(b.0)),
+        );
+        (ta, a.0) < (tb, b.0)
+    }
+
+    /// The picks among scored offers (catalog index, score): each exclusion group's best, then the
+    /// best `slots`, best first, by insertion into a short sorted list.
+    fn select(
+        &self,
+        seed: u64,
+        slots: usize,
+        scored: impl Iterator<Item = (u32, f64)>,
+    ) -> SmallVec<[u32; 4]> {
+        let mut group_best: SmallVec<[Option<(u32, f64)>; 16]> =
+            SmallVec::from_elem(None, self.catalog.groups.len());
+        let mut top: SmallVec<[(u32, f64); 4]> = SmallVec::new();
+        let offer = |top: &mut SmallVec<[(u32, f64); 4]>, f: (u32, f64)| {
+            if top.len() == slots && !self.ranks_above(seed, f, top[slots - 1]) {
+                return;
+            }
+            let at = top.partition_point(|&t| self.ranks_above(seed, t, f));
+            top.insert(at, f);
+            top.truncate(slots);
+        };
+        for f in scored {
+            match self.catalog.offers[f.0 as usize].group {
+                Some(g) => {
+                    let best = &mut group_best[g as usize];
+                    if best.is_none_or(|b| self.ranks_above(seed, f, b)) {
+                        *best = Some(f);
+                    }
+                }
+                None => offer(&mut top, f),
+            }
+        }
+        for f in group_best.into_iter().flatten() {
+            offer(&mut top, f);
+        }
+        top.into_iter().map(|(i, _)| i).collect()
     }
 
     /// The product of the context weights that hold, per kind of offer.
