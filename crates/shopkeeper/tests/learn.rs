@@ -336,6 +336,41 @@ mod adaptive {
     }
 
     #[test]
+    fn receipts_log_each_picks_probability() {
+        let profile = Profile::anonymous("v").unwrap();
+        let probability = |engine: &Engine, learner: Option<&Learner>, seed: u64| -> f64 {
+            let context = Context::new(engine.catalog().schema());
+            let request = Request::new(Channel::Web, NOW).seed(seed).explain(true);
+            let d = match learner {
+                Some(l) => engine.decide_with(&profile, &context, &request, l),
+                None => engine.decide(&profile, &context, &request),
+            }
+            .unwrap();
+            d.receipt().unwrap().picks[0].probability
+        };
+        // Thompson sampling: the trained favourite almost always, a coin toss on the prior.
+        let adaptive = engine(json!({}));
+        let trained = trained("");
+        let favourite = probability(&adaptive, Some(&trained), 3);
+        assert!(favourite > 0.95, "{favourite}");
+        let coin = probability(&adaptive, None, 3);
+        assert!((0.35..0.65).contains(&coin), "{coin}");
+        // A fixed policy without ties does not depend on the seed; with a tie, the seed decides.
+        let fixed = |values: [u32; 2]| {
+            let catalog = json!({"version": "f", "default": {"id": "fallback"},
+                "offers": [{"id": "x", "value": values[0]}, {"id": "y", "value": values[1]}]});
+            Engine::new(
+                Catalog::compile(&catalog.to_string(), NOW).unwrap(),
+                Models::default(),
+            )
+            .unwrap()
+        };
+        assert_eq!(probability(&fixed([2, 1]), None, 3), 1.0);
+        let tie = probability(&fixed([1, 1]), None, 3);
+        assert!((0.35..0.65).contains(&tie), "{tie}");
+    }
+
+    #[test]
     fn bad_learning_settings_are_errors() {
         for (learning, offer, place) in [
             (

@@ -110,7 +110,17 @@ catalog = {"version": "learn", "default": {"id": "fallback"},
                       {"id": "c", "value": 1, "propensity": {"fixed": 0.9}}]}
 priors = {"a": (1, 9), "b": (2, 2)}
 values = {"a": 10, "b": 8, "c": 1}
-def decide(learner, segment, seed, slots, now):
+def probabilities(learner, segment, seed, slots, now, picks):
+    """The share of 256 re-draws (seeds: the request seed's stream) that put each pick at its rank."""
+    stream = Stream(seed)
+    hits = [0] * len(picks)
+    for _ in range(256):
+        draw = [p[0] for p in decide(learner, segment, stream.next(), slots, now, logged=False)]
+        for r, p in enumerate(picks):
+            hits[r] += int(r < len(draw) and draw[r] == p[0])
+    return [h / 256 for h in hits]
+
+def decide(learner, segment, seed, slots, now, logged=True):
     scores = []
     for oid in ["a", "b", "c"]:
         if oid == "c":
@@ -127,12 +137,25 @@ learner = build(train)
 for seed in [0, 1, 2, 3, 17, 4242, 987654321]:
     for known, segment in [(True, "members"), (False, "visitors")]:
         picks = decide(learner, segment, seed, 3, NOW)
+        probs = probabilities(learner, segment, seed, 3, NOW, picks)
         cases.append(dict(name=f"adaptive, {segment}, seed {seed}", catalog=catalog, learner=train,
                           profile=dict(id="c", known=known), request=dict(channel="web", slots=3, seed=seed),
                           expect=dict(picks=[p[0] for p in picks], segment=segment,
-                                      picks_detail=[dict(propensity=p[1], score=p[2], propensity_source="adaptive" if p[0] != "c" else "fixed") for p in picks])))
+                                      picks_detail=[dict(propensity=p[1], score=p[2], probability=q, propensity_source="adaptive" if p[0] != "c" else "fixed") for p, q in zip(picks, probs)])))
 cases.append(dict(name="adaptive without a learner samples the prior", catalog=catalog, profile=dict(id="c"), request=dict(channel="web", slots=3, seed=5),
                   expect=dict(picks=[p[0] for p in decide(Learner(W), "visitors", 5, 3, NOW)])))
+
+tie_catalog = {"version": "ties", "default": {"id": "fallback"}, "offers": [{"id": "x", "value": 1}, {"id": "y", "value": 1}, {"id": "z", "value": 3}]}
+for seed in [0, 11]:
+    stream = Stream(seed); hits = {"x": 0, "y": 0}
+    key = lambda o, sd: (mix(sd ^ fnv1a(o)), ["x", "y"].index(o))
+    mine = min(["x", "y"], key=lambda o: key(o, seed))
+    for _ in range(256):
+        sd = stream.next()
+        hits[min(["x", "y"], key=lambda o: key(o, sd))] += 1
+    cases.append(dict(name=f"a tie decided by the seed has a logged probability, seed {seed}", catalog=tie_catalog, profile=dict(id="c"),
+                      request=dict(channel="web", slots=2, seed=seed),
+                      expect=dict(picks=["z", mine], picks_detail=[dict(probability=1.0), dict(probability=hits[mine] / 256)])))
 
 doc = dict(title="learning: updates, decay, merges, beta draws and adaptive decisions under a seed", now=NOW, cases=cases)
 with open("spec/vectors/301-learning.json", "w") as f:

@@ -72,6 +72,9 @@ use crate::score::{BoundLogistic, Models};
 use crate::time::format_utc;
 use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
 
+/// Re-draws behind a logged propensity when a decision depends on its seed (`spec/learning.md`).
+pub const LOGGING_DRAWS: u32 = 256;
+
 /// Most slots one request may ask for.
 pub const MAX_SLOTS: usize = 16;
 
@@ -257,6 +260,7 @@ impl Engine {
         });
         let mut picks: SmallVec<[Pick<'_>; 4]> = SmallVec::new();
         let mut segment = String::new();
+        let mut probabilities: SmallVec<[f64; 4]> = SmallVec::new();
         if suppressed.is_none() {
             let scores = self.needs_scores.then(|| self.models.score(profile, now));
             let input = Input {
@@ -287,7 +291,8 @@ impl Engine {
                 slots,
                 receipt.as_mut(),
             );
-            picks.extend(ranked.into_iter().map(|(i, score)| Pick {
+            probabilities.extend(ranked.iter().map(|(_, _, p)| *p));
+            picks.extend(ranked.into_iter().map(|(i, score, _)| Pick {
                 action: &catalog.offers[i as usize].action,
                 score: Some(score),
             }));
@@ -317,6 +322,7 @@ impl Engine {
                         Some(Propensity::Adaptive { .. }) => "adaptive".into(),
                         None => "default".into(),
                     },
+                    probability: probabilities.get(rank).copied().unwrap_or(1.0),
                     score: pick.score,
                 })
                 .collect();
@@ -341,7 +347,7 @@ impl Engine {
         learning: Learning<'_>,
         slots: usize,
         receipt: Option<&mut Receipt>,
-    ) -> SmallVec<[(u32, Score); 4]> {
+    ) -> SmallVec<[(u32, Score, f64); 4]> {
         let catalog = &self.catalog;
         let (now, channel) = (request.now, request.channel);
         let mut memo = catalog.clauses.memo();
@@ -418,7 +424,7 @@ impl Engine {
                 .select(seed, slots, scores)
                 .into_iter()
                 .filter_map(|i| candidates.iter().find(|c| c.index == i))
-                .map(|c| (c.index, c.score))
+                .map(|c| (c.index, c.score, f64::NAN))
                 .collect();
         }
         // At most one offer per exclusion group: each group's best goes on to the slots.
@@ -483,9 +489,60 @@ impl Engine {
             dropped.sort_by_key(|(i, _)| *i);
             receipt.dropped = dropped.into_iter().map(|(_, d)| d).collect();
         }
+        let picked: SmallVec<[u32; 4]> = chosen.iter().map(|&c| candidates[c].index).collect();
+        let probabilities = self.pick_probabilities(&candidates, &picked, slots, &pass);
         chosen
             .iter()
-            .map(|&c| (candidates[c].index, candidates[c].score))
+            .zip(probabilities)
+            .map(|(&c, p)| (candidates[c].index, candidates[c].score, p))
+            .collect()
+    }
+
+    /// The probability of each pick at its rank under the policy's randomness (the request's
+    /// seed): 1 when no candidate's score depends on the seed (no adaptive offer, no tie);
+    /// otherwise the share of [`LOGGING_DRAWS`] re-draws, with the seeds of the request seed's
+    /// stream, that put the same offer at the same rank (`spec/learning.md`).
+    fn pick_probabilities(
+        &self,
+        candidates: &[Candidate],
+        picked: &[u32],
+        slots: usize,
+        pass: &Pass<'_, '_>,
+    ) -> SmallVec<[f64; 4]> {
+        let adaptive = |c: &Candidate| {
+            matches!(
+                self.catalog.offers[c.index as usize].propensity,
+                Propensity::Adaptive { .. }
+            )
+        };
+        let mut scores: Vec<f64> = candidates.iter().map(|c| c.score.score).collect();
+        scores.sort_by(f64::total_cmp);
+        let tied = scores.windows(2).any(|w| w[0] == w[1]);
+        if !tied && !candidates.iter().any(adaptive) {
+            return picked.iter().map(|_| 1.0).collect();
+        }
+        let mut hits: SmallVec<[u32; 4]> = SmallVec::from_elem(0, picked.len());
+        let mut seeds = Stream::new(pass.request.seed);
+        for _ in 0..LOGGING_DRAWS {
+            let seed = seeds.next_u64();
+            let scored = candidates.iter().filter_map(|c| {
+                let offer = &self.catalog.offers[c.index as usize];
+                let score = match offer.propensity {
+                    Propensity::Adaptive { alpha, beta } => {
+                        let p = self.adaptive_propensity(offer, alpha, beta, seed, pass);
+                        p * c.score.context_weight * c.score.value * offer.lever
+                    }
+                    _ => c.score.score,
+                };
+                (score > 0.0 && score.is_finite()).then_some((c.index, score))
+            });
+            let draw = self.select(seed, slots, scored);
+            for (hit, (want, got)) in hits.iter_mut().zip(picked.iter().zip(&draw)) {
+                *hit += u32::from(want == got);
+            }
+        }
+        hits.iter()
+            .map(|&h| f64::from(h) / f64::from(LOGGING_DRAWS))
             .collect()
     }
 
@@ -692,15 +749,7 @@ impl Engine {
         let features = pass.features;
         match &offer.propensity {
             Propensity::Adaptive { alpha, beta } => {
-                let counts = pass
-                    .learning
-                    .arms
-                    .map(|arms| arms.counts(&offer.action.id, pass.request.now))
-                    .unwrap_or_default();
-                // The offer's own stream, seeded with its tie key: independent of the other offers'.
-                let mut stream = Stream::new(bucket::tie_key(pass.request.seed, offer.id_hash));
-                let p = stream.beta(alpha + counts.accepts, beta + counts.rejects);
-                Some(p.max(self.catalog.learning.floor))
+                Some(self.adaptive_propensity(offer, *alpha, *beta, pass.request.seed, pass))
             }
             Propensity::Fixed(p) => Some(*p),
             Propensity::Rule(rule) => number(rule.eval(features)).map(|p| p.clamp(0.0, 1.0)),
@@ -710,6 +759,26 @@ impl Engine {
                 .and_then(Option::as_ref)
                 .map(|m| m.score(features)),
         }
+    }
+
+    /// An adaptive offer's propensity under `seed`: the floored Beta draw of its own stream,
+    /// seeded with its tie key (independent of the other offers').
+    fn adaptive_propensity(
+        &self,
+        offer: &Offer,
+        alpha: f64,
+        beta: f64,
+        seed: u64,
+        pass: &Pass<'_, '_>,
+    ) -> f64 {
+        let counts = pass
+            .learning
+            .arms
+            .map(|arms| arms.counts(&offer.action.id, pass.request.now))
+            .unwrap_or_default();
+        let mut stream = Stream::new(bucket::tie_key(seed, offer.id_hash));
+        let p = stream.beta(alpha + counts.accepts, beta + counts.rejects);
+        p.max(self.catalog.learning.floor)
     }
 
     /// Why `offer` was dropped at `stage`, for the receipt.

@@ -164,6 +164,10 @@ pub struct PickRecord {
     /// Where its propensity came from: `fixed`, `expression`, `model:NAME`, `adaptive`;
     /// `default` for the default action.
     pub propensity_source: String,
+    /// The probability that the policy puts this offer at this rank, over its randomness (the
+    /// request's seed): what off-policy evaluation divides by. 1 for a decision that does not
+    /// depend on the seed; otherwise estimated from re-draws (`spec/learning.md`).
+    pub probability: f64,
     /// The score and its parts; absent for the default action.
     #[serde(flatten)]
     pub score: Option<Score>,
