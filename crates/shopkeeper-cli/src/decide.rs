@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use shopkeeper::decide::{Engine, Request};
+use shopkeeper::learn::{Learner, Response};
 use shopkeeper::rules::{Context, Type, Value};
 use shopkeeper::{Channel, Error, ErrorCode, EventKind, Profile, Timestamp};
 
@@ -108,10 +109,15 @@ pub fn replay(
     path: &Path,
     catalog: &Path,
     models: Option<&Path>,
+    learn: bool,
 ) -> Result<(String, bool), String> {
     let name = path.display().to_string();
     let text = crate::read(path)?;
     let mut engine: Option<Engine> = None;
+    // With --learn: the learner, and the segment each profile was shown each offer in.
+    let mut learner: Option<Learner> = None;
+    let mut shown_in: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut learned = 0u64;
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let (mut decisions, mut fallbacks, mut control, mut rejected) = (0u64, 0u64, 0u64, 0u64);
@@ -129,11 +135,23 @@ pub fn replay(
                 if let EventKind::OfferAccepted { offer } | EventKind::OfferDismissed { offer } =
                     &event.kind
                 {
+                    let accepted = matches!(event.kind, EventKind::OfferAccepted { .. });
                     let entry = counts.entry(offer.clone()).or_default();
-                    if matches!(event.kind, EventKind::OfferAccepted { .. }) {
+                    if accepted {
                         entry.accepts += 1;
                     } else {
                         entry.dismisses += 1;
+                    }
+                    let segment = shown_in.get(&(profile.clone(), offer.clone()));
+                    if let (Some(learner), Some(segment)) = (learner.as_mut(), segment) {
+                        let response = if accepted {
+                            Response::Accepted
+                        } else {
+                            Response::Dismissed
+                        };
+                        if learner.update(offer, segment, response, at).is_ok() {
+                            learned += 1;
+                        }
                     }
                 }
                 profiles.apply(&profile, anonymous, &event, at).map(|_| ())
@@ -145,11 +163,16 @@ pub fn replay(
             }) => {
                 // The catalog is compiled at the stream's first decision time (for its warnings).
                 if engine.is_none() {
-                    engine = Some(crate::load::engine(catalog, models, request.at)?);
+                    let built = crate::load::engine(catalog, models, request.at)?;
+                    if learn {
+                        learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
+                    }
+                    engine = Some(built);
                 }
                 let engine = engine.as_ref().ok_or("no engine")?;
                 decide_line(
                     engine,
+                    learner.as_ref(),
                     &mut profiles,
                     &profile,
                     anonymous,
@@ -158,9 +181,10 @@ pub fn replay(
                 )
                 .map(|decision| {
                     decisions += 1;
-                    fallbacks += u64::from(decision.1);
-                    control += u64::from(decision.2);
-                    for id in decision.0 {
+                    fallbacks += u64::from(decision.fallback);
+                    control += u64::from(decision.control_group);
+                    for id in decision.picks {
+                        shown_in.insert((profile.clone(), id.clone()), decision.segment.clone());
                         counts.entry(id).or_default().shows += 1;
                     }
                 })
@@ -190,6 +214,13 @@ pub fn replay(
     out.push_str(&format!(
         "{decisions} decisions ({fallbacks} fell back to the default, {control} in the control group); {rejected} lines rejected"
     ));
+    if let Some(learner) = &learner {
+        out.push_str(&format!(
+            "\nlearned from {learned} responses: {} arms, half-life {} s",
+            learner.len(),
+            learner.half_life()
+        ));
+    }
     Ok((out, rejected == 0))
 }
 
@@ -250,34 +281,47 @@ impl DecideLine {
 }
 
 /// Decides, records the picks as shown; returns the picks, whether it fell back, whether control.
+/// What replay keeps of a decision.
+struct Replayed {
+    picks: Vec<String>,
+    fallback: bool,
+    control_group: bool,
+    segment: String,
+}
+
 fn decide_line(
     engine: &Engine,
+    learner: Option<&Learner>,
     profiles: &mut Profiles,
     id: &str,
     anonymous: bool,
     request: &DecideLine,
     line: u64,
-) -> Result<(Vec<String>, bool, bool), Error> {
+) -> Result<Replayed, Error> {
     let schema = engine.catalog().schema();
     let context = Context::from_json(schema, &request.context.to_string())?;
     let profile = profiles.get(id, anonymous)?;
-    let decision = engine.decide(
-        profile,
-        &context,
-        &Request::new(request.channel, request.at)
-            .slots(request.slots)
-            .seed(request.seed.unwrap_or(line)),
-    )?;
+    let req = Request::new(request.channel, request.at)
+        .slots(request.slots)
+        .seed(request.seed.unwrap_or(line));
+    let decision = match learner {
+        Some(learner) => engine.decide_with(profile, &context, &req, learner)?,
+        None => engine.decide(profile, &context, &req)?,
+    };
     let picks = decision
         .picks()
         .iter()
         .map(|p| p.action.id().to_string())
         .collect();
-    let (fallback, control) = (decision.fallback(), decision.control_group());
-    let shown = decision.shown_events(request.at);
-    for event in shown {
+    let replayed = Replayed {
+        picks,
+        fallback: decision.fallback(),
+        control_group: decision.control_group(),
+        segment: decision.segment().into(),
+    };
+    for event in decision.shown_events(request.at) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply(&event, request.at)?;
     }
-    Ok((picks, fallback, control))
+    Ok(replayed)
 }

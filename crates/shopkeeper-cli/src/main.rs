@@ -106,6 +106,10 @@ enum Command {
         /// The models (`shopkeeper fit --out`).
         #[arg(long)]
         models: Option<PathBuf>,
+        /// Learn as the stream plays: decisions sample adaptive propensities from a learner that
+        /// each offer_accepted and offer_dismissed event of a shown offer updates (spec/learning.md).
+        #[arg(long)]
+        learn: bool,
     },
     /// Evaluate one expression and print its value as JSON (null when missing).
     ///
@@ -229,7 +233,8 @@ fn main() -> ExitCode {
             events,
             catalog,
             models,
-        } => match decide::replay(&events, &catalog, models.as_deref()) {
+            learn,
+        } => match decide::replay(&events, &catalog, models.as_deref(), learn) {
             Ok((table, clean)) => {
                 println!("{table}");
                 ExitCode::from(u8::from(!clean))

@@ -188,3 +188,23 @@ fn replay_reports_bad_lines_and_exits_1() {
         "{stderr}"
     );
 }
+
+#[test]
+fn replay_learns_from_the_responses_to_what_it_showed() {
+    let out = shopkeeper(&[
+        "replay",
+        &repo("examples/storefront/replay.jsonl"),
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+        "--models",
+        &repo("examples/storefront/models.json"),
+        "--learn",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // 6 accepts and dismisses answer offers the replay showed: 4 offers, one segment.
+    assert!(
+        text(&out.stdout).ends_with("learned from 6 responses: 4 arms, half-life 1209600 s\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
