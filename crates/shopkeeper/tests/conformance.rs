@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
+use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
 use shopkeeper::rules::{self, Context, Features, Input, Rule, Schema, Type};
 use shopkeeper::score::Models;
@@ -38,6 +39,8 @@ fn every_conformance_vector_passes() {
                 run_bucket(case)
             } else if case.get("beta").is_some() {
                 run_beta(case)
+            } else if case.get("ope").is_some() {
+                run_ope(case)
             } else if case.get("learner").is_some() && case.get("catalog").is_none() {
                 run_learner(case)
             } else if case.get("request").is_some() || case.get("catalog").is_some() {
@@ -601,6 +604,50 @@ fn run_learner(case: &Value) -> Result<(), String> {
         {
             if !close(g, w) {
                 return Err(format!("counts of {read}: got {got}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Off-policy estimates: `{"ope": {"logs": [[logging, target, reward], ...], "z": Z}, "expect":
+/// {"ipw": {value, std_error, low, high, effective_sample_size}, "snipw": {...}}}` (within 1e-9;
+/// `snipw` absent when the target gives no logged decision a positive probability, which is then
+/// an error), or `{"error": CODE}`.
+fn run_ope(case: &Value) -> Result<(), String> {
+    let spec = &case["ope"];
+    let logs: Vec<Logged> = spec["logs"]
+        .as_array()
+        .ok_or("missing logs")?
+        .iter()
+        .map(|l| Logged {
+            logging: l[0].as_f64().unwrap_or(f64::NAN),
+            target: l[1].as_f64().unwrap_or(f64::NAN),
+            reward: l[2].as_f64().unwrap_or(f64::NAN),
+        })
+        .collect();
+    let z = spec["z"].as_f64().ok_or("missing z")?;
+    let expect = &case["expect"];
+    let as_json = |e: &Estimate| {
+        serde_json::json!({"value": e.value, "std_error": e.std_error, "low": e.low, "high": e.high,
+            "effective_sample_size": e.effective_sample_size})
+    };
+    for (name, result) in [("ipw", ipw(&logs, z)), ("snipw", snipw(&logs, z))] {
+        match (result, expect.get(name), expect["error"].as_str()) {
+            (Err(e), _, Some(code)) if e.code().as_str() == code => {}
+            (Err(_), None, None) if name == "snipw" => {}
+            (Ok(got), Some(want), None) => {
+                let got = as_json(&got);
+                for (key, w) in want.as_object().ok_or("estimates are objects")? {
+                    if !close(&got[key], w) {
+                        return Err(format!("{name} {key}: got {}, expected {w}", got[key]));
+                    }
+                }
+            }
+            (got, want, error) => {
+                return Err(format!(
+                    "{name}: got {got:?}, expected {want:?} / error {error:?}"
+                ))
             }
         }
     }

@@ -157,6 +157,35 @@ for seed in [0, 11]:
                       request=dict(channel="web", slots=2, seed=seed),
                       expect=dict(picks=["z", mine], picks_detail=[dict(probability=1.0), dict(probability=hits[mine] / 256)])))
 
+# Off-policy estimates
+def ope(logs, z):
+    n = len(logs)
+    w = [t / l for l, t, r in logs]
+    wr = [wi * r for wi, (l, t, r) in zip(w, logs)]
+    v = sum(wr) / n
+    var = max(0.0, (sum(x * x for x in wr) - n * v * v) / (n - 1)) if n > 1 else 0.0
+    se = math.sqrt(var / n)
+    ess = sum(w) ** 2 / sum(x * x for x in w) if sum(x * x for x in w) > 0 else 0.0
+    out = {"ipw": dict(value=v, std_error=se, low=v - z * se, high=v + z * se, effective_sample_size=ess)}
+    if sum(w) > 0:
+        sv = sum(wr) / sum(w)
+        sse = math.sqrt(sum((wi * (r - sv)) ** 2 for wi, (l, t, r) in zip(w, logs))) / sum(w)
+        out["snipw"] = dict(value=sv, std_error=sse, low=sv - z * sse, high=sv + z * sse, effective_sample_size=ess)
+    return out
+ope_cases = [
+    ("the logging policy itself: every weight is 1", [[0.5, 0.5, 1], [0.5, 0.5, 0], [0.25, 0.25, 1], [0.25, 0.25, 0]], 1.96),
+    ("a deterministic target on uniform logs", [[0.25, 1, 1], [0.25, 0, 1], [0.25, 1, 0], [0.25, 0, 0], [0.25, 1, 1]], 1.96),
+    ("large weights", [[0.01, 1, 1], [0.5, 0.5, 0], [0.9, 0.1, 1], [0.2, 0.6, 0]], 1.96),
+    ("rewards other than 0 and 1", [[0.5, 0.2, 12.5], [0.2, 0.9, 3.0], [0.3, 0.3, 0.0]], 1.0),
+    ("one logged decision", [[0.5, 1, 1]], 1.96),
+    ("z of 0 gives a point", [[0.5, 0.5, 1], [0.5, 1, 0]], 0.0),
+    ("a target that never shows what was logged", [[0.5, 0, 1], [0.5, 0, 0]], 1.96),
+]
+for name, logs, z in ope_cases:
+    cases.append(dict(name=f"off-policy: {name}", ope=dict(logs=logs, z=z), expect=ope(logs, z)))
+for name, logs in [("a logging probability of 0", [[0, 1, 1]]), ("a target above 1", [[0.5, 1.5, 1]]), ("no logs", [])]:
+    cases.append(dict(name=f"off-policy: {name} is rejected", ope=dict(logs=logs, z=1.96), expect=dict(error="invalid_data")))
+
 doc = dict(title="learning: updates, decay, merges, beta draws and adaptive decisions under a seed", now=NOW, cases=cases)
 with open("spec/vectors/301-learning.json", "w") as f:
     json.dump(doc, f, indent=1); f.write("\n")
