@@ -130,16 +130,28 @@ fn decide_rejects_an_undeclared_context_key() {
     assert!(text(&out.stderr).contains("--context colour: the catalog declares no such key"));
 }
 
+/// `shopkeeper replay` of the storefront example's stream, catalog and models, with `extra` flags.
+fn replay_example(extra: &[&str]) -> std::process::Output {
+    let (stream, catalog, models) = (
+        repo("examples/storefront/replay.jsonl"),
+        repo("examples/storefront/catalog.json"),
+        repo("examples/storefront/models.json"),
+    );
+    let mut args = vec![
+        "replay",
+        &stream,
+        "--catalog",
+        &catalog,
+        "--models",
+        &models,
+    ];
+    args.extend_from_slice(extra);
+    shopkeeper(&args)
+}
+
 #[test]
 fn replay_counts_shows_accepts_and_rates() {
-    let out = shopkeeper(&[
-        "replay",
-        &repo("examples/storefront/replay.jsonl"),
-        "--catalog",
-        &repo("examples/storefront/catalog.json"),
-        "--models",
-        &repo("examples/storefront/models.json"),
-    ]);
+    let out = replay_example(&[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     let row = |offer: &str| -> Vec<String> {
@@ -191,15 +203,7 @@ fn replay_reports_bad_lines_and_exits_1() {
 
 #[test]
 fn replay_learns_from_the_responses_to_what_it_showed() {
-    let out = shopkeeper(&[
-        "replay",
-        &repo("examples/storefront/replay.jsonl"),
-        "--catalog",
-        &repo("examples/storefront/catalog.json"),
-        "--models",
-        &repo("examples/storefront/models.json"),
-        "--learn",
-    ]);
+    let out = replay_example(&["--learn"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // 6 accepts and dismisses answer offers the replay showed: 4 offers, one segment.
     assert!(
