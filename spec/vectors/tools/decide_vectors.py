@@ -4,30 +4,13 @@ independent model of the documented formula and tie-break (FNV-1a + SplitMix64),
 Rust code."""
 import json, itertools, datetime
 
+from model import bucket, fnv1a, mix
+
 def utc(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 NOW = 1732406400
 DAY = 86400
-M64 = (1 << 64) - 1
-
-def fnv1a(*parts):
-    h = 0xcbf29ce484222325
-    for part in parts:
-        for b in part.encode() + b"\xff":
-            h ^= b
-            h = (h * 0x100000001b3) & M64
-    return h
-
-def mix(z):
-    z = (z + 0x9e3779b97f4a7c15) & M64
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
-    return z ^ (z >> 31)
-
-def bucket(salt, customer):
-    return (mix(fnv1a(salt, customer)) >> 11) / float(1 << 53)
-
 def rank(offers, slots, seed, groups=None):
     """offers: list of (id, score) in catalog order; groups: id -> group."""
     groups = groups or {}

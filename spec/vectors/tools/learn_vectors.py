@@ -3,47 +3,10 @@
 under a seed. Expectations come from an independent Python model of spec/learning.md."""
 import json, math
 
+from model import Stream, fnv1a, mix
+
 NOW = 1795500000
 DAY = 86400
-M64 = (1 << 64) - 1
-G = 0x9e3779b97f4a7c15
-
-def fnv1a(*parts):
-    h = 0xcbf29ce484222325
-    for part in parts:
-        for b in part.encode() + b"\xff":
-            h ^= b
-            h = (h * 0x100000001b3) & M64
-    return h
-
-def mix(z):
-    z = (z + G) & M64
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
-    return z ^ (z >> 31)
-
-class Stream:
-    def __init__(s, seed): s.x = seed
-    def next(s):
-        out = mix(s.x); s.x = (s.x + G) & M64; return out
-    def open01(s): return ((s.next() >> 11) + 0.5) / 2**53
-    def normal(s):
-        u1, u2 = s.open01(), s.open01()
-        return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
-    def gamma(s, k):
-        if k < 1:
-            boost = s.open01() ** (1 / k)
-            return s.gamma(k + 1) * boost
-        d = k - 1 / 3; c = 1 / math.sqrt(9 * d)
-        for _ in range(64):
-            x = s.normal(); v = 1 + c * x
-            if v <= 0: continue
-            v = v * v * v; u = s.open01()
-            if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v): return d * v
-        return d
-    def beta(s, a, b):
-        x = s.gamma(a); y = s.gamma(b)
-        return x / (x + y) if x + y > 0 else a / (a + b)
 
 class Learner:
     def __init__(s, half_life): s.h = half_life; s.arms = {}

@@ -36,8 +36,9 @@
 //! let context = Context::new(engine.catalog().schema());
 //! let decision = engine.decide(&profile, &context, &Request::new(Channel::Web, now).explain(true))?;
 //! assert_eq!(decision.picks()[0].action.id(), "welcome-10");
-//! let receipt = decision.receipt().unwrap();
-//! assert_eq!(receipt.dropped_offer("free-shipping").unwrap().reason, "customer.known");
+//! let receipt = decision.receipt().ok_or("asked for a receipt")?;
+//! let dropped = receipt.dropped_offer("free-shipping").ok_or("free-shipping was dropped")?;
+//! assert_eq!(dropped.reason, "customer.known");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
