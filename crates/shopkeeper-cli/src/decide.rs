@@ -102,15 +102,25 @@ struct Counts {
     dismisses: u64,
 }
 
-/// Plays `path`: events fold into profiles as in `shopkeeper profile`; a line with `"type":
+/// The options of `shopkeeper replay`.
+pub struct ReplayArgs<'a> {
+    pub events: &'a Path,
+    pub catalog: &'a Path,
+    pub models: Option<&'a Path>,
+    /// Update a learner from the responses as the stream plays.
+    pub learn: bool,
+    /// Where to write the learner's binary form at the end (implies `learn`).
+    pub save_learner: Option<&'a Path>,
+    /// Where to write the decision log (`shopkeeper ope` reads it).
+    pub log: Option<&'a Path>,
+}
+
+/// Plays the stream: events fold into profiles as in `shopkeeper profile`; a line with `"type":
 /// "decide"` asks for a decision (`channel`, `slots`, `context`, `seed`), whose picks are shown
 /// (recorded as `offer_shown`). Prints per-offer shows, accepts, dismisses and rates.
-pub fn replay(
-    path: &Path,
-    catalog: &Path,
-    models: Option<&Path>,
-    learn: bool,
-) -> Result<(String, bool), String> {
+pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
+    let (path, catalog, models) = (args.events, args.catalog, args.models);
+    let learn = args.learn || args.save_learner.is_some();
     let name = path.display().to_string();
     let text = crate::read(path)?;
     let mut engine: Option<Engine> = None;
@@ -120,6 +130,9 @@ pub fn replay(
     let mut learned = 0u64;
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+    // With --log: one entry per decision, and the entry that last showed each (profile, offer).
+    let mut log: Vec<serde_json::Value> = Vec::new();
+    let mut logged_in: BTreeMap<(String, String), usize> = BTreeMap::new();
     let (mut decisions, mut fallbacks, mut control, mut rejected) = (0u64, 0u64, 0u64, 0u64);
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -137,6 +150,12 @@ pub fn replay(
                 {
                     let accepted = matches!(event.kind, EventKind::OfferAccepted { .. });
                     let entry = counts.entry(offer.clone()).or_default();
+                    let key = (profile.clone(), offer.clone());
+                    if let (true, Some(&i)) = (accepted, logged_in.get(&key)) {
+                        if let Some(list) = log[i]["accepted"].as_array_mut() {
+                            list.push(offer.as_str().into());
+                        }
+                    }
                     if accepted {
                         entry.accepts += 1;
                     } else {
@@ -171,16 +190,22 @@ pub fn replay(
                 }
                 let engine = engine.as_ref().ok_or("no engine")?;
                 decide_line(
-                    engine,
-                    learner.as_ref(),
+                    (engine, learner.as_ref()),
                     &mut profiles,
                     &profile,
                     anonymous,
                     &request,
                     index as u64,
+                    args.log.is_some(),
                 )
                 .map(|decision| {
                     decisions += 1;
+                    if let Some(entry) = decision.log {
+                        for id in &decision.picks {
+                            logged_in.insert((profile.clone(), id.clone()), log.len());
+                        }
+                        log.push(entry);
+                    }
                     fallbacks += u64::from(decision.fallback);
                     control += u64::from(decision.control_group);
                     for id in decision.picks {
@@ -219,6 +244,25 @@ pub fn replay(
             "\nlearned from {learned} responses: {} arms, half-life {} s",
             learner.len(),
             learner.half_life()
+        ));
+        if let Some(file) = args.save_learner {
+            let bytes = learner.to_bytes().map_err(|e| e.to_string())?;
+            std::fs::write(file, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            out.push_str(&format!("; saved to {}", file.display()));
+        }
+    }
+    if let Some(file) = args.log {
+        let mut text = String::new();
+        for entry in &log {
+            text.push_str(&entry.to_string());
+            text.push('\n');
+        }
+        std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        out.push_str(&format!(
+            "\nlogged {} decisions to {}",
+            log.len(),
+            file.display()
         ));
     }
     Ok((out, rejected == 0))
@@ -280,30 +324,34 @@ impl DecideLine {
     }
 }
 
-/// Decides, records the picks as shown; returns the picks, whether it fell back, whether control.
 /// What replay keeps of a decision.
 struct Replayed {
     picks: Vec<String>,
     fallback: bool,
     control_group: bool,
     segment: String,
+    /// The decision log's entry (`shopkeeper ope`), when logging.
+    log: Option<serde_json::Value>,
 }
 
+/// Decides with the policy (engine and learner) for a profile of the stream, records the picks as
+/// shown; with `log`, also builds the decision log's entry.
 fn decide_line(
-    engine: &Engine,
-    learner: Option<&Learner>,
+    (engine, learner): (&Engine, Option<&Learner>),
     profiles: &mut Profiles,
     id: &str,
     anonymous: bool,
     request: &DecideLine,
     line: u64,
+    log: bool,
 ) -> Result<Replayed, Error> {
     let schema = engine.catalog().schema();
     let context = Context::from_json(schema, &request.context.to_string())?;
     let profile = profiles.get(id, anonymous)?;
     let req = Request::new(request.channel, request.at)
         .slots(request.slots)
-        .seed(request.seed.unwrap_or(line));
+        .seed(request.seed.unwrap_or(line))
+        .explain(log);
     let decision = match learner {
         Some(learner) => engine.decide_with(profile, &context, &req, learner)?,
         None => engine.decide(profile, &context, &req)?,
@@ -313,11 +361,27 @@ fn decide_line(
         .iter()
         .map(|p| p.action.id().to_string())
         .collect();
+    let log = match decision.receipt() {
+        Some(receipt) => {
+            let parse = |json: &str| {
+                serde_json::from_str::<serde_json::Value>(json)
+                    .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
+            };
+            Some(serde_json::json!({
+                "profile": parse(&profile.export()?)?,
+                "context": request.context,
+                "receipt": parse(&receipt.to_json()?)?,
+                "accepted": [],
+            }))
+        }
+        None => None,
+    };
     let replayed = Replayed {
         picks,
         fallback: decision.fallback(),
         control_group: decision.control_group(),
         segment: decision.segment().into(),
+        log,
     };
     for event in decision.shown_events(request.at) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.

@@ -8,6 +8,7 @@ mod eval;
 mod fit;
 mod fold;
 mod load;
+mod ope;
 mod report;
 mod score;
 mod svg;
@@ -110,6 +111,31 @@ enum Command {
         /// each offer_accepted and offer_dismissed event of a shown offer updates (spec/learning.md).
         #[arg(long)]
         learn: bool,
+        /// Write the learner's binary form here at the end (implies --learn); `shopkeeper ope
+        /// --learner` reads it.
+        #[arg(long, value_name = "FILE")]
+        save_learner: Option<PathBuf>,
+        /// Write a decision log here (JSON Lines: profile, context, receipt and accepted picks
+        /// of each decision); `shopkeeper ope` evaluates other catalogs on it.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+    },
+    /// Off-policy evaluation: estimate how a candidate catalog (and learner) would have done on the
+    /// decisions of a log (`shopkeeper replay --log`), with IPW and self-normalised IPW, 95%
+    /// intervals and the effective sample size (spec/learning.md).
+    Ope {
+        /// The decision log (JSON Lines).
+        log: PathBuf,
+        /// The candidate catalog (JSON).
+        #[arg(long)]
+        catalog: PathBuf,
+        /// The models (`shopkeeper fit --out`).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// The learner the candidate's adaptive offers sample from (`shopkeeper replay
+        /// --save-learner`); default: their priors.
+        #[arg(long)]
+        learner: Option<PathBuf>,
     },
     /// Evaluate one expression and print its value as JSON (null when missing).
     ///
@@ -234,16 +260,28 @@ fn main() -> ExitCode {
             catalog,
             models,
             learn,
-        } => match decide::replay(&events, &catalog, models.as_deref(), learn) {
-            Ok((table, clean)) => {
-                println!("{table}");
-                ExitCode::from(u8::from(!clean))
-            }
-            Err(message) => {
-                eprintln!("shopkeeper: {message}");
-                ExitCode::from(2)
-            }
-        },
+            save_learner,
+            log,
+        } => table(decide::replay(&decide::ReplayArgs {
+            events: &events,
+            catalog: &catalog,
+            models: models.as_deref(),
+            learn,
+            save_learner: save_learner.as_deref(),
+            log: log.as_deref(),
+        })),
+        Command::Ope {
+            log,
+            catalog,
+            models,
+            learner,
+        } => table(ope::evaluate(
+            &log,
+            &catalog,
+            models.as_deref(),
+            learner.as_deref(),
+            system_now(),
+        )),
         Command::Eval {
             expression,
             profile,
@@ -330,6 +368,21 @@ fn main() -> ExitCode {
 
 fn read(path: &std::path::Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Prints the outcome of a command that reads many lines: exit code 0, 1 if some line was
+/// rejected, 2 if it could not run.
+fn table(result: Result<(String, bool), String>) -> ExitCode {
+    match result {
+        Ok((table, clean)) => {
+            println!("{table}");
+            ExitCode::from(u8::from(!clean))
+        }
+        Err(message) => {
+            eprintln!("shopkeeper: {message}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Prints the outcome of a command that succeeds with output or fails with a message.

@@ -203,12 +203,209 @@ fn replay_reports_bad_lines_and_exits_1() {
 
 #[test]
 fn replay_learns_from_the_responses_to_what_it_showed() {
-    let out = replay_example(&["--learn"]);
+    let saved = temp("learner.bin", "");
+    let out = replay_example(&["--learn", "--save-learner", &saved]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // 6 accepts and dismisses answer offers the replay showed: 4 offers, one segment.
     assert!(
-        text(&out.stdout).ends_with("learned from 6 responses: 4 arms, half-life 1209600 s\n"),
+        text(&out.stdout).ends_with(&format!(
+            "learned from 6 responses: 4 arms, half-life 1209600 s; saved to {saved}\n"
+        )),
         "{}",
         text(&out.stdout)
+    );
+    let learner = shopkeeper::learn::Learner::from_bytes(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(learner.len(), 4);
+    // `shopkeeper ope --learner` reads it; a file that is not a learner is an error.
+    let log = temp("learned-log.jsonl", "");
+    replay_example(&["--log", &log]);
+    let catalog = repo("examples/storefront/catalog.json");
+    let models = repo("examples/storefront/models.json");
+    let ope = |learner: &str| {
+        shopkeeper(&[
+            "ope",
+            &log,
+            "--catalog",
+            &catalog,
+            "--models",
+            &models,
+            "--learner",
+            learner,
+        ])
+    };
+    assert!(ope(&saved).status.success());
+    let out = ope(&catalog);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("catalog.json: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The number after `label` in `text` (`observed accept rate 0.33333`, `IPW        0.33333`).
+fn number_after(text: &str, label: &str) -> f64 {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len();
+    text[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn ope_of_the_logging_catalog_itself_is_its_observed_rate() {
+    let log = temp("storefront-log.jsonl", "");
+    let out = replay_example(&["--log", &log]);
+    assert!(
+        text(&out.stdout).contains("logged 9 decisions to"),
+        "{}",
+        text(&out.stdout)
+    );
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let accepted: usize = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["accepted"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(accepted, 4, "the accepts of shown offers");
+    let out = shopkeeper(&[
+        "ope",
+        &log,
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+        "--models",
+        &repo("examples/storefront/models.json"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("9 decisions, 12 picks (0 lines rejected)"),
+        "{table}"
+    );
+    let observed = number_after(&table, "observed accept rate");
+    assert_eq!(observed, 0.33333);
+    assert_eq!(number_after(&table, "IPW"), observed);
+    assert_eq!(number_after(&table, "SNIPW"), observed);
+    assert!(
+        table.contains("effective sample size 12.0 of 12 picks"),
+        "{table}"
+    );
+}
+
+#[test]
+fn ope_reweights_the_picks_of_a_random_policy() {
+    // Logging: x and y tie, so the seed picks one; every customer accepts x and ignores y.
+    let offers = |x: u32, y: u32| {
+        temp(
+            &format!("tie-{x}-{y}.json"),
+            &serde_json::json!({"version": "t", "default": {"id": "none"},
+                "offers": [{"id": "x", "value": x}, {"id": "y", "value": y}]})
+            .to_string(),
+        )
+    };
+    let mut stream = String::new();
+    for i in 0..300 {
+        let at = 1_795_500_000 + i;
+        stream.push_str(&format!(
+            "{{\"profile\": \"c{i}\", \"type\": \"decide\", \"at\": {at}}}\n{{\"profile\": \"c{i}\", \"type\": \"offer_accepted\", \"offer\": \"x\", \"at\": {at}, \"channel\": \"web\"}}\n"
+        ));
+    }
+    let log = temp("tie-log.jsonl", "");
+    let out = shopkeeper(&[
+        "replay",
+        &temp("tie.jsonl", &stream),
+        "--catalog",
+        &offers(1, 1),
+        "--log",
+        &log,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The IPW estimate of "always x", by hand from the log: sum of 1 / p over the accepted x picks.
+    let (mut sum, mut n) = (0.0, 0);
+    for line in std::fs::read_to_string(&log).unwrap().lines() {
+        let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        let pick = &entry["receipt"]["picks"][0];
+        let p = pick["probability"].as_f64().unwrap();
+        assert!(p > 0.3 && p < 0.7, "a coin toss: {p}");
+        if pick["offer"] == "x" {
+            assert_eq!(entry["accepted"], serde_json::json!(["x"]));
+            sum += 1.0 / p;
+        }
+        n += 1;
+    }
+    assert_eq!(n, 300);
+    let evaluate = |catalog: &str| {
+        let out = shopkeeper(&["ope", &log, "--catalog", catalog]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let always_x = evaluate(&offers(2, 1));
+    let ipw = number_after(&always_x, "IPW");
+    assert!(
+        (ipw - sum / 300.0).abs() < 1e-5,
+        "{ipw} vs {}: {always_x}",
+        sum / 300.0
+    );
+    assert_eq!(
+        number_after(&always_x, "SNIPW"),
+        1.0,
+        "every weighted pick was accepted"
+    );
+    let low: f64 = always_x
+        .split('[')
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        low < 1.0 && low > 0.7,
+        "the interval holds the true value 1: {always_x}"
+    );
+    let always_y = evaluate(&offers(1, 2));
+    assert_eq!(number_after(&always_y, "IPW"), 0.0);
+    // The logging policy itself.
+    assert_eq!(
+        number_after(&evaluate(&offers(1, 1)), "IPW"),
+        number_after(&always_x, "observed accept rate")
+    );
+}
+
+#[test]
+fn ope_reports_bad_lines_and_evaluates_the_rest() {
+    let log = temp(
+        "ope-bad.jsonl",
+        "not json\n{\"profile\": {}, \"receipt\": {}}\n",
+    );
+    let out = shopkeeper(&[
+        "ope",
+        &log,
+        "--catalog",
+        &repo("examples/storefront/catalog.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "nothing left to evaluate");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("ope-bad.jsonl:1: error[invalid_json]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ope-bad.jsonl:2: error[invalid_json]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no logged decisions to evaluate"),
+        "{stderr}"
     );
 }

@@ -371,6 +371,56 @@ mod adaptive {
     }
 
     #[test]
+    fn a_candidate_policy_gives_each_logged_pick_its_probability() {
+        let fixed = |values: [u32; 2], eligible: &str| {
+            let catalog = json!({"version": "f", "default": {"id": "fallback"},
+                "offers": [{"id": "x", "value": values[0], "eligibility": eligible},
+                           {"id": "y", "value": values[1]}]});
+            Engine::new(
+                Catalog::compile(&catalog.to_string(), NOW).unwrap(),
+                Models::default(),
+            )
+            .unwrap()
+        };
+        let profile = Profile::anonymous("v").unwrap();
+        let target = |engine: &Engine, slots: usize, learner: Option<&Learner>, logged: &[&str]| {
+            let context = Context::new(engine.catalog().schema());
+            let request = Request::new(Channel::Web, NOW).slots(slots).seed(5);
+            engine
+                .pick_probabilities(&profile, &context, &request, learner, logged)
+                .unwrap()
+        };
+        // Deterministic: 1 where this engine puts the logged offer at the logged rank, else 0.
+        let x_first = fixed([2, 1], "true");
+        assert_eq!(target(&x_first, 2, None, &["x", "y"]), [1.0, 1.0]);
+        assert_eq!(target(&x_first, 2, None, &["y", "x"]), [0.0, 0.0]);
+        assert_eq!(
+            target(&x_first, 1, None, &["x", "y"]),
+            [1.0, 0.0],
+            "one slot"
+        );
+        assert_eq!(
+            target(&x_first, 1, None, &["gone"]),
+            [0.0],
+            "not in the catalog"
+        );
+        assert_eq!(target(&x_first, 1, None, &["fallback"]), [0.0]);
+        let none = fixed([2, 0], "false");
+        assert_eq!(target(&none, 1, None, &["fallback"]), [1.0], "falls back");
+        assert_eq!(target(&none, 1, None, &["y"]), [0.0]);
+        // Random: a tie is a coin toss; Thompson sampling follows the learner.
+        let tie = target(&fixed([1, 1], "true"), 1, None, &["x"])[0];
+        assert!((0.35..0.65).contains(&tie), "{tie}");
+        let adaptive = engine(json!({}));
+        let good = target(&adaptive, 1, Some(&trained("")), &["good"])[0];
+        let bad = target(&adaptive, 1, Some(&trained("")), &["bad"])[0];
+        assert!(
+            good > 0.95 && (good + bad - 1.0).abs() < 1e-12,
+            "{good} {bad}"
+        );
+    }
+
+    #[test]
     fn bad_learning_settings_are_errors() {
         for (learning, offer, place) in [
             (
@@ -451,6 +501,14 @@ mod pruning {
                 d.picks().iter().map(|p| (p.action.id().to_string(), p.score.map(|s| s.score))).collect()
             };
             prop_assert_eq!(ids(false), ids(true));
+            // As the candidate of off-policy evaluation, the engine gives its own logged picks
+            // the probabilities its receipt logged.
+            let d = engine.decide_with(&profile, &context, &request.explain(true), &learner).unwrap();
+            let receipt = d.receipt().unwrap();
+            let logged: Vec<&str> = receipt.picks.iter().map(|p| p.offer.as_str()).collect();
+            let target = engine.pick_probabilities(&profile, &context, &request, Some(&learner), &logged).unwrap();
+            let expected: Vec<f64> = receipt.picks.iter().map(|p| p.probability).collect();
+            prop_assert_eq!(target, expected);
         }
     }
 }

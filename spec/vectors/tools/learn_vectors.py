@@ -74,14 +74,14 @@ catalog = {"version": "learn", "default": {"id": "fallback"},
 priors = {"a": (1, 9), "b": (2, 2)}
 values = {"a": 10, "b": 8, "c": 1}
 def probabilities(learner, segment, seed, slots, now, picks):
-    """The share of 256 re-draws (seeds: the request seed's stream) that put each pick at its rank."""
+    """The share of 257 draws (the request's seed, then its stream's 256) that put each pick at its rank."""
     stream = Stream(seed)
     hits = [0] * len(picks)
-    for _ in range(256):
-        draw = [p[0] for p in decide(learner, segment, stream.next(), slots, now, logged=False)]
+    for k in range(257):
+        draw = [p[0] for p in decide(learner, segment, seed if k == 0 else stream.next(), slots, now, logged=False)]
         for r, p in enumerate(picks):
             hits[r] += int(r < len(draw) and draw[r] == p[0])
-    return [h / 256 for h in hits]
+    return [h / 257 for h in hits]
 
 def decide(learner, segment, seed, slots, now, logged=True):
     scores = []
@@ -113,12 +113,12 @@ for seed in [0, 11]:
     stream = Stream(seed); hits = {"x": 0, "y": 0}
     key = lambda o, sd: (mix(sd ^ fnv1a(o)), ["x", "y"].index(o))
     mine = min(["x", "y"], key=lambda o: key(o, seed))
-    for _ in range(256):
-        sd = stream.next()
+    for k in range(257):
+        sd = seed if k == 0 else stream.next()
         hits[min(["x", "y"], key=lambda o: key(o, sd))] += 1
     cases.append(dict(name=f"a tie decided by the seed has a logged probability, seed {seed}", catalog=tie_catalog, profile=dict(id="c"),
                       request=dict(channel="web", slots=2, seed=seed),
-                      expect=dict(picks=["z", mine], picks_detail=[dict(probability=1.0), dict(probability=hits[mine] / 256)])))
+                      expect=dict(picks=["z", mine], picks_detail=[dict(probability=1.0), dict(probability=hits[mine] / 257)])))
 
 # Off-policy estimates
 def ope(logs, z):

@@ -73,7 +73,8 @@ use crate::score::{BoundLogistic, Models};
 use crate::time::format_utc;
 use crate::{Channel, Error, ErrorCode, Profile, Timestamp};
 
-/// Re-draws behind a logged propensity when a decision depends on its seed (`spec/learning.md`).
+/// Re-draws, after the decision itself, behind a logged propensity when a decision depends on its
+/// seed (`spec/learning.md`).
 pub const LOGGING_DRAWS: u32 = 256;
 
 /// Most slots one request may ask for.
@@ -192,7 +193,8 @@ impl Engine {
         context: &Context,
         request: &Request,
     ) -> Result<Decision<'_>, Error> {
-        self.decide_learning(profile, context, request, None)
+        self.run(profile, context, request, None, None)
+            .map(|(decision, _)| decision)
     }
 
     /// [`Engine::decide`] with the learner whose counts adaptive propensities sample from
@@ -204,16 +206,56 @@ impl Engine {
         request: &Request,
         learner: &Learner,
     ) -> Result<Decision<'_>, Error> {
-        self.decide_learning(profile, context, request, Some(learner))
+        self.run(profile, context, request, Some(learner), None)
+            .map(|(decision, _)| decision)
     }
 
-    fn decide_learning(
+    /// This engine as the candidate policy of off-policy evaluation ([`crate::learn::ope`]): for
+    /// a decision another policy logged (its picks' ids, best first), the probability that this
+    /// engine shows each logged offer at the same rank for the same profile, context and request,
+    /// with `learner` for its adaptive offers. It is 1 or 0 when nothing in the decision depends
+    /// on the seed, otherwise the share of [`LOGGING_DRAWS`] re-draws (the same procedure as the
+    /// receipt's logged probabilities, `spec/learning.md`). An id the catalog does not have gets 0,
+    /// the default action 1 at rank 1 when this engine falls back (or is suppressed), else 0.
+    pub fn pick_probabilities(
         &self,
         profile: &Profile,
         context: &Context,
         request: &Request,
         learner: Option<&Learner>,
-    ) -> Result<Decision<'_>, Error> {
+        logged: &[&str],
+    ) -> Result<Vec<f64>, Error> {
+        let indices: SmallVec<[Option<u32>; 4]> = logged
+            .iter()
+            .map(|id| self.catalog.index.get(*id).copied())
+            .collect();
+        let request = Request {
+            explain: false,
+            ..*request
+        };
+        let (decision, probabilities) =
+            self.run(profile, context, &request, learner, Some(&indices))?;
+        let default = &self.catalog.fallback.id;
+        Ok(logged
+            .iter()
+            .enumerate()
+            .map(|(rank, id)| match decision.fallback {
+                true => f64::from(u8::from(rank == 0 && *id == default.as_str())),
+                false => probabilities.get(rank).copied().unwrap_or(0.0),
+            })
+            .collect())
+    }
+
+    /// Decides; also returns the probability of each pick at its rank under the request's
+    /// randomness: of `logged`'s picks when given, else of the decision's own when explaining.
+    fn run(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: Option<&Learner>,
+        logged: Option<&[Option<u32>]>,
+    ) -> Result<(Decision<'_>, SmallVec<[f64; 4]>), Error> {
         request.check()?;
         let catalog = &self.catalog;
         if !context.fits(&catalog.schema) {
@@ -283,17 +325,21 @@ impl Engine {
             let learning = Learning {
                 arms: learner.and_then(|l| l.segment(&segment)),
             };
-            let slots = request.slots.min(room);
+            // The channel's cap also limits the slots to the room it has left.
+            let slots = Request {
+                slots: request.slots.min(room),
+                ..*request
+            };
             let ranked = self.rank(
                 profile,
                 &features,
-                request,
+                &slots,
                 learning,
-                slots,
                 receipt.as_mut(),
+                logged,
             );
-            probabilities.extend(ranked.iter().map(|(_, _, p)| *p));
-            picks.extend(ranked.into_iter().map(|(i, score, _)| Pick {
+            probabilities = ranked.probabilities;
+            picks.extend(ranked.picks.into_iter().map(|(i, score)| Pick {
                 action: &catalog.offers[i as usize].action,
                 score: Some(score),
             }));
@@ -328,27 +374,32 @@ impl Engine {
                 })
                 .collect();
         }
-        Ok(Decision {
+        let decision = Decision {
             picks,
             channel,
             segment,
             fallback,
             control_group,
             receipt,
-        })
+        };
+        Ok((decision, probabilities))
     }
 
-    /// Filters and scores every offer of the channel, then fills the slots: the chosen offers'
-    /// indices and scores, best first. Writes the dropped offers into `receipt` when given.
+    /// Filters and scores every offer of the channel, then fills the request's slots: the chosen offers'
+    /// indices and scores, best first. Writes the dropped offers into `receipt` when given. With
+    /// a receipt or `logged` picks, every offer is scored and the probabilities of `logged` (or
+    /// of the own picks) are computed; otherwise none are.
     fn rank(
         &self,
         profile: &Profile,
         features: &Features<'_>,
         request: &Request,
         learning: Learning<'_>,
-        slots: usize,
         receipt: Option<&mut Receipt>,
-    ) -> SmallVec<[(u32, Score, f64); 4]> {
+        logged: Option<&[Option<u32>]>,
+    ) -> Ranked {
+        let slots = request.slots;
+        let fast = receipt.is_none() && logged.is_none();
         let catalog = &self.catalog;
         let (now, channel) = (request.now, request.channel);
         let mut memo = catalog.clauses.memo();
@@ -388,7 +439,7 @@ impl Engine {
                 .iter()
                 .find(|(b, _)| *b == i)
                 .map(|(_, block)| block);
-            if receipt.is_none() && matches!(offer.propensity, Propensity::Adaptive { .. }) {
+            if fast && matches!(offer.propensity, Propensity::Adaptive { .. }) {
                 // Sampled later, and only if it can still make the slots.
                 if let Ok((context_weight, value)) = self.filter(offer, &mut pass, block) {
                     let bound = context_weight * value * offer.lever;
@@ -419,14 +470,18 @@ impl Engine {
         let better = |a: &Candidate, b: &Candidate| -> bool {
             self.ranks_above(seed, (a.index, a.score.score), (b.index, b.score.score))
         };
-        if receipt.is_none() {
+        if fast {
             let scores = candidates.iter().map(|c| (c.index, c.score.score));
-            return self
+            let picks = self
                 .select(seed, slots, scores)
                 .into_iter()
                 .filter_map(|i| candidates.iter().find(|c| c.index == i))
-                .map(|c| (c.index, c.score, f64::NAN))
+                .map(|c| (c.index, c.score))
                 .collect();
+            return Ranked {
+                picks,
+                probabilities: SmallVec::new(),
+            };
         }
         // At most one offer per exclusion group: each group's best goes on to the slots.
         let mut group_best: SmallVec<[Option<usize>; 16]> =
@@ -490,23 +545,30 @@ impl Engine {
             dropped.sort_by_key(|(i, _)| *i);
             receipt.dropped = dropped.into_iter().map(|(_, d)| d).collect();
         }
-        let picked: SmallVec<[u32; 4]> = chosen.iter().map(|&c| candidates[c].index).collect();
-        let probabilities = self.pick_probabilities(&candidates, &picked, slots, &pass);
-        chosen
+        let own: SmallVec<[Option<u32>; 4]> =
+            chosen.iter().map(|&c| Some(candidates[c].index)).collect();
+        let probabilities =
+            self.rank_probabilities(&candidates, logged.unwrap_or(&own), slots, &pass);
+        let picks = chosen
             .iter()
-            .zip(probabilities)
-            .map(|(&c, p)| (candidates[c].index, candidates[c].score, p))
-            .collect()
+            .map(|&c| (candidates[c].index, candidates[c].score))
+            .collect();
+        Ranked {
+            picks,
+            probabilities,
+        }
     }
 
-    /// The probability of each pick at its rank under the policy's randomness (the request's
-    /// seed): 1 when no candidate's score depends on the seed (no adaptive offer, no tie);
-    /// otherwise the share of [`LOGGING_DRAWS`] re-draws, with the seeds of the request seed's
-    /// stream, that put the same offer at the same rank (`spec/learning.md`).
-    fn pick_probabilities(
+    /// The probability of each of `picked` at its rank under the policy's randomness: the share
+    /// of draws that put it there. The first draw is the decision itself (the request's seed);
+    /// when some candidate's score depends on the seed (an adaptive offer, a tie), [`LOGGING_DRAWS`]
+    /// re-draws follow, with the seeds of the request seed's stream (`spec/learning.md`). So a pick
+    /// of the decision always has a probability of at least `1 / (1 + LOGGING_DRAWS)`, and exactly
+    /// 1 when nothing is random. `None` (an offer the catalog lacks) is never picked.
+    fn rank_probabilities(
         &self,
         candidates: &[Candidate],
-        picked: &[u32],
+        picked: &[Option<u32>],
         slots: usize,
         pass: &Pass<'_, '_>,
     ) -> SmallVec<[f64; 4]> {
@@ -518,14 +580,16 @@ impl Engine {
         };
         let mut scores: Vec<f64> = candidates.iter().map(|c| c.score.score).collect();
         scores.sort_by(f64::total_cmp);
-        let tied = scores.windows(2).any(|w| w[0] == w[1]);
-        if !tied && !candidates.iter().any(adaptive) {
-            return picked.iter().map(|_| 1.0).collect();
-        }
+        let random = scores.windows(2).any(|w| w[0] == w[1]) || candidates.iter().any(adaptive);
+        let draws = if random { 1 + LOGGING_DRAWS } else { 1 };
         let mut hits: SmallVec<[u32; 4]> = SmallVec::from_elem(0, picked.len());
         let mut seeds = Stream::new(pass.request.seed);
-        for _ in 0..LOGGING_DRAWS {
-            let seed = seeds.next_u64();
+        for k in 0..draws {
+            let seed = if k == 0 {
+                pass.request.seed
+            } else {
+                seeds.next_u64()
+            };
             let scored = candidates.iter().filter_map(|c| {
                 let offer = &self.catalog.offers[c.index as usize];
                 let score = match offer.propensity {
@@ -539,11 +603,11 @@ impl Engine {
             });
             let draw = self.select(seed, slots, scored);
             for (hit, (want, got)) in hits.iter_mut().zip(picked.iter().zip(&draw)) {
-                *hit += u32::from(want == got);
+                *hit += u32::from(*want == Some(*got));
             }
         }
         hits.iter()
-            .map(|&h| f64::from(h) / f64::from(LOGGING_DRAWS))
+            .map(|&h| f64::from(h) / f64::from(draws))
             .collect()
     }
 
@@ -907,6 +971,14 @@ impl Bar {
 }
 
 /// An offer that passed every filter, with its score.
+/// What [`Engine::rank`] chose.
+struct Ranked {
+    /// Catalog index and score of each pick, best first.
+    picks: SmallVec<[(u32, Score); 4]>,
+    /// The probability of each logged pick (or of each own pick, when explaining) at its rank.
+    probabilities: SmallVec<[f64; 4]>,
+}
+
 struct Candidate {
     index: u32,
     score: Score,
