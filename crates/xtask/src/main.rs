@@ -16,9 +16,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("data") => fetch_data(&root()).map(|dir| println!("data in {}", dir.display())),
+        Some("header") => write_header(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)"
             );
             return ExitCode::from(2);
         }
@@ -86,6 +87,14 @@ fn test() -> Result<(), String> {
         ])?;
     }
 
+    step(
+        "checking that include/shopkeeper.h is what the pinned cbindgen generates from bindings/c",
+    );
+    check_header(&root)?;
+
+    step("C API tests: the header as C99 and C++17 with -Wall -Wextra -Wpedantic -Werror; the API suite under AddressSanitizer and UndefinedBehaviorSanitizer, then under valgrind; 8 threads deciding while one learns, under ThreadSanitizer");
+    c_tests(&root)?;
+
     step("building the API docs with warnings denied (cargo doc)");
     run(Command::new("cargo")
         .args(["doc", "--no-deps", "--package", "shopkeeper"])
@@ -106,6 +115,171 @@ fn test() -> Result<(), String> {
         "\nxtask: every test passed in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The C header cbindgen generates from bindings/c, with the version macros of its Cargo.toml.
+fn header(root: &Path) -> Result<String, String> {
+    let crate_dir = root.join("bindings/c");
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .map_err(|e| format!("bindings/c/cbindgen.toml: {e}"))?;
+    let version = workspace_version(root)?;
+    let parts: Vec<&str> = version.split('.').collect();
+    let [major, minor, patch] = parts[..] else {
+        return Err(format!(
+            "workspace version {version} is not MAJOR.MINOR.PATCH"
+        ));
+    };
+    config.after_includes = Some(format!(
+        "\n#define SHOPKEEPER_VERSION \"{version}\"\n#define SHOPKEEPER_VERSION_MAJOR {major}\n#define SHOPKEEPER_VERSION_MINOR {minor}\n#define SHOPKEEPER_VERSION_PATCH {patch}\n"
+    ));
+    let bindings = cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .map_err(|e| format!("cbindgen: {e}"))?;
+    let mut out = Vec::new();
+    bindings.write(&mut out);
+    String::from_utf8(out).map_err(|e| format!("cbindgen wrote non-UTF-8: {e}"))
+}
+
+/// The `version` of the workspace's Cargo.toml (`[workspace.package]`).
+fn workspace_version(root: &Path) -> Result<String, String> {
+    let toml = std::fs::read_to_string(root.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
+    let package = toml
+        .split("[workspace.package]")
+        .nth(1)
+        .ok_or("Cargo.toml has no [workspace.package]")?;
+    package
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .map(String::from)
+        .ok_or_else(|| "[workspace.package] has no version".into())
+}
+
+const HEADER: &str = "include/shopkeeper.h";
+
+fn write_header(root: &Path) -> Result<(), String> {
+    let text = header(root)?;
+    std::fs::write(root.join(HEADER), text).map_err(|e| format!("cannot write {HEADER}: {e}"))?;
+    println!("wrote {HEADER}");
+    Ok(())
+}
+
+fn check_header(root: &Path) -> Result<(), String> {
+    let want = header(root)?;
+    let have = std::fs::read_to_string(root.join(HEADER)).unwrap_or_default();
+    if have != want {
+        return Err(format!(
+            "{HEADER} differs from what cbindgen generates from bindings/c: run `cargo xtask header` and commit it"
+        ));
+    }
+    Ok(())
+}
+
+/// Builds and runs the C tests of bindings/c/tests against the static library.
+fn c_tests(root: &Path) -> Result<(), String> {
+    cargo(&["build", "--package", "shopkeeper-ffi"])?;
+    let lib = root.join("target/debug/libshopkeeper_ffi.a");
+    let out = root.join("target/c-tests");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let tests = root.join("bindings/c/tests");
+    let strict = ["-Wall", "-Wextra", "-Wpedantic", "-Werror", "-I", "include"];
+    let system_libs = ["-lpthread", "-ldl", "-lm"];
+    for (compiler, standard, name) in [
+        ("gcc", "-std=c99", "header-c99"),
+        ("g++", "-std=c++17", "header-cxx17"),
+    ] {
+        let language = if compiler == "gcc" { "c" } else { "c++" };
+        run(Command::new(compiler)
+            .args([standard, "-x", language])
+            .args(strict)
+            .arg(tests.join("header.c"))
+            .arg("-o")
+            .arg(out.join(name)))?;
+    }
+    let build = |source: &str, name: &str, flags: &[&str]| -> Result<PathBuf, String> {
+        let binary = out.join(name);
+        run(Command::new("gcc")
+            .args(["-std=c99", "-g", "-O1"])
+            .args(strict)
+            .args(flags)
+            .arg(tests.join(source))
+            .arg(&lib)
+            .args(system_libs)
+            .arg("-o")
+            .arg(&binary))?;
+        Ok(binary)
+    };
+    let sanitized = build(
+        "api.c",
+        "api-asan",
+        &[
+            "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer",
+            "-fno-sanitize-recover=all",
+        ],
+    )?;
+    run(Command::new(&sanitized).env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"))?;
+    let plain = build("api.c", "api", &[])?;
+    run(Command::new("valgrind")
+        .args([
+            "--quiet",
+            "--error-exitcode=1",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+        ])
+        .arg(&plain))?;
+    // ThreadSanitizer must see the Rust side's atomics and locks too, so the library and its std
+    // are built instrumented (nightly -Zsanitizer=thread -Zbuild-std) and linked with Rust's TSan
+    // runtime; gcc's libtsan is older than what rustc's instrumentation calls.
+    run(Command::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]))?;
+    let host = "x86_64-unknown-linux-gnu";
+    run(Command::new("cargo")
+        .args([
+            "+nightly",
+            "build",
+            "-Zbuild-std",
+            "--target",
+            host,
+            "--package",
+            "shopkeeper-ffi",
+            "--target-dir",
+            "target/tsan",
+        ])
+        .env("RUSTFLAGS", "-Zsanitizer=thread"))?;
+    let sysroot = output(Command::new("rustc").args(["+nightly", "--print", "sysroot"]))?;
+    let runtime = Path::new(sysroot.trim())
+        .join(format!("lib/rustlib/{host}/lib/librustc-nightly_rt.tsan.a"));
+    let object = out.join("threads.o");
+    run(Command::new("gcc")
+        .args([
+            "-std=c99",
+            "-g",
+            "-O1",
+            "-fsanitize=thread",
+            "-pthread",
+            "-c",
+        ])
+        .args(strict)
+        .arg(tests.join("threads.c"))
+        .arg("-o")
+        .arg(&object))?;
+    let threads = out.join("threads-tsan");
+    run(Command::new("gcc")
+        .arg("-pthread")
+        .arg(&object)
+        .arg(root.join(format!("target/tsan/{host}/debug/libshopkeeper_ffi.a")))
+        .arg("-Wl,--whole-archive")
+        .arg(&runtime)
+        .arg("-Wl,--no-whole-archive")
+        .args(system_libs)
+        .arg("-lstdc++")
+        .arg("-o")
+        .arg(&threads))?;
+    run(Command::new(&threads).env("TSAN_OPTIONS", "halt_on_error=1"))?;
     Ok(())
 }
 

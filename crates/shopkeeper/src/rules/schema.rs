@@ -76,6 +76,27 @@ pub enum Value {
     List(Vec<String>),
 }
 
+impl Value {
+    /// The value as JSON: `true`, `12.5`, `"gold"`, `["a","b"]` (a number that is not finite,
+    /// which rules never produce, is `null`). Bindings hand rule results over in this form.
+    pub fn to_json(&self) -> String {
+        let json = match self {
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::Number::from_f64(*n)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => serde_json::Value::Array(
+                items
+                    .iter()
+                    .cloned()
+                    .map(serde_json::Value::String)
+                    .collect(),
+            ),
+        };
+        alloc::string::ToString::to_string(&json)
+    }
+}
+
 /// A list the rule reads, without copying it out of the profile.
 #[derive(Clone, Copy)]
 pub(crate) enum ListRef<'a> {

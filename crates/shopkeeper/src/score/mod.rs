@@ -423,6 +423,14 @@ pub struct Scores {
     pub cross_sell_categories: Vec<String>,
 }
 
+impl Scores {
+    /// Every score as JSON (the field names above); bindings hand scores over in this form.
+    pub fn to_json(&self) -> Result<String, Error> {
+        serde_json::to_string(self)
+            .map_err(|e| Error::new(ErrorCode::Internal, alloc::string::ToString::to_string(&e)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,627 @@
+//! Engines (a compiled catalog with its models), request contexts, decisions and scores.
+
+use std::ffi::c_char;
+use std::sync::PoisonError;
+
+use shopkeeper::decide::{Catalog, Engine, Request, MAX_SLOTS};
+use shopkeeper::limits::MAX_NAME_LEN;
+use shopkeeper::rules::{Context, Schema, Value};
+use shopkeeper::score::Models;
+use shopkeeper::Channel;
+
+use crate::{
+    ffi, handle, items, optional_text, out, sk_buffer, sk_error, sk_learner, sk_profile, sk_result,
+    sk_str, sk_timestamp, text, Failure,
+};
+
+/// A compiled catalog with its models. Immutable: one engine may be used by any number of
+/// threads at once. Free with `sk_engine_free` once no thread uses it (picks borrow its ids).
+pub struct sk_engine {
+    pub(crate) engine: Engine,
+}
+
+/// Most picks one decision returns (a request's largest `slots`).
+pub const SK_MAX_SLOTS: usize = 16;
+
+/// Longest learning segment, in bytes (the learner's limit for segment names).
+pub const SK_MAX_SEGMENT_LEN: usize = 64;
+
+/// The size of `sk_decision.segment`: the longest segment and its NUL.
+pub const SK_SEGMENT_BUFFER_LEN: usize = 65;
+
+// Literals for the header; the core's limits must match.
+const _: () = assert!(
+    SK_MAX_SLOTS == MAX_SLOTS
+        && SK_MAX_SEGMENT_LEN == MAX_NAME_LEN
+        && SK_SEGMENT_BUFFER_LEN == SK_MAX_SEGMENT_LEN + 1
+);
+
+/// Compiles `catalog` (JSON, `spec/catalog.md`) with `models` (JSON, `shopkeeper fit --out`;
+/// NULL for none) into an engine. `now` (seconds since the epoch) only dates the warnings about
+/// validity windows; use `sk_catalog_check` to read warnings.
+///
+/// On a bad catalog: `SK_RESULT_INVALID_CATALOG`, and the error lists every problem (its line and
+/// column are the first error's).
+///
+/// # Safety
+/// Strings are (pointer, length) UTF-8 valid for the call; `out` points to writable storage for
+/// a pointer; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_new(
+    catalog: *const c_char,
+    catalog_len: usize,
+    models: *const c_char,
+    models_len: usize,
+    now: sk_timestamp,
+    out_engine: *mut *mut sk_engine,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_engine = out(out_engine, "out_engine")?;
+        // SAFETY: the caller's contract.
+        let catalog = unsafe { text(catalog, catalog_len, "catalog") }?;
+        // SAFETY: the caller's contract.
+        let models = unsafe { optional_text(models, models_len, "models") }?;
+        let models = models
+            .map(Models::from_json)
+            .transpose()?
+            .unwrap_or_default();
+        let catalog = Catalog::compile(catalog, now).map_err(|problems| {
+            let first = problems.errors().next();
+            let location = first.and_then(|p| Some((p.line? as u32, p.column? as u32)));
+            Failure::new(sk_result::InvalidCatalog, problems.render()).at(location)
+        })?;
+        let engine = Engine::new(catalog, models)?;
+        out_engine.write(Box::into_raw(Box::new(sk_engine { engine })));
+        Ok(())
+    })
+}
+
+/// Frees an engine. NULL does nothing.
+///
+/// # Safety
+/// `engine` is NULL or an engine from this library that no thread uses any more, and nothing
+/// borrowed from it (an `sk_decision`'s offer ids) is read afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_free(engine: *mut sk_engine) {
+    ffi!(or(), {
+        if !engine.is_null() {
+            // SAFETY: the caller gives back an engine this library boxed, once.
+            drop(unsafe { Box::from_raw(engine) });
+        }
+    })
+}
+
+/// The catalog's version string, borrowed from the engine.
+///
+/// # Safety
+/// `engine` is NULL (gives an empty string) or a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_catalog_version(engine: *const sk_engine) -> sk_str {
+    ffi!(or sk_str::of(""), {
+        // SAFETY: the caller passes NULL or a live engine.
+        unsafe { engine.as_ref() }.map_or(sk_str::of(""), |e| sk_str::of(e.engine.catalog().version()))
+    })
+}
+
+/// The channels a request can come from.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum sk_channel {
+    /// The web shop.
+    Web = 0,
+    /// The mobile app.
+    Mobile = 1,
+    /// A physical store (POS).
+    Store = 2,
+    /// The contact centre.
+    ContactCentre = 3,
+    /// E-mail.
+    Email = 4,
+    /// An in-store kiosk.
+    Kiosk = 5,
+}
+
+impl sk_channel {
+    pub(crate) fn channel(self) -> Channel {
+        match self {
+            sk_channel::Web => Channel::Web,
+            sk_channel::Mobile => Channel::Mobile,
+            sk_channel::Store => Channel::Store,
+            sk_channel::ContactCentre => Channel::ContactCentre,
+            sk_channel::Email => Channel::Email,
+            sk_channel::Kiosk => Channel::Kiosk,
+        }
+    }
+}
+
+/// A request context: the values of the context keys the engine's catalog declares (page type,
+/// campaign...). Built for one engine's catalog; used by one thread at a time.
+pub struct sk_context {
+    schema: Schema,
+    pub(crate) context: Context,
+}
+
+impl sk_context {
+    /// The context, checked to be built for `schema`.
+    pub(crate) fn for_schema<'a>(
+        context: Option<&'a sk_context>,
+        schema: &Schema,
+        empty: &'a mut Option<Context>,
+    ) -> Result<&'a Context, Failure> {
+        match context {
+            Some(c) if c.schema == *schema => Ok(&c.context),
+            Some(_) => Err(Failure::new(
+                sk_result::InvalidContext,
+                "the context was built for another catalog's schema",
+            )),
+            None => Ok(empty.insert(Context::new(schema))),
+        }
+    }
+}
+
+/// A new, empty context for `engine`'s catalog. Set values with `sk_context_set_*` or build one
+/// from JSON with `sk_context_from_json`.
+///
+/// # Safety
+/// `engine` is a live engine; `out_context` points to writable storage for a pointer; `err` is
+/// NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_new(
+    engine: *const sk_engine,
+    out_context: *mut *mut sk_context,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_context = out(out_context, "out_context")?;
+        // SAFETY: the caller's contract.
+        let engine = unsafe { handle(engine, "engine") }?;
+        let schema = engine.engine.catalog().schema().clone();
+        let context = Context::new(&schema);
+        out_context.write(Box::into_raw(Box::new(sk_context { schema, context })));
+        Ok(())
+    })
+}
+
+/// A context for `engine`'s catalog from a JSON object (`{"page_type": "cart"}`); every key must
+/// be declared, with a value of its type.
+///
+/// # Safety
+/// As `sk_context_new`; `json` is (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_from_json(
+    engine: *const sk_engine,
+    json: *const c_char,
+    json_len: usize,
+    out_context: *mut *mut sk_context,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_context = out(out_context, "out_context")?;
+        // SAFETY: the caller's contract.
+        let engine = unsafe { handle(engine, "engine") }?;
+        // SAFETY: the caller's contract.
+        let json = unsafe { text(json, json_len, "json") }?;
+        let schema = engine.engine.catalog().schema().clone();
+        let context = Context::from_json(&schema, json)?;
+        out_context.write(Box::into_raw(Box::new(sk_context { schema, context })));
+        Ok(())
+    })
+}
+
+/// Sets a context key to `value`, checked against the key's declared type.
+///
+/// # Safety
+/// `context` is a live context no other thread uses; `key` is (pointer, length) UTF-8.
+unsafe fn set(
+    context: *mut sk_context,
+    key: *const c_char,
+    key_len: usize,
+    value: impl FnOnce() -> Result<Value, Failure>,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let context = unsafe { crate::handle_mut(context, "context") }?;
+        // SAFETY: the caller's contract.
+        let key = unsafe { text(key, key_len, "key") }?;
+        let value = value()?;
+        context.context.set(&context.schema, key, value)?;
+        Ok(())
+    })
+}
+
+/// Sets a string (or timestamp-as-text is not accepted: use numbers) context key.
+///
+/// # Safety
+/// `context` is a live context no other thread uses; strings are (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_set_string(
+    context: *mut sk_context,
+    key: *const c_char,
+    key_len: usize,
+    value: *const c_char,
+    value_len: usize,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set(
+            context,
+            key,
+            key_len,
+            || Ok(Value::String(text(value, value_len, "value")?.into())),
+            err,
+        )
+    }
+}
+
+/// Sets a number (or timestamp, or duration) context key.
+///
+/// # Safety
+/// `context` is a live context no other thread uses; `key` is (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_set_number(
+    context: *mut sk_context,
+    key: *const c_char,
+    key_len: usize,
+    value: f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: the caller's contract.
+    unsafe { set(context, key, key_len, || Ok(Value::Number(value)), err) }
+}
+
+/// Sets a boolean context key.
+///
+/// # Safety
+/// `context` is a live context no other thread uses; `key` is (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_set_bool(
+    context: *mut sk_context,
+    key: *const c_char,
+    key_len: usize,
+    value: bool,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: the caller's contract.
+    unsafe { set(context, key, key_len, || Ok(Value::Bool(value)), err) }
+}
+
+/// Sets a list context key to `items_len` strings.
+///
+/// # Safety
+/// `context` is a live context no other thread uses; `key` is (pointer, length) UTF-8; `items`
+/// points to `items_len` strings (NULL allowed when 0).
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_set_list(
+    context: *mut sk_context,
+    key: *const c_char,
+    key_len: usize,
+    items: *const sk_str,
+    items_len: usize,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let list = || {
+        // SAFETY: the caller's contract.
+        let items = unsafe { crate::items(items, items_len, "items") }?;
+        let list = items
+            .iter()
+            // SAFETY: the caller's contract.
+            .map(|s| unsafe { text(s.ptr, s.len, "items") }.map(String::from))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Value::List(list))
+    };
+    // SAFETY: the caller's contract.
+    unsafe { set(context, key, key_len, list, err) }
+}
+
+/// Frees a context. NULL does nothing.
+///
+/// # Safety
+/// `context` is NULL or a context from this library, not used again.
+#[no_mangle]
+pub unsafe extern "C" fn sk_context_free(context: *mut sk_context) {
+    ffi!(or(), {
+        if !context.is_null() {
+            // SAFETY: the caller gives back a context this library boxed, once.
+            drop(unsafe { Box::from_raw(context) });
+        }
+    })
+}
+
+/// One decision request.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_request {
+    /// Where the picks will be shown.
+    pub channel: sk_channel,
+    /// How many offers to pick: 1 to `SK_MAX_SLOTS`.
+    pub slots: u32,
+    /// The caller's clock, in seconds since the epoch.
+    pub now: sk_timestamp,
+    /// Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision.
+    pub seed: u64,
+}
+
+impl sk_request {
+    pub(crate) fn request(&self) -> Request {
+        Request::new(self.channel.channel(), self.now)
+            .slots(self.slots as usize)
+            .seed(self.seed)
+    }
+}
+
+/// One pick of a decision.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_pick {
+    /// The offer's (or default action's) id, borrowed from the engine: valid while it lives.
+    pub offer: sk_str,
+    /// Whether this is the catalog's default action (nothing qualified, or suppressed). Do not
+    /// record the default action as shown.
+    pub is_default: bool,
+    /// `propensity x context_weight x value x lever`; NaN for the default action.
+    pub score: f64,
+    /// The propensity in [0, 1]; NaN for the default action.
+    pub propensity: f64,
+    /// The product of the context weights that held; NaN for the default action.
+    pub context_weight: f64,
+    /// The offer's value; NaN for the default action.
+    pub value: f64,
+    /// The offer's lever; NaN for the default action.
+    pub lever: f64,
+}
+
+/// A decision: the picks, best first, and what the caller needs to record responses.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_decision {
+    /// The picks; the first `picks_len` are set.
+    pub picks: [sk_pick; SK_MAX_SLOTS],
+    /// How many picks (at least 1: the default action when nothing qualifies).
+    pub picks_len: usize,
+    /// Whether the picks are the default action.
+    pub fallback: bool,
+    /// Whether the customer is in the universal control group.
+    pub control_group: bool,
+    /// The learning segment, NUL-terminated (`segment_len` bytes): record responses to these
+    /// picks in the learner under it.
+    pub segment: [c_char; SK_SEGMENT_BUFFER_LEN],
+    /// The segment's length in bytes.
+    pub segment_len: usize,
+}
+
+/// Decides the next best offers for `profile` and writes them to `out_decision`. `context` may be
+/// NULL (no context values); `learner` may be NULL (adaptive offers sample from their priors).
+/// With `out_receipt` not NULL, also writes the receipt (JSON, `spec/catalog.md`): slower, it
+/// explains every offer. Reads the profile and changes nothing: record shown offers with
+/// `sk_profile_offer_feedback(..., SK_FEEDBACK_SHOWN, ...)` for each pick that is not the default.
+///
+/// # Safety
+/// `engine`, `profile` and `request` are live; `context` and `learner` are NULL or live;
+/// `out_decision` points to a writable `sk_decision`; `out_receipt` and `err` are NULL or point to
+/// writable storage for a pointer. Thread safety: the engine and learner may be shared; the
+/// profile and context must not be changed by another thread during the call.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_decide(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    context: *const sk_context,
+    request: *const sk_request,
+    learner: *const sk_learner,
+    out_decision: *mut sk_decision,
+    out_receipt: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_decision = out(out_decision, "out_decision")?;
+        // SAFETY: the caller's contract.
+        let (engine, profile, request) = unsafe {
+            (
+                &handle(engine, "engine")?.engine,
+                &handle(profile, "profile")?.profile,
+                handle(request, "request")?,
+            )
+        };
+        // SAFETY: the caller's contract.
+        let (context, learner) = unsafe { (context.as_ref(), learner.as_ref()) };
+        let mut empty = None;
+        let context = sk_context::for_schema(context, engine.catalog().schema(), &mut empty)?;
+        let request = request.request().explain(!out_receipt.is_null());
+        let decision = match learner {
+            Some(l) => {
+                let learner = l.learner.read().unwrap_or_else(PoisonError::into_inner);
+                engine.decide_with(profile, context, &request, &learner)?
+            }
+            None => engine.decide(profile, context, &request)?,
+        };
+        let none = sk_pick {
+            offer: sk_str::of(""),
+            is_default: false,
+            score: f64::NAN,
+            propensity: f64::NAN,
+            context_weight: f64::NAN,
+            value: f64::NAN,
+            lever: f64::NAN,
+        };
+        let mut result = sk_decision {
+            picks: [none; SK_MAX_SLOTS],
+            picks_len: decision.picks().len().min(SK_MAX_SLOTS),
+            fallback: decision.fallback(),
+            control_group: decision.control_group(),
+            segment: [0; SK_SEGMENT_BUFFER_LEN],
+            segment_len: 0,
+        };
+        for (slot, pick) in result.picks.iter_mut().zip(decision.picks()) {
+            slot.offer = sk_str::of(pick.action.id());
+            slot.is_default = pick.score.is_none();
+            if let Some(s) = pick.score {
+                slot.score = s.score;
+                slot.propensity = s.propensity;
+                slot.context_weight = s.context_weight;
+                slot.value = s.value;
+                slot.lever = s.lever;
+            }
+        }
+        let segment = decision.segment().as_bytes();
+        if segment.len() > SK_MAX_SEGMENT_LEN {
+            return Err(Failure::new(
+                sk_result::TooLong,
+                format!(
+                    "the learning segment is {} bytes long, at most {SK_MAX_SEGMENT_LEN} allowed",
+                    segment.len()
+                ),
+            ));
+        }
+        for (to, from) in result.segment.iter_mut().zip(segment) {
+            *to = *from as c_char;
+        }
+        result.segment_len = segment.len();
+        let receipt = match decision.into_receipt() {
+            Some(receipt) if !out_receipt.is_null() => {
+                Some(sk_buffer::new(receipt.to_json()?.into_bytes()))
+            }
+            _ => None,
+        };
+        out_decision.write(result);
+        if let Some(receipt) = receipt {
+            // SAFETY: not NULL; the caller's contract.
+            unsafe { *out_receipt = receipt };
+        }
+        Ok(())
+    })
+}
+
+/// Off-policy evaluation: for a decision another policy logged (`logged`: its picks' offer ids,
+/// best first), the probability that this engine (the candidate) puts each at the same rank for
+/// the same profile, context and request, with `learner` (NULL: priors) for adaptive offers.
+/// Writes `logged_len` probabilities to `out_probabilities`. See `spec/learning.md`.
+///
+/// # Safety
+/// As `sk_engine_decide`; `logged` points to `logged_len` strings; `out_probabilities` points to
+/// `logged_len` writable doubles.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_pick_probabilities(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    context: *const sk_context,
+    request: *const sk_request,
+    learner: *const sk_learner,
+    logged: *const sk_str,
+    logged_len: usize,
+    out_probabilities: *mut f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_probabilities = out(out_probabilities, "out_probabilities")?;
+        // SAFETY: the caller's contract.
+        let (engine, profile, request) = unsafe {
+            (
+                &handle(engine, "engine")?.engine,
+                &handle(profile, "profile")?.profile,
+                handle(request, "request")?,
+            )
+        };
+        // SAFETY: the caller's contract.
+        let (context, learner) = unsafe { (context.as_ref(), learner.as_ref()) };
+        // SAFETY: the caller's contract.
+        let logged = unsafe { items(logged, logged_len, "logged") }?;
+        let ids = logged
+            .iter()
+            // SAFETY: the caller's contract.
+            .map(|s| unsafe { text(s.ptr, s.len, "logged") })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut empty = None;
+        let context = sk_context::for_schema(context, engine.catalog().schema(), &mut empty)?;
+        let guard = learner.map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
+        let probabilities = engine.pick_probabilities(
+            profile,
+            context,
+            &request.request(),
+            guard.as_deref(),
+            &ids,
+        )?;
+        for (i, p) in probabilities.into_iter().enumerate() {
+            // SAFETY: the caller guarantees `logged_len` writable doubles; checked not NULL.
+            unsafe { out_probabilities.0.add(i).write(p) };
+        }
+        Ok(())
+    })
+}
+
+/// A profile's scores under the engine's models; NaN where a score is missing (no models, no
+/// purchase yet).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_scores {
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// `1 - p_alive`.
+    pub churn_risk: f64,
+    /// Expected purchases in the next 90 days.
+    pub expected_purchases_90d: f64,
+    /// Expected average order value, major units.
+    pub expected_spend: f64,
+    /// Discounted customer lifetime value, major units.
+    pub clv: f64,
+    /// The best cross-sell complement's lift (0 when there is none).
+    pub cross_sell_score: f64,
+    /// RFM recency, frequency and monetary scores, 1 to 5; 0 when missing.
+    pub rfm_r: u8,
+    /// See `rfm_r`.
+    pub rfm_f: u8,
+    /// See `rfm_r`.
+    pub rfm_m: u8,
+}
+
+/// Scores `profile` at `now` with the engine's models. With `out_json` not NULL, also writes every
+/// score as JSON (including the cross-sell lists and the RFM segment).
+///
+/// # Safety
+/// `engine` and `profile` are live; `out_scores` points to a writable `sk_scores`; `out_json` and
+/// `err` are NULL or point to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_scores(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    now: sk_timestamp,
+    out_scores: *mut sk_scores,
+    out_json: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_scores = out(out_scores, "out_scores")?;
+        // SAFETY: the caller's contract.
+        let (engine, profile) = unsafe {
+            (
+                &handle(engine, "engine")?.engine,
+                &handle(profile, "profile")?.profile,
+            )
+        };
+        let scores = engine.models().score(profile, now);
+        let json = if out_json.is_null() {
+            None
+        } else {
+            Some(sk_buffer::new(scores.to_json()?.into_bytes()))
+        };
+        let n = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        let rfm = scores.rfm;
+        out_scores.write(sk_scores {
+            p_alive: n(scores.p_alive),
+            churn_risk: n(scores.churn_risk),
+            expected_purchases_90d: n(scores.expected_purchases_90d),
+            expected_spend: n(scores.expected_spend),
+            clv: n(scores.clv),
+            cross_sell_score: n(scores.cross_sell_score),
+            rfm_r: rfm.map_or(0, |r| r.r),
+            rfm_f: rfm.map_or(0, |r| r.f),
+            rfm_m: rfm.map_or(0, |r| r.m),
+        });
+        if let Some(json) = json {
+            // SAFETY: not NULL; the caller's contract.
+            unsafe { *out_json = json };
+        }
+        Ok(())
+    })
+}

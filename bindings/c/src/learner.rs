@@ -1,0 +1,421 @@
+//! Learners (decayed accept and reject counts behind adaptive propensities), off-policy
+//! estimates, and the documented random draws the conformance vectors pin.
+
+use std::ffi::c_char;
+use std::sync::{PoisonError, RwLock};
+
+use shopkeeper::decide::control_bucket;
+use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
+use shopkeeper::learn::{sample_beta, Learner, Response};
+
+use crate::{
+    bytes, ffi, handle, items, out, sk_buffer, sk_engine, sk_error, sk_result, sk_timestamp, text,
+    Failure,
+};
+
+/// A learner: decayed accept and reject counts per offer and segment (`spec/learning.md`).
+///
+/// Thread safety: every learner function may be called from any number of threads at once.
+/// Updates and merges take an internal write lock (one at a time); decisions read under a shared
+/// lock, so many threads decide concurrently while another records responses.
+pub struct sk_learner {
+    pub(crate) learner: RwLock<Learner>,
+}
+
+fn boxed(learner: Learner) -> *mut sk_learner {
+    Box::into_raw(Box::new(sk_learner {
+        learner: RwLock::new(learner),
+    }))
+}
+
+/// A new, empty learner whose counts halve every `half_life` seconds (1 minute to 10 years).
+///
+/// # Safety
+/// `out_learner` points to writable storage for a pointer; `err` is NULL or points to writable
+/// storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_new(
+    half_life: sk_timestamp,
+    out_learner: *mut *mut sk_learner,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_learner = out(out_learner, "out_learner")?;
+        out_learner.write(boxed(Learner::new(half_life)?));
+        Ok(())
+    })
+}
+
+/// A new, empty learner with the half-life of the engine's catalog (`learning.half_life`).
+///
+/// # Safety
+/// `engine` is a live engine; otherwise as `sk_learner_new`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_new_learner(
+    engine: *const sk_engine,
+    out_learner: *mut *mut sk_learner,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_learner = out(out_learner, "out_learner")?;
+        // SAFETY: the caller's contract.
+        let engine = unsafe { handle(engine, "engine") }?;
+        out_learner.write(boxed(engine.engine.catalog().new_learner()?));
+        Ok(())
+    })
+}
+
+/// Frees a learner. NULL does nothing.
+///
+/// # Safety
+/// `learner` is NULL or a learner from this library that no thread uses any more.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_free(learner: *mut sk_learner) {
+    ffi!(or(), {
+        if !learner.is_null() {
+            // SAFETY: the caller gives back a learner this library boxed, once.
+            drop(unsafe { Box::from_raw(learner) });
+        }
+    })
+}
+
+/// A response to a shown offer, as the learner counts it.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum sk_response {
+    /// Taken up: one accept.
+    Accepted = 0,
+    /// Turned down: one reject.
+    Dismissed = 1,
+    /// Shown and left alone until it no longer mattered: one reject.
+    Ignored = 2,
+}
+
+/// Records a response to `offer`, shown in `segment` (the decision's `segment`), at time `at`.
+/// A late response (older than the learner's clock) counts with its decayed weight.
+///
+/// # Safety
+/// `learner` is a live learner (shared between threads is fine); strings are (pointer, length)
+/// UTF-8; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_update(
+    learner: *const sk_learner,
+    offer: *const c_char,
+    offer_len: usize,
+    segment: *const c_char,
+    segment_len: usize,
+    response: sk_response,
+    at: sk_timestamp,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        // SAFETY: the caller's contract.
+        let (offer, segment) = unsafe {
+            (
+                text(offer, offer_len, "offer")?,
+                text(segment, segment_len, "segment")?,
+            )
+        };
+        let response = match response {
+            sk_response::Accepted => Response::Accepted,
+            sk_response::Dismissed => Response::Dismissed,
+            sk_response::Ignored => Response::Ignored,
+        };
+        let mut learner = learner
+            .learner
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        learner.update(offer, segment, response, at)?;
+        Ok(())
+    })
+}
+
+/// Adds `other`'s counts (another server's or browser's learner) into `learner`. Both must have
+/// the same half-life; on error nothing changes. `other` may be `learner` (doubles its counts).
+///
+/// # Safety
+/// `learner` and `other` are live learners (shared between threads is fine); `err` is NULL or
+/// points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_merge(
+    learner: *const sk_learner,
+    other: *const sk_learner,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let (learner, other) = unsafe { (handle(learner, "learner")?, handle(other, "other")?) };
+        // A copy of `other` first: holding its read lock while taking `learner`'s write lock
+        // would deadlock when they are the same learner, or two threads merging crosswise.
+        let other = other
+            .learner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut learner = learner
+            .learner
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        learner.merge(&other)?;
+        Ok(())
+    })
+}
+
+/// The decayed counts of `offer` in `segment` at `now` (0 and 0 for an arm with no responses).
+///
+/// # Safety
+/// `learner` is a live learner; strings are (pointer, length) UTF-8; `out_accepts` and
+/// `out_rejects` point to writable doubles; `err` is NULL or points to writable storage for a
+/// pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_counts(
+    learner: *const sk_learner,
+    offer: *const c_char,
+    offer_len: usize,
+    segment: *const c_char,
+    segment_len: usize,
+    now: sk_timestamp,
+    out_accepts: *mut f64,
+    out_rejects: *mut f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let (out_accepts, out_rejects) = (
+            out(out_accepts, "out_accepts")?,
+            out(out_rejects, "out_rejects")?,
+        );
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        // SAFETY: the caller's contract.
+        let (offer, segment) = unsafe {
+            (
+                text(offer, offer_len, "offer")?,
+                text(segment, segment_len, "segment")?,
+            )
+        };
+        let counts = learner
+            .learner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counts(offer, segment, now);
+        out_accepts.write(counts.accepts);
+        out_rejects.write(counts.rejects);
+        Ok(())
+    })
+}
+
+/// How many (offer, segment) arms the learner holds.
+///
+/// # Safety
+/// `learner` is NULL (gives 0) or a live learner.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_len(learner: *const sk_learner) -> usize {
+    ffi!(or 0, {
+        // SAFETY: the caller passes NULL or a live learner.
+        unsafe { learner.as_ref() }
+            .map_or(0, |l| l.learner.read().unwrap_or_else(PoisonError::into_inner).len())
+    })
+}
+
+/// The learner in its versioned binary form (for a store or stream; at most 8 MiB).
+///
+/// # Safety
+/// `learner` is a live learner; `out_buffer` points to writable storage for a pointer; `err` is
+/// NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_to_bytes(
+    learner: *const sk_learner,
+    out_buffer: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_buffer = out(out_buffer, "out_buffer")?;
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        let bytes = learner
+            .learner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .to_bytes()?;
+        out_buffer.write(sk_buffer::new(bytes));
+        Ok(())
+    })
+}
+
+/// A learner from its binary form; bytes that are not one are rejected with a `DECODE_*` code.
+///
+/// # Safety
+/// `data` points to `len` readable bytes; `out_learner` points to writable storage for a pointer;
+/// `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_from_bytes(
+    data: *const u8,
+    len: usize,
+    out_learner: *mut *mut sk_learner,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_learner = out(out_learner, "out_learner")?;
+        // SAFETY: the caller's contract.
+        let data = unsafe { bytes(data, len, "data") }?;
+        out_learner.write(boxed(Learner::from_bytes(data)?));
+        Ok(())
+    })
+}
+
+/// One logged decision (or pick) for off-policy evaluation.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_logged {
+    /// The logging policy's probability of what it showed, in (0, 1] (the receipt's).
+    pub logging: f64,
+    /// The candidate policy's probability of showing the same, in [0, 1]
+    /// (`sk_engine_pick_probabilities`).
+    pub target: f64,
+    /// What happened: 1 for an accept or click, 0 otherwise.
+    pub reward: f64,
+}
+
+/// An estimate of a policy's value with its uncertainty.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_estimate {
+    /// The estimated value per logged item (the accept rate, for 0/1 rewards).
+    pub value: f64,
+    /// Its standard error.
+    pub std_error: f64,
+    /// The interval's low end (`value - z std_error`).
+    pub low: f64,
+    /// The interval's high end.
+    pub high: f64,
+    /// `(sum w)^2 / sum(w^2)`: how many logged items the estimate is worth.
+    pub effective_sample_size: f64,
+    /// Logged items read.
+    pub n: usize,
+}
+
+/// # Safety
+/// The pointers follow the contract of the export that calls it.
+unsafe fn estimate(
+    logs: *const sk_logged,
+    logs_len: usize,
+    z: f64,
+    out_estimate: *mut sk_estimate,
+    err: *mut *mut sk_error,
+    estimator: fn(&[Logged], f64) -> Result<Estimate, shopkeeper::Error>,
+) -> sk_result {
+    ffi!(err, {
+        let out_estimate = out(out_estimate, "out_estimate")?;
+        // SAFETY: every caller forwards its caller's `logs_len` readable items.
+        let logs: Vec<Logged> = unsafe { items(logs, logs_len, "logs") }?
+            .iter()
+            .map(|l| Logged {
+                logging: l.logging,
+                target: l.target,
+                reward: l.reward,
+            })
+            .collect();
+        let e = estimator(&logs, z)?;
+        out_estimate.write(sk_estimate {
+            value: e.value,
+            std_error: e.std_error,
+            low: e.low,
+            high: e.high,
+            effective_sample_size: e.effective_sample_size,
+            n: e.n,
+        });
+        Ok(())
+    })
+}
+
+/// The inverse-propensity-weighted estimate of the target policy's value over `logs`, with a
+/// `z`-standard-error interval (1.96 for 95%).
+///
+/// # Safety
+/// `logs` points to `logs_len` readable items; `out_estimate` points to a writable
+/// `sk_estimate`; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_ope_ipw(
+    logs: *const sk_logged,
+    logs_len: usize,
+    z: f64,
+    out_estimate: *mut sk_estimate,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    estimate(logs, logs_len, z, out_estimate, err, ipw)
+}
+
+/// The self-normalised IPW estimate (less variance with large weights), with a delta-method
+/// interval. Fails with `SK_RESULT_INVALID_DATA` when no logged item has a positive weight.
+///
+/// # Safety
+/// As `sk_ope_ipw`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_ope_snipw(
+    logs: *const sk_logged,
+    logs_len: usize,
+    z: f64,
+    out_estimate: *mut sk_estimate,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    estimate(logs, logs_len, z, out_estimate, err, snipw)
+}
+
+/// The documented Beta(a, b) draw of the SplitMix64 stream seeded with `seed`
+/// (`spec/learning.md`): what adaptive propensities sample. `a` and `b` must be positive and
+/// finite.
+///
+/// # Safety
+/// `out_value` points to a writable double; `err` is NULL or points to writable storage for a
+/// pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_sample_beta(
+    seed: u64,
+    a: f64,
+    b: f64,
+    out_value: *mut f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_value = out(out_value, "out_value")?;
+        if !(a.is_finite() && a > 0.0 && b.is_finite() && b > 0.0) {
+            return Err(Failure::new(
+                sk_result::InvalidNumber,
+                format!("Beta shapes must be positive and finite, got {a} and {b}"),
+            ));
+        }
+        out_value.write(sample_beta(seed, a, b));
+        Ok(())
+    })
+}
+
+/// The control-group bucket of `customer` under `salt`, in [0, 1): a customer is in a control
+/// group of share `s` when the bucket is below `s` (`spec/catalog.md`).
+///
+/// # Safety
+/// Strings are (pointer, length) UTF-8; `out_value` points to a writable double; `err` is NULL or
+/// points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_control_bucket(
+    salt: *const c_char,
+    salt_len: usize,
+    customer: *const c_char,
+    customer_len: usize,
+    out_value: *mut f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_value = out(out_value, "out_value")?;
+        // SAFETY: the caller's contract.
+        let (salt, customer) = unsafe {
+            (
+                text(salt, salt_len, "salt")?,
+                text(customer, customer_len, "customer")?,
+            )
+        };
+        out_value.write(control_bucket(salt, customer));
+        Ok(())
+    })
+}

@@ -1,0 +1,469 @@
+//! Profiles: created, fed events, merged, encoded, exported, erased.
+
+use std::ffi::c_char;
+
+use shopkeeper::{Event, EventKind, Outcome, Profile, PurchaseLine};
+
+use crate::{
+    bytes, ffi, handle, handle_mut, items, optional_text, out, sk_buffer, sk_channel, sk_error,
+    sk_result, sk_str, sk_timestamp, text, Failure,
+};
+
+/// One customer's profile (known or anonymous). Used by one thread at a time; different
+/// profiles may be used by different threads at once.
+pub struct sk_profile {
+    pub(crate) profile: Profile,
+}
+
+fn boxed(profile: Profile) -> *mut sk_profile {
+    Box::into_raw(Box::new(sk_profile { profile }))
+}
+
+/// What applying an event did.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_outcome {
+    /// Whether the event changed the profile.
+    pub recorded: bool,
+    /// When not recorded, why (`duplicate_order`, `objected`...; `spec/events.md`); empty when
+    /// recorded. Static.
+    pub ignored: sk_str,
+}
+
+/// A new, empty profile with `id`, known (a customer id) or anonymous (a visitor id).
+///
+/// # Safety
+/// `id` is (pointer, length) UTF-8; `out_profile` points to writable storage for a pointer; `err`
+/// is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_new(
+    id: *const c_char,
+    id_len: usize,
+    known: bool,
+    out_profile: *mut *mut sk_profile,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_profile = out(out_profile, "out_profile")?;
+        // SAFETY: the caller's contract.
+        let id = unsafe { text(id, id_len, "id") }?;
+        out_profile.write(boxed(Profile::new(id, known)?));
+        Ok(())
+    })
+}
+
+/// Frees a profile. NULL does nothing.
+///
+/// # Safety
+/// `profile` is NULL or a profile from this library, not used again.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_free(profile: *mut sk_profile) {
+    ffi!(or(), {
+        if !profile.is_null() {
+            // SAFETY: the caller gives back a profile this library boxed, once.
+            drop(unsafe { Box::from_raw(profile) });
+        }
+    })
+}
+
+/// The profile's id, borrowed (valid until the profile changes or is freed).
+///
+/// # Safety
+/// `profile` is NULL (gives an empty string) or a live profile.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_id(profile: *const sk_profile) -> sk_str {
+    ffi!(or sk_str::of(""), {
+        // SAFETY: the caller passes NULL or a live profile.
+        unsafe { profile.as_ref() }.map_or(sk_str::of(""), |p| sk_str::of(p.profile.id()))
+    })
+}
+
+/// Whether the profile is a known customer's.
+///
+/// # Safety
+/// `profile` is NULL (gives false) or a live profile.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_is_known(profile: *const sk_profile) -> bool {
+    ffi!(or false, {
+        // SAFETY: the caller passes NULL or a live profile.
+        unsafe { profile.as_ref() }.is_some_and(|p| p.profile.is_known())
+    })
+}
+
+/// Applies `event` at the caller's clock `now`; writes what it did to `out_outcome` (may be
+/// NULL). A rejected event changes nothing.
+/// # Safety
+/// The pointers follow the contract of the export that calls it.
+unsafe fn apply(
+    profile: *mut sk_profile,
+    event: impl FnOnce() -> Result<Event, Failure>,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: every caller passes its own caller's profile, live and unshared.
+        let profile = unsafe { handle_mut(profile, "profile") }?;
+        let event = event()?;
+        let outcome = profile.profile.apply(&event, now)?;
+        if !out_outcome.is_null() {
+            let outcome = match outcome {
+                Outcome::Recorded => sk_outcome {
+                    recorded: true,
+                    ignored: sk_str::of(""),
+                },
+                Outcome::Ignored(reason) => sk_outcome {
+                    recorded: false,
+                    ignored: sk_str::of(reason.as_str()),
+                },
+            };
+            // SAFETY: not NULL; the caller's contract.
+            unsafe { out_outcome.write(outcome) };
+        }
+        Ok(())
+    })
+}
+
+/// Applies one event given as JSON (`spec/events.md`: `{"type": "product_view", "at": ...,
+/// "channel": "web", "product": "tent-2p"}`), at the caller's clock `now`.
+///
+/// # Safety
+/// `profile` is a live profile no other thread uses; `json` is (pointer, length) UTF-8;
+/// `out_outcome` is NULL or points to a writable `sk_outcome`; `err` is NULL or points to
+/// writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_apply_json(
+    profile: *mut sk_profile,
+    json: *const c_char,
+    json_len: usize,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    apply(
+        profile,
+        // SAFETY: the caller's contract.
+        || Ok(Event::from_json(unsafe { text(json, json_len, "json") }?)?),
+        now,
+        out_outcome,
+        err,
+    )
+}
+
+/// A product page was shown. `category` may be NULL.
+///
+/// # Safety
+/// As `sk_profile_apply_json`; strings are (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_view_product(
+    profile: *mut sk_profile,
+    channel: sk_channel,
+    at: sk_timestamp,
+    product: *const c_char,
+    product_len: usize,
+    category: *const c_char,
+    category_len: usize,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let event = || {
+        // SAFETY: the caller's contract.
+        let (product, category) = unsafe {
+            (
+                text(product, product_len, "product")?,
+                optional_text(category, category_len, "category")?,
+            )
+        };
+        Ok(Event::new(
+            at,
+            channel.channel(),
+            EventKind::ProductView {
+                product: product.into(),
+                category: category.map(String::from),
+            },
+        ))
+    };
+    apply(profile, event, now, out_outcome, err)
+}
+
+/// `quantity` units of a product, at `unit_price` minor units each, were put in the cart.
+/// `category` may be NULL.
+///
+/// # Safety
+/// As `sk_profile_apply_json`; strings are (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_add_to_cart(
+    profile: *mut sk_profile,
+    channel: sk_channel,
+    at: sk_timestamp,
+    product: *const c_char,
+    product_len: usize,
+    category: *const c_char,
+    category_len: usize,
+    quantity: u32,
+    unit_price: i64,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let event = || {
+        // SAFETY: the caller's contract.
+        let (product, category) = unsafe {
+            (
+                text(product, product_len, "product")?,
+                optional_text(category, category_len, "category")?,
+            )
+        };
+        Ok(Event::new(
+            at,
+            channel.channel(),
+            EventKind::CartAdd {
+                product: product.into(),
+                category: category.map(String::from),
+                quantity,
+                unit_price,
+            },
+        ))
+    };
+    apply(profile, event, now, out_outcome, err)
+}
+
+/// One line of a purchase.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_purchase_line {
+    /// Product id.
+    pub product: sk_str,
+    /// Product category; `ptr` NULL for none.
+    pub category: sk_str,
+    /// Units bought (1 or more).
+    pub quantity: u32,
+    /// Price of one unit, in minor units.
+    pub unit_price: i64,
+}
+
+/// An order was placed: `lines_len` lines, `total` minor units paid. An order id seen recently is
+/// ignored as a duplicate.
+///
+/// # Safety
+/// As `sk_profile_apply_json`; `order` is (pointer, length) UTF-8; `lines` points to `lines_len`
+/// lines whose strings are (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_purchase(
+    profile: *mut sk_profile,
+    channel: sk_channel,
+    at: sk_timestamp,
+    order: *const c_char,
+    order_len: usize,
+    lines: *const sk_purchase_line,
+    lines_len: usize,
+    total: i64,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let event = || {
+        // SAFETY: the caller's contract.
+        let order = unsafe { text(order, order_len, "order") }?;
+        // SAFETY: the caller's contract.
+        let lines = unsafe { items(lines, lines_len, "lines") }?
+            .iter()
+            .map(|l| {
+                // SAFETY: the caller's contract.
+                let (product, category) = unsafe {
+                    (
+                        text(l.product.ptr, l.product.len, "lines.product")?,
+                        optional_text(l.category.ptr, l.category.len, "lines.category")?,
+                    )
+                };
+                Ok(PurchaseLine {
+                    product: product.into(),
+                    category: category.map(String::from),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        Ok(Event::new(
+            at,
+            channel.channel(),
+            EventKind::Purchase {
+                order: order.into(),
+                lines,
+                total,
+            },
+        ))
+    };
+    apply(profile, event, now, out_outcome, err)
+}
+
+/// A customer's response to an offer.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum sk_feedback {
+    /// The offer was presented (contact policies count it).
+    Shown = 0,
+    /// The offer was taken up.
+    Accepted = 1,
+    /// The offer was turned down or closed.
+    Dismissed = 2,
+}
+
+/// Records an offer being shown, accepted or dismissed in the profile (contact policies read
+/// it). To learn from the response too, also call `sk_learner_update`.
+///
+/// # Safety
+/// As `sk_profile_apply_json`; `offer` is (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_offer_feedback(
+    profile: *mut sk_profile,
+    channel: sk_channel,
+    at: sk_timestamp,
+    offer: *const c_char,
+    offer_len: usize,
+    feedback: sk_feedback,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let event = || {
+        // SAFETY: the caller's contract.
+        let offer = String::from(unsafe { text(offer, offer_len, "offer") }?);
+        let kind = match feedback {
+            sk_feedback::Shown => EventKind::OfferShown { offer },
+            sk_feedback::Accepted => EventKind::OfferAccepted { offer },
+            sk_feedback::Dismissed => EventKind::OfferDismissed { offer },
+        };
+        Ok(Event::new(at, channel.channel(), kind))
+    };
+    apply(profile, event, now, out_outcome, err)
+}
+
+/// Merges `other` (the same customer's profile from another device or server, or an anonymous
+/// visitor's profile into the customer's) into `profile`. On error nothing changes.
+///
+/// # Safety
+/// `profile` is a live profile no other thread uses; `other` is a live profile not changed during
+/// the call (it may be `profile` itself); `err` is NULL or points to writable storage for a
+/// pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_merge(
+    profile: *mut sk_profile,
+    other: *const sk_profile,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let other = unsafe { handle(other, "other") }?.profile.clone();
+        // SAFETY: the caller's contract.
+        let profile = unsafe { handle_mut(profile, "profile") }?;
+        profile.profile.merge(&other)?;
+        Ok(())
+    })
+}
+
+/// Erases everything the profile holds about the person except its id (right to erasure).
+///
+/// # Safety
+/// `profile` is NULL (does nothing) or a live profile no other thread uses.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_erase(profile: *mut sk_profile) {
+    ffi!(or(), {
+        // SAFETY: the caller passes NULL or a live, unshared profile.
+        if let Some(p) = unsafe { profile.as_mut() } {
+            p.profile.erase();
+        }
+    })
+}
+
+/// Writes a new buffer made by `make` to `out_buffer`.
+/// # Safety
+/// The pointers follow the contract of the export that calls it.
+unsafe fn buffer_out(
+    out_buffer: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+    make: impl FnOnce() -> Result<Vec<u8>, Failure>,
+) -> sk_result {
+    ffi!(err, {
+        let out_buffer = out(out_buffer, "out_buffer")?;
+        out_buffer.write(sk_buffer::new(make()?));
+        Ok(())
+    })
+}
+
+/// The profile as readable JSON (`spec/profile.md`: the data-access export).
+///
+/// # Safety
+/// `profile` is a live profile not changed during the call; `out_buffer` points to writable
+/// storage for a pointer; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_export(
+    profile: *const sk_profile,
+    out_buffer: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    buffer_out(out_buffer, err, || {
+        // SAFETY: the caller's contract.
+        let profile = unsafe { handle(profile, "profile") }?;
+        Ok(profile.profile.export()?.into_bytes())
+    })
+}
+
+/// The profile in the versioned binary form (for a store or a cookie; at most 64 KiB).
+///
+/// # Safety
+/// As `sk_profile_export`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_to_bytes(
+    profile: *const sk_profile,
+    out_buffer: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    buffer_out(out_buffer, err, || {
+        // SAFETY: the caller's contract.
+        let profile = unsafe { handle(profile, "profile") }?;
+        Ok(profile.profile.to_bytes()?)
+    })
+}
+
+/// A profile from its binary form; bytes that are not one are rejected with a `DECODE_*` code.
+///
+/// # Safety
+/// `bytes` points to `len` readable bytes; `out_profile` points to writable storage for a
+/// pointer; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_from_bytes(
+    data: *const u8,
+    len: usize,
+    out_profile: *mut *mut sk_profile,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_profile = out(out_profile, "out_profile")?;
+        // SAFETY: the caller's contract.
+        let data = unsafe { bytes(data, len, "data") }?;
+        out_profile.write(boxed(Profile::from_bytes(data)?));
+        Ok(())
+    })
+}
+
+/// A profile from its JSON export.
+///
+/// # Safety
+/// `json` is (pointer, length) UTF-8; otherwise as `sk_profile_from_bytes`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_from_export(
+    json: *const c_char,
+    json_len: usize,
+    out_profile: *mut *mut sk_profile,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_profile = out(out_profile, "out_profile")?;
+        // SAFETY: the caller's contract.
+        let json = unsafe { text(json, json_len, "json") }?;
+        out_profile.write(boxed(Profile::from_export(json)?));
+        Ok(())
+    })
+}

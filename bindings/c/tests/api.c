@@ -1,0 +1,379 @@
+/* The C API, end to end: lifecycle, every family of calls, NULL and error paths. Built by
+ * `cargo xtask test` with AddressSanitizer and UndefinedBehaviorSanitizer, then run again under
+ * valgrind; both must report nothing. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shopkeeper.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            failures++;                                                              \
+        }                                                                            \
+    } while (0)
+
+/* A string literal as (pointer, length). */
+#define S(text) (text), strlen(text)
+
+static const int64_t NOW = 1795500000;
+
+static const char *CATALOG =
+    "{\n"
+    "  \"version\": \"c-test.1\",\n"
+    "  \"default\": {\"id\": \"newsletter\", \"kind\": \"content\"},\n"
+    "  \"attributes\": {\"tier\": \"string\"},\n"
+    "  \"context\": {\"page_type\": \"string\"},\n"
+    "  \"learning\": {\"segment\": \"if customer.known then \\\"members\\\" else \\\"visitors\\\"\", "
+    "\"half_life\": \"7d\"},\n"
+    "  \"offers\": [\n"
+    "    {\"id\": \"free-shipping\", \"eligibility\": \"cart.value >= 100\", \"value\": 8},\n"
+    "    {\"id\": \"tent-kit\", \"applicability\": \"context.page_type == \\\"cart\\\"\", \"value\": 5},\n"
+    "    {\"id\": \"welcome\", \"value\": 2, \"propensity\": {\"adaptive\": {\"prior\": [1, 9]}}}\n"
+    "  ]\n"
+    "}";
+
+static int same(sk_str s, const char *text) {
+    return s.len == strlen(text) && memcmp(s.ptr, text, s.len) == 0;
+}
+
+static void test_version(void) {
+    sk_str v = sk_version();
+    CHECK(same(v, SHOPKEEPER_VERSION));
+}
+
+static void test_errors_and_nulls(void) {
+    sk_engine *engine = (sk_engine *)0x1; /* out-parameters are written only on success */
+    sk_error *err = NULL;
+    CHECK(sk_engine_new(NULL, 0, NULL, 0, NOW, &engine, &err) == SK_RESULT_NULL_PARAMETER);
+    CHECK(engine == (sk_engine *)0x1);
+    CHECK(sk_error_code(err) == SK_RESULT_NULL_PARAMETER);
+    CHECK(strstr(sk_error_message(err), "catalog") != NULL);
+    sk_error_free(err);
+    err = NULL;
+
+    /* A NULL error pointer is fine: the code alone comes back. */
+    CHECK(sk_engine_new(S("{"), NULL, 0, NOW, &engine, NULL) == SK_RESULT_INVALID_CATALOG);
+    CHECK(sk_engine_new(S(CATALOG), NULL, 0, NOW, NULL, NULL) == SK_RESULT_NULL_PARAMETER);
+
+    /* Not UTF-8. */
+    const char bad[] = {'{', (char)0xff, '}'};
+    CHECK(sk_engine_new(bad, sizeof bad, NULL, 0, NOW, &engine, &err) == SK_RESULT_INVALID_UTF8);
+    sk_error_free(err);
+    err = NULL;
+
+    /* A rule error in a catalog points at its line and column. */
+    const char *broken = "{\"version\": \"b\", \"default\": {\"id\": \"d\"},\n"
+                         " \"offers\": [{\"id\": \"x\", \"eligibility\": \"cart.valeu >= 100\"}]}";
+    CHECK(sk_engine_new(S(broken), NULL, 0, NOW, &engine, &err) == SK_RESULT_INVALID_CATALOG);
+    CHECK(sk_error_line(err) == 1 && sk_error_column(err) == 1);
+    CHECK(strstr(sk_error_message(err), "cart.valeu") != NULL);
+    CHECK(engine == (sk_engine *)0x1);
+    sk_error_free(err);
+
+    /* NULL is a no-op for every free, and a safe default for accessors. */
+    sk_engine_free(NULL);
+    sk_profile_free(NULL);
+    sk_context_free(NULL);
+    sk_learner_free(NULL);
+    sk_buffer_free(NULL);
+    sk_error_free(NULL);
+    sk_diagnostics_free(NULL);
+    sk_rule_free(NULL);
+    sk_profile_erase(NULL);
+    CHECK(sk_buffer_len(NULL) == 0 && sk_buffer_data(NULL) == NULL);
+    CHECK(sk_error_code(NULL) == SK_RESULT_OK && strcmp(sk_error_message(NULL), "") == 0);
+    CHECK(sk_profile_id(NULL).len == 0 && !sk_profile_is_known(NULL));
+    CHECK(sk_learner_len(NULL) == 0 && sk_diagnostics_len(NULL) == 0);
+}
+
+/* The profile's export, as a new string the caller frees. */
+static char *export_of(const sk_profile *p) {
+    sk_buffer *buf = NULL;
+    if (sk_profile_export(p, &buf, NULL) != SK_RESULT_OK) return NULL;
+    char *copy = malloc(sk_buffer_len(buf) + 1);
+    memcpy(copy, sk_buffer_data(buf), sk_buffer_len(buf) + 1);
+    sk_buffer_free(buf);
+    return copy;
+}
+
+static void test_profiles(void) {
+    sk_profile *p = NULL;
+    sk_error *err = NULL;
+    CHECK(sk_profile_new(S("cust-1"), true, &p, NULL) == SK_RESULT_OK);
+    CHECK(same(sk_profile_id(p), "cust-1") && sk_profile_is_known(p));
+
+    sk_outcome outcome;
+    CHECK(sk_profile_view_product(p, SK_CHANNEL_WEB, NOW - 60, S("tent-2p"), S("tents"), NOW,
+                                  &outcome, NULL) == SK_RESULT_OK);
+    CHECK(outcome.recorded);
+    CHECK(sk_profile_add_to_cart(p, SK_CHANNEL_WEB, NOW - 50, S("tent-2p"), NULL, 0, 1, 12900, NOW,
+                                 NULL, NULL) == SK_RESULT_OK);
+    sk_purchase_line lines[1] = {{{"mat", 3}, {NULL, 0}, 2, 1500}};
+    CHECK(sk_profile_purchase(p, SK_CHANNEL_STORE, NOW - 40, S("order-1"), lines, 1, 3000, NOW,
+                              &outcome, NULL) == SK_RESULT_OK);
+    CHECK(outcome.recorded);
+    /* The same order again is ignored as a duplicate, not an error. */
+    CHECK(sk_profile_purchase(p, SK_CHANNEL_STORE, NOW - 39, S("order-1"), lines, 1, 3000, NOW,
+                              &outcome, NULL) == SK_RESULT_OK);
+    CHECK(!outcome.recorded && same(outcome.ignored, "duplicate_order"));
+    CHECK(sk_profile_apply_json(p, S("{\"type\": \"attribute_set\", \"at\": 1795499990, \"channel\": "
+                                     "\"web\", \"name\": \"tier\", \"value\": \"gold\"}"),
+                                NOW, NULL, NULL) == SK_RESULT_OK);
+
+    /* Bad events are rejected and change nothing. */
+    char *before = export_of(p);
+    CHECK(sk_profile_apply_json(p, S("{\"type\": \"product_view\"}"), NOW, NULL, &err) ==
+          SK_RESULT_INVALID_JSON);
+    CHECK(sk_error_line(err) >= 1);
+    sk_error_free(err);
+    err = NULL;
+    CHECK(sk_profile_add_to_cart(p, SK_CHANNEL_WEB, NOW, S("tent-2p"), NULL, 0, 0, 100, NOW, NULL,
+                                 &err) == SK_RESULT_INVALID_QUANTITY);
+    sk_error_free(err);
+    err = NULL;
+    CHECK(sk_profile_view_product(p, SK_CHANNEL_WEB, NOW + 86400, S("tent-2p"), NULL, 0, NOW, NULL,
+                                  NULL) == SK_RESULT_FUTURE_TIMESTAMP);
+    CHECK(sk_profile_view_product(p, SK_CHANNEL_WEB, NOW, NULL, 3, NULL, 0, NOW, NULL, NULL) ==
+          SK_RESULT_NULL_PARAMETER);
+    char *after = export_of(p);
+    CHECK(before && after && strcmp(before, after) == 0);
+    free(after);
+
+    /* Bytes and export round-trip. */
+    sk_buffer *bytes = NULL;
+    CHECK(sk_profile_to_bytes(p, &bytes, NULL) == SK_RESULT_OK && sk_buffer_len(bytes) > 0);
+    sk_profile *copy = NULL;
+    CHECK(sk_profile_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &copy, NULL) ==
+          SK_RESULT_OK);
+    after = export_of(copy);
+    CHECK(after && strcmp(before, after) == 0);
+    free(after);
+    sk_profile *from_export = NULL;
+    CHECK(sk_profile_from_export(before, strlen(before), &from_export, NULL) == SK_RESULT_OK);
+    sk_profile_free(from_export);
+    /* Truncated bytes are rejected. */
+    sk_profile *broken = (sk_profile *)0x1;
+    CHECK(sk_profile_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes) - 1, &broken, &err) >=
+          SK_RESULT_DECODE_TOO_LARGE);
+    CHECK(broken == (sk_profile *)0x1 && sk_error_code(err) >= SK_RESULT_DECODE_TOO_LARGE);
+    sk_error_free(err);
+    err = NULL;
+    sk_buffer_free(bytes);
+    free(before);
+
+    /* An anonymous visitor merges into the customer; two known customers do not merge. */
+    sk_profile *visitor = NULL, *other = NULL;
+    CHECK(sk_profile_new(S("visitor-9"), false, &visitor, NULL) == SK_RESULT_OK);
+    CHECK(sk_profile_view_product(visitor, SK_CHANNEL_MOBILE, NOW - 10, S("stove"), NULL, 0, NOW,
+                                  NULL, NULL) == SK_RESULT_OK);
+    CHECK(sk_profile_merge(copy, visitor, NULL) == SK_RESULT_OK);
+    CHECK(sk_profile_new(S("cust-2"), true, &other, NULL) == SK_RESULT_OK);
+    CHECK(sk_profile_merge(copy, other, &err) == SK_RESULT_IDENTITY_CONFLICT);
+    sk_error_free(err);
+    CHECK(sk_profile_merge(copy, copy, NULL) == SK_RESULT_OK);
+    sk_profile_erase(copy);
+    after = export_of(copy);
+    CHECK(after && strstr(after, "stove") == NULL && strstr(after, "cust-1") != NULL);
+    free(after);
+    sk_profile_free(other);
+    sk_profile_free(visitor);
+    sk_profile_free(copy);
+    sk_profile_free(p);
+}
+
+static void test_decisions_and_learning(void) {
+    sk_engine *engine = NULL;
+    sk_error *err = NULL;
+    CHECK(sk_engine_new(S(CATALOG), NULL, 0, NOW, &engine, &err) == SK_RESULT_OK);
+    if (!engine) {
+        fprintf(stderr, "engine: %s\n", sk_error_message(err));
+        sk_error_free(err);
+        failures++;
+        return;
+    }
+    CHECK(same(sk_engine_catalog_version(engine), "c-test.1"));
+
+    sk_profile *p = NULL;
+    CHECK(sk_profile_new(S("cust-1"), true, &p, NULL) == SK_RESULT_OK);
+    CHECK(sk_profile_add_to_cart(p, SK_CHANNEL_WEB, NOW - 5, S("tent-2p"), NULL, 0, 1, 12900, NOW,
+                                 NULL, NULL) == SK_RESULT_OK);
+    sk_context *context = NULL;
+    CHECK(sk_context_new(engine, &context, NULL) == SK_RESULT_OK);
+    CHECK(sk_context_set_string(context, S("page_type"), S("cart"), NULL) == SK_RESULT_OK);
+    CHECK(sk_context_set_number(context, S("page_type"), 3, &err) == SK_RESULT_INVALID_CONTEXT);
+    sk_error_free(err);
+    err = NULL;
+    CHECK(sk_context_set_bool(context, S("colour"), true, NULL) == SK_RESULT_INVALID_CONTEXT);
+
+    sk_request request = {SK_CHANNEL_WEB, 3, NOW, 7};
+    sk_decision d;
+    CHECK(sk_engine_decide(engine, p, context, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
+    CHECK(d.picks_len == 3 && !d.fallback && !d.control_group);
+    CHECK(same(d.picks[0].offer, "free-shipping") && d.picks[0].score == 8.0);
+    CHECK(same(d.picks[1].offer, "tent-kit"));
+    CHECK(strcmp(d.segment, "members") == 0 && d.segment_len == 7);
+
+    /* The receipt explains; the picks are the same. */
+    sk_buffer *receipt = NULL;
+    sk_decision explained;
+    CHECK(sk_engine_decide(engine, p, context, &request, NULL, &explained, &receipt, NULL) ==
+          SK_RESULT_OK);
+    CHECK(explained.picks_len == d.picks_len && same(explained.picks[2].offer, "welcome"));
+    CHECK(strstr((const char *)sk_buffer_data(receipt), "\"format\":\"shopkeeper.receipt\"") != NULL);
+    sk_buffer_free(receipt);
+
+    /* Without the cart page, tent-kit is dropped; a bad request changes nothing. */
+    sk_context *json_context = NULL;
+    CHECK(sk_context_from_json(engine, S("{\"page_type\": \"home\"}"), &json_context, NULL) ==
+          SK_RESULT_OK);
+    CHECK(sk_engine_decide(engine, p, json_context, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
+    CHECK(d.picks_len == 2);
+    sk_request bad = {SK_CHANNEL_WEB, 0, NOW, 7};
+    CHECK(sk_engine_decide(engine, p, NULL, &bad, NULL, &d, NULL, &err) == SK_RESULT_INVALID_REQUEST);
+    CHECK(d.picks_len == 2);
+    sk_error_free(err);
+    err = NULL;
+
+    /* Record the shows in the profile and the responses in the learner. */
+    for (size_t i = 0; i < d.picks_len; i++) {
+        if (d.picks[i].is_default) continue;
+        CHECK(sk_profile_offer_feedback(p, SK_CHANNEL_WEB, NOW, d.picks[i].offer.ptr,
+                                        d.picks[i].offer.len, SK_FEEDBACK_SHOWN, NOW, NULL,
+                                        NULL) == SK_RESULT_OK);
+    }
+    sk_learner *learner = NULL;
+    CHECK(sk_engine_new_learner(engine, &learner, NULL) == SK_RESULT_OK);
+    for (int i = 0; i < 30; i++) {
+        CHECK(sk_learner_update(learner, S("welcome"), d.segment, d.segment_len,
+                                SK_RESPONSE_ACCEPTED, NOW - i, NULL) == SK_RESULT_OK);
+    }
+    CHECK(sk_learner_update(learner, S(""), S("members"), SK_RESPONSE_IGNORED, NOW, &err) ==
+          SK_RESULT_EMPTY_ID);
+    sk_error_free(err);
+    err = NULL;
+    double accepts = -1, rejects = -1;
+    CHECK(sk_learner_counts(learner, S("welcome"), S("members"), NOW, &accepts, &rejects, NULL) ==
+          SK_RESULT_OK);
+    CHECK(accepts > 29.9 && accepts <= 30 && rejects == 0);
+    CHECK(sk_learner_len(learner) == 1);
+    CHECK(sk_engine_decide(engine, p, context, &request, learner, &d, NULL, NULL) == SK_RESULT_OK);
+    CHECK(d.picks_len == 3 && d.picks[2].propensity > 0.5);
+
+    /* Merge (also with itself), bytes, and bytes that are not a learner. */
+    CHECK(sk_learner_merge(learner, learner, NULL) == SK_RESULT_OK);
+    CHECK(sk_learner_counts(learner, S("welcome"), S("members"), NOW, &accepts, &rejects, NULL) ==
+          SK_RESULT_OK);
+    CHECK(accepts > 59.9);
+    sk_buffer *bytes = NULL;
+    CHECK(sk_learner_to_bytes(learner, &bytes, NULL) == SK_RESULT_OK);
+    sk_learner *copy = NULL, *other = NULL;
+    CHECK(sk_learner_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &copy, NULL) ==
+          SK_RESULT_OK);
+    CHECK(sk_learner_len(copy) == 1);
+    CHECK(sk_learner_from_bytes((const uint8_t *)"not a learner", 13, &other, NULL) == SK_RESULT_DECODE_BAD_MAGIC);
+    CHECK(sk_learner_new(3600, &other, NULL) == SK_RESULT_OK);
+    CHECK(sk_learner_merge(copy, other, &err) == SK_RESULT_INVALID_DATA); /* half-lives differ */
+    sk_error_free(err);
+    err = NULL;
+    sk_learner *tiny = (sk_learner *)0x1; /* a half-life below a minute is refused */
+    CHECK(sk_learner_new(1, &tiny, NULL) != SK_RESULT_OK && tiny == (sk_learner *)0x1);
+    sk_buffer_free(bytes);
+
+    /* Off-policy: this engine as the candidate for its own logged picks gives 1 where it is
+     * deterministic. */
+    sk_str logged[2] = {{"free-shipping", 13}, {"nothing-like-it", 15}};
+    double probabilities[2] = {-1, -1};
+    sk_request one = {SK_CHANNEL_WEB, 1, NOW, 7};
+    CHECK(sk_engine_pick_probabilities(engine, p, context, &one, NULL, logged, 2, probabilities,
+                                       NULL) == SK_RESULT_OK);
+    CHECK(probabilities[0] == 1.0 && probabilities[1] == 0.0);
+    sk_logged logs[4] = {{0.5, 0.5, 1}, {0.5, 0.5, 0}, {0.25, 0.25, 1}, {0.25, 0.25, 0}};
+    sk_estimate e;
+    CHECK(sk_ope_ipw(logs, 4, 1.96, &e, NULL) == SK_RESULT_OK);
+    CHECK(e.value == 0.5 && e.n == 4 && e.effective_sample_size == 4.0 && e.low < 0.5);
+    CHECK(sk_ope_snipw(logs, 4, 1.96, &e, NULL) == SK_RESULT_OK && e.value == 0.5);
+    CHECK(sk_ope_ipw(NULL, 0, 1.96, &e, NULL) == SK_RESULT_INVALID_DATA);
+
+    /* Scores without models are missing (NaN); with JSON. */
+    sk_scores scores;
+    sk_buffer *json = NULL;
+    CHECK(sk_engine_scores(engine, p, NOW, &scores, &json, NULL) == SK_RESULT_OK);
+    CHECK(isnan(scores.p_alive) && scores.rfm_r == 0);
+    CHECK(strstr((const char *)sk_buffer_data(json), "\"p_alive\":null") != NULL);
+    sk_buffer_free(json);
+
+    /* Rules against the catalog's declarations. */
+    sk_rule *rule = NULL;
+    CHECK(sk_rule_compile(engine, S("cart.value >= 100 and context.page_type == \"cart\""), true,
+                          &rule, NULL) == SK_RESULT_OK);
+    bool matches = false;
+    CHECK(sk_rule_matches(rule, engine, p, context, NOW, &matches, NULL) == SK_RESULT_OK && matches);
+    CHECK(sk_rule_matches(rule, engine, p, NULL, NOW, &matches, NULL) == SK_RESULT_OK && !matches);
+    sk_rule_free(rule);
+    CHECK(sk_rule_compile(engine, S("cart.value * 2"), false, &rule, NULL) == SK_RESULT_OK);
+    CHECK(sk_rule_eval(rule, engine, p, NULL, NOW, &json, NULL) == SK_RESULT_OK);
+    CHECK(strcmp((const char *)sk_buffer_data(json), "258.0") == 0 ||
+          strcmp((const char *)sk_buffer_data(json), "258") == 0);
+    sk_buffer_free(json);
+    sk_rule_free(rule);
+    rule = (sk_rule *)0x1;
+    CHECK(sk_rule_compile(engine, S("cart.value >=\n  customer.tierr"), false, &rule, &err) ==
+          SK_RESULT_INVALID_RULE);
+    CHECK(rule == (sk_rule *)0x1 && sk_error_line(err) == 2 && sk_error_column(err) == 3);
+    sk_error_free(err);
+    err = NULL;
+    sk_diagnostics *diagnostics = NULL;
+    CHECK(sk_rule_check(engine, S("cart.valeu > 1"), &diagnostics, NULL) == SK_RESULT_OK);
+    CHECK(sk_diagnostics_len(diagnostics) == 1);
+    sk_diagnostic diagnostic;
+    CHECK(sk_diagnostics_get(diagnostics, 0, &diagnostic, NULL) == SK_RESULT_OK);
+    CHECK(diagnostic.severity == SK_SEVERITY_ERROR && diagnostic.line == 1 && diagnostic.column == 1);
+    CHECK(strstr(diagnostic.rendered, "cart.valeu") != NULL);
+    CHECK(sk_diagnostics_get(diagnostics, 1, &diagnostic, NULL) == SK_RESULT_INVALID_REQUEST);
+    sk_diagnostics_free(diagnostics);
+
+    /* A catalog check returns warnings for a clean-but-dubious catalog. */
+    const char *dubious = "{\"version\": \"w\", \"default\": {\"id\": \"d\"},"
+                          " \"offers\": [{\"id\": \"x\", \"value\": 0}]}";
+    CHECK(sk_catalog_check(S(dubious), NOW, &diagnostics, NULL) == SK_RESULT_OK);
+    CHECK(sk_diagnostics_len(diagnostics) >= 1);
+    CHECK(sk_diagnostics_get(diagnostics, 0, &diagnostic, NULL) == SK_RESULT_OK);
+    CHECK(diagnostic.severity == SK_SEVERITY_WARNING && strcmp(diagnostic.code, "never_chosen") == 0);
+    sk_diagnostics_free(diagnostics);
+
+    sk_learner_free(other);
+    sk_learner_free(copy);
+    sk_learner_free(learner);
+    sk_context_free(json_context);
+    sk_context_free(context);
+    sk_profile_free(p);
+    sk_engine_free(engine);
+}
+
+static void test_documented_draws(void) {
+    double value = 0;
+    CHECK(sk_sample_beta(42, 2, 18, &value, NULL) == SK_RESULT_OK && value == 0.0850522310837549);
+    CHECK(sk_sample_beta(42, 0, 18, &value, NULL) == SK_RESULT_INVALID_NUMBER);
+    CHECK(sk_control_bucket(S("salt"), S("visitor-7f3a"), &value, NULL) == SK_RESULT_OK);
+    CHECK(value == 1016700146317366.0 / 9007199254740992.0);
+}
+
+int main(void) {
+    test_version();
+    test_errors_and_nulls();
+    test_profiles();
+    test_decisions_and_learning();
+    test_documented_draws();
+    if (failures) {
+        fprintf(stderr, "api: %d checks failed\n", failures);
+        return 1;
+    }
+    printf("api: all checks passed\n");
+    return 0;
+}
