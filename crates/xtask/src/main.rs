@@ -92,7 +92,7 @@ fn test() -> Result<(), String> {
     );
     check_header(&root)?;
 
-    step("C API tests: the header as C99 and C++17 with -Wall -Wextra -Wpedantic -Werror; the API suite under AddressSanitizer and UndefinedBehaviorSanitizer, then under valgrind; 8 threads deciding while one learns, under ThreadSanitizer");
+    step("C API tests: the header as C99 and C++17 with -Wall -Wextra -Wpedantic -Werror; the API suite under AddressSanitizer and UndefinedBehaviorSanitizer, then under valgrind; 8 threads deciding while one learns, under ThreadSanitizer; the README's C program");
     c_tests(&root)?;
 
     step("building the API docs with warnings denied (cargo doc)");
@@ -280,6 +280,46 @@ fn c_tests(root: &Path) -> Result<(), String> {
         .arg("-o")
         .arg(&threads))?;
     run(Command::new(&threads).env("TSAN_OPTIONS", "halt_on_error=1"))?;
+    readme_c_program(root, &lib, &out)
+}
+
+/// The README's C program ("Use it from C and C++"), compiled with warnings as errors and run:
+/// it must print the picks the README says it prints.
+fn readme_c_program(root: &Path, lib: &Path, out: &Path) -> Result<(), String> {
+    let readme = std::fs::read_to_string(root.join("README.md"))
+        .map_err(|e| format!("cannot read README.md: {e}"))?;
+    let program = readme
+        .split("## Use it from C and C++")
+        .nth(1)
+        .and_then(|section| section.split("```c\n").nth(1))
+        .and_then(|block| block.split("```").next())
+        .ok_or("README.md has no ```c program under \"Use it from C and C++\"")?;
+    let source = out.join("readme.c");
+    std::fs::write(&source, program)
+        .map_err(|e| format!("cannot write {}: {e}", source.display()))?;
+    let binary = out.join("readme");
+    run(Command::new("gcc")
+        .args([
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Wpedantic",
+            "-Werror",
+            "-I",
+            "include",
+        ])
+        .arg(&source)
+        .arg(lib)
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&binary))?;
+    let printed = output(&mut Command::new(&binary))?;
+    let expected = "1. free-shipping (score 8.00)\n2. welcome-10 (score 5.00)\n";
+    if printed != expected {
+        return Err(format!(
+            "the README's C program printed {printed:?}, the README says {expected:?}"
+        ));
+    }
+    println!("the README's C program printed what the README says");
     Ok(())
 }
 
