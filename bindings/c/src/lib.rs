@@ -494,3 +494,45 @@ impl<T> Out<T> {
         unsafe { self.0.write(value) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The C codes mirror the core's: same number for every code (a new core code must be added
+    /// to `sk_result`, or it surfaces in C as `SK_RESULT_INTERNAL` and fails here).
+    #[test]
+    fn every_core_code_has_the_same_number_in_c() {
+        use ErrorCode::*;
+        for code in [
+            InvalidJson,
+            EmptyId,
+            TooLong,
+            NegativeAmount,
+            AmountTooLarge,
+            InvalidQuantity,
+            TimestampOutOfRange,
+            FutureTimestamp,
+            AttributeType,
+            LimitExceeded,
+            IdentityConflict,
+            InvalidNumber,
+            InvalidContext,
+            InvalidRule,
+            InvalidModel,
+            InvalidData,
+            FitFailed,
+            InvalidCatalog,
+            InvalidRequest,
+            DecodeTooLarge,
+            DecodeBadMagic,
+            DecodeUnsupportedVersion,
+            DecodeMalformed,
+            DecodeTrailingBytes,
+            DecodeInvalid,
+            Internal,
+        ] {
+            assert_eq!(sk_result::of(code) as u32, code.number(), "{code}");
+        }
+    }
+}
