@@ -397,6 +397,8 @@ pub struct sk_decision {
 /// With `out_receipt` not NULL, also writes the receipt (JSON, `spec/catalog.md`): slower, it
 /// explains every offer. Reads the profile and changes nothing: record shown offers with
 /// `sk_profile_offer_feedback(..., SK_FEEDBACK_SHOWN, ...)` for each pick that is not the default.
+/// Fails with `SK_RESULT_TOO_LONG` if the catalog's learning segment evaluates to more than
+/// `SK_MAX_SEGMENT_LEN` bytes (a learner could not record responses under it).
 ///
 /// # Safety
 /// `engine`, `profile` and `request` are live; `context` and `learner` are NULL or live;

@@ -17,8 +17,9 @@
 //! let lapsed = Summary { frequency: 10, recency: 5.0, age: 38.0, monetary: 20.0 };
 //! assert!(model.p_alive(&regular) > 0.85);
 //! assert!(model.p_alive(&lapsed) < 0.01);
-//! let next_quarter = model.expected_purchases(&regular, 13.0).unwrap();
+//! let next_quarter = model.expected_purchases(&regular, 13.0).ok_or("no expectation")?;
 //! assert!((next_quarter - 2.49).abs() < 0.01);
+//! # Ok::<(), &str>(())
 //! ```
 
 mod bgnbd;
