@@ -95,63 +95,6 @@ enum sk_result
 typedef uint32_t sk_result;
 #endif // __cplusplus
 
-// The channels a request can come from.
-enum sk_channel
-#ifdef __cplusplus
-  : uint32_t
-#endif // __cplusplus
- {
-  // The web shop.
-  SK_CHANNEL_WEB = 0,
-  // The mobile app.
-  SK_CHANNEL_MOBILE = 1,
-  // A physical store (POS).
-  SK_CHANNEL_STORE = 2,
-  // The contact centre.
-  SK_CHANNEL_CONTACT_CENTRE = 3,
-  // E-mail.
-  SK_CHANNEL_EMAIL = 4,
-  // An in-store kiosk.
-  SK_CHANNEL_KIOSK = 5,
-};
-#ifndef __cplusplus
-typedef uint32_t sk_channel;
-#endif // __cplusplus
-
-// A response to a shown offer, as the learner counts it.
-enum sk_response
-#ifdef __cplusplus
-  : uint32_t
-#endif // __cplusplus
- {
-  // Taken up: one accept.
-  SK_RESPONSE_ACCEPTED = 0,
-  // Turned down: one reject.
-  SK_RESPONSE_DISMISSED = 1,
-  // Shown and left alone until it no longer mattered: one reject.
-  SK_RESPONSE_IGNORED = 2,
-};
-#ifndef __cplusplus
-typedef uint32_t sk_response;
-#endif // __cplusplus
-
-// A customer's response to an offer.
-enum sk_feedback
-#ifdef __cplusplus
-  : uint32_t
-#endif // __cplusplus
- {
-  // The offer was presented (contact policies count it).
-  SK_FEEDBACK_SHOWN = 0,
-  // The offer was taken up.
-  SK_FEEDBACK_ACCEPTED = 1,
-  // The offer was turned down or closed.
-  SK_FEEDBACK_DISMISSED = 2,
-};
-#ifndef __cplusplus
-typedef uint32_t sk_feedback;
-#endif // __cplusplus
-
 // How serious a diagnostic is.
 enum sk_severity
 #ifdef __cplusplus
@@ -213,6 +156,11 @@ typedef struct {
 
 // A time: seconds since the Unix epoch (UTC).
 typedef int64_t sk_timestamp;
+
+// The channels a request can come from: one of the `SK_CHANNEL_` constants. A plain integer
+// rather than a C enum so that any number a caller passes is defined behaviour: an unknown one
+// gives `SK_RESULT_INVALID_REQUEST`.
+typedef uint32_t sk_channel;
 
 // One decision request.
 typedef struct {
@@ -285,6 +233,11 @@ typedef struct {
   uint8_t rfm_m;
 } sk_scores;
 
+// A response to a shown offer, as the learner counts it: one of the `SK_RESPONSE_` constants (a
+// plain integer, so an unknown number is an `SK_RESULT_INVALID_REQUEST` error rather than
+// undefined behaviour).
+typedef uint32_t sk_response;
+
 // One logged decision (or pick) for off-policy evaluation.
 typedef struct {
   // The logging policy's probability of what it showed, in (0, 1] (the receipt's).
@@ -312,6 +265,26 @@ typedef struct {
   size_t n;
 } sk_estimate;
 
+// What a storefront most often reads from a profile (the derived facts of
+// `spec/vectors/README.md`).
+typedef struct {
+  // The cart's value, in minor units.
+  int64_t cart_value;
+  // Units in the cart.
+  uint64_t cart_quantity;
+  // Average order value, in minor units; NaN before the first purchase.
+  double purchases_average;
+  // Average of the orders after the first, in minor units; NaN before the second.
+  double purchases_repeat_average;
+  // Whether a session is open (`time_on_site` is 0 when not).
+  bool has_session;
+  // Seconds from the current session's start to its latest event.
+  int64_t time_on_site;
+  // Whether the customer objects to personalization (decisions then give only the default
+  // action).
+  bool objects_to_personalization;
+} sk_profile_summary;
+
 // What applying an event did.
 typedef struct {
   // Whether the event changed the profile.
@@ -333,6 +306,10 @@ typedef struct {
   int64_t unit_price;
 } sk_purchase_line;
 
+// A customer's response to an offer: one of the `SK_FEEDBACK_` constants (a plain integer, so an
+// unknown number is an `SK_RESULT_INVALID_REQUEST` error rather than undefined behaviour).
+typedef uint32_t sk_feedback;
+
 // One diagnostic, borrowed from its `sk_diagnostics` (strings NUL-terminated, valid until
 // `sk_diagnostics_free`).
 typedef struct {
@@ -351,6 +328,42 @@ typedef struct {
   // 1-based column; 0 when none.
   uint32_t column;
 } sk_diagnostic;
+
+// The web shop.
+#define SK_CHANNEL_WEB 0
+
+// The mobile app.
+#define SK_CHANNEL_MOBILE 1
+
+// A physical store (POS).
+#define SK_CHANNEL_STORE 2
+
+// The contact centre.
+#define SK_CHANNEL_CONTACT_CENTRE 3
+
+// E-mail.
+#define SK_CHANNEL_EMAIL 4
+
+// An in-store kiosk.
+#define SK_CHANNEL_KIOSK 5
+
+// Taken up: one accept.
+#define SK_RESPONSE_ACCEPTED 0
+
+// Turned down: one reject.
+#define SK_RESPONSE_DISMISSED 1
+
+// Shown and left alone until it no longer mattered: one reject.
+#define SK_RESPONSE_IGNORED 2
+
+// The offer was presented (contact policies count it).
+#define SK_FEEDBACK_SHOWN 0
+
+// The offer was taken up.
+#define SK_FEEDBACK_ACCEPTED 1
+
+// The offer was turned down or closed.
+#define SK_FEEDBACK_DISMISSED 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -407,6 +420,11 @@ void sk_buffer_free(sk_buffer *buffer);
 // The library's version, `MAJOR.MINOR.PATCH` (static; matches `SHOPKEEPER_VERSION` of the
 // header it was built with).
 sk_str sk_version(void);
+
+// The stable snake_case name of an `sk_result` number (`"invalid_rule"`, the same names as the
+// WASM package's error codes and `spec/errors.md`), or `"unknown"` for a number that is not one.
+// Static and NUL-terminated: never NULL, never freed.
+const char *sk_result_name(uint32_t code);
 
 // Compiles `catalog` (JSON, `spec/catalog.md`) with `models` (JSON, `shopkeeper fit --out`;
 // NULL for none) into an engine. `now` (seconds since the epoch) only dates the warnings about
@@ -715,6 +733,29 @@ sk_str sk_profile_id(const sk_profile *profile);
 // `profile` is NULL (gives false) or a live profile.
 bool sk_profile_is_known(const sk_profile *profile);
 
+// Writes the profile's summary to `out_summary`.
+//
+// # Safety
+// `profile` is a live profile no other thread is changing; `out_summary` points to a writable
+// `sk_profile_summary`; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_profile_summarize(const sk_profile *profile,
+                               sk_profile_summary *out_summary,
+                               sk_error **err);
+
+// Writes to `out_count` how many times `offer` was shown since `now - window` (included; shows
+// stamped after `now` count too): what an offer's `max_shows` contact rule counts.
+//
+// # Safety
+// As `sk_profile_summarize`; `offer` is (pointer, length) UTF-8; `out_count` points to a
+// writable `uint32_t`.
+sk_result sk_profile_shown_within(const sk_profile *profile,
+                                  const char *offer,
+                                  size_t offer_len,
+                                  int64_t window,
+                                  sk_timestamp now,
+                                  uint32_t *out_count,
+                                  sk_error **err);
+
 // Applies one event given as JSON (`spec/events.md`: `{"type": "product_view", "at": ...,
 // "channel": "web", "product": "tent-2p"}`), at the caller's clock `now`.
 //
@@ -855,7 +896,8 @@ sk_result sk_catalog_check(const char *catalog,
                            sk_error **err);
 
 // Checks one rule (`spec/rules.md`) against the engine's catalog declarations (attributes and
-// context keys) and writes its diagnostics to `out_diagnostics` (empty when it compiles).
+// context keys) as an expression (`condition` false: any type) or a condition (`condition` true:
+// must be a boolean), and writes its diagnostics to `out_diagnostics` (empty when it compiles).
 //
 // # Safety
 // `engine` is a live engine; `source` is (pointer, length) UTF-8; otherwise as
@@ -863,6 +905,7 @@ sk_result sk_catalog_check(const char *catalog,
 sk_result sk_rule_check(const sk_engine *engine,
                         const char *source,
                         size_t source_len,
+                        bool condition,
                         sk_diagnostics **out_diagnostics,
                         sk_error **err);
 

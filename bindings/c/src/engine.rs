@@ -104,35 +104,39 @@ pub unsafe extern "C" fn sk_engine_catalog_version(engine: *const sk_engine) -> 
     })
 }
 
-/// The channels a request can come from.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum sk_channel {
-    /// The web shop.
-    Web = 0,
-    /// The mobile app.
-    Mobile = 1,
-    /// A physical store (POS).
-    Store = 2,
-    /// The contact centre.
-    ContactCentre = 3,
-    /// E-mail.
-    Email = 4,
-    /// An in-store kiosk.
-    Kiosk = 5,
-}
+/// The channels a request can come from: one of the `SK_CHANNEL_` constants. A plain integer
+/// rather than a C enum so that any number a caller passes is defined behaviour: an unknown one
+/// gives `SK_RESULT_INVALID_REQUEST`.
+pub type sk_channel = u32;
+/// The web shop.
+pub const SK_CHANNEL_WEB: sk_channel = 0;
+/// The mobile app.
+pub const SK_CHANNEL_MOBILE: sk_channel = 1;
+/// A physical store (POS).
+pub const SK_CHANNEL_STORE: sk_channel = 2;
+/// The contact centre.
+pub const SK_CHANNEL_CONTACT_CENTRE: sk_channel = 3;
+/// E-mail.
+pub const SK_CHANNEL_EMAIL: sk_channel = 4;
+/// An in-store kiosk.
+pub const SK_CHANNEL_KIOSK: sk_channel = 5;
 
-impl sk_channel {
-    pub(crate) fn channel(self) -> Channel {
-        match self {
-            sk_channel::Web => Channel::Web,
-            sk_channel::Mobile => Channel::Mobile,
-            sk_channel::Store => Channel::Store,
-            sk_channel::ContactCentre => Channel::ContactCentre,
-            sk_channel::Email => Channel::Email,
-            sk_channel::Kiosk => Channel::Kiosk,
+/// The core channel of an `SK_CHANNEL_` constant.
+pub(crate) fn core_channel(raw: sk_channel) -> Result<Channel, Failure> {
+    Ok(match raw {
+        SK_CHANNEL_WEB => Channel::Web,
+        SK_CHANNEL_MOBILE => Channel::Mobile,
+        SK_CHANNEL_STORE => Channel::Store,
+        SK_CHANNEL_CONTACT_CENTRE => Channel::ContactCentre,
+        SK_CHANNEL_EMAIL => Channel::Email,
+        SK_CHANNEL_KIOSK => Channel::Kiosk,
+        _ => {
+            return Err(Failure::new(
+                sk_result::InvalidRequest,
+                format!("unknown channel {raw}: use an SK_CHANNEL_ constant"),
+            ))
         }
-    }
+    })
 }
 
 /// A request context: the values of the context keys the engine's catalog declares (page type,
@@ -345,10 +349,10 @@ pub struct sk_request {
 }
 
 impl sk_request {
-    pub(crate) fn request(&self) -> Request {
-        Request::new(self.channel.channel(), self.now)
+    pub(crate) fn request(&self) -> Result<Request, Failure> {
+        Ok(Request::new(core_channel(self.channel)?, self.now)
             .slots(self.slots as usize)
-            .seed(self.seed)
+            .seed(self.seed))
     }
 }
 
@@ -430,7 +434,7 @@ pub unsafe extern "C" fn sk_engine_decide(
         let (context, learner) = unsafe { (context.as_ref(), learner.as_ref()) };
         let mut empty = None;
         let context = sk_context::for_schema(context, engine.catalog().schema(), &mut empty)?;
-        let request = request.request().explain(!out_receipt.is_null());
+        let request = request.request()?.explain(!out_receipt.is_null());
         let decision = match learner {
             Some(l) => {
                 let learner = l.learner.read().unwrap_or_else(PoisonError::into_inner);
@@ -540,7 +544,7 @@ pub unsafe extern "C" fn sk_engine_pick_probabilities(
         let probabilities = engine.pick_probabilities(
             profile,
             context,
-            &request.request(),
+            &request.request()?,
             guard.as_deref(),
             &ids,
         )?;

@@ -79,17 +79,16 @@ pub unsafe extern "C" fn sk_learner_free(learner: *mut sk_learner) {
     })
 }
 
-/// A response to a shown offer, as the learner counts it.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum sk_response {
-    /// Taken up: one accept.
-    Accepted = 0,
-    /// Turned down: one reject.
-    Dismissed = 1,
-    /// Shown and left alone until it no longer mattered: one reject.
-    Ignored = 2,
-}
+/// A response to a shown offer, as the learner counts it: one of the `SK_RESPONSE_` constants (a
+/// plain integer, so an unknown number is an `SK_RESULT_INVALID_REQUEST` error rather than
+/// undefined behaviour).
+pub type sk_response = u32;
+/// Taken up: one accept.
+pub const SK_RESPONSE_ACCEPTED: sk_response = 0;
+/// Turned down: one reject.
+pub const SK_RESPONSE_DISMISSED: sk_response = 1;
+/// Shown and left alone until it no longer mattered: one reject.
+pub const SK_RESPONSE_IGNORED: sk_response = 2;
 
 /// Records a response to `offer`, shown in `segment` (the decision's `segment`), at time `at`.
 /// A late response (older than the learner's clock) counts with its decayed weight.
@@ -119,9 +118,15 @@ pub unsafe extern "C" fn sk_learner_update(
             )
         };
         let response = match response {
-            sk_response::Accepted => Response::Accepted,
-            sk_response::Dismissed => Response::Dismissed,
-            sk_response::Ignored => Response::Ignored,
+            SK_RESPONSE_ACCEPTED => Response::Accepted,
+            SK_RESPONSE_DISMISSED => Response::Dismissed,
+            SK_RESPONSE_IGNORED => Response::Ignored,
+            _ => {
+                return Err(Failure::new(
+                    sk_result::InvalidRequest,
+                    format!("unknown response {response}: use an SK_RESPONSE_ constant"),
+                ))
+            }
         };
         let mut learner = learner
             .learner

@@ -27,7 +27,7 @@ pub use learner::*;
 pub use profile::*;
 pub use rules::*;
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use shopkeeper::{Error, ErrorCode};
@@ -133,6 +133,76 @@ impl sk_result {
             ErrorCode::DecodeTrailingBytes => sk_result::DecodeTrailingBytes,
             ErrorCode::DecodeInvalid => sk_result::DecodeInvalid,
             _ => sk_result::Internal,
+        }
+    }
+
+    /// Every code, for looking one up by number.
+    const ALL: [sk_result; 30] = [
+        sk_result::Ok,
+        sk_result::NullParameter,
+        sk_result::InvalidUtf8,
+        sk_result::Panic,
+        sk_result::InvalidJson,
+        sk_result::EmptyId,
+        sk_result::TooLong,
+        sk_result::NegativeAmount,
+        sk_result::AmountTooLarge,
+        sk_result::InvalidQuantity,
+        sk_result::TimestampOutOfRange,
+        sk_result::FutureTimestamp,
+        sk_result::AttributeType,
+        sk_result::LimitExceeded,
+        sk_result::IdentityConflict,
+        sk_result::InvalidNumber,
+        sk_result::InvalidContext,
+        sk_result::InvalidRule,
+        sk_result::InvalidModel,
+        sk_result::InvalidData,
+        sk_result::FitFailed,
+        sk_result::InvalidCatalog,
+        sk_result::InvalidRequest,
+        sk_result::DecodeTooLarge,
+        sk_result::DecodeBadMagic,
+        sk_result::DecodeUnsupportedVersion,
+        sk_result::DecodeMalformed,
+        sk_result::DecodeTrailingBytes,
+        sk_result::DecodeInvalid,
+        sk_result::Internal,
+    ];
+
+    /// The stable snake_case name: the core's `ErrorCode` name for its codes (`invalid_rule`).
+    fn name(self) -> &'static CStr {
+        match self {
+            sk_result::Ok => c"ok",
+            sk_result::NullParameter => c"null_parameter",
+            sk_result::InvalidUtf8 => c"invalid_utf8",
+            sk_result::Panic => c"panic",
+            sk_result::InvalidJson => c"invalid_json",
+            sk_result::EmptyId => c"empty_id",
+            sk_result::TooLong => c"too_long",
+            sk_result::NegativeAmount => c"negative_amount",
+            sk_result::AmountTooLarge => c"amount_too_large",
+            sk_result::InvalidQuantity => c"invalid_quantity",
+            sk_result::TimestampOutOfRange => c"timestamp_out_of_range",
+            sk_result::FutureTimestamp => c"future_timestamp",
+            sk_result::AttributeType => c"attribute_type",
+            sk_result::LimitExceeded => c"limit_exceeded",
+            sk_result::IdentityConflict => c"identity_conflict",
+            sk_result::InvalidNumber => c"invalid_number",
+            sk_result::InvalidContext => c"invalid_context",
+            sk_result::InvalidRule => c"invalid_rule",
+            sk_result::InvalidModel => c"invalid_model",
+            sk_result::InvalidData => c"invalid_data",
+            sk_result::FitFailed => c"fit_failed",
+            sk_result::InvalidCatalog => c"invalid_catalog",
+            sk_result::InvalidRequest => c"invalid_request",
+            sk_result::DecodeTooLarge => c"decode_too_large",
+            sk_result::DecodeBadMagic => c"decode_bad_magic",
+            sk_result::DecodeUnsupportedVersion => c"decode_unsupported_version",
+            sk_result::DecodeMalformed => c"decode_malformed",
+            sk_result::DecodeTrailingBytes => c"decode_trailing_bytes",
+            sk_result::DecodeInvalid => c"decode_invalid",
+            sk_result::Internal => c"internal",
         }
     }
 }
@@ -384,6 +454,20 @@ pub extern "C" fn sk_version() -> sk_str {
     ffi!(or sk_str::of(""), { sk_str::of(env!("CARGO_PKG_VERSION")) })
 }
 
+/// The stable snake_case name of an `sk_result` number (`"invalid_rule"`, the same names as the
+/// WASM package's error codes and `spec/errors.md`), or `"unknown"` for a number that is not one.
+/// Static and NUL-terminated: never NULL, never freed.
+#[no_mangle]
+pub extern "C" fn sk_result_name(code: u32) -> *const c_char {
+    ffi!(or c"unknown".as_ptr(), {
+        sk_result::ALL
+            .iter()
+            .find(|known| **known as u32 == code)
+            .map_or(c"unknown", |known| known.name())
+            .as_ptr()
+    })
+}
+
 // Argument readers. Each checks its pointer and names the argument in the error.
 
 /// A UTF-8 string argument; NULL is an error even with length 0.
@@ -533,6 +617,19 @@ mod tests {
             Internal,
         ] {
             assert_eq!(sk_result::of(code) as u32, code.number(), "{code}");
+            assert_eq!(sk_result::of(code).name().to_str(), Ok(code.as_str()));
         }
+    }
+
+    #[test]
+    fn every_code_has_one_name() {
+        let names: std::collections::HashSet<_> =
+            sk_result::ALL.iter().map(|code| code.name()).collect();
+        assert_eq!(names.len(), sk_result::ALL.len());
+        // SAFETY: sk_result_name returns static NUL-terminated strings.
+        let name = |n| unsafe { CStr::from_ptr(sk_result_name(n)) }.to_str();
+        assert_eq!(name(40), Ok("invalid_rule"));
+        assert_eq!(name(0), Ok("ok"));
+        assert_eq!(name(4), Ok("unknown"));
     }
 }

@@ -5,8 +5,8 @@ use std::ffi::c_char;
 use shopkeeper::{Event, EventKind, Outcome, Profile, PurchaseLine};
 
 use crate::{
-    bytes, ffi, handle, handle_mut, items, optional_text, out, sk_buffer, sk_channel, sk_error,
-    sk_result, sk_str, sk_timestamp, text, Failure,
+    bytes, core_channel, ffi, handle, handle_mut, items, optional_text, out, sk_buffer, sk_channel,
+    sk_error, sk_result, sk_str, sk_timestamp, text, Failure,
 };
 
 /// One customer's profile (known or anonymous). Used by one thread at a time; different
@@ -87,6 +87,87 @@ pub unsafe extern "C" fn sk_profile_is_known(profile: *const sk_profile) -> bool
     ffi!(or false, {
         // SAFETY: the caller passes NULL or a live profile.
         unsafe { profile.as_ref() }.is_some_and(|p| p.profile.is_known())
+    })
+}
+
+/// What a storefront most often reads from a profile (the derived facts of
+/// `spec/vectors/README.md`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_profile_summary {
+    /// The cart's value, in minor units.
+    pub cart_value: i64,
+    /// Units in the cart.
+    pub cart_quantity: u64,
+    /// Average order value, in minor units; NaN before the first purchase.
+    pub purchases_average: f64,
+    /// Average of the orders after the first, in minor units; NaN before the second.
+    pub purchases_repeat_average: f64,
+    /// Whether a session is open (`time_on_site` is 0 when not).
+    pub has_session: bool,
+    /// Seconds from the current session's start to its latest event.
+    pub time_on_site: i64,
+    /// Whether the customer objects to personalization (decisions then give only the default
+    /// action).
+    pub objects_to_personalization: bool,
+}
+
+/// Writes the profile's summary to `out_summary`.
+///
+/// # Safety
+/// `profile` is a live profile no other thread is changing; `out_summary` points to a writable
+/// `sk_profile_summary`; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_summarize(
+    profile: *const sk_profile,
+    out_summary: *mut sk_profile_summary,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_summary = out(out_summary, "out_summary")?;
+        // SAFETY: the caller's contract.
+        let profile = &unsafe { handle(profile, "profile") }?.profile;
+        let session = profile.session();
+        out_summary.write(sk_profile_summary {
+            cart_value: profile.cart().value(),
+            cart_quantity: profile.cart().quantity(),
+            purchases_average: profile.purchases().average().unwrap_or(f64::NAN),
+            purchases_repeat_average: profile.purchases().repeat_average().unwrap_or(f64::NAN),
+            has_session: session.is_some(),
+            time_on_site: session.map_or(0, |s| s.time_on_site()),
+            objects_to_personalization: profile.objects_to_personalization(),
+        });
+        Ok(())
+    })
+}
+
+/// Writes to `out_count` how many times `offer` was shown since `now - window` (included; shows
+/// stamped after `now` count too): what an offer's `max_shows` contact rule counts.
+///
+/// # Safety
+/// As `sk_profile_summarize`; `offer` is (pointer, length) UTF-8; `out_count` points to a
+/// writable `uint32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_shown_within(
+    profile: *const sk_profile,
+    offer: *const c_char,
+    offer_len: usize,
+    window: i64,
+    now: sk_timestamp,
+    out_count: *mut u32,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_count = out(out_count, "out_count")?;
+        // SAFETY: the caller's contract.
+        let profile = &unsafe { handle(profile, "profile") }?.profile;
+        // SAFETY: the caller's contract.
+        let offer = unsafe { text(offer, offer_len, "offer") }?;
+        let count = profile
+            .offer(offer)
+            .map_or(0, |history| history.shown_within(window, now));
+        out_count.write(u32::try_from(count).unwrap_or(u32::MAX));
+        Ok(())
     })
 }
 
@@ -177,7 +258,7 @@ pub unsafe extern "C" fn sk_profile_view_product(
         };
         Ok(Event::new(
             at,
-            channel.channel(),
+            core_channel(channel)?,
             EventKind::ProductView {
                 product: product.into(),
                 category: category.map(String::from),
@@ -217,7 +298,7 @@ pub unsafe extern "C" fn sk_profile_add_to_cart(
         };
         Ok(Event::new(
             at,
-            channel.channel(),
+            core_channel(channel)?,
             EventKind::CartAdd {
                 product: product.into(),
                 category: category.map(String::from),
@@ -287,7 +368,7 @@ pub unsafe extern "C" fn sk_profile_purchase(
             .collect::<Result<Vec<_>, Failure>>()?;
         Ok(Event::new(
             at,
-            channel.channel(),
+            core_channel(channel)?,
             EventKind::Purchase {
                 order: order.into(),
                 lines,
@@ -298,17 +379,15 @@ pub unsafe extern "C" fn sk_profile_purchase(
     apply(profile, event, now, out_outcome, err)
 }
 
-/// A customer's response to an offer.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum sk_feedback {
-    /// The offer was presented (contact policies count it).
-    Shown = 0,
-    /// The offer was taken up.
-    Accepted = 1,
-    /// The offer was turned down or closed.
-    Dismissed = 2,
-}
+/// A customer's response to an offer: one of the `SK_FEEDBACK_` constants (a plain integer, so an
+/// unknown number is an `SK_RESULT_INVALID_REQUEST` error rather than undefined behaviour).
+pub type sk_feedback = u32;
+/// The offer was presented (contact policies count it).
+pub const SK_FEEDBACK_SHOWN: sk_feedback = 0;
+/// The offer was taken up.
+pub const SK_FEEDBACK_ACCEPTED: sk_feedback = 1;
+/// The offer was turned down or closed.
+pub const SK_FEEDBACK_DISMISSED: sk_feedback = 2;
 
 /// Records an offer being shown, accepted or dismissed in the profile (contact policies read
 /// it). To learn from the response too, also call `sk_learner_update`.
@@ -331,11 +410,17 @@ pub unsafe extern "C" fn sk_profile_offer_feedback(
         // SAFETY: the caller's contract.
         let offer = String::from(unsafe { text(offer, offer_len, "offer") }?);
         let kind = match feedback {
-            sk_feedback::Shown => EventKind::OfferShown { offer },
-            sk_feedback::Accepted => EventKind::OfferAccepted { offer },
-            sk_feedback::Dismissed => EventKind::OfferDismissed { offer },
+            SK_FEEDBACK_SHOWN => EventKind::OfferShown { offer },
+            SK_FEEDBACK_ACCEPTED => EventKind::OfferAccepted { offer },
+            SK_FEEDBACK_DISMISSED => EventKind::OfferDismissed { offer },
+            _ => {
+                return Err(Failure::new(
+                    sk_result::InvalidRequest,
+                    format!("unknown feedback {feedback}: use an SK_FEEDBACK_ constant"),
+                ))
+            }
         };
-        Ok(Event::new(at, channel.channel(), kind))
+        Ok(Event::new(at, core_channel(channel)?, kind))
     };
     apply(profile, event, now, out_outcome, err)
 }

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, CString};
 
 use shopkeeper::decide::{Catalog, Severity};
-use shopkeeper::rules::{Features, Input, Rule, Schema};
+use shopkeeper::rules::{Diagnostics, Features, Input, Rule, Schema};
 
 use crate::{
     c_string, ffi, handle, out, sk_buffer, sk_context, sk_engine, sk_error, sk_profile, sk_result,
@@ -104,7 +104,8 @@ pub unsafe extern "C" fn sk_catalog_check(
 }
 
 /// Checks one rule (`spec/rules.md`) against the engine's catalog declarations (attributes and
-/// context keys) and writes its diagnostics to `out_diagnostics` (empty when it compiles).
+/// context keys) as an expression (`condition` false: any type) or a condition (`condition` true:
+/// must be a boolean), and writes its diagnostics to `out_diagnostics` (empty when it compiles).
 ///
 /// # Safety
 /// `engine` is a live engine; `source` is (pointer, length) UTF-8; otherwise as
@@ -114,6 +115,7 @@ pub unsafe extern "C" fn sk_rule_check(
     engine: *const sk_engine,
     source: *const c_char,
     source_len: usize,
+    condition: bool,
     out_diagnostics: *mut *mut sk_diagnostics,
     err: *mut *mut sk_error,
 ) -> sk_result {
@@ -123,7 +125,7 @@ pub unsafe extern "C" fn sk_rule_check(
         let engine = unsafe { handle(engine, "engine") }?;
         // SAFETY: the caller's contract.
         let source = unsafe { text(source, source_len, "source") }?;
-        let items = match Rule::compile(source, engine.engine.catalog().schema()) {
+        let items = match compile(source, engine.engine.catalog().schema(), condition) {
             Ok(_) => Vec::new(),
             Err(diagnostics) => diagnostics
                 .0
@@ -145,6 +147,15 @@ pub unsafe extern "C" fn sk_rule_check(
         out_diagnostics.write(Box::into_raw(Box::new(sk_diagnostics { items })));
         Ok(())
     })
+}
+
+/// Compiles `source` as a condition (must be a boolean) or as an expression of any type.
+fn compile(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
+    if condition {
+        Rule::condition(source, schema)
+    } else {
+        Rule::compile(source, schema)
+    }
 }
 
 /// How many diagnostics there are.
@@ -240,12 +251,7 @@ pub unsafe extern "C" fn sk_rule_compile(
         // SAFETY: the caller's contract.
         let source = unsafe { text(source, source_len, "source") }?;
         let schema = engine.engine.catalog().schema().clone();
-        let compiled = if condition {
-            Rule::condition(source, &schema)
-        } else {
-            Rule::compile(source, &schema)
-        };
-        let rule = compiled.map_err(|diagnostics| {
+        let rule = compile(source, &schema, condition).map_err(|diagnostics| {
             let location = diagnostics.0.first().map(|d| {
                 let (line, column) = d.line_column(source);
                 (clamp(line), clamp(column))

@@ -47,6 +47,13 @@ static void test_version(void) {
     CHECK(same(v, SHOPKEEPER_VERSION));
 }
 
+static void test_result_names(void) {
+    CHECK(strcmp(sk_result_name(SK_RESULT_OK), "ok") == 0);
+    CHECK(strcmp(sk_result_name(SK_RESULT_INVALID_RULE), "invalid_rule") == 0);
+    CHECK(strcmp(sk_result_name(SK_RESULT_DECODE_TRAILING_BYTES), "decode_trailing_bytes") == 0);
+    CHECK(strcmp(sk_result_name(12345), "unknown") == 0);
+}
+
 static void test_errors_and_nulls(void) {
     sk_engine *engine = (sk_engine *)0x1; /* out-parameters are written only on success */
     sk_error *err = NULL;
@@ -126,8 +133,26 @@ static void test_profiles(void) {
                                      "\"web\", \"name\": \"tier\", \"value\": \"gold\"}"),
                                 NOW, NULL, NULL) == SK_RESULT_OK);
 
+    sk_profile_summary summary;
+    CHECK(sk_profile_summarize(p, &summary, NULL) == SK_RESULT_OK);
+    CHECK(summary.cart_value == 12900 && summary.cart_quantity == 1);
+    CHECK(summary.purchases_average == 3000.0 && isnan(summary.purchases_repeat_average));
+    CHECK(!summary.objects_to_personalization);
+    CHECK(sk_profile_summarize(NULL, &summary, NULL) == SK_RESULT_NULL_PARAMETER);
+    CHECK(sk_profile_offer_feedback(p, SK_CHANNEL_WEB, NOW - 30, S("free-shipping"),
+                                    SK_FEEDBACK_SHOWN, NOW, NULL, NULL) == SK_RESULT_OK);
+    uint32_t shows = 0;
+    CHECK(sk_profile_shown_within(p, S("free-shipping"), 3600, NOW, &shows, NULL) == SK_RESULT_OK);
+    CHECK(shows == 1);
+    CHECK(sk_profile_shown_within(p, S("free-shipping"), 10, NOW, &shows, NULL) == SK_RESULT_OK);
+    CHECK(shows == 0);
+
     /* Bad events are rejected and change nothing. */
     char *before = export_of(p);
+    CHECK(sk_profile_offer_feedback(p, SK_CHANNEL_WEB, NOW, S("free-shipping"), 7, NOW, NULL,
+                                    NULL) == SK_RESULT_INVALID_REQUEST);
+    CHECK(sk_profile_view_product(p, 42, NOW, S("tent-2p"), NULL, 0, NOW, NULL, NULL) ==
+          SK_RESULT_INVALID_REQUEST);
     CHECK(sk_profile_apply_json(p, S("{\"type\": \"product_view\"}"), NOW, NULL, &err) ==
           SK_RESULT_INVALID_JSON);
     CHECK(sk_error_line(err) >= 1);
@@ -239,6 +264,13 @@ static void test_decisions_and_learning(void) {
     CHECK(d.picks_len == 2);
     sk_error_free(err);
     err = NULL;
+    /* A number that is no SK_CHANNEL_ constant is an error, not undefined behaviour. */
+    sk_request unknown_channel = {99, 1, NOW, 7};
+    CHECK(sk_engine_decide(engine, p, NULL, &unknown_channel, NULL, &d, NULL, &err) ==
+          SK_RESULT_INVALID_REQUEST);
+    CHECK(strstr(sk_error_message(err), "channel 99") != NULL);
+    sk_error_free(err);
+    err = NULL;
 
     /* Record the shows in the profile and the responses in the learner. */
     for (size_t i = 0; i < d.picks_len; i++) {
@@ -257,6 +289,8 @@ static void test_decisions_and_learning(void) {
           SK_RESULT_EMPTY_ID);
     sk_error_free(err);
     err = NULL;
+    CHECK(sk_learner_update(learner, S("welcome"), S("members"), 3, NOW, NULL) ==
+          SK_RESULT_INVALID_REQUEST);
     double accepts = -1, rejects = -1;
     CHECK(sk_learner_counts(learner, S("welcome"), S("members"), NOW, &accepts, &rejects, NULL) ==
           SK_RESULT_OK);
@@ -329,7 +363,7 @@ static void test_decisions_and_learning(void) {
     sk_error_free(err);
     err = NULL;
     sk_diagnostics *diagnostics = NULL;
-    CHECK(sk_rule_check(engine, S("cart.valeu > 1"), &diagnostics, NULL) == SK_RESULT_OK);
+    CHECK(sk_rule_check(engine, S("cart.valeu > 1"), true, &diagnostics, NULL) == SK_RESULT_OK);
     CHECK(sk_diagnostics_len(diagnostics) == 1);
     sk_diagnostic diagnostic;
     CHECK(sk_diagnostics_get(diagnostics, 0, &diagnostic, NULL) == SK_RESULT_OK);
@@ -366,6 +400,7 @@ static void test_documented_draws(void) {
 
 int main(void) {
     test_version();
+    test_result_names();
     test_errors_and_nulls();
     test_profiles();
     test_decisions_and_learning();

@@ -213,25 +213,37 @@ fn c_tests(root: &Path) -> Result<(), String> {
             .arg(&binary))?;
         Ok(binary)
     };
-    let sanitized = build(
-        "api.c",
-        "api-asan",
-        &[
-            "-fsanitize=address,undefined",
-            "-fno-omit-frame-pointer",
-            "-fno-sanitize-recover=all",
-        ],
-    )?;
-    run(Command::new(&sanitized).env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"))?;
-    let plain = build("api.c", "api", &[])?;
-    run(Command::new("valgrind")
-        .args([
-            "--quiet",
-            "--error-exitcode=1",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect,possible",
-        ])
-        .arg(&plain))?;
+    // The API tests, then every conformance vector through the C API: each built with ASan and
+    // UBSan, then built plain and run under valgrind.
+    let vectors = root.join("spec/vectors");
+    for (source, args) in [
+        ("api.c", vec![]),
+        ("conformance.c", vec![vectors.as_os_str()]),
+    ] {
+        let name = source.trim_end_matches(".c");
+        let sanitized = build(
+            source,
+            &format!("{name}-asan"),
+            &[
+                "-fsanitize=address,undefined",
+                "-fno-omit-frame-pointer",
+                "-fno-sanitize-recover=all",
+            ],
+        )?;
+        run(Command::new(&sanitized)
+            .args(&args)
+            .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"))?;
+        let plain = build(source, name, &[])?;
+        run(Command::new("valgrind")
+            .args([
+                "--quiet",
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible",
+            ])
+            .arg(&plain)
+            .args(&args))?;
+    }
     // ThreadSanitizer must see the Rust side's atomics and locks too, so the library and its std
     // are built instrumented (nightly -Zsanitizer=thread -Zbuild-std) and linked with Rust's TSan
     // runtime; gcc's libtsan is older than what rustc's instrumentation calls.
