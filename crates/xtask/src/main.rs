@@ -17,9 +17,14 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("data") => fetch_data(&root()).map(|dir| println!("data in {}", dir.display())),
         Some("header") => write_header(&root()),
+        Some("c") => {
+            let root = root();
+            step(C_TESTS);
+            check_header(&root).and_then(|()| c_tests(&root))
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests"
             );
             return ExitCode::from(2);
         }
@@ -92,7 +97,7 @@ fn test() -> Result<(), String> {
     );
     check_header(&root)?;
 
-    step("C API tests: the header as C99 and C++17 with -Wall -Wextra -Wpedantic -Werror; the API suite under AddressSanitizer and UndefinedBehaviorSanitizer, then under valgrind; 8 threads deciding while one learns, under ThreadSanitizer; the README's C program");
+    step(C_TESTS);
     c_tests(&root)?;
 
     step("building the API docs with warnings denied (cargo doc)");
@@ -168,12 +173,26 @@ fn write_header(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// What the C tests run.
+const C_TESTS: &str = "C API tests: the header as C99 and C++17 with -Wall -Wextra -Wpedantic -Werror; the API suite and every conformance vector under AddressSanitizer and UndefinedBehaviorSanitizer, then under valgrind; 8 threads deciding while one learns, under ThreadSanitizer; the README's C program; examples/c-storefront (C and C++) built with its Makefile and pkg-config, run under valgrind";
+
+/// The pkg-config file of the C library; its version must be the workspace's.
+const PKG_CONFIG: &str = "bindings/c/shopkeeper.pc";
+
 fn check_header(root: &Path) -> Result<(), String> {
     let want = header(root)?;
     let have = std::fs::read_to_string(root.join(HEADER)).unwrap_or_default();
     if have != want {
         return Err(format!(
             "{HEADER} differs from what cbindgen generates from bindings/c: run `cargo xtask header` and commit it"
+        ));
+    }
+    let pc = std::fs::read_to_string(root.join(PKG_CONFIG))
+        .map_err(|e| format!("cannot read {PKG_CONFIG}: {e}"))?;
+    let version = workspace_version(root)?;
+    if !pc.lines().any(|line| line == format!("Version: {version}")) {
+        return Err(format!(
+            "{PKG_CONFIG} must say `Version: {version}`, the version in Cargo.toml"
         ));
     }
     Ok(())
@@ -292,7 +311,49 @@ fn c_tests(root: &Path) -> Result<(), String> {
         .arg("-o")
         .arg(&threads))?;
     run(Command::new(&threads).env("TSAN_OPTIONS", "halt_on_error=1"))?;
-    readme_c_program(root, &lib, &out)
+    readme_c_program(root, &lib, &out)?;
+    c_examples(root)
+}
+
+/// Builds examples/c-storefront with its Makefile (through pkg-config, against the debug library)
+/// and runs the C and C++ programs under valgrind: each must print what its `.expected` file
+/// holds, with no memory error or leak.
+fn c_examples(root: &Path) -> Result<(), String> {
+    let dir = root.join("examples/c-storefront");
+    run(Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .args(["--always-make", "PROFILE=debug", "all"]))?;
+    for program in ["storefront", "storefront-cpp"] {
+        let out = Command::new("valgrind")
+            .args([
+                "--quiet",
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,indirect,possible",
+            ])
+            .arg(format!("./{program}"))
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("cannot run {program} under valgrind: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "examples/c-storefront/{program} failed under valgrind:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let expected_file = dir.join(format!("{program}.expected"));
+        let expected = std::fs::read_to_string(&expected_file)
+            .map_err(|e| format!("cannot read {}: {e}", expected_file.display()))?;
+        if out.stdout != expected.as_bytes() {
+            return Err(format!(
+                "examples/c-storefront/{program} printed:\n{}\nbut {program}.expected holds:\n{expected}",
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+        println!("examples/c-storefront/{program} printed what {program}.expected holds");
+    }
+    Ok(())
 }
 
 /// The README's C program ("Use it from C and C++"), compiled with warnings as errors and run:
