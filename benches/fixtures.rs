@@ -1,0 +1,157 @@
+//! The generated catalogs and the benchmark customer that the decision benchmarks share
+//! (`decide.rs`, and `ffi.rs` through the C API).
+
+use serde_json::json;
+use shopkeeper::decide::{Catalog, Engine};
+use shopkeeper::rules::{Context, Value};
+use shopkeeper::score::Models;
+use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
+
+pub const NOW: Timestamp = 1_795_000_000;
+pub const DAY: i64 = 86_400;
+
+/// The rules of offer `i`: a rotation of the kinds of conditions marketers write.
+fn offer(i: usize, adaptive: bool) -> serde_json::Value {
+    let category = format!("cat-{}", i % 40);
+    let eligibility = match i % 6 {
+        0 => format!("customer.known and customer.orders >= {}", i % 5),
+        1 => "not customer.known".to_string(),
+        2 => format!("\"{category}\" in customer.viewed_categories"),
+        3 => format!(
+            "customer.spend >= {} and days_since(customer.last_purchase) <= 90",
+            i % 300
+        ),
+        4 => format!(
+            "customer.attr.tier in [\"gold\", \"silver\"] and count_viewed(\"{category}\") >= 1"
+        ),
+        _ => "session.referrer == \"partner.example\" or customer.complaints == 0".to_string(),
+    };
+    let applicability = match i % 4 {
+        0 => format!("cart.value >= {}", 20 + i % 200),
+        1 => format!("in_cart(\"{category}\") or context.page_type == \"product\""),
+        2 => "context.page_type in [\"home\", \"cart\", \"product\"]".to_string(),
+        _ => "cart.lines >= 1".to_string(),
+    };
+    let channels = match i % 3 {
+        0 => json!(["web"]),
+        1 => json!(["web", "mobile"]),
+        _ => json!(["mobile", "store"]),
+    };
+    json!({
+        "id": format!("offer-{i}"),
+        "title": format!("Offer {i}"),
+        "channels": channels,
+        "eligibility": eligibility,
+        "applicability": applicability,
+        "suitability": "not has(customer.last_complaint) or days_since(customer.last_complaint) >= 14",
+        "value": if i.is_multiple_of(5) { json!("cart.value * 0.05 + 1") } else { json!(1 + (i * 7) % 50) },
+        "lever": 1.0 + (i % 3) as f64 * 0.25,
+        "group": if i.is_multiple_of(10) { json!(format!("group-{}", i % 7)) } else { json!(null) },
+        "propensity": if adaptive { json!({"adaptive": {"prior": [1, 9]}}) } else { json!({"fixed": 0.01 + (i % 97) as f64 / 100.0}) },
+        "contact": {"max_shows": 3, "window": "7d", "cooldown_after_dismiss": "3d", "stop_after_accept": i.is_multiple_of(2)},
+        "payload": {"banner": format!("/banners/{i}.png")}
+    })
+}
+
+/// The catalog of `offers` generated offers, as JSON text.
+pub fn catalog_json(offers: usize, adaptive: bool) -> String {
+    json!({
+        "learning": {"segment": "customer.attr.tier", "half_life": "14d"},
+        "version": format!("bench-{offers}"),
+        "attributes": {"tier": "string"},
+        "context": {"page_type": "string"},
+        "context_weights": [{"when": "context.page_type == \"cart\"", "weight": 1.5}],
+        "contact_policy": {"web": {"max_shows": 16, "window": "1d"}},
+        "control_group": {"share": 0.05, "salt": "bench"},
+        "default": {"id": "newsletter", "kind": "content"},
+        "offers": (0..offers).map(|i| offer(i, adaptive)).collect::<Vec<_>>()
+    })
+    .to_string()
+}
+
+/// The engine of `catalog_json`, without models.
+pub fn engine(offers: usize, adaptive: bool) -> Engine {
+    let catalog = Catalog::compile(&catalog_json(offers, adaptive), NOW).unwrap();
+    Engine::new(catalog, Models::default()).unwrap()
+}
+
+/// The engine of `offers` offers and a request context on the cart page.
+pub fn engine_on_the_cart_page(offers: usize, adaptive: bool) -> (Engine, Context) {
+    let engine = engine(offers, adaptive);
+    let schema = engine.catalog().schema();
+    let mut context = Context::new(schema);
+    context
+        .set(schema, "page_type", Value::String("cart".into()))
+        .unwrap();
+    (engine, context)
+}
+
+/// A known customer (not in the control group) with orders, views, a cart, and offer history.
+pub fn profile() -> Profile {
+    let mut p = Profile::known("customer-7").unwrap();
+    let mut apply = |at: Timestamp, kind: EventKind| {
+        p.apply(&Event::new(at, Channel::Web, kind), NOW).unwrap();
+    };
+    apply(
+        NOW - 400 * DAY,
+        EventKind::AttributeSet {
+            name: "tier".into(),
+            value: Some(shopkeeper::AttrValue::Text("gold".into())),
+        },
+    );
+    for k in 0..5 {
+        apply(
+            NOW - (200 - 30 * k) * DAY,
+            EventKind::Purchase {
+                order: format!("o{k}"),
+                lines: vec![PurchaseLine {
+                    product: format!("sku-{k}"),
+                    category: Some(format!("cat-{k}")),
+                    quantity: 1,
+                    unit_price: 4_500,
+                }],
+                total: 4_500,
+            },
+        );
+    }
+    apply(
+        NOW - 600,
+        EventKind::SessionStart {
+            referrer: Some("partner.example".into()),
+            affiliate: None,
+        },
+    );
+    for k in 0..12 {
+        apply(
+            NOW - 500 + k,
+            EventKind::ProductView {
+                product: format!("sku-{k}"),
+                category: Some(format!("cat-{}", k * 3)),
+            },
+        );
+    }
+    for k in 0..3 {
+        apply(
+            NOW - 100 + k,
+            EventKind::CartAdd {
+                product: format!("sku-{k}"),
+                category: Some(format!("cat-{k}")),
+                quantity: 1,
+                unit_price: 3_000,
+            },
+        );
+    }
+    for k in 0..10 {
+        let offer = format!("offer-{}", k * 7);
+        apply(
+            NOW - 50 + k,
+            EventKind::OfferShown {
+                offer: offer.clone(),
+            },
+        );
+        if k % 3 == 0 {
+            apply(NOW - 40 + k, EventKind::OfferDismissed { offer });
+        }
+    }
+    p
+}
