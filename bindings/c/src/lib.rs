@@ -621,6 +621,44 @@ mod tests {
         }
     }
 
+    /// What every export relies on: a panic inside `ffi!` comes back as `SK_RESULT_PANIC` with its
+    /// message, out-parameters untouched; the value form gives its default.
+    #[test]
+    #[allow(clippy::panic)]
+    fn a_panic_stops_at_the_boundary() {
+        let mut err: *mut sk_error = std::ptr::null_mut();
+        let mut written = 7_u32;
+        let out_ptr: *mut u32 = &mut written;
+        let fail = std::hint::black_box(true);
+        let code = ffi!(&mut err, {
+            let out = out(out_ptr, "out")?;
+            if fail {
+                panic!("boom");
+            }
+            out.write(1);
+            Ok(())
+        });
+        assert_eq!(code, sk_result::Panic);
+        assert_eq!(written, 7);
+        // SAFETY: the boundary wrote a live error; it is freed once.
+        unsafe {
+            assert_eq!(sk_error_code(err), sk_result::Panic);
+            let message = CStr::from_ptr(sk_error_message(err)).to_string_lossy();
+            assert!(
+                message.contains("boom") && message.contains("please report"),
+                "{message}"
+            );
+            sk_error_free(err);
+        }
+        let value = ffi!(or 5, {
+            if fail {
+                panic!("boom");
+            }
+            1
+        });
+        assert_eq!(value, 5);
+    }
+
     #[test]
     fn every_code_has_one_name() {
         let names: std::collections::HashSet<_> =
