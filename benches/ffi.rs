@@ -10,6 +10,7 @@
 #![allow(unsafe_code)]
 
 use std::hint::black_box;
+use std::mem::MaybeUninit;
 use std::ptr;
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -61,11 +62,16 @@ fn bench(c: &mut Criterion) {
         );
         assert_eq!(ok, sk_result::Ok);
     }
-    let c_request = sk_request {
-        channel: SK_CHANNEL_WEB,
-        slots: 3,
-        now: NOW,
-        seed: 0,
+    let c_api = CApi {
+        engine: c_engine,
+        profile: c_profile,
+        context: c_context,
+        request: sk_request {
+            channel: SK_CHANNEL_WEB,
+            slots: 3,
+            now: NOW,
+            seed: 0,
+        },
     };
     let request = Request::new(Channel::Web, NOW).slots(3);
 
@@ -77,8 +83,11 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|p| p.action.id().to_string())
         .collect();
-    let c_picks = c_decide(c_engine, c_profile, c_context, &c_request);
-    assert_eq!(rust_picks, c_picks, "the C API decides as Rust does");
+    assert_eq!(
+        rust_picks,
+        c_picks(&c_api),
+        "the C API decides as Rust does"
+    );
 
     let mut group = c.benchmark_group("decide 1000 offers");
     group.bench_function("Rust Engine::decide", |b| {
@@ -93,23 +102,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("C sk_engine_decide", |b| {
-        let mut decision = std::mem::MaybeUninit::<sk_decision>::uninit();
+        let mut decision = MaybeUninit::<sk_decision>::uninit();
         b.iter(|| {
-            // SAFETY: live handles; `decision` is writable storage for an sk_decision.
-            let result = unsafe {
-                sk_engine_decide(
-                    c_engine,
-                    black_box(c_profile),
-                    c_context,
-                    &c_request,
-                    ptr::null(),
-                    decision.as_mut_ptr(),
-                    ptr::null_mut(),
-                    ptr::null_mut(),
-                )
-            };
-            assert_eq!(result, sk_result::Ok);
-            // SAFETY: written on success.
+            c_decide(&c_api, &mut decision, ptr::null_mut());
+            // SAFETY: written on success, which c_decide asserts.
             black_box(unsafe { decision.assume_init_ref() }.picks_len)
         })
     });
@@ -123,22 +119,12 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("C sk_engine_decide, receipt as JSON", |b| {
-        let mut decision = std::mem::MaybeUninit::<sk_decision>::uninit();
+        let mut decision = MaybeUninit::<sk_decision>::uninit();
         b.iter(|| {
             let mut receipt = ptr::null_mut();
-            // SAFETY: live handles; out-parameters are locals; the receipt is freed once.
+            c_decide(&c_api, &mut decision, &mut receipt);
+            // SAFETY: the receipt was written on success and is freed once.
             unsafe {
-                let result = sk_engine_decide(
-                    c_engine,
-                    black_box(c_profile),
-                    c_context,
-                    &c_request,
-                    ptr::null(),
-                    decision.as_mut_ptr(),
-                    &mut receipt,
-                    ptr::null_mut(),
-                );
-                assert_eq!(result, sk_result::Ok);
                 black_box(sk_buffer_len(receipt));
                 sk_buffer_free(receipt);
             }
@@ -154,28 +140,38 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-/// The ids the C API picks.
-fn c_decide(
-    engine: *const sk_engine,
-    profile: *const sk_profile,
-    context: *const sk_context,
-    request: &sk_request,
-) -> Vec<String> {
-    let mut decision = std::mem::MaybeUninit::<sk_decision>::uninit();
-    // SAFETY: live handles; `decision` is writable and read only after success; the picks'
-    // strings are borrowed from the engine, which outlives this function.
-    unsafe {
-        let result = sk_engine_decide(
-            engine,
-            profile,
-            context,
-            request,
+/// The C API's handles and request, built from the same inputs as the Rust side.
+struct CApi {
+    engine: *mut sk_engine,
+    profile: *mut sk_profile,
+    context: *mut sk_context,
+    request: sk_request,
+}
+
+/// One `sk_engine_decide` into `decision` (and the receipt when `receipt` is not NULL).
+fn c_decide(c: &CApi, decision: &mut MaybeUninit<sk_decision>, receipt: *mut *mut sk_buffer) {
+    // SAFETY: live handles; `decision` is writable; `receipt` is NULL or writable.
+    let result = unsafe {
+        sk_engine_decide(
+            c.engine,
+            black_box(c.profile),
+            c.context,
+            &c.request,
             ptr::null(),
             decision.as_mut_ptr(),
+            receipt,
             ptr::null_mut(),
-            ptr::null_mut(),
-        );
-        assert_eq!(result, sk_result::Ok);
+        )
+    };
+    assert_eq!(result, sk_result::Ok);
+}
+
+/// The ids the C API picks.
+fn c_picks(c: &CApi) -> Vec<String> {
+    let mut decision = MaybeUninit::<sk_decision>::uninit();
+    c_decide(c, &mut decision, ptr::null_mut());
+    // SAFETY: written on success; the picks' strings are borrowed from the live engine.
+    unsafe {
         let decision = decision.assume_init();
         decision.picks[..decision.picks_len]
             .iter()
