@@ -32,21 +32,24 @@ class Error : public std::runtime_error {
 
 namespace detail {
 // Calls `f(&err)` and throws the error it reports.
-template <typename F> void call(F f) {
-    sk_error *err = nullptr;
-    sk_result code = f(&err);
-    if (code == SK_RESULT_OK) return;
-    Error error(code, err ? sk_error_message(err) : sk_result_name(code),
-                err ? sk_error_line(err) : 0, err ? sk_error_column(err) : 0);
-    sk_error_free(err);
-    throw error;
-}
-
 template <auto Free> struct Deleter {
     template <typename T> void operator()(T *handle) const noexcept { Free(handle); }
 };
 
+template <typename F> void call(F f) {
+    sk_error *raw = nullptr;
+    sk_result code = f(&raw);
+    std::unique_ptr<sk_error, Deleter<sk_error_free>> err(raw); // freed even if Error throws
+    if (code == SK_RESULT_OK) return;
+    throw Error(code, err ? sk_error_message(err.get()) : sk_result_name(code),
+                err ? sk_error_line(err.get()) : 0, err ? sk_error_column(err.get()) : 0);
+}
+
 inline std::string text(sk_str s) { return std::string(s.ptr, s.len); }
+
+// The pointer of a (pointer, length) argument: an empty std::string_view may have a null data(),
+// which the library rejects even with length 0.
+inline const char *ptr(std::string_view s) { return s.data() ? s.data() : ""; }
 } // namespace detail
 
 // Bytes or text the library made.
@@ -71,29 +74,32 @@ class Profile {
   public:
     Profile(std::string_view id, bool known) {
         sk_profile *p = nullptr;
-        detail::call([&](sk_error **e) { return sk_profile_new(id.data(), id.size(), known, &p, e); });
+        detail::call([&](sk_error **e) { return sk_profile_new(detail::ptr(id), id.size(), known, &p, e); });
         profile_.reset(p);
     }
     static Profile from_bytes(const std::vector<uint8_t> &bytes) {
         sk_profile *p = nullptr;
+        static const uint8_t none = 0; // data() of an empty vector may be null
+        const uint8_t *data = bytes.empty() ? &none : bytes.data();
         detail::call(
-            [&](sk_error **e) { return sk_profile_from_bytes(bytes.data(), bytes.size(), &p, e); });
+            [&](sk_error **e) { return sk_profile_from_bytes(data, bytes.size(), &p, e); });
         return Profile(p);
     }
     // Applies an event given as JSON (spec/events.md); returns whether it was recorded.
     bool apply(std::string_view json, sk_timestamp now) {
         sk_outcome outcome;
         detail::call([&](sk_error **e) {
-            return sk_profile_apply_json(get(), json.data(), json.size(), now, &outcome, e);
+            return sk_profile_apply_json(get(), detail::ptr(json), json.size(), now, &outcome, e);
         });
         return outcome.recorded;
     }
-    // Records an offer shown, accepted or dismissed (contact policies read it).
+    // Records an offer shown, accepted or dismissed at `at` (contact policies read it), on the
+    // caller's clock `now`.
     void feedback(sk_channel channel, std::string_view offer, sk_feedback feedback,
-                  sk_timestamp at) {
+                  sk_timestamp at, sk_timestamp now) {
         detail::call([&](sk_error **e) {
-            return sk_profile_offer_feedback(get(), channel, at, offer.data(), offer.size(),
-                                             feedback, at, nullptr, e);
+            return sk_profile_offer_feedback(get(), channel, at, detail::ptr(offer), offer.size(),
+                                             feedback, now, nullptr, e);
         });
     }
     std::vector<uint8_t> to_bytes() const {
@@ -116,7 +122,7 @@ class Learner {
     void update(std::string_view offer, std::string_view segment, sk_response response,
                 sk_timestamp at) {
         detail::call([&](sk_error **e) {
-            return sk_learner_update(get(), offer.data(), offer.size(), segment.data(),
+            return sk_learner_update(get(), detail::ptr(offer), offer.size(), detail::ptr(segment),
                                      segment.size(), response, at, e);
         });
     }
@@ -145,7 +151,7 @@ class Engine {
     Engine(std::string_view catalog, std::string_view models, sk_timestamp now) {
         sk_engine *engine = nullptr;
         detail::call([&](sk_error **e) {
-            return sk_engine_new(catalog.data(), catalog.size(),
+            return sk_engine_new(detail::ptr(catalog), catalog.size(),
                                  models.empty() ? nullptr : models.data(), models.size(), now,
                                  &engine, e);
         });
@@ -161,7 +167,7 @@ class Engine {
                     const Learner *learner = nullptr) const {
         sk_context *c = nullptr;
         detail::call([&](sk_error **e) {
-            return sk_context_from_json(get(), context_json.data(), context_json.size(), &c, e);
+            return sk_context_from_json(get(), detail::ptr(context_json), context_json.size(), &c, e);
         });
         std::unique_ptr<sk_context, detail::Deleter<sk_context_free>> context(c);
         sk_decision d;

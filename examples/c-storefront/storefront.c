@@ -18,9 +18,11 @@
 static const sk_timestamp NOW = 1795510800;
 
 /* Reports a failed call with its code, message and (for JSON and rules) place, and exits: a real
- * backend would log it and serve the page without offers. */
-static void check(sk_result result, sk_error *err, const char *what) {
+ * backend would log it and serve the page without offers. `slot` is the `&err` the call wrote:
+ * passing `err` itself would read it before the call (C leaves argument order unspecified). */
+static void check(sk_result result, sk_error **slot, const char *what) {
     if (result == SK_RESULT_OK) return;
+    sk_error *err = *slot; /* read after the call wrote it */
     fprintf(stderr, "storefront: %s failed: %s (%s)", what, err ? sk_error_message(err) : "",
             sk_result_name(result));
     if (err && sk_error_line(err) > 0)
@@ -54,11 +56,11 @@ static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, cons
                               uint32_t slots, uint64_t seed) {
     sk_error *err = NULL;
     sk_context *context = NULL;
-    check(sk_context_new(engine, &context, &err), err, "sk_context_new");
-    check(sk_context_set_string(context, S("page_type"), S(page), &err), err, "page_type");
+    check(sk_context_new(engine, &context, &err), &err, "sk_context_new");
+    check(sk_context_set_string(context, S("page_type"), S(page), &err), &err, "page_type");
     sk_request request = {SK_CHANNEL_WEB, slots, NOW, seed};
     sk_decision decision;
-    check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, NULL, &err), err,
+    check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, NULL, &err), &err,
           "sk_engine_decide");
     sk_context_free(context);
 
@@ -78,7 +80,7 @@ static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, cons
                pick->score, pick->propensity, pick->context_weight, pick->value, pick->lever);
         check(sk_profile_offer_feedback(profile, SK_CHANNEL_WEB, NOW, pick->offer.ptr,
                                         pick->offer.len, SK_FEEDBACK_SHOWN, NOW, NULL, &err),
-              err, "recording a show");
+              &err, "recording a show");
     }
     return decision;
 }
@@ -89,11 +91,11 @@ static void explain(const sk_engine *engine, const sk_profile *profile, const ch
     sk_context *context = NULL;
     sk_buffer *receipt = NULL;
     sk_decision decision;
-    check(sk_context_new(engine, &context, &err), err, "sk_context_new");
-    check(sk_context_set_string(context, S("page_type"), S(page), &err), err, "page_type");
+    check(sk_context_new(engine, &context, &err), &err, "sk_context_new");
+    check(sk_context_set_string(context, S("page_type"), S(page), &err), &err, "page_type");
     sk_request request = {SK_CHANNEL_WEB, 1, NOW, 0};
     check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, &receipt, &err),
-          err, "sk_engine_decide");
+          &err, "sk_engine_decide");
     /* The receipt is JSON (spec/catalog.md): every pick's score parts, and for every offer left
      * out the stage and the clause that stopped it. Log it, or hand it to your JSON library. */
     printf("  why (the receipt, %zu bytes):\n  %s\n", sk_buffer_len(receipt),
@@ -112,7 +114,7 @@ int main(int argc, char **argv) {
 
     /* Once, at start-up: the engine is immutable and shared by every request thread. */
     sk_engine *engine = NULL;
-    check(sk_engine_new(catalog, catalog_len, models, models_len, NOW, &engine, &err), err,
+    check(sk_engine_new(catalog, catalog_len, models, models_len, NOW, &engine, &err), &err,
           "sk_engine_new");
     free(catalog);
     free(models);
@@ -121,19 +123,19 @@ int main(int argc, char **argv) {
 
     /* Learned statistics, shared by all threads (thread-safe). */
     sk_learner *learner = NULL;
-    check(sk_engine_new_learner(engine, &learner, &err), err, "sk_engine_new_learner");
+    check(sk_engine_new_learner(engine, &learner, &err), &err, "sk_engine_new_learner");
 
     /* 1. An anonymous visitor arrives from an affiliate site and looks at a tent. */
     sk_profile *visitor = NULL;
-    check(sk_profile_new(S("visitor-a1c9"), false, &visitor, &err), err, "sk_profile_new");
+    check(sk_profile_new(S("visitor-a1c9"), false, &visitor, &err), &err, "sk_profile_new");
     check(sk_profile_apply_json(visitor,
                                 S("{\"type\": \"session_start\", \"at\": 1795510700, \"channel\": "
                                   "\"web\", \"affiliate\": \"trailblog\"}"),
                                 NOW, NULL, &err),
-          err, "session_start");
+          &err, "session_start");
     check(sk_profile_view_product(visitor, SK_CHANNEL_WEB, NOW - 90, S("tent-2p"), S("tents"), NOW,
                                   NULL, &err),
-          err, "product view");
+          &err, "product view");
     sk_decision home = offers_for(engine, visitor, "home", 2, 1);
 
     /* 2. The banner is dismissed: the profile remembers it, the learner counts a reject. */
@@ -142,48 +144,48 @@ int main(int argc, char **argv) {
         check(sk_profile_offer_feedback(visitor, SK_CHANNEL_WEB, NOW, home.picks[i].offer.ptr,
                                         home.picks[i].offer.len, SK_FEEDBACK_DISMISSED, NOW, NULL,
                                         &err),
-              err, "dismissal");
+              &err, "dismissal");
         check(sk_learner_update(learner, home.picks[i].offer.ptr, home.picks[i].offer.len,
                                 home.segment, home.segment_len, SK_RESPONSE_DISMISSED, NOW, &err),
-              err, "sk_learner_update");
+              &err, "sk_learner_update");
     }
 
     /* 3. The tent goes in the cart; the cart page asks for three offers. */
     check(sk_profile_add_to_cart(visitor, SK_CHANNEL_WEB, NOW - 30, S("tent-2p"), S("tents"), 1,
                                  24900, NOW, NULL, &err),
-          err, "cart add");
+          &err, "cart add");
     offers_for(engine, visitor, "cart", 3, 2);
     explain(engine, visitor, "cart");
 
     /* 4. The visitor signs in as a known customer: merge the anonymous history into the
      * customer's stored profile (here, bytes from the profile store), then store it again. */
     sk_profile *stored = NULL;
-    check(sk_profile_new(S("cust-2001"), true, &stored, &err), err, "sk_profile_new");
+    check(sk_profile_new(S("cust-2001"), true, &stored, &err), &err, "sk_profile_new");
     sk_buffer *bytes = NULL;
-    check(sk_profile_to_bytes(stored, &bytes, &err), err, "sk_profile_to_bytes");
+    check(sk_profile_to_bytes(stored, &bytes, &err), &err, "sk_profile_to_bytes");
     sk_profile_free(stored);
     sk_profile *customer = NULL;
-    check(sk_profile_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &customer, &err), err,
+    check(sk_profile_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &customer, &err), &err,
           "sk_profile_from_bytes");
     sk_buffer_free(bytes);
-    check(sk_profile_merge(customer, visitor, &err), err, "sk_profile_merge");
+    check(sk_profile_merge(customer, visitor, &err), &err, "sk_profile_merge");
     sk_profile_free(visitor);
     sk_purchase_line lines[] = {{{S("tent-2p")}, {S("tents")}, 1, 24900}};
     sk_outcome outcome;
     check(sk_profile_purchase(customer, SK_CHANNEL_WEB, NOW, S("order-77"), lines, 1, 24900, NOW,
                               &outcome, &err),
-          err, "purchase");
+          &err, "purchase");
     sk_profile_summary summary;
-    check(sk_profile_summarize(customer, &summary, &err), err, "sk_profile_summarize");
+    check(sk_profile_summarize(customer, &summary, &err), &err, "sk_profile_summarize");
     printf("cust-2001 bought order-77 (%s): cart %.2f, average order %.2f\n",
            outcome.recorded ? "recorded" : "ignored", summary.cart_value / 100.0,
            summary.purchases_average / 100.0);
-    check(sk_profile_to_bytes(customer, &bytes, &err), err, "sk_profile_to_bytes");
+    check(sk_profile_to_bytes(customer, &bytes, &err), &err, "sk_profile_to_bytes");
     printf("  stored again: %zu bytes\n", sk_buffer_len(bytes));
     sk_buffer_free(bytes);
 
     sk_scores scores;
-    check(sk_engine_scores(engine, customer, NOW, &scores, NULL, &err), err, "sk_engine_scores");
+    check(sk_engine_scores(engine, customer, NOW, &scores, NULL, &err), &err, "sk_engine_scores");
     printf("  scores: P(alive) %.3f, expected purchases in 90 days %.3f, CLV %.2f\n",
            scores.p_alive, scores.expected_purchases_90d, scores.clv);
     offers_for(engine, customer, "home", 2, 3);
@@ -191,7 +193,7 @@ int main(int argc, char **argv) {
     double accepts, rejects;
     check(sk_learner_counts(learner, home.picks[0].offer.ptr, home.picks[0].offer.len,
                             home.segment, home.segment_len, NOW, &accepts, &rejects, &err),
-          err, "sk_learner_counts");
+          &err, "sk_learner_counts");
     printf("\nlearned: %.*s in segment \"%s\": %.0f accepted, %.0f rejected\n",
            (int)home.picks[0].offer.len, home.picks[0].offer.ptr, home.segment, accepts, rejects);
 

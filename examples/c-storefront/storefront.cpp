@@ -71,8 +71,8 @@ int main(int argc, char **argv) try {
     // The customer takes the first offer: the profile and the learner both hear of it.
     const shopkeeper::Pick &taken = decision.picks.front();
     if (!taken.is_default) {
-        customer.feedback(SK_CHANNEL_STORE, taken.offer, SK_FEEDBACK_SHOWN, NOW);
-        customer.feedback(SK_CHANNEL_STORE, taken.offer, SK_FEEDBACK_ACCEPTED, NOW);
+        customer.feedback(SK_CHANNEL_STORE, taken.offer, SK_FEEDBACK_SHOWN, NOW, NOW);
+        customer.feedback(SK_CHANNEL_STORE, taken.offer, SK_FEEDBACK_ACCEPTED, NOW, NOW);
         learner.update(taken.offer, decision.segment, SK_RESPONSE_ACCEPTED, NOW);
         std::printf("accepted %s\n", taken.offer.c_str());
     }
