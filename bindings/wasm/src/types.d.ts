@@ -1,0 +1,266 @@
+/** Seconds since 1970-01-01T00:00:00Z (not milliseconds: `Math.floor(Date.now() / 1000)`). */
+export type Timestamp = number;
+
+/** Where an interaction happened or where picks will be shown. */
+export type Channel = "web" | "mobile" | "store" | "pos" | "contact_centre" | "contact_center" | "email" | "kiosk";
+
+/** The `code` of every error the package throws: the names of the C API's `sk_result`. */
+export type ErrorCode =
+  | "invalid_utf8" | "panic" | "invalid_json" | "empty_id" | "too_long" | "negative_amount"
+  | "amount_too_large" | "invalid_quantity" | "timestamp_out_of_range" | "future_timestamp"
+  | "attribute_type" | "limit_exceeded" | "identity_conflict" | "invalid_number" | "invalid_context"
+  | "invalid_rule" | "invalid_model" | "invalid_data" | "fit_failed" | "invalid_catalog"
+  | "invalid_request" | "decode_too_large" | "decode_bad_magic" | "decode_unsupported_version"
+  | "decode_malformed" | "decode_trailing_bytes" | "decode_invalid" | "internal";
+
+/** What the package throws: an `Error` with the C API's code, and where in the input. */
+export interface ShopkeeperError extends Error {
+  code: ErrorCode;
+  /** 1-based line of a rule, catalog or JSON error. */
+  line?: number;
+  /** 1-based column (in characters) of a rule, catalog or JSON error. */
+  column?: number;
+  /** Every problem of a catalog that did not compile (`new Engine`). */
+  diagnostics?: Diagnostic[];
+}
+
+/** A line of a purchase. Prices are in minor units (cents). */
+export interface PurchaseLine { product: string; category?: string; quantity?: number; unit_price: number }
+
+/** The fields every event has (spec/events.md). */
+export interface EventBase { at: Timestamp; channel: Channel }
+
+/** One customer interaction, as spec/events.md documents it. Money is in minor units. */
+export type ShopEvent = EventBase & (
+  | { type: "session_start"; referrer?: string; affiliate?: string }
+  | { type: "page_view"; page?: string }
+  | { type: "product_view"; product: string; category?: string }
+  | { type: "cart_add"; product: string; category?: string; quantity?: number; unit_price: number }
+  | { type: "cart_remove"; product: string; quantity?: number }
+  | { type: "cart_clear" }
+  | { type: "purchase"; order: string; lines: PurchaseLine[]; total: number }
+  | { type: "offer_shown" | "offer_accepted" | "offer_dismissed"; offer: string }
+  | { type: "identify"; customer: string }
+  | { type: "service_contact" | "complaint"; reason?: string }
+  | { type: "attribute_set"; name: string; value: boolean | number | string | string[] | null }
+  | { type: "consent_change"; purpose: "personalization" | "marketing"; granted: boolean }
+);
+
+/** Why an event was accepted but changed nothing. */
+export type IgnoreReason =
+  | "objected" | "duplicate_order" | "before_cart_clear" | "not_in_cart" | "superseded"
+  | "already_identified" | "not_held";
+
+/** What `Profile.apply` did. */
+export type Applied = { recorded: true } | { recorded: false; ignored: IgnoreReason };
+
+/** What a storefront most often reads from a profile. Money in minor units. */
+export interface ProfileSummary {
+  cartValue: number;
+  cartQuantity: number;
+  /** Average order value; `null` before the first purchase. */
+  purchasesAverage: number | null;
+  /** Average of the orders after the first; `null` before the second. */
+  purchasesRepeatAverage: number | null;
+  /** Seconds from the session's start to its latest event; `null` without a session. */
+  timeOnSite: number | null;
+  objectsToPersonalization: boolean;
+}
+
+/** The export of a profile (spec/events.md, "The export"): the profile as data. */
+export interface ProfileExport {
+  format: "shopkeeper.profile";
+  schema_version: number;
+  id: string;
+  known: boolean;
+  [part: string]: unknown;
+}
+
+/** A type a catalog declares for an attribute or context key. */
+export type DeclaredType = "bool" | "number" | "string" | "timestamp" | "duration" | "list";
+
+/** A duration: seconds, or text such as `"7d"`, `"12h"`, `"30m"`. */
+export type Duration = number | string;
+
+/** An offer, content or service action of a catalog (spec/catalog.md). */
+export interface OfferSource {
+  id: string;
+  title?: string;
+  kind?: "offer" | "content" | "action";
+  channels?: Channel[];
+  valid_from?: Timestamp | string;
+  valid_until?: Timestamp | string;
+  eligibility?: string;
+  applicability?: string;
+  suitability?: string;
+  value?: number | string;
+  lever?: number;
+  group?: string | null;
+  contact?: {
+    max_shows?: number; window?: Duration; cooldown_after_dismiss?: Duration; dismissals?: number;
+    stop_after_accept?: boolean;
+  };
+  propensity?: { fixed: number } | { expression: string } | { model: string } | { adaptive: { prior: [number, number] } };
+  payload?: unknown;
+}
+
+/** A catalog as spec/catalog.md documents it (or its JSON text). */
+export interface CatalogSource {
+  version: string;
+  currency_decimals?: number;
+  channels?: Channel[];
+  attributes?: Record<string, DeclaredType>;
+  context?: Record<string, DeclaredType>;
+  context_weights?: { when: string; weight: number }[];
+  contact_policy?: Partial<Record<Channel, { max_shows: number; window: Duration }>>;
+  control_group?: { share: number; salt: string };
+  learning?: { segment?: string; half_life?: Duration; floor?: number };
+  default: { id: string; title?: string; kind?: "offer" | "content" | "action"; payload?: unknown };
+  offers: OfferSource[];
+}
+
+/** Options of `new Engine`. */
+export interface EngineOptions {
+  /** The models file (`shopkeeper fit --out`), as an object or JSON text. */
+  models?: object | string;
+  /** Dates the warnings about validity windows; default: the current time. */
+  now?: Timestamp;
+}
+
+/** A value of the request context, of the type the catalog declares for its key. */
+export type ContextValue = boolean | number | string | string[];
+
+/** One decision request. */
+export interface DecisionRequest {
+  /** Where the picks will be shown; default `"web"`. */
+  channel?: Channel;
+  /** The caller's clock; default: the current time. */
+  now?: Timestamp;
+  /** How many offers to pick, 1 to 16; default 1. */
+  slots?: number;
+  /** Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision. Default 0. */
+  seed?: number | bigint;
+  /** Values of the keys the catalog's `context` declares (`context.page_type` in rules). */
+  context?: Record<string, ContextValue>;
+  /** Also return the receipt (slower: it explains every offer). */
+  explain?: boolean;
+}
+
+/** One pick of a decision, best first. */
+export interface Pick {
+  offer: string;
+  title: string;
+  kind: "offer" | "content" | "action";
+  /** The catalog's `payload`, as written. */
+  payload: unknown;
+  /** The catalog's default action: nothing qualified (do not record it as shown). */
+  isDefault: boolean;
+  /** `propensity * contextWeight * value * lever`; `null` for the default action. */
+  score: number | null;
+  propensity: number | null;
+  contextWeight: number | null;
+  value: number | null;
+  lever: number | null;
+}
+
+/** Where the pipeline dropped an offer. */
+export type Stage =
+  | "channel" | "validity" | "eligibility" | "applicability" | "suitability" | "contact_policy"
+  | "score" | "exclusion_group" | "slots";
+
+/** The explanation of a decision (spec/catalog.md, "The receipt"). */
+export interface Receipt {
+  format: "shopkeeper.receipt";
+  catalog_version: string;
+  customer: string;
+  channel: Channel;
+  now: Timestamp;
+  seed: number;
+  slots: number;
+  control_group: boolean;
+  suppressed: null | "control_group" | "objection" | "channel_cap";
+  fallback: boolean;
+  segment: string;
+  picks: {
+    rank: number; offer: string; title: string; kind: "offer" | "content" | "action";
+    /** `fixed`, `expression`, `model:NAME`, `adaptive`, or `default`. */
+    propensity_source: string;
+    /** The chance the policy puts this offer at this rank over the seed. */
+    probability: number;
+    propensity?: number; context_weight?: number; value?: number; lever?: number; score?: number;
+  }[];
+  /** Every offer not picked, in catalog order, with where and why. */
+  dropped: { offer: string; stage: Stage; reason: string }[];
+}
+
+/** A decision: the picks, and what to record once they are shown. */
+export interface Decision {
+  picks: Pick[];
+  /** The picks are the default action (nothing qualified, or all were held back). */
+  fallback: boolean;
+  /** The customer is in the universal control group. */
+  controlGroup: boolean;
+  /** The learning segment: record responses to these picks in the learner under it. */
+  segment: string;
+  /** The `offer_shown` events to apply to the profile once the picks are on screen. */
+  shown: ShopEvent[];
+  /** With `explain: true`. */
+  receipt?: Receipt;
+}
+
+/** A customer's scores under the engine's models (spec/scores.md); `null` when missing. */
+export interface Scores {
+  summary: { frequency: number; recency: number; age: number; monetary: number } | null;
+  rfm: { r: number; f: number; m: number; segment?: string } | null;
+  p_alive: number | null;
+  churn_risk: number | null;
+  expected_purchases_90d: number | null;
+  expected_spend: number | null;
+  clv: number | null;
+  cross_sell: string[];
+  cross_sell_score: number | null;
+  cross_sell_categories: string[];
+}
+
+/** A customer's response to a shown offer. */
+export type Response = "accepted" | "dismissed" | "ignored";
+
+/** An arm's decayed counts. */
+export interface Counts { accepts: number; rejects: number }
+
+/** One logged decision for off-policy evaluation. */
+export interface Logged {
+  /** The logging policy's probability of what it showed, in (0, 1]. */
+  logging: number;
+  /** The candidate policy's probability of showing the same, in [0, 1]. */
+  target: number;
+  /** 1 for an accept or a click, 0 otherwise. */
+  reward: number;
+}
+
+/** An off-policy estimate with its `z`-standard-error interval. */
+export interface Estimate {
+  value: number; stdError: number; low: number; high: number; effectiveSampleSize: number; n: number;
+}
+
+/** A problem of a catalog or rule. */
+export interface Diagnostic {
+  severity: "error" | "warning";
+  code: string;
+  /** `offers["x"].eligibility`, `catalog`, or `rule`. */
+  place: string;
+  message: string;
+  /** The message with the source line and a caret. */
+  rendered: string;
+  line: number | null;
+  column: number | null;
+}
+
+/** Options of `checkRule` and `compileRule`. */
+export interface RuleOptions { /** The rule must be a condition (true or false). */ condition?: boolean }
+
+/** What a rule is evaluated with. */
+export interface RuleInput { context?: Record<string, ContextValue>; now?: Timestamp }
+
+/** A rule's value; `null` when a value it needs is missing. */
+export type RuleValue = boolean | number | string | string[] | null;

@@ -1,0 +1,348 @@
+// Runs the conformance vectors of spec/vectors (format: spec/vectors/README.md) through the
+// package, in Node and in a browser alike: `run(sk, files)` with the package's exports and the
+// files' `{name, text}`. The Rust harness (crates/shopkeeper/tests/conformance.rs) and the C one
+// (bindings/c/tests/conformance.c) run the same files; all must agree.
+
+/** Parses a vector file, keeping 64-bit seeds exact (JSON.parse would round them). */
+export function parseVectors(text) {
+  const marked = text.replace(/("seed"\s*:\s*)(\d{16,})/g, '$1"$2n"');
+  return JSON.parse(marked, (key, value) =>
+    key === "seed" && typeof value === "string" && value.endsWith("n") ? BigInt(value.slice(0, -1)) : value);
+}
+
+/** Runs every case of every file; returns `{cases, failures}` (failures: "file: case: why"). */
+export function run(sk, files) {
+  let cases = 0;
+  const failures = [];
+  for (const { name, text } of files) {
+    const file = parseVectors(text);
+    for (const c of file.cases) {
+      cases += 1;
+      try {
+        const why = dispatch(sk, c, file);
+        if (why) failures.push(`${name}: ${c.name}: ${why}`);
+      } catch (e) {
+        failures.push(`${name}: ${c.name}: threw ${e.code ?? ""} ${e.message}`);
+      }
+    }
+  }
+  return { cases, failures };
+}
+
+function dispatch(sk, c, file) {
+  if ("rule" in c) return runRule(sk, c, file.fixture ?? {});
+  if ("bucket" in c) return runBucket(sk, c);
+  if ("beta" in c) return runBeta(sk, c);
+  if ("ope" in c) return runOpe(sk, c);
+  if ("learner" in c && !("catalog" in c)) return runLearner(sk, c);
+  if ("request" in c || "catalog" in c) return runDecision(sk, c, file);
+  return runFold(sk, c);
+}
+
+const show = (v) => JSON.stringify(v, (_, x) => (typeof x === "bigint" ? `${x}` : x));
+
+/** JSON equality with numbers by value. */
+function same(a, b) {
+  if (a === undefined) a = null;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && same(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/** Numbers within 1e-9 relative; anything else equal. */
+function close(got, want) {
+  if (typeof got === "number" && typeof want === "number") return Math.abs(got - want) <= 1e-9 * Math.max(Math.abs(want), 1);
+  return same(got, want);
+}
+
+function outcome(profile, event, now) {
+  try {
+    const applied = profile.apply(event, now);
+    return applied.recorded ? "recorded" : `ignored:${applied.ignored}`;
+  } catch (e) {
+    if (typeof e.code !== "string") throw e;
+    return `error:${e.code}`;
+  }
+}
+
+function runFold(sk, c) {
+  const expect = c.expect ?? {};
+  if ("decode_hex" in c) {
+    const bytes = hexToBytes(c.decode_hex);
+    let p;
+    try {
+      p = sk.Profile.fromBytes(bytes);
+    } catch (e) {
+      return expect.error === e.code ? null : `decoding failed: ${e.code} ${e.message}`;
+    }
+    if (expect.error) return `decoded, expected error ${expect.error}`;
+    return checkFacts(p, expect, 0);
+  }
+  const outcomes = [];
+  const profiles = [];
+  for (const spec of c.profiles) {
+    const p = new sk.Profile(spec.id, spec.known === true);
+    for (const event of spec.events) outcomes.push(outcome(p, event, c.now));
+    profiles.push(p);
+  }
+  if (expect.outcomes && !same(outcomes, expect.outcomes)) return `outcomes ${show(outcomes)}, expected ${show(expect.outcomes)}`;
+  const [merged, ...others] = profiles;
+  for (const other of others) {
+    try {
+      merged.merge(other);
+    } catch (e) {
+      return expect.error === e.code ? null : `merge failed: ${e.code} ${e.message}`;
+    }
+  }
+  if (expect.error) return `expected error ${expect.error}`;
+  if (c.erase === true) merged.erase();
+  const bytes = merged.toBytes();
+  if (!sameBytes(sk.Profile.fromBytes(bytes).toBytes(), bytes)) return "bytes round trip changed the profile";
+  const exported = merged.export();
+  if (!same(sk.Profile.fromExport(exported).export(), exported)) return "export round trip changed the profile";
+  if (!sameBytes(sk.Profile.fromExport(JSON.stringify(exported)).toBytes(), bytes)) return "export text round trip changed the bytes";
+  return checkFacts(merged, expect, c.now);
+}
+
+function checkFacts(p, expect, now) {
+  const exported = p.export();
+  for (const [key, want] of Object.entries(expect.facts ?? {})) {
+    const got = key.startsWith("/") ? pointer(exported, key) : derived(p, key, now);
+    if (!same(got, want)) return `${key} is ${show(got)}, expected ${show(want)}`;
+  }
+  return null;
+}
+
+/** The derived facts of spec/vectors/README.md. */
+function derived(p, key, now) {
+  const s = p.summary();
+  switch (key) {
+    case "cart.value": return s.cartValue;
+    case "cart.quantity": return s.cartQuantity;
+    case "purchases.average": return s.purchasesAverage;
+    case "purchases.repeat_average": return s.purchasesRepeatAverage;
+    case "session.time_on_site": return s.timeOnSite;
+    case "objects_to_personalization": return s.objectsToPersonalization;
+    case "bytes_hex": return [...p.toBytes()].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  const [kind, offer, window] = key.split(":");
+  if (kind === "shown_within") return p.shownWithin(offer, Number(window), now);
+  throw new Error(`unknown fact ${key}`);
+}
+
+/** RFC 6901. */
+function pointer(doc, path) {
+  let at = doc;
+  for (const raw of path.slice(1).split("/")) {
+    const token = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (at === null || typeof at !== "object" || !(token in at)) return null;
+    at = at[token];
+  }
+  return at;
+}
+
+function hexToBytes(hex) {
+  if (hex.length % 2 !== 0) throw new Error("odd-length hex");
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return bytes;
+}
+
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** An engine whose catalog declares the case's schema and no offers: rules compile against it. */
+function schemaEngine(sk, schema, now) {
+  return new sk.Engine({
+    version: "conformance",
+    currency_decimals: schema.currency_decimals ?? 2,
+    attributes: schema.attributes ?? {},
+    context: schema.context ?? {},
+    default: { id: "nothing" },
+    offers: [],
+  }, { now });
+}
+
+function runRule(sk, c, fixture) {
+  const get = (key) => (key in c ? c[key] : fixture[key]);
+  const now = get("now");
+  const engine = schemaEngine(sk, get("schema") ?? {}, now ?? 0);
+  const options = { condition: c.condition === true };
+  const expect = c.expect;
+  if ("errors" in expect) {
+    const found = engine.checkRule(c.rule, options).map((d) => ({ code: d.code, line: d.line, column: d.column }));
+    if (found.length > 0) {
+      let thrown;
+      try { engine.compileRule(c.rule, options); } catch (e) { thrown = e; }
+      if (thrown?.code !== "invalid_rule" || thrown.line !== found[0].line || thrown.column !== found[0].column) {
+        return `compileRule threw ${thrown?.code} at ${thrown?.line}:${thrown?.column}, expected the first diagnostic's place`;
+      }
+    }
+    return same(found, expect.errors) ? null : `errors ${show(found)}, expected ${show(expect.errors)}`;
+  }
+  const rule = engine.compileRule(c.rule, options);
+  const spec = get("profile") ?? {};
+  const profile = new sk.Profile(spec.id ?? "c1", spec.known !== false);
+  for (const event of spec.events ?? []) profile.apply(event, now);
+  const input = { context: get("context") ?? {}, now };
+  const got = rule.eval(profile, input);
+  if (!("value" in expect)) return "expect needs value or errors";
+  if (!close(got, expect.value)) return `value ${show(got)}, expected ${show(expect.value)}`;
+  if (typeof got === "boolean" || got === null) {
+    // A condition's `matches` agrees with its value (missing is false).
+    if (c.condition === true || typeof got === "boolean") {
+      if (rule.matches(profile, input) !== (got === true)) return "matches disagrees with the value";
+    }
+  }
+  return null;
+}
+
+function runBucket(sk, c) {
+  const got = sk.controlBucket(c.bucket.salt, c.bucket.customer);
+  if (got * 2 ** 53 !== c.expect.bits || Math.abs(got - c.expect.value) > 1e-15) {
+    return `bucket ${got}, expected ${c.expect.value} (${c.expect.bits} / 2^53)`;
+  }
+  return null;
+}
+
+function runBeta(sk, c) {
+  const got = sk.sampleBeta(c.beta.seed, c.beta.a, c.beta.b);
+  return Number.isFinite(got) && Math.abs(got - c.expect.value) <= 1e-12 ? null : `beta draw ${got}, expected ${c.expect.value}`;
+}
+
+function buildLearner(sk, spec) {
+  const build = (halfLife, updates) => {
+    const l = new sk.Learner(halfLife);
+    for (const [offer, segment, response, at] of updates ?? []) l.update(offer, segment, response, at);
+    return l;
+  };
+  const l = build(spec.half_life, spec.updates);
+  for (const updates of spec.merge ?? []) l.merge(build(spec.merge_half_life ?? spec.half_life, updates));
+  const bytes = l.toBytes();
+  if (!sameBytes(sk.Learner.fromBytes(bytes).toBytes(), bytes)) throw new Error("bytes round trip changed the learner");
+  return l;
+}
+
+function runLearner(sk, c) {
+  const expect = c.expect;
+  let l;
+  try {
+    l = buildLearner(sk, c.learner);
+  } catch (e) {
+    return expect.error !== undefined && expect.error === e.code ? null : `learner: ${e.code} ${e.message}`;
+  }
+  if (expect.error) return `built, expected ${expect.error}`;
+  for (const [offer, segment, at, accepts, rejects] of expect.counts) {
+    const got = l.counts(offer, segment, at);
+    if (!close(got.accepts, accepts) || !close(got.rejects, rejects)) return `counts of ${offer}/${segment} at ${at}: got ${show(got)}`;
+  }
+  return null;
+}
+
+function runOpe(sk, c) {
+  const logs = c.ope.logs.map(([logging, target, reward]) => ({ logging, target, reward }));
+  const expect = c.expect;
+  const keys = { value: "value", std_error: "stdError", low: "low", high: "high", effective_sample_size: "effectiveSampleSize" };
+  for (const name of ["ipw", "snipw"]) {
+    let got, error;
+    try { got = sk[name](logs, c.ope.z); } catch (e) { error = e; }
+    if (error) {
+      if (expect.error !== undefined && error.code === expect.error) continue;
+      if (name === "snipw" && !("snipw" in expect) && expect.error === undefined) continue;
+      return `${name}: threw ${error.code} ${error.message}`;
+    }
+    if (expect.error !== undefined || !(name in expect)) return `${name}: got ${show(got)}, expected ${show(expect[name])} / error ${expect.error}`;
+    for (const [key, want] of Object.entries(expect[name])) {
+      if (!close(got[keys[key]], want)) return `${name} ${key}: got ${got[keys[key]]}, expected ${want}`;
+    }
+  }
+  return null;
+}
+
+function problemsMatch(got, want) {
+  if (want === undefined) return null;
+  if (got.length !== want.length) return `problems ${show(got.map((p) => p.rendered))}, expected ${show(want)}`;
+  for (let i = 0; i < want.length; i++) {
+    for (const [key, value] of Object.entries(want[i])) {
+      if (!same(got[i][key], value)) return `problem ${got[i].rendered}: ${key} is ${show(got[i][key])}, expected ${show(value)}`;
+    }
+  }
+  return null;
+}
+
+function runDecision(sk, c, file) {
+  const get = (key) => (key in c ? c[key] : file[key]);
+  const expect = c.expect;
+  const now = get("now");
+  const catalogText = JSON.stringify(get("catalog"));
+  const diagnostics = sk.checkCatalog(catalogText, now);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  const warnings = diagnostics.filter((d) => d.severity === "warning");
+  const models = get("models");
+  let engine;
+  try {
+    engine = new sk.Engine(catalogText, { now, models });
+  } catch (e) {
+    if (e.code === "invalid_catalog" && e.diagnostics !== undefined) {
+      if (!("catalog_errors" in expect)) return `the catalog did not compile: ${e.message}`;
+      if (!same(e.diagnostics, diagnostics)) return "the engine's diagnostics differ from checkCatalog's";
+      if (errors[0].line !== (e.line ?? null) || errors[0].column !== (e.column ?? null)) return `error at ${e.line}:${e.column}, first diagnostic at ${errors[0].line}:${errors[0].column}`;
+      return problemsMatch(errors, expect.catalog_errors);
+    }
+    return expect.engine_error === e.code ? null : `engine: ${e.code} ${e.message}`;
+  }
+  if ("catalog_errors" in expect) return `compiled, expected errors ${show(expect.catalog_errors)}`;
+  if (expect.engine_error) return `engine built, expected ${expect.engine_error}`;
+  const warned = problemsMatch(warnings, expect.warnings);
+  if (warned) return warned;
+  if (!same(engine.warnings().map((d) => d.rendered), warnings.map((d) => d.rendered))) return "engine.warnings() differs from checkCatalog";
+  if (!("request" in c)) return null;
+  const spec = c.profile ?? {};
+  const profile = new sk.Profile(spec.id ?? "customer", spec.known === true);
+  for (const event of spec.events ?? []) profile.apply(event, now);
+  const r = c.request;
+  const request = { channel: r.channel, now: r.now ?? now, slots: r.slots ?? 1, seed: r.seed ?? 0, context: c.context ?? {} };
+  const learner = "learner" in c ? buildLearner(sk, c.learner) : null;
+  const decide = (req) => (learner ? engine.decideWith(profile, req, learner) : engine.decide(profile, req));
+  let fast, explained;
+  try {
+    fast = decide(request);
+    explained = decide({ ...request, explain: true });
+  } catch (e) {
+    return expect.error === e.code ? null : `decide: ${e.code} ${e.message}`;
+  }
+  if (expect.error) return `decided, expected error ${expect.error}`;
+  const ids = (d) => d.picks.map((p) => p.offer);
+  const scores = (d) => d.picks.map((p) => p.score);
+  if (!same(ids(fast), ids(explained)) || !same(scores(fast), scores(explained))) return `with the receipt ${show(ids(explained))}, without ${show(ids(fast))}`;
+  if ("receipt" in fast) return "a decision without explain carries a receipt";
+  const receipt = explained.receipt;
+  if (expect.picks && !same(ids(fast), expect.picks)) return `picks ${show(ids(fast))}, expected ${show(expect.picks)}`;
+  if (expect.scores) {
+    const got = scores(fast);
+    if (got.length !== expect.scores.length || got.some((g, i) => !close(g, expect.scores[i]))) return `scores ${show(got)}, expected ${show(expect.scores)}`;
+  }
+  for (const key of ["fallback", "control_group", "suppressed", "segment"]) {
+    if (key in expect && !same(receipt[key], expect[key])) return `${key} is ${show(receipt[key])}, expected ${show(expect[key])}`;
+  }
+  if (fast.fallback !== explained.fallback || fast.controlGroup !== explained.controlGroup || fast.fallback !== receipt.fallback || fast.controlGroup !== receipt.control_group || fast.segment !== receipt.segment) {
+    return "fallback, control group or segment differ between the decision and its receipt";
+  }
+  const shown = fast.picks.filter((p) => !p.isDefault).map((p) => p.offer);
+  if (!same(fast.shown.map((e) => e.offer), shown) || fast.shown.some((e) => e.type !== "offer_shown" || e.at !== request.now)) return `shown events ${show(fast.shown)}`;
+  for (const [i, want] of (expect.picks_detail ?? []).entries()) {
+    for (const [key, value] of Object.entries(want)) {
+      if (!close(receipt.picks[i]?.[key], value)) return `pick ${i + 1}: ${key} is ${show(receipt.picks[i]?.[key])}, expected ${show(value)}`;
+    }
+  }
+  const dropped = (offer) => receipt.dropped.find((d) => d.offer === offer);
+  for (const [offer, stage] of Object.entries(expect.dropped ?? {})) {
+    if (dropped(offer)?.stage !== stage) return `${offer} dropped at ${dropped(offer)?.stage}, expected ${stage}`;
+  }
+  for (const [offer, reason] of Object.entries(expect.reasons ?? {})) {
+    if (dropped(offer)?.reason !== reason) return `${offer}: reason ${show(dropped(offer)?.reason)}, expected ${show(reason)}`;
+  }
+  return null;
+}

@@ -1,0 +1,238 @@
+//! The npm package (`bindings/wasm`): its tools, its build, its tests and its benchmark.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cargo, output, run, step};
+
+/// Where `cargo xtask wasm` writes the package (what `npm publish` would ship).
+pub const PACKAGE: &str = "target/npm/shopkeeper-wasm";
+
+/// The exact wasm-bindgen version `bindings/wasm/Cargo.toml` pins: the CLI must match it.
+fn pinned_bindgen(root: &Path) -> Result<String, String> {
+    let manifest = std::fs::read_to_string(root.join("bindings/wasm/Cargo.toml"))
+        .map_err(|e| format!("cannot read bindings/wasm/Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("wasm-bindgen = \"="))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .map(str::to_string)
+        .ok_or_else(|| "bindings/wasm/Cargo.toml must pin wasm-bindgen = \"=X.Y.Z\"".into())
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Installs what the package's build and tests need, when missing: the wasm-bindgen CLI at the
+/// pinned version; Chromium, its driver and binaryen (wasm-opt) from Debian; playwright-core.
+pub fn install_tools(root: &Path) -> Result<(), String> {
+    let version = pinned_bindgen(root)?;
+    let installed = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if installed.trim() == format!("wasm-bindgen {version}") {
+        println!("wasm-bindgen {version} already installed");
+    } else {
+        println!("installing wasm-bindgen-cli {version} (the crate's exact version; about 8 minutes on two cores)");
+        cargo(&["install", "wasm-bindgen-cli", "--version", &version])?;
+    }
+    let missing: Vec<&str> = [
+        ("chromium", "chromium"),
+        ("chromedriver", "chromium-driver"),
+        ("wasm-opt", "binaryen"),
+    ]
+    .into_iter()
+    .filter(|(tool, _)| !on_path(tool))
+    .map(|(_, package)| package)
+    .collect();
+    if missing.is_empty() {
+        println!("chromium, chromedriver and wasm-opt already installed");
+    } else {
+        let uid = output(Command::new("id").arg("-u")).unwrap_or_default();
+        if uid.trim() != "0" {
+            return Err(format!(
+                "the WASM tests need the Debian packages {}: run `sudo apt-get install {}`",
+                missing.join(", "),
+                missing.join(" ")
+            ));
+        }
+        println!("installing {} from Debian", missing.join(", "));
+        let install = |update: bool| {
+            if update {
+                run(Command::new("apt-get").arg("update"))?;
+            }
+            run(Command::new("apt-get")
+                .args(["install", "-y", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"))
+        };
+        install(false).or_else(|_| install(true))?;
+    }
+    let tests = root.join("bindings/wasm/tests");
+    if tests
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        println!("playwright-core already installed in bindings/wasm/tests");
+    } else {
+        println!("installing playwright-core (the driver only: it uses the system Chromium)");
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&tests))?;
+    }
+    Ok(())
+}
+
+/// Builds the package into [`PACKAGE`]: the core for wasm32 with the size profile, the `web`
+/// and `nodejs` glue, wasm-opt when present, the guard, the types and the manifest. Prints the
+/// .wasm size, raw and gzipped.
+pub fn build(root: &Path) -> Result<PathBuf, String> {
+    cargo(&[
+        "build",
+        "--package",
+        "shopkeeper-wasm",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm",
+    ])?;
+    let wasm = root.join("target/wasm32-unknown-unknown/wasm/shopkeeper_wasm.wasm");
+    let package = root.join(PACKAGE);
+    let _ = std::fs::remove_dir_all(&package);
+    for target in ["web", "nodejs"] {
+        let dir = package.join(if target == "web" { "web" } else { "node" });
+        run(Command::new("wasm-bindgen")
+            .args(["--target", target, "--out-dir"])
+            .arg(&dir)
+            .arg(&wasm))?;
+        let module = dir.join("shopkeeper_wasm_bg.wasm");
+        optimize(&module)?;
+    }
+    let js = root.join("bindings/wasm/js");
+    let copies = [
+        (js.join("facade.js"), package.join("facade.js")),
+        (js.join("web.js"), package.join("web/index.js")),
+        (js.join("node.mjs"), package.join("node/index.mjs")),
+        (
+            root.join("bindings/wasm/package.json"),
+            package.join("package.json"),
+        ),
+        (
+            root.join("bindings/wasm/README.md"),
+            package.join("README.md"),
+        ),
+        (root.join("LICENSE"), package.join("LICENSE")),
+    ];
+    for (from, to) in copies {
+        std::fs::copy(&from, &to)
+            .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+    }
+    // The nodejs glue is CommonJS inside an ES-module package.
+    write(
+        &package.join("node/package.json"),
+        "{\"type\": \"commonjs\"}\n",
+    )?;
+    // One declaration file for both builds: the generated classes and shapes, and `init`.
+    let types = std::fs::read_to_string(package.join("node/shopkeeper_wasm.d.ts"))
+        .map_err(|e| format!("cannot read the generated types: {e}"))?;
+    write(
+        &package.join("shopkeeper.d.ts"),
+        &format!(
+            "{types}\n/**\n * Loads the module: call and await once before anything else in a browser (a no-op in\n * Node). `input` is where the .wasm is (default: next to the package's `web/index.js`), its\n * bytes, a `Response`, or a compiled `WebAssembly.Module`.\n */\nexport default function init(input?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;\n"
+        ),
+    )?;
+    check_version(root)?;
+    let module = package.join("web/shopkeeper_wasm_bg.wasm");
+    let raw = std::fs::metadata(&module)
+        .map_err(|e| format!("cannot read {}: {e}", module.display()))?
+        .len();
+    let gzipped = output(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("gzip -9 -c '{}' | wc -c", module.display())),
+    )?;
+    println!(
+        "package in {PACKAGE}: shopkeeper_wasm_bg.wasm is {:.1} KiB raw, {:.1} KiB gzipped (gzip -9)",
+        raw as f64 / 1024.0,
+        gzipped.trim().parse::<f64>().unwrap_or(f64::NAN) / 1024.0
+    );
+    Ok(package)
+}
+
+/// Runs wasm-opt (binaryen) for size when it is installed and can read the module. Debian 12's
+/// binaryen 108 predates `table.fill`, which wasm-bindgen's reference-type shims use: it then
+/// says so and the module ships as rustc and wasm-bindgen wrote it.
+fn optimize(module: &Path) -> Result<(), String> {
+    if !on_path("wasm-opt") {
+        println!("wasm-opt not found (Debian: binaryen): the .wasm is not post-optimized");
+        return Ok(());
+    }
+    let optimized = module.with_extension("opt.wasm");
+    let status = Command::new("wasm-opt")
+        .args(["-Oz", "--all-features"])
+        .arg(module)
+        .arg("-o")
+        .arg(&optimized)
+        .status()
+        .map_err(|e| format!("cannot run wasm-opt: {e}"))?;
+    if status.success() {
+        std::fs::rename(&optimized, module)
+            .map_err(|e| format!("cannot replace {}: {e}", module.display()))
+    } else {
+        let version = output(Command::new("wasm-opt").arg("--version")).unwrap_or_default();
+        println!(
+            "{} cannot read this module (see above): shipping it without wasm-opt; a binaryen from 116 on reads it",
+            version.trim()
+        );
+        Ok(())
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The npm version must be the workspace's.
+fn check_version(root: &Path) -> Result<(), String> {
+    let manifest = std::fs::read_to_string(root.join("bindings/wasm/package.json"))
+        .map_err(|e| format!("cannot read bindings/wasm/package.json: {e}"))?;
+    let version = crate::workspace_version(root)?;
+    if manifest.contains(&format!("\"version\": \"{version}\"")) {
+        Ok(())
+    } else {
+        Err(format!(
+            "bindings/wasm/package.json must have \"version\": \"{version}\" (the workspace's)"
+        ))
+    }
+}
+
+/// The package's tests: the Node suite (conformance vectors and the API), then the same vectors
+/// and the browser example in headless Chromium.
+pub fn test(root: &Path) -> Result<(), String> {
+    let tests = root.join("bindings/wasm/tests");
+    link_package(root, &tests)?;
+    step("running the WASM package's Node tests: every conformance vector, errors, bytes, panics (node --test)");
+    run(Command::new("node")
+        .args(["--test", "--test-reporter=spec", "node.test.mjs"])
+        .current_dir(&tests))?;
+    step("running the conformance vectors and the browser example in headless Chromium (playwright-core, system Chromium)");
+    run(Command::new("node")
+        .arg("browser.mjs")
+        .current_dir(&tests)
+        .env(
+            "SHOPKEEPER_SCREENSHOT",
+            root.join("target/browser-example.png"),
+        ))
+}
+
+/// Makes `import "shopkeeper-wasm"` in the tests resolve to the built package, through its
+/// `exports` map, as in a user's project.
+fn link_package(root: &Path, tests: &Path) -> Result<(), String> {
+    let link = tests.join("node_modules/shopkeeper-wasm");
+    let _ = std::fs::remove_file(&link);
+    let _ = std::fs::remove_dir_all(&link);
+    std::os::unix::fs::symlink(root.join(PACKAGE), &link)
+        .map_err(|e| format!("cannot link {}: {e}", link.display()))
+}
