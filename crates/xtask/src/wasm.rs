@@ -183,7 +183,7 @@ fn optimize(module: &Path) -> Result<(), String> {
     } else {
         let version = output(Command::new("wasm-opt").arg("--version")).unwrap_or_default();
         println!(
-            "{} cannot read this module (see above): shipping it without wasm-opt; a binaryen from 116 on reads it",
+            "{} cannot read this module (see above): shipping it without wasm-opt; a newer binaryen reads it",
             version.trim()
         );
         Ok(())
@@ -235,4 +235,86 @@ fn link_package(root: &Path, tests: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&link);
     std::os::unix::fs::symlink(root.join(PACKAGE), &link)
         .map_err(|e| format!("cannot link {}: {e}", link.display()))
+}
+
+/// `cargo xtask wasm-bench`: decide on the 1,000-offer catalog in Node through the package
+/// against native Rust (criterion, `benches/ffi.rs`), in one run, and the module's load time.
+pub fn bench(root: &Path) -> Result<(), String> {
+    let tests = root.join("bindings/wasm/tests");
+    link_package(root, &tests)?;
+    step("native: Engine::decide on 1,000 offers, 3 slots, picks only and with the receipt (criterion)");
+    cargo(&[
+        "bench",
+        "--package",
+        "shopkeeper-benches",
+        "--bench",
+        "ffi",
+        "--",
+        "--warm-up-time",
+        "1",
+        "--measurement-time",
+        "4",
+        "Rust Engine::decide",
+    ])?;
+    let median = |name: &str| -> Result<f64, String> {
+        let path = root.join(format!(
+            "target/criterion/decide 1000 offers/{name}/new/estimates.json"
+        ));
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        // `"median":{"confidence_interval":{...},"point_estimate":N,...}`, in nanoseconds.
+        text.split("\"median\":")
+            .nth(1)
+            .and_then(|m| m.split("\"point_estimate\":").nth(1))
+            .and_then(|v| v.split([',', '}']).next())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|ns| ns / 1000.0)
+            .ok_or_else(|| format!("no median in {}", path.display()))
+    };
+    let native = median("Rust Engine__decide")?;
+    let native_receipt = median("Rust Engine__decide, receipt as JSON")?;
+    step("WASM in Node: the same catalog, customer and request through the package");
+    let fixture = root.join("target/wasm-bench-fixture.json");
+    let json = output(Command::new("cargo").args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "shopkeeper-benches",
+        "--example",
+        "bench_fixture",
+    ]))?;
+    write(&fixture, &json)?;
+    let result = output(
+        Command::new("node")
+            .arg("bench.mjs")
+            .arg(&fixture)
+            .current_dir(&tests),
+    )?;
+    let number = |key: &str| -> Result<f64, String> {
+        result
+            .split(&format!("\"{key}\":"))
+            .nth(1)
+            .and_then(|v| v.split([',', '}']).next())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("the WASM benchmark printed no {key}: {result}"))
+    };
+    let (wasm, wasm_receipt) = (number("decideUs")?, number("decideReceiptUs")?);
+    println!("\ndecide, 1,000 offers, 3 slots (median per call):");
+    println!(
+        "  picks only:        WASM {wasm:.2} us, native {native:.2} us: WASM / native = {:.2}",
+        wasm / native
+    );
+    println!(
+        "  with the receipt:  WASM {wasm_receipt:.1} us, native {native_receipt:.1} us: WASM / native = {:.2}",
+        wasm_receipt / native_receipt
+    );
+    println!(
+        "loading in Node: import {:.1} ms (compile and instantiate); compile alone {:.1} ms, instantiate alone {:.2} ms; new Engine (1,000 offers) {:.1} ms",
+        number("importMs")?,
+        number("compileMs")?,
+        number("instantiateMs")?,
+        number("engineMs")?
+    );
+    Ok(())
 }
