@@ -23,11 +23,15 @@ const money = (cents) => `$${(cents / 100).toFixed(2)}`;
 const product = (id) => PRODUCTS.find((p) => p.id === id);
 const toBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const text = (response) => {
+  if (!response.ok) throw new Error(`cannot load ${response.url}: HTTP ${response.status}`);
+  return response.text();
+};
 
 await init();
 const [catalog, models] = await Promise.all([
-  fetch("catalog.json").then((r) => r.text()),
-  fetch("../storefront/models.json").then((r) => r.text()),
+  fetch("catalog.json").then(text),
+  fetch("../storefront/models.json").then(text),
 ]);
 const engine = new Engine(catalog, { models });
 
@@ -46,6 +50,7 @@ function load(key, fromBytes, fresh) {
 let profile = load(PROFILE_KEY, Profile.fromBytes, () => new Profile(`visitor-${crypto.randomUUID()}`));
 const learner = load(LEARNER_KEY, Learner.fromBytes, () => engine.newLearner());
 let decision;
+let onScreen; // the offer the banner shows, recorded as shown once when it appears
 
 function save() {
   localStorage.setItem(PROFILE_KEY, toBase64(profile.toBytes()));
@@ -71,7 +76,10 @@ function render() {
   const summary = profile.summary();
   const pageType = summary.cartQuantity > 0 ? "cart" : "home";
   decision = engine.decideWith(profile, { channel: "web", slots: 1, context: { page_type: pageType } }, learner);
-  for (const shown of decision.shown) profile.apply(shown);
+  if (decision.picks[0].offer !== onScreen) {
+    for (const shown of decision.shown) profile.apply(shown);
+    onScreen = decision.picks[0].offer;
+  }
   save();
 
   const pick = decision.picks[0];

@@ -39,8 +39,8 @@ export function facade(loader) {
       } catch {
         // The aborted instance cannot even say why: keep the trap's own message.
       }
+      generation += 1; // before the restart: even if it fails, the old objects are not trusted
       glue = loader.restart();
-      generation += 1;
       throw failure("panic", `Shopkeeper panicked and was restarted: ${message || e.message}. ` +
         "Objects created before are no longer usable; rebuild them (for instance from their bytes).");
     }

@@ -15,7 +15,8 @@ async function loadSpare() {
   spare = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
 }
 
-async function compile(input) {
+async function compile(pending) {
+  const input = await pending; // `init(fetch(url))` passes a promise of a Response
   if (input instanceof WebAssembly.Module) return input;
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return WebAssembly.compile(input);
   const response = input instanceof Response ? input : await fetch(input);
@@ -33,7 +34,7 @@ const api = facade({
     glue = spare;
     spare = undefined;
     glue.initSync({ module });
-    loadSpare();
+    loadSpare().catch(() => {});
     return glue;
   },
 });
@@ -52,5 +53,7 @@ export default async function init(input) {
   const compiled = await compile(input ?? new URL("shopkeeper_wasm_bg.wasm", import.meta.url));
   first.initSync({ module: compiled });
   module = compiled;
-  await loadSpare();
+  // A spare copy of the glue for restarts; where it cannot be imported (a bundler renamed the
+  // file), a panic asks for a reload instead.
+  await loadSpare().catch(() => {});
 }

@@ -8,6 +8,7 @@ use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
 use shopkeeper::{Channel, Event};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::check::diagnostics_of_catalog;
 use crate::{
@@ -68,7 +69,9 @@ impl Engine {
         learner: Option<&CoreLearner>,
     ) -> Result<JsValue> {
         let asked = self.asked(request)?;
-        let logged: Vec<String> = js_sys::Array::from(logged)
+        let logged: Vec<String> = logged
+            .dyn_ref::<js_sys::Array>()
+            .ok_or_else(|| Failure::request("logged must be an array of offer ids"))?
             .iter()
             .map(|id| {
                 id.as_string()

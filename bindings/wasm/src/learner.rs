@@ -45,7 +45,7 @@ impl Learner {
         &mut self,
         offer: &str,
         segment: &str,
-        #[wasm_bindgen(unchecked_param_type = "Response")] response: &str,
+        #[wasm_bindgen(unchecked_param_type = "OfferResponse")] response: &str,
         at: Option<f64>,
     ) -> Result<()> {
         let response = match response {

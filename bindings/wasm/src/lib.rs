@@ -1,4 +1,4 @@
-//! The WASM binding of Shopkeeper: the npm package `shopkeeper` (built by `cargo xtask wasm`).
+//! The WASM binding of Shopkeeper: the npm package `shopkeeper-wasm` (built by `cargo xtask wasm`).
 //!
 //! It only translates. JS values come in as plain objects (read through the core's own JSON
 //! readers, so every binding accepts the same documented shapes) and go out as plain objects

@@ -69,10 +69,7 @@ export interface ProfileSummary {
 
 /** The export of a profile (spec/events.md, "The export"): the profile as data. */
 export interface ProfileExport {
-  format: "shopkeeper.profile";
-  schema_version: number;
-  id: string;
-  known: boolean;
+  identity: { id: string; known: boolean; [field: string]: unknown };
   [part: string]: unknown;
 }
 
@@ -100,7 +97,7 @@ export interface OfferSource {
     max_shows?: number; window?: Duration; cooldown_after_dismiss?: Duration; dismissals?: number;
     stop_after_accept?: boolean;
   };
-  propensity?: { fixed: number } | { expression: string } | { model: string } | { adaptive: { prior: [number, number] } };
+  propensity?: { fixed: number } | { expression: string } | { model: string } | { adaptive: { prior?: [number, number] } };
   payload?: unknown;
 }
 
@@ -111,7 +108,7 @@ export interface CatalogSource {
   channels?: Channel[];
   attributes?: Record<string, DeclaredType>;
   context?: Record<string, DeclaredType>;
-  context_weights?: { when: string; weight: number }[];
+  context_weights?: { when?: string; channels?: Channel[]; kind?: "offer" | "content" | "action"; weight: number }[];
   contact_policy?: Partial<Record<Channel, { max_shows: number; window: Duration }>>;
   control_group?: { share: number; salt: string };
   learning?: { segment?: string; half_life?: Duration; floor?: number };
@@ -175,6 +172,7 @@ export interface Receipt {
   customer: string;
   channel: Channel;
   now: Timestamp;
+  /** The request's seed (a JS number: seeds above 2^53 come back rounded). */
   seed: number;
   slots: number;
   control_group: boolean;
@@ -211,7 +209,7 @@ export interface Decision {
 /** A customer's scores under the engine's models (spec/scores.md); `null` when missing. */
 export interface Scores {
   summary: { frequency: number; recency: number; age: number; monetary: number } | null;
-  rfm: { r: number; f: number; m: number; segment?: string } | null;
+  rfm: { r: number; f: number; m: number } | null;
   p_alive: number | null;
   churn_risk: number | null;
   expected_purchases_90d: number | null;
@@ -223,7 +221,7 @@ export interface Scores {
 }
 
 /** A customer's response to a shown offer. */
-export type Response = "accepted" | "dismissed" | "ignored";
+export type OfferResponse = "accepted" | "dismissed" | "ignored";
 
 /** An arm's decayed counts. */
 export interface Counts { accepts: number; rejects: number }

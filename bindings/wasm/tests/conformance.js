@@ -76,7 +76,7 @@ function runFold(sk, c) {
     try {
       p = sk.Profile.fromBytes(bytes);
     } catch (e) {
-      return expect.error === e.code ? null : `decoding failed: ${e.code} ${e.message}`;
+      return expect.error !== undefined && expect.error === e.code ? null : `decoding failed: ${e.code} ${e.message}`;
     }
     if (expect.error) return `decoded, expected error ${expect.error}`;
     return checkFacts(p, expect, 0);
@@ -94,7 +94,7 @@ function runFold(sk, c) {
     try {
       merged.merge(other);
     } catch (e) {
-      return expect.error === e.code ? null : `merge failed: ${e.code} ${e.message}`;
+      return expect.error !== undefined && expect.error === e.code ? null : `merge failed: ${e.code} ${e.message}`;
     }
   }
   if (expect.error) return `expected error ${expect.error}`;
@@ -291,7 +291,7 @@ function runDecision(sk, c, file) {
       if (errors[0].line !== (e.line ?? null) || errors[0].column !== (e.column ?? null)) return `error at ${e.line}:${e.column}, first diagnostic at ${errors[0].line}:${errors[0].column}`;
       return problemsMatch(errors, expect.catalog_errors);
     }
-    return expect.engine_error === e.code ? null : `engine: ${e.code} ${e.message}`;
+    return expect.engine_error !== undefined && expect.engine_error === e.code ? null : `engine: ${e.code} ${e.message}`;
   }
   if ("catalog_errors" in expect) return `compiled, expected errors ${show(expect.catalog_errors)}`;
   if (expect.engine_error) return `engine built, expected ${expect.engine_error}`;
@@ -311,7 +311,7 @@ function runDecision(sk, c, file) {
     fast = decide(request);
     explained = decide({ ...request, explain: true });
   } catch (e) {
-    return expect.error === e.code ? null : `decide: ${e.code} ${e.message}`;
+    return expect.error !== undefined && expect.error === e.code ? null : `decide: ${e.code} ${e.message}`;
   }
   if (expect.error) return `decided, expected error ${expect.error}`;
   const ids = (d) => d.picks.map((p) => p.offer);

@@ -133,6 +133,9 @@ test("learners: update, counts, merge, bytes, and adaptive decisions with them",
   const [probability] = engine.pickProbabilitiesWith(p, { now: NOW, seed: 5 }, learner, logged);
   assert.equal(engine.pickProbabilities(p, { now: NOW, seed: 5 }, logged).length, 1);
   assert.ok(probability > 0 && probability <= 1);
+  // A missing argument is a clear error and leaves the objects usable.
+  assert.throws(() => engine.pickProbabilities(p, { now: NOW, seed: 5 }), (e) => e.code === "invalid_request");
+  assert.deepEqual(p.apply({ type: "product_view", at: NOW, channel: "web", product: "x" }, NOW), { recorded: true });
   assert.equal(sk.sampleBeta(7n, 2, 3), sk.sampleBeta(7, 2, 3));
 });
 

@@ -22,7 +22,8 @@ fn main() -> ExitCode {
         Some("wasm") => {
             let root = root();
             step("installing what the WASM package needs");
-            wasm::install_tools(&root)
+            install_rust_tools()
+                .and_then(|()| wasm::install_tools(&root))
                 .and_then(|()| {
                     step("building the npm package (cargo build --profile wasm, wasm-bindgen, wasm-opt)");
                     wasm::build(&root)
@@ -31,7 +32,8 @@ fn main() -> ExitCode {
         }
         Some("wasm-bench") => {
             let root = root();
-            wasm::install_tools(&root)
+            install_rust_tools()
+                .and_then(|()| wasm::install_tools(&root))
                 .and_then(|()| wasm::build(&root))
                 .and_then(|_| wasm::bench(&root))
         }
