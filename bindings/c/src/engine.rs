@@ -67,9 +67,7 @@ pub unsafe extern "C" fn sk_engine_new(
             .transpose()?
             .unwrap_or_default();
         let catalog = Catalog::compile(catalog, now).map_err(|problems| {
-            let first = problems.errors().next();
-            let location = first.and_then(|p| Some((p.line? as u32, p.column? as u32)));
-            Failure::new(sk_result::InvalidCatalog, problems.render()).at(location)
+            Failure::new(sk_result::InvalidCatalog, problems.render()).at(problems.location())
         })?;
         let engine = Engine::new(catalog, models)?;
         out_engine.write(Box::into_raw(Box::new(sk_engine { engine })));

@@ -124,10 +124,8 @@ impl Engine {
             m => Models::from_json(&json_text(&m, "models")?)?,
         };
         let catalog = Catalog::compile(&text, now).map_err(|problems| {
-            let first = problems.errors().next();
-            let location = first.and_then(|p| Some((p.line? as u32, p.column? as u32)));
             Failure::new("invalid_catalog", problems.render())
-                .at(location)
+                .at(problems.location())
                 .with_diagnostics(diagnostics_of_catalog(&problems.0))
         })?;
         let core = Core::new(catalog, models)?;

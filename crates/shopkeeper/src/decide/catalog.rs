@@ -378,6 +378,14 @@ impl Problems {
         self.0.iter().filter(|p| p.severity == Severity::Error)
     }
 
+    /// The line and column of the first error that has them: where a binding's single error
+    /// points (the C API's `sk_error_line`, the WASM package's `error.line`).
+    pub fn location(&self) -> Option<(u32, u32)> {
+        let first = self.errors().next()?;
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Some((clamp(first.line?), clamp(first.column?)))
+    }
+
     /// Every problem rendered, one after another.
     pub fn render(&self) -> String {
         self.0
