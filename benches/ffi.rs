@@ -45,14 +45,14 @@ fn bench(c: &mut Criterion) {
             &mut c_engine,
             ptr::null_mut(),
         );
-        assert_eq!(ok, sk_result::Ok);
+        assert_eq!(ok, shopkeeper_ffi::SK_RESULT_OK);
         let ok = sk_profile_from_export(
             export.as_ptr().cast(),
             export.len(),
             &mut c_profile,
             ptr::null_mut(),
         );
-        assert_eq!(ok, sk_result::Ok);
+        assert_eq!(ok, shopkeeper_ffi::SK_RESULT_OK);
         let ok = sk_context_from_json(
             c_engine,
             page.as_ptr().cast(),
@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
             &mut c_context,
             ptr::null_mut(),
         );
-        assert_eq!(ok, sk_result::Ok);
+        assert_eq!(ok, shopkeeper_ffi::SK_RESULT_OK);
     }
     let c_api = CApi {
         engine: c_engine,
@@ -163,7 +163,7 @@ fn c_decide(c: &CApi, decision: &mut MaybeUninit<sk_decision>, receipt: *mut *mu
             ptr::null_mut(),
         )
     };
-    assert_eq!(result, sk_result::Ok);
+    assert_eq!(result, shopkeeper_ffi::SK_RESULT_OK);
 }
 
 /// The ids the C API picks.

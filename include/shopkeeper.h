@@ -12,6 +12,76 @@
 #define SHOPKEEPER_VERSION_MINOR 1
 #define SHOPKEEPER_VERSION_PATCH 0
 
+// The outcome of a fallible call: SK_RESULT_OK, or the stable number of what went wrong
+// (spec/errors.md; sk_result_name gives its name). Numbers are never reused.
+typedef uint32_t sk_result;
+
+// Success: the out-parameters were written.
+#define SK_RESULT_OK 0
+// A required pointer argument was NULL (bindings only).
+#define SK_RESULT_NULL_PARAMETER 1
+// A string argument was not UTF-8 (bindings only).
+#define SK_RESULT_INVALID_UTF8 2
+// A bug inside the library was caught at a binding's boundary; nothing observable changed, but
+// please report it.
+#define SK_RESULT_PANIC 3
+// The text is not valid JSON, or not of the documented shape.
+#define SK_RESULT_INVALID_JSON 10
+// A required id or name is empty.
+#define SK_RESULT_EMPTY_ID 11
+// A string or an input text is longer than its cap.
+#define SK_RESULT_TOO_LONG 12
+// A price or total is negative.
+#define SK_RESULT_NEGATIVE_AMOUNT 13
+// A price or total is larger than the largest amount.
+#define SK_RESULT_AMOUNT_TOO_LARGE 14
+// A quantity is 0 or larger than the largest quantity.
+#define SK_RESULT_INVALID_QUANTITY 15
+// A timestamp is negative or after 9999-12-31.
+#define SK_RESULT_TIMESTAMP_OUT_OF_RANGE 16
+// An event is stamped too far after `now` (more than the allowed clock skew).
+#define SK_RESULT_FUTURE_TIMESTAMP 17
+// An attribute is set with a different type than it holds.
+#define SK_RESULT_ATTRIBUTE_TYPE 18
+// A collection that must not lose data is full (cart lines, attributes, purchase lines).
+#define SK_RESULT_LIMIT_EXCEEDED 19
+// Two different known customers would become one (identify or merge).
+#define SK_RESULT_IDENTITY_CONFLICT 20
+// A number is NaN, infinite or out of its range.
+#define SK_RESULT_INVALID_NUMBER 21
+// A request-context key is not declared, its value has another type than declared, or the context
+// was built for another catalog's schema.
+#define SK_RESULT_INVALID_CONTEXT 22
+// Input bytes are longer than the decoder accepts.
+#define SK_RESULT_DECODE_TOO_LARGE 30
+// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
+#define SK_RESULT_DECODE_BAD_MAGIC 31
+// Input bytes carry a schema version this build does not read.
+#define SK_RESULT_DECODE_UNSUPPORTED_VERSION 32
+// Input bytes are truncated or malformed.
+#define SK_RESULT_DECODE_MALFORMED 33
+// Input bytes continue after the encoded value.
+#define SK_RESULT_DECODE_TRAILING_BYTES 34
+// Input bytes decode, but to a value that breaks an invariant (a cap, an empty id...).
+#define SK_RESULT_DECODE_INVALID 35
+// A rule does not compile; the diagnostics say where and why.
+#define SK_RESULT_INVALID_RULE 40
+// A model is invalid: a parameter negative, zero or not finite, breakpoints out of order,
+// impossible counts, a propensity feature that is not a number.
+#define SK_RESULT_INVALID_MODEL 50
+// Data to fit a model on, or to estimate from, is unusable: empty, a negative or non-finite amount,
+// an impossible summary.
+#define SK_RESULT_INVALID_DATA 51
+// A fit did not converge, or converged to a degenerate point.
+#define SK_RESULT_FIT_FAILED 52
+// A catalog that does not compile (the message lists every error), or that names a propensity model
+// the models lack.
+#define SK_RESULT_INVALID_CATALOG 60
+// A decision request out of range (slots, time), or an argument a binding cannot read.
+#define SK_RESULT_INVALID_REQUEST 61
+// A bug in Shopkeeper: please report it.
+#define SK_RESULT_INTERNAL 99
+
 
 // Most picks one decision returns (a request's largest `slots`).
 #define SK_MAX_SLOTS 16
@@ -21,79 +91,6 @@
 
 // The size of `sk_decision.segment`: the longest segment and its NUL.
 #define SK_SEGMENT_BUFFER_LEN 65
-
-// The outcome of a fallible call. The numbers are stable and never reused: 0 to 9 are the C
-// API's own, the rest are the core's error codes (`spec/errors.md`), with the same names.
-enum sk_result
-#ifdef __cplusplus
-  : uint32_t
-#endif // __cplusplus
- {
-  // Success: the out-parameters were written.
-  SK_RESULT_OK = 0,
-  // A required pointer argument was NULL.
-  SK_RESULT_NULL_PARAMETER = 1,
-  // A string argument was not UTF-8.
-  SK_RESULT_INVALID_UTF8 = 2,
-  // A bug inside the library was caught at the boundary; nothing was changed that can be
-  // observed, but please report it.
-  SK_RESULT_PANIC = 3,
-  // Malformed JSON, or a JSON value of the wrong shape.
-  SK_RESULT_INVALID_JSON = 10,
-  // An id was empty.
-  SK_RESULT_EMPTY_ID = 11,
-  // A string was longer than its limit.
-  SK_RESULT_TOO_LONG = 12,
-  // A price or total was negative.
-  SK_RESULT_NEGATIVE_AMOUNT = 13,
-  // A price or total was above the limit.
-  SK_RESULT_AMOUNT_TOO_LARGE = 14,
-  // A quantity was 0 or above the limit.
-  SK_RESULT_INVALID_QUANTITY = 15,
-  // A time was outside the supported range.
-  SK_RESULT_TIMESTAMP_OUT_OF_RANGE = 16,
-  // An event was stamped too far after `now`.
-  SK_RESULT_FUTURE_TIMESTAMP = 17,
-  // An attribute changed type.
-  SK_RESULT_ATTRIBUTE_TYPE = 18,
-  // A bounded collection was full.
-  SK_RESULT_LIMIT_EXCEEDED = 19,
-  // Two known identities cannot merge.
-  SK_RESULT_IDENTITY_CONFLICT = 20,
-  // A number was not finite or out of range.
-  SK_RESULT_INVALID_NUMBER = 21,
-  // A context value did not fit the catalog's declarations.
-  SK_RESULT_INVALID_CONTEXT = 22,
-  // A rule did not compile (the error has its line and column).
-  SK_RESULT_INVALID_RULE = 40,
-  // A models file was invalid.
-  SK_RESULT_INVALID_MODEL = 50,
-  // Data for a fit or an estimate was invalid.
-  SK_RESULT_INVALID_DATA = 51,
-  // A model fit failed.
-  SK_RESULT_FIT_FAILED = 52,
-  // A catalog did not compile (the error lists every problem).
-  SK_RESULT_INVALID_CATALOG = 60,
-  // A decision request was invalid (slots, time).
-  SK_RESULT_INVALID_REQUEST = 61,
-  // Encoded bytes were longer than the limit.
-  SK_RESULT_DECODE_TOO_LARGE = 30,
-  // Encoded bytes did not start with the expected magic.
-  SK_RESULT_DECODE_BAD_MAGIC = 31,
-  // Encoded bytes had a schema version this library cannot read.
-  SK_RESULT_DECODE_UNSUPPORTED_VERSION = 32,
-  // Encoded bytes were malformed.
-  SK_RESULT_DECODE_MALFORMED = 33,
-  // Encoded bytes had bytes left over.
-  SK_RESULT_DECODE_TRAILING_BYTES = 34,
-  // Encoded bytes decoded to a value that breaks an invariant.
-  SK_RESULT_DECODE_INVALID = 35,
-  // An internal error.
-  SK_RESULT_INTERNAL = 99,
-};
-#ifndef __cplusplus
-typedef uint32_t sk_result;
-#endif // __cplusplus
 
 // How serious a diagnostic is.
 enum sk_severity
@@ -851,7 +848,7 @@ sk_result sk_profile_merge(sk_profile *profile, const sk_profile *other, sk_erro
 // `profile` is NULL (does nothing) or a live profile no other thread uses.
 void sk_profile_erase(sk_profile *profile);
 
-// The profile as readable JSON (`spec/profile.md`: the data-access export).
+// The profile as readable JSON (`spec/events.md`, "Privacy": the data-access export).
 //
 // # Safety
 // `profile` is a live profile not changed during the call; `out_buffer` points to writable

@@ -9,6 +9,8 @@ use shopkeeper::rules::{Context, Schema, Value};
 use shopkeeper::score::Models;
 use shopkeeper::Channel;
 
+use shopkeeper::ErrorCode;
+
 use crate::{
     ffi, handle, items, optional_text, out, sk_buffer, sk_error, sk_learner, sk_profile, sk_result,
     sk_str, sk_timestamp, text, Failure,
@@ -67,7 +69,7 @@ pub unsafe extern "C" fn sk_engine_new(
             .transpose()?
             .unwrap_or_default();
         let catalog = Catalog::compile(catalog, now).map_err(|problems| {
-            Failure::new(sk_result::InvalidCatalog, problems.render()).at(problems.location())
+            Failure::new(ErrorCode::InvalidCatalog, problems.render()).at(problems.location())
         })?;
         let engine = Engine::new(catalog, models)?;
         out_engine.write(Box::into_raw(Box::new(sk_engine { engine })));
@@ -130,7 +132,7 @@ pub(crate) fn core_channel(raw: sk_channel) -> Result<Channel, Failure> {
         SK_CHANNEL_KIOSK => Channel::Kiosk,
         _ => {
             return Err(Failure::new(
-                sk_result::InvalidRequest,
+                ErrorCode::InvalidRequest,
                 format!("unknown channel {raw}: use an SK_CHANNEL_ constant"),
             ))
         }
@@ -154,7 +156,7 @@ impl sk_context {
         match context {
             Some(c) if c.schema == *schema => Ok(&c.context),
             Some(_) => Err(Failure::new(
-                sk_result::InvalidContext,
+                ErrorCode::InvalidContext,
                 "the context was built for another catalog's schema",
             )),
             None => Ok(empty.insert(Context::new(schema))),
@@ -471,7 +473,7 @@ pub unsafe extern "C" fn sk_engine_decide(
         let segment = decision.segment().as_bytes();
         if segment.len() > SK_MAX_SEGMENT_LEN {
             return Err(Failure::new(
-                sk_result::TooLong,
+                ErrorCode::TooLong,
                 format!(
                     "the learning segment is {} bytes long, at most {SK_MAX_SEGMENT_LEN} allowed",
                     segment.len()

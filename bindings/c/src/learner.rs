@@ -8,6 +8,8 @@ use shopkeeper::decide::control_bucket;
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
 
+use shopkeeper::ErrorCode;
+
 use crate::{
     bytes, ffi, handle, items, out, sk_buffer, sk_engine, sk_error, sk_result, sk_timestamp, text,
     Failure,
@@ -123,7 +125,7 @@ pub unsafe extern "C" fn sk_learner_update(
             SK_RESPONSE_IGNORED => Response::Ignored,
             _ => {
                 return Err(Failure::new(
-                    sk_result::InvalidRequest,
+                    ErrorCode::InvalidRequest,
                     format!("unknown response {response}: use an SK_RESPONSE_ constant"),
                 ))
             }
@@ -387,7 +389,7 @@ pub unsafe extern "C" fn sk_sample_beta(
         let out_value = out(out_value, "out_value")?;
         if !(a.is_finite() && a > 0.0 && b.is_finite() && b > 0.0) {
             return Err(Failure::new(
-                sk_result::InvalidNumber,
+                ErrorCode::InvalidNumber,
                 format!("Beta shapes must be positive and finite, got {a} and {b}"),
             ));
         }

@@ -27,7 +27,7 @@ pub use learner::*;
 pub use profile::*;
 pub use rules::*;
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use shopkeeper::{Error, ErrorCode};
@@ -35,182 +35,19 @@ use shopkeeper::{Error, ErrorCode};
 /// A time: seconds since the Unix epoch (UTC).
 pub type sk_timestamp = i64;
 
-/// The outcome of a fallible call. The numbers are stable and never reused: 0 to 9 are the C
-/// API's own, the rest are the core's error codes (`spec/errors.md`), with the same names.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum sk_result {
-    /// Success: the out-parameters were written.
-    Ok = 0,
-    /// A required pointer argument was NULL.
-    NullParameter = 1,
-    /// A string argument was not UTF-8.
-    InvalidUtf8 = 2,
-    /// A bug inside the library was caught at the boundary; nothing was changed that can be
-    /// observed, but please report it.
-    Panic = 3,
-    /// Malformed JSON, or a JSON value of the wrong shape.
-    InvalidJson = 10,
-    /// An id was empty.
-    EmptyId = 11,
-    /// A string was longer than its limit.
-    TooLong = 12,
-    /// A price or total was negative.
-    NegativeAmount = 13,
-    /// A price or total was above the limit.
-    AmountTooLarge = 14,
-    /// A quantity was 0 or above the limit.
-    InvalidQuantity = 15,
-    /// A time was outside the supported range.
-    TimestampOutOfRange = 16,
-    /// An event was stamped too far after `now`.
-    FutureTimestamp = 17,
-    /// An attribute changed type.
-    AttributeType = 18,
-    /// A bounded collection was full.
-    LimitExceeded = 19,
-    /// Two known identities cannot merge.
-    IdentityConflict = 20,
-    /// A number was not finite or out of range.
-    InvalidNumber = 21,
-    /// A context value did not fit the catalog's declarations.
-    InvalidContext = 22,
-    /// A rule did not compile (the error has its line and column).
-    InvalidRule = 40,
-    /// A models file was invalid.
-    InvalidModel = 50,
-    /// Data for a fit or an estimate was invalid.
-    InvalidData = 51,
-    /// A model fit failed.
-    FitFailed = 52,
-    /// A catalog did not compile (the error lists every problem).
-    InvalidCatalog = 60,
-    /// A decision request was invalid (slots, time).
-    InvalidRequest = 61,
-    /// Encoded bytes were longer than the limit.
-    DecodeTooLarge = 30,
-    /// Encoded bytes did not start with the expected magic.
-    DecodeBadMagic = 31,
-    /// Encoded bytes had a schema version this library cannot read.
-    DecodeUnsupportedVersion = 32,
-    /// Encoded bytes were malformed.
-    DecodeMalformed = 33,
-    /// Encoded bytes had bytes left over.
-    DecodeTrailingBytes = 34,
-    /// Encoded bytes decoded to a value that breaks an invariant.
-    DecodeInvalid = 35,
-    /// An internal error.
-    Internal = 99,
-}
+/// The outcome of a fallible call: `SK_RESULT_OK` (0), or the stable number of what went wrong.
+/// The header's `SK_RESULT_` constants are generated from the core's error table
+/// (`ErrorCode::ALL`, `spec/errors.md`), with the same numbers and names; `sk_result_name` gives
+/// the name of any of them. A plain integer, so a code added later is never undefined behaviour.
+pub type sk_result = u32;
 
-impl sk_result {
-    /// The C code of a core error code (same number, same name).
-    fn of(code: ErrorCode) -> sk_result {
-        match code {
-            ErrorCode::InvalidJson => sk_result::InvalidJson,
-            ErrorCode::EmptyId => sk_result::EmptyId,
-            ErrorCode::TooLong => sk_result::TooLong,
-            ErrorCode::NegativeAmount => sk_result::NegativeAmount,
-            ErrorCode::AmountTooLarge => sk_result::AmountTooLarge,
-            ErrorCode::InvalidQuantity => sk_result::InvalidQuantity,
-            ErrorCode::TimestampOutOfRange => sk_result::TimestampOutOfRange,
-            ErrorCode::FutureTimestamp => sk_result::FutureTimestamp,
-            ErrorCode::AttributeType => sk_result::AttributeType,
-            ErrorCode::LimitExceeded => sk_result::LimitExceeded,
-            ErrorCode::IdentityConflict => sk_result::IdentityConflict,
-            ErrorCode::InvalidNumber => sk_result::InvalidNumber,
-            ErrorCode::InvalidContext => sk_result::InvalidContext,
-            ErrorCode::InvalidRule => sk_result::InvalidRule,
-            ErrorCode::InvalidModel => sk_result::InvalidModel,
-            ErrorCode::InvalidData => sk_result::InvalidData,
-            ErrorCode::FitFailed => sk_result::FitFailed,
-            ErrorCode::InvalidCatalog => sk_result::InvalidCatalog,
-            ErrorCode::InvalidRequest => sk_result::InvalidRequest,
-            ErrorCode::DecodeTooLarge => sk_result::DecodeTooLarge,
-            ErrorCode::DecodeBadMagic => sk_result::DecodeBadMagic,
-            ErrorCode::DecodeUnsupportedVersion => sk_result::DecodeUnsupportedVersion,
-            ErrorCode::DecodeMalformed => sk_result::DecodeMalformed,
-            ErrorCode::DecodeTrailingBytes => sk_result::DecodeTrailingBytes,
-            ErrorCode::DecodeInvalid => sk_result::DecodeInvalid,
-            _ => sk_result::Internal,
-        }
-    }
-
-    /// Every code, for looking one up by number.
-    const ALL: [sk_result; 30] = [
-        sk_result::Ok,
-        sk_result::NullParameter,
-        sk_result::InvalidUtf8,
-        sk_result::Panic,
-        sk_result::InvalidJson,
-        sk_result::EmptyId,
-        sk_result::TooLong,
-        sk_result::NegativeAmount,
-        sk_result::AmountTooLarge,
-        sk_result::InvalidQuantity,
-        sk_result::TimestampOutOfRange,
-        sk_result::FutureTimestamp,
-        sk_result::AttributeType,
-        sk_result::LimitExceeded,
-        sk_result::IdentityConflict,
-        sk_result::InvalidNumber,
-        sk_result::InvalidContext,
-        sk_result::InvalidRule,
-        sk_result::InvalidModel,
-        sk_result::InvalidData,
-        sk_result::FitFailed,
-        sk_result::InvalidCatalog,
-        sk_result::InvalidRequest,
-        sk_result::DecodeTooLarge,
-        sk_result::DecodeBadMagic,
-        sk_result::DecodeUnsupportedVersion,
-        sk_result::DecodeMalformed,
-        sk_result::DecodeTrailingBytes,
-        sk_result::DecodeInvalid,
-        sk_result::Internal,
-    ];
-
-    /// The stable snake_case name: the core's `ErrorCode` name for its codes (`invalid_rule`).
-    fn name(self) -> &'static CStr {
-        match self {
-            sk_result::Ok => c"ok",
-            sk_result::NullParameter => c"null_parameter",
-            sk_result::InvalidUtf8 => c"invalid_utf8",
-            sk_result::Panic => c"panic",
-            sk_result::InvalidJson => c"invalid_json",
-            sk_result::EmptyId => c"empty_id",
-            sk_result::TooLong => c"too_long",
-            sk_result::NegativeAmount => c"negative_amount",
-            sk_result::AmountTooLarge => c"amount_too_large",
-            sk_result::InvalidQuantity => c"invalid_quantity",
-            sk_result::TimestampOutOfRange => c"timestamp_out_of_range",
-            sk_result::FutureTimestamp => c"future_timestamp",
-            sk_result::AttributeType => c"attribute_type",
-            sk_result::LimitExceeded => c"limit_exceeded",
-            sk_result::IdentityConflict => c"identity_conflict",
-            sk_result::InvalidNumber => c"invalid_number",
-            sk_result::InvalidContext => c"invalid_context",
-            sk_result::InvalidRule => c"invalid_rule",
-            sk_result::InvalidModel => c"invalid_model",
-            sk_result::InvalidData => c"invalid_data",
-            sk_result::FitFailed => c"fit_failed",
-            sk_result::InvalidCatalog => c"invalid_catalog",
-            sk_result::InvalidRequest => c"invalid_request",
-            sk_result::DecodeTooLarge => c"decode_too_large",
-            sk_result::DecodeBadMagic => c"decode_bad_magic",
-            sk_result::DecodeUnsupportedVersion => c"decode_unsupported_version",
-            sk_result::DecodeMalformed => c"decode_malformed",
-            sk_result::DecodeTrailingBytes => c"decode_trailing_bytes",
-            sk_result::DecodeInvalid => c"decode_invalid",
-            sk_result::Internal => c"internal",
-        }
-    }
-}
+/// Success: the out-parameters were written (the one `sk_result` that is not an error).
+pub const SK_RESULT_OK: sk_result = 0;
 
 /// The details of a failed call: its code, a message for people, and for errors in text (rules,
 /// JSON, catalogs) the 1-based line and column. Free with `sk_error_free`.
 pub struct sk_error {
-    code: sk_result,
+    code: ErrorCode,
     message: CString,
     line: u32,
     column: u32,
@@ -218,13 +55,13 @@ pub struct sk_error {
 
 /// A failure inside a call, before it becomes an `sk_error`.
 pub(crate) struct Failure {
-    code: sk_result,
+    code: ErrorCode,
     message: String,
     location: Option<(u32, u32)>,
 }
 
 impl Failure {
-    pub(crate) fn new(code: sk_result, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -239,7 +76,7 @@ impl Failure {
 
     fn null(name: &str) -> Self {
         Failure::new(
-            sk_result::NullParameter,
+            ErrorCode::NullParameter,
             format!("`{name}` must not be NULL"),
         )
     }
@@ -247,7 +84,7 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure::new(sk_result::of(e.code()), e.message()).at(e.location())
+        Failure::new(e.code(), e.message()).at(e.location())
     }
 }
 
@@ -272,7 +109,7 @@ pub(crate) fn boundary(
     body: AssertUnwindSafe<impl FnOnce() -> Result<(), Failure>>,
 ) -> sk_result {
     let failure = match catch_unwind(body) {
-        Ok(Ok(())) => return sk_result::Ok,
+        Ok(Ok(())) => return SK_RESULT_OK,
         Ok(Err(failure)) => failure,
         Err(payload) => {
             let what = payload
@@ -281,7 +118,7 @@ pub(crate) fn boundary(
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             Failure::new(
-                sk_result::Panic,
+                ErrorCode::Panic,
                 format!("internal error (a panic was caught at the C boundary; please report it): {what}"),
             )
         }
@@ -299,7 +136,7 @@ pub(crate) fn boundary(
         // for one pointer.
         unsafe { *err = Box::into_raw(Box::new(error)) };
     }
-    code
+    code.number()
 }
 
 /// `text` as a C string; an interior NUL (never produced by the library's messages) ends it.
@@ -318,9 +155,9 @@ pub(crate) fn c_string(text: String) -> CString {
 /// `error` is NULL (gives `SK_RESULT_OK`) or an error from this library not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn sk_error_code(error: *const sk_error) -> sk_result {
-    ffi!(or sk_result::Panic, {
+    ffi!(or ErrorCode::Panic.number(), {
         // SAFETY: the caller passes NULL or a live error.
-        unsafe { error.as_ref() }.map_or(sk_result::Ok, |e| e.code)
+        unsafe { error.as_ref() }.map_or(SK_RESULT_OK, |e| e.code.number())
     })
 }
 
@@ -460,11 +297,10 @@ pub extern "C" fn sk_version() -> sk_str {
 #[no_mangle]
 pub extern "C" fn sk_result_name(code: u32) -> *const c_char {
     ffi!(or c"unknown".as_ptr(), {
-        sk_result::ALL
-            .iter()
-            .find(|known| **known as u32 == code)
-            .map_or(c"unknown", |known| known.name())
-            .as_ptr()
+        match code {
+            SK_RESULT_OK => c"ok".as_ptr(),
+            _ => ErrorCode::from_number(code).map_or(c"unknown", ErrorCode::as_c_str).as_ptr(),
+        }
     })
 }
 
@@ -483,7 +319,7 @@ pub(crate) unsafe fn text<'a>(
     let bytes = unsafe { bytes(ptr.cast(), len, name) }?;
     std::str::from_utf8(bytes).map_err(|e| {
         Failure::new(
-            sk_result::InvalidUtf8,
+            ErrorCode::InvalidUtf8,
             format!("`{name}` is not UTF-8: {e}"),
         )
     })
@@ -582,44 +418,7 @@ impl<T> Out<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The C codes mirror the core's: same number for every code (a new core code must be added
-    /// to `sk_result`, or it surfaces in C as `SK_RESULT_INTERNAL` and fails here).
-    #[test]
-    fn every_core_code_has_the_same_number_in_c() {
-        use ErrorCode::*;
-        for code in [
-            InvalidJson,
-            EmptyId,
-            TooLong,
-            NegativeAmount,
-            AmountTooLarge,
-            InvalidQuantity,
-            TimestampOutOfRange,
-            FutureTimestamp,
-            AttributeType,
-            LimitExceeded,
-            IdentityConflict,
-            InvalidNumber,
-            InvalidContext,
-            InvalidRule,
-            InvalidModel,
-            InvalidData,
-            FitFailed,
-            InvalidCatalog,
-            InvalidRequest,
-            DecodeTooLarge,
-            DecodeBadMagic,
-            DecodeUnsupportedVersion,
-            DecodeMalformed,
-            DecodeTrailingBytes,
-            DecodeInvalid,
-            Internal,
-        ] {
-            assert_eq!(sk_result::of(code) as u32, code.number(), "{code}");
-            assert_eq!(sk_result::of(code).name().to_str(), Ok(code.as_str()));
-        }
-    }
+    use std::ffi::CStr;
 
     /// What every export relies on: a panic inside `ffi!` comes back as `SK_RESULT_PANIC` with its
     /// message, out-parameters untouched; the value form gives its default.
@@ -638,11 +437,11 @@ mod tests {
             out.write(1);
             Ok(())
         });
-        assert_eq!(code, sk_result::Panic);
+        assert_eq!(code, ErrorCode::Panic.number());
         assert_eq!(written, 7);
         // SAFETY: the boundary wrote a live error; it is freed once.
         unsafe {
-            assert_eq!(sk_error_code(err), sk_result::Panic);
+            assert_eq!(sk_error_code(err), ErrorCode::Panic.number());
             let message = CStr::from_ptr(sk_error_message(err)).to_string_lossy();
             assert!(
                 message.contains("boom") && message.contains("please report"),
@@ -659,15 +458,18 @@ mod tests {
         assert_eq!(value, 5);
     }
 
+    /// `sk_result_name` answers for every code of the core's table, with its name; the header's
+    /// constants are generated from the same table (`cargo xtask header`, checked for drift).
     #[test]
-    fn every_code_has_one_name() {
-        let names: std::collections::HashSet<_> =
-            sk_result::ALL.iter().map(|code| code.name()).collect();
-        assert_eq!(names.len(), sk_result::ALL.len());
+    fn every_core_code_has_its_name_in_c() {
         // SAFETY: sk_result_name returns static NUL-terminated strings.
         let name = |n| unsafe { CStr::from_ptr(sk_result_name(n)) }.to_str();
-        assert_eq!(name(40), Ok("invalid_rule"));
+        for code in ErrorCode::ALL {
+            assert_eq!(name(code.number()), Ok(code.as_str()), "{code}");
+            assert_ne!(code.number(), SK_RESULT_OK, "0 is SK_RESULT_OK");
+        }
         assert_eq!(name(0), Ok("ok"));
         assert_eq!(name(4), Ok("unknown"));
+        assert_eq!(name(12_345), Ok("unknown"));
     }
 }

@@ -4,6 +4,8 @@ use std::ffi::c_char;
 
 use shopkeeper::{Event, EventKind, Outcome, Profile, PurchaseLine};
 
+use shopkeeper::ErrorCode;
+
 use crate::{
     bytes, core_channel, ffi, handle, handle_mut, items, optional_text, out, sk_buffer, sk_channel,
     sk_error, sk_result, sk_str, sk_timestamp, text, Failure,
@@ -415,7 +417,7 @@ pub unsafe extern "C" fn sk_profile_offer_feedback(
             SK_FEEDBACK_DISMISSED => EventKind::OfferDismissed { offer },
             _ => {
                 return Err(Failure::new(
-                    sk_result::InvalidRequest,
+                    ErrorCode::InvalidRequest,
                     format!("unknown feedback {feedback}: use an SK_FEEDBACK_ constant"),
                 ))
             }
@@ -477,7 +479,7 @@ unsafe fn buffer_out(
     })
 }
 
-/// The profile as readable JSON (`spec/profile.md`: the data-access export).
+/// The profile as readable JSON (`spec/events.md`, "Privacy": the data-access export).
 ///
 /// # Safety
 /// `profile` is a live profile not changed during the call; `out_buffer` points to writable

@@ -1,10 +1,12 @@
 //! Checking catalogs and rules (diagnostics with places, lines and columns), and rules compiled
 //! against an engine's catalog declarations and evaluated for a profile.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 
-use shopkeeper::decide::{Catalog, Severity};
-use shopkeeper::rules::{Diagnostics, Features, Input, Rule, Schema};
+use shopkeeper::decide::{Catalog, Problem, Problems, Severity};
+use shopkeeper::rules::{Features, Input, Rule, Schema};
+
+use shopkeeper::ErrorCode;
 
 use crate::{
     c_string, ffi, handle, out, sk_buffer, sk_context, sk_engine, sk_error, sk_profile, sk_result,
@@ -44,7 +46,7 @@ pub struct sk_diagnostic {
 
 struct Owned {
     severity: sk_severity,
-    code: CString,
+    code: &'static CStr,
     place: CString,
     message: CString,
     rendered: CString,
@@ -59,6 +61,28 @@ pub struct sk_diagnostics {
 
 fn clamp(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl sk_diagnostics {
+    /// The core's problems, as C reads them.
+    fn of(problems: &[Problem]) -> *mut sk_diagnostics {
+        let items = problems
+            .iter()
+            .map(|p| Owned {
+                severity: match p.severity {
+                    Severity::Error => sk_severity::Error,
+                    _ => sk_severity::Warning,
+                },
+                code: p.code.as_c_str(),
+                place: c_string(p.place()),
+                message: c_string(p.message.clone()),
+                rendered: c_string(p.render()),
+                line: p.line.map_or(0, clamp),
+                column: p.column.map_or(0, clamp),
+            })
+            .collect();
+        Box::into_raw(Box::new(sk_diagnostics { items }))
+    }
 }
 
 /// Checks a catalog (JSON) and writes every error and warning to `out_diagnostics` (empty when
@@ -83,22 +107,7 @@ pub unsafe extern "C" fn sk_catalog_check(
             Ok(compiled) => compiled.warnings().to_vec(),
             Err(problems) => problems.0,
         };
-        let items = problems
-            .iter()
-            .map(|p| Owned {
-                severity: match p.severity {
-                    Severity::Error => sk_severity::Error,
-                    _ => sk_severity::Warning,
-                },
-                code: c_string(p.code.into()),
-                place: c_string(p.place()),
-                message: c_string(p.message.clone()),
-                rendered: c_string(p.render()),
-                line: p.line.map_or(0, clamp),
-                column: p.column.map_or(0, clamp),
-            })
-            .collect();
-        out_diagnostics.write(Box::into_raw(Box::new(sk_diagnostics { items })));
+        out_diagnostics.write(sk_diagnostics::of(&problems));
         Ok(())
     })
 }
@@ -125,37 +134,13 @@ pub unsafe extern "C" fn sk_rule_check(
         let engine = unsafe { handle(engine, "engine") }?;
         // SAFETY: the caller's contract.
         let source = unsafe { text(source, source_len, "source") }?;
-        let items = match compile(source, engine.engine.catalog().schema(), condition) {
+        let problems = match Rule::new(source, engine.engine.catalog().schema(), condition) {
             Ok(_) => Vec::new(),
-            Err(diagnostics) => diagnostics
-                .0
-                .iter()
-                .map(|d| {
-                    let (line, column) = d.line_column(source);
-                    Owned {
-                        severity: sk_severity::Error,
-                        code: c_string(d.code.as_str().into()),
-                        place: c_string("rule".into()),
-                        message: c_string(d.message.clone()),
-                        rendered: c_string(d.render(source, "rule", 0)),
-                        line: clamp(line),
-                        column: clamp(column),
-                    }
-                })
-                .collect(),
+            Err(diagnostics) => Problems::of_rule(source, &diagnostics).0,
         };
-        out_diagnostics.write(Box::into_raw(Box::new(sk_diagnostics { items })));
+        out_diagnostics.write(sk_diagnostics::of(&problems));
         Ok(())
     })
-}
-
-/// Compiles `source` as a condition (must be a boolean) or as an expression of any type.
-fn compile(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
-    if condition {
-        Rule::condition(source, schema)
-    } else {
-        Rule::compile(source, schema)
-    }
 }
 
 /// How many diagnostics there are.
@@ -189,7 +174,7 @@ pub unsafe extern "C" fn sk_diagnostics_get(
         let diagnostics = unsafe { handle(diagnostics, "diagnostics") }?;
         let d = diagnostics.items.get(index).ok_or_else(|| {
             Failure::new(
-                sk_result::InvalidRequest,
+                ErrorCode::InvalidRequest,
                 format!("diagnostic {index} of {}", diagnostics.items.len()),
             )
         })?;
@@ -251,17 +236,7 @@ pub unsafe extern "C" fn sk_rule_compile(
         // SAFETY: the caller's contract.
         let source = unsafe { text(source, source_len, "source") }?;
         let schema = engine.engine.catalog().schema().clone();
-        let rule = compile(source, &schema, condition).map_err(|diagnostics| {
-            let location = diagnostics.0.first().map(|d| {
-                let (line, column) = d.line_column(source);
-                (clamp(line), clamp(column))
-            });
-            Failure::new(
-                sk_result::InvalidRule,
-                diagnostics.render(source, "rule", 0),
-            )
-            .at(location)
-        })?;
+        let rule = Rule::new(source, &schema, condition).map_err(|d| d.to_error(source))?;
         out_rule.write(Box::into_raw(Box::new(sk_rule { rule, schema })));
         Ok(())
     })

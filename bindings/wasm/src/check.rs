@@ -1,8 +1,8 @@
 //! Catalog and rule checks as diagnostics, and rules compiled against an engine's declarations.
 
 use serde::Serialize;
-use shopkeeper::decide::{Catalog, Problem, Severity};
-use shopkeeper::rules::{Context, Diagnostics, Features, Input, Rule as Core, Schema};
+use shopkeeper::decide::{Catalog, Problem, Problems, Severity};
+use shopkeeper::rules::{Context, Features, Input, Rule as Core, Schema};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -24,8 +24,8 @@ struct Diagnostic {
     column: Option<usize>,
 }
 
-/// A catalog's problems (errors, then warnings, as the core lists them) as JS objects.
-pub(crate) fn diagnostics_of_catalog(problems: &[Problem]) -> JsValue {
+/// The core's problems (a catalog's errors then warnings, or a rule's errors) as JS objects.
+pub(crate) fn diagnostics_of(problems: &[Problem]) -> JsValue {
     let items: Vec<Diagnostic> = problems
         .iter()
         .map(|p| Diagnostic {
@@ -33,7 +33,7 @@ pub(crate) fn diagnostics_of_catalog(problems: &[Problem]) -> JsValue {
                 Severity::Error => "error",
                 _ => "warning",
             },
-            code: p.code,
+            code: p.code.as_str(),
             place: p.place(),
             message: p.message.clone(),
             rendered: p.render(),
@@ -44,27 +44,6 @@ pub(crate) fn diagnostics_of_catalog(problems: &[Problem]) -> JsValue {
     to_js(&items).unwrap_or(JsValue::NULL)
 }
 
-/// A rule's compile errors as JS objects.
-fn diagnostics_of_rule(source: &str, diagnostics: &Diagnostics) -> Result<JsValue> {
-    let items: Vec<Diagnostic> = diagnostics
-        .0
-        .iter()
-        .map(|d| {
-            let (line, column) = d.line_column(source);
-            Diagnostic {
-                severity: "error",
-                code: d.code.as_str(),
-                place: "rule".into(),
-                message: d.message.clone(),
-                rendered: d.render(source, "rule", 0),
-                line: Some(line),
-                column: Some(column),
-            }
-        })
-        .collect();
-    to_js(&items)
-}
-
 /// Checks a catalog (JSON text or object) without building an engine: every error and warning,
 /// each with its place, code, message and (for expressions and JSON) line and column. Empty when
 /// the catalog is clean. `now` (seconds; default: the current time) dates validity windows.
@@ -73,21 +52,9 @@ pub fn check_catalog(catalog: &CatalogArg, now: Option<f64>) -> Result<JsValue> 
     let now = seconds(now, "now")?;
     let text = json_text(catalog, "catalog")?;
     Ok(match Catalog::compile(&text, now) {
-        Ok(compiled) => diagnostics_of_catalog(compiled.warnings()),
-        Err(problems) => diagnostics_of_catalog(&problems.0),
+        Ok(compiled) => diagnostics_of(compiled.warnings()),
+        Err(problems) => diagnostics_of(&problems.0),
     })
-}
-
-fn compile(
-    source: &str,
-    schema: &Schema,
-    condition: bool,
-) -> core::result::Result<Core, Diagnostics> {
-    if condition {
-        Core::condition(source, schema)
-    } else {
-        Core::compile(source, schema)
-    }
 }
 
 /// `{condition: true}` asks for a condition (a rule that must be true or false).
@@ -103,10 +70,12 @@ impl Engine {
     /// errors, each with line and column; empty when it compiles.
     #[wasm_bindgen(js_name = checkRule, unchecked_return_type = "Diagnostic[]")]
     pub fn check_rule(&self, source: &str, options: Option<RuleOptions>) -> Result<JsValue> {
-        match compile(source, self.core.catalog().schema(), condition(&options)) {
-            Ok(_) => to_js(&[(); 0]),
-            Err(diagnostics) => diagnostics_of_rule(source, &diagnostics),
-        }
+        Ok(
+            match Core::new(source, self.core.catalog().schema(), condition(&options)) {
+                Ok(_) => diagnostics_of(&[]),
+                Err(diagnostics) => diagnostics_of(&Problems::of_rule(source, &diagnostics).0),
+            },
+        )
     }
 
     /// Compiles a rule against the catalog's declarations, to evaluate it on profiles. A rule
@@ -114,19 +83,10 @@ impl Engine {
     #[wasm_bindgen(js_name = compileRule)]
     pub fn compile_rule(&self, source: &str, options: Option<RuleOptions>) -> Result<Rule> {
         let schema = self.core.catalog().schema().clone();
-        let core = compile(source, &schema, condition(&options)).map_err(|diagnostics| {
-            let location = diagnostics.0.first().map(|d| {
-                let (line, column) = d.line_column(source);
-                (clamp(line), clamp(column))
-            });
-            Failure::new("invalid_rule", diagnostics.render(source, "rule", 0)).at(location)
-        })?;
+        let core = Core::new(source, &schema, condition(&options))
+            .map_err(|d| Failure::from(d.to_error(source)))?;
         Ok(Rule { core, schema })
     }
-}
-
-fn clamp(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A compiled rule with the declarations it was checked against.

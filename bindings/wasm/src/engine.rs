@@ -6,11 +6,11 @@ use shopkeeper::decide::{Catalog, Decision, Engine as Core, Kind, Receipt, Reque
 use shopkeeper::learn::Learner as CoreLearner;
 use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
-use shopkeeper::{Channel, Event};
+use shopkeeper::{Channel, ErrorCode, Event};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::check::diagnostics_of_catalog;
+use crate::check::diagnostics_of;
 use crate::{
     field, json_text, number_field, parsed, seconds, seed, to_js, whole, CatalogArg,
     DecisionRequest, EngineOptions, Failure, Learner, Profile, Result, StringList,
@@ -124,9 +124,9 @@ impl Engine {
             m => Models::from_json(&json_text(&m, "models")?)?,
         };
         let catalog = Catalog::compile(&text, now).map_err(|problems| {
-            Failure::new("invalid_catalog", problems.render())
+            Failure::new(ErrorCode::InvalidCatalog, problems.render())
                 .at(problems.location())
-                .with_diagnostics(diagnostics_of_catalog(&problems.0))
+                .with_diagnostics(diagnostics_of(&problems.0))
         })?;
         let core = Core::new(catalog, models)?;
         Ok(Engine { core })
@@ -141,7 +141,7 @@ impl Engine {
     /// The catalog's warnings (things that compile but can never happen).
     #[wasm_bindgen(unchecked_return_type = "Diagnostic[]")]
     pub fn warnings(&self) -> JsValue {
-        diagnostics_of_catalog(self.core.catalog().warnings())
+        diagnostics_of(self.core.catalog().warnings())
     }
 
     /// Decides the next best offers for `profile`. Reads the profile and changes nothing: apply

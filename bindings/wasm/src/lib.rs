@@ -10,6 +10,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use js_sys::{Error as JsError, Reflect, JSON};
+use shopkeeper::ErrorCode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -30,7 +31,7 @@ const TYPES: &str = include_str!("types.d.ts");
 /// A failure on its way to JS: the C API's code name, a message, and where in the input.
 #[derive(Debug)]
 pub struct Failure {
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     location: Option<(u32, u32)>,
     /// Every problem of a catalog that does not compile.
@@ -38,7 +39,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -49,7 +50,7 @@ impl Failure {
 
     /// A bad argument: the C API's `invalid_request`.
     pub(crate) fn request(message: impl Into<String>) -> Self {
-        Self::new("invalid_request", message)
+        Self::new(ErrorCode::InvalidRequest, message)
     }
 
     pub(crate) fn at(mut self, location: Option<(u32, u32)>) -> Self {
@@ -65,7 +66,7 @@ impl Failure {
 
 impl From<shopkeeper::Error> for Failure {
     fn from(e: shopkeeper::Error) -> Self {
-        Failure::new(e.code().as_str(), e.message()).at(e.location())
+        Failure::new(e.code(), e.message()).at(e.location())
     }
 }
 
@@ -73,7 +74,7 @@ impl From<Failure> for JsValue {
     /// `new Error(message)` with `code`, and `line` and `column` when known.
     fn from(f: Failure) -> Self {
         let error = JsError::new(&f.message);
-        set(&error, "code", &f.code.into());
+        set(&error, "code", &f.code.as_str().into());
         if let Some((line, column)) = f.location {
             set(&error, "line", &line.into());
             set(&error, "column", &column.into());
@@ -107,7 +108,7 @@ pub(crate) fn json_text(value: &JsValue, what: &str) -> Result<String> {
         .and_then(|s| s.as_string())
         .ok_or_else(|| {
             Failure::new(
-                "invalid_json",
+                ErrorCode::InvalidJson,
                 format!("{what} cannot be written as JSON (a BigInt, a cycle, or a function)"),
             )
         })
@@ -115,13 +116,18 @@ pub(crate) fn json_text(value: &JsValue, what: &str) -> Result<String> {
 
 /// Core JSON text handed to JS as a plain object.
 pub(crate) fn parsed(json: &str) -> Result<JsValue> {
-    JSON::parse(json)
-        .map_err(|_| Failure::new("internal", "the binding wrote JSON that does not parse"))
+    JSON::parse(json).map_err(|_| {
+        Failure::new(
+            ErrorCode::Internal,
+            "the binding wrote JSON that does not parse",
+        )
+    })
 }
 
 /// A JS value as JSON text an object of this binding serializes into `parsed`.
 pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| Failure::new("internal", e.to_string()))?;
+    let text = serde_json::to_string(value)
+        .map_err(|e| Failure::new(ErrorCode::Internal, e.to_string()))?;
     parsed(&text)
 }
 
@@ -252,4 +258,36 @@ pub fn panic_for_tests() {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").into()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::panic)]
+    use shopkeeper::decide::ProblemCode;
+    use shopkeeper::ErrorCode;
+
+    /// The names of the TypeScript union `export type NAME = | "a" | "b" ...;` in `types.d.ts`.
+    fn union(name: &str) -> Vec<String> {
+        const TYPES: &str = include_str!("types.d.ts");
+        let start = TYPES
+            .find(&format!("export type {name} ="))
+            .unwrap_or_else(|| panic!("types.d.ts has no union {name}"));
+        let body = &TYPES[start..];
+        let body = &body[..body.find(';').unwrap_or(body.len())];
+        body.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(String::from)
+            .collect()
+    }
+
+    /// The TypeScript unions hold exactly the core's codes, in the core's order: a code added to
+    /// the core's table fails here until `types.d.ts` names it.
+    #[test]
+    fn the_typescript_unions_are_the_cores_tables() {
+        let errors: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(union("ErrorCode"), errors);
+        let problems: Vec<&str> = ProblemCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(union("ProblemCode"), problems);
+    }
 }

@@ -6,12 +6,13 @@ export type Channel = "web" | "mobile" | "store" | "pos" | "contact_centre" | "c
 
 /** The `code` of every error the package throws: the names of the C API's `sk_result`. */
 export type ErrorCode =
-  | "invalid_utf8" | "panic" | "invalid_json" | "empty_id" | "too_long" | "negative_amount"
-  | "amount_too_large" | "invalid_quantity" | "timestamp_out_of_range" | "future_timestamp"
-  | "attribute_type" | "limit_exceeded" | "identity_conflict" | "invalid_number" | "invalid_context"
+  | "null_parameter" | "invalid_utf8" | "panic" | "invalid_json" | "empty_id" | "too_long"
+  | "negative_amount" | "amount_too_large" | "invalid_quantity" | "timestamp_out_of_range"
+  | "future_timestamp" | "attribute_type" | "limit_exceeded" | "identity_conflict"
+  | "invalid_number" | "invalid_context" | "decode_too_large" | "decode_bad_magic"
+  | "decode_unsupported_version" | "decode_malformed" | "decode_trailing_bytes" | "decode_invalid"
   | "invalid_rule" | "invalid_model" | "invalid_data" | "fit_failed" | "invalid_catalog"
-  | "invalid_request" | "decode_too_large" | "decode_bad_magic" | "decode_unsupported_version"
-  | "decode_malformed" | "decode_trailing_bytes" | "decode_invalid" | "internal";
+  | "invalid_request" | "internal";
 
 /** What the package throws: an `Error` with the C API's code, and where in the input. */
 export interface ShopkeeperError extends Error {
@@ -241,10 +242,16 @@ export interface Estimate {
   value: number; stdError: number; low: number; high: number; effectiveSampleSize: number; n: number;
 }
 
+/** The `code` of a diagnostic: a catalog problem, or a rule error (`spec/catalog.md`, `spec/rules.md`). */
+export type ProblemCode =
+  | "invalid_json" | "invalid_field" | "duplicate_id" | "never_chosen" | "too_long" | "syntax"
+  | "bad_number" | "bad_escape" | "unterminated_string" | "unknown_path" | "unknown_function"
+  | "wrong_arity" | "type_mismatch" | "not_a_condition" | "limit_exceeded";
+
 /** A problem of a catalog or rule. */
 export interface Diagnostic {
   severity: "error" | "warning";
-  code: string;
+  code: ProblemCode;
   /** `offers["x"].eligibility`, `catalog`, or `rule`. */
   place: string;
   message: string;

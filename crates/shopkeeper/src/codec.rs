@@ -1,5 +1,5 @@
-//! The binary envelope shared by everything Shopkeeper persists (profiles now, learner statistics
-//! later): `magic (4 bytes) | schema version (u16, little-endian) | postcard payload`.
+//! The binary envelope shared by everything Shopkeeper persists (profiles and learners):
+//! `magic (4 bytes) | schema version (u16, little-endian) | postcard payload`.
 //!
 //! postcard, not bincode: bincode's maintainers stopped it in 2025 (RUSTSEC-2025-0141), which would
 //! fail every embedder's `cargo audit`; postcard is `no_std`, compact (varints) and has a stable,

@@ -3,114 +3,79 @@
 use alloc::string::String;
 use core::fmt;
 
-/// What went wrong, as a stable code.
-///
-/// The numbers are part of the public contract: the C binding returns them as `sk_result`, the WASM
-/// binding puts the name in `error.code`, and the conformance vectors name them. A number is never
-/// reused; 0-9 are reserved for the bindings (OK, NULL_PARAMETER, INVALID_UTF8, PANIC, ...).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[repr(u32)]
-pub enum ErrorCode {
-    /// The text is not valid JSON, or not of the documented shape.
-    InvalidJson = 10,
-    /// A required id or name is empty.
-    EmptyId = 11,
-    /// A string is longer than its cap in [`limits`](crate::limits).
-    TooLong = 12,
-    /// A price or total is negative.
-    NegativeAmount = 13,
-    /// A price or total is larger than [`MAX_AMOUNT`](crate::limits::MAX_AMOUNT).
-    AmountTooLarge = 14,
-    /// A quantity is 0 or larger than [`MAX_QUANTITY`](crate::limits::MAX_QUANTITY).
-    InvalidQuantity = 15,
-    /// A timestamp is negative or after [`MAX_TIMESTAMP`](crate::limits::MAX_TIMESTAMP).
-    TimestampOutOfRange = 16,
-    /// An event is stamped after `now` plus [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW).
-    FutureTimestamp = 17,
-    /// An attribute is set with a different type than it holds.
-    AttributeType = 18,
-    /// A collection that must not lose data is full (cart lines, attributes, purchase lines).
-    LimitExceeded = 19,
-    /// Two different known customers would become one (identify or merge).
-    IdentityConflict = 20,
-    /// A number is NaN or infinite.
-    InvalidNumber = 21,
-    /// A request-context key is not declared, or its value has another type than declared.
-    InvalidContext = 22,
-    /// A rule does not compile; the diagnostics say where and why.
-    InvalidRule = 40,
-    /// A model is invalid: a parameter negative, zero or not finite, breakpoints out of order,
-    /// impossible counts, a propensity feature that is not a number.
-    InvalidModel = 50,
-    /// Data to fit a model on is unusable: empty, a negative or non-finite amount, an impossible
-    /// summary.
-    InvalidData = 51,
-    /// A fit did not converge, or converged to a degenerate point.
-    FitFailed = 52,
-    /// A catalog that does not compile (the message lists every error), or that names a
-    /// propensity model the models lack.
-    InvalidCatalog = 60,
-    /// A decision request out of range (slots, time).
-    InvalidRequest = 61,
-    /// Input bytes are longer than the decoder accepts.
-    DecodeTooLarge = 30,
-    /// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
-    DecodeBadMagic = 31,
-    /// Input bytes carry a schema version this build does not read.
-    DecodeUnsupportedVersion = 32,
-    /// Input bytes are truncated or malformed.
-    DecodeMalformed = 33,
-    /// Input bytes continue after the encoded value.
-    DecodeTrailingBytes = 34,
-    /// Input bytes decode, but to a value that breaks an invariant (a cap, an empty id...).
-    DecodeInvalid = 35,
-    /// A bug in Shopkeeper: please report it.
-    Internal = 99,
-}
-
-impl ErrorCode {
-    /// The stable snake_case name, as used by the WASM binding and the conformance vectors.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidJson => "invalid_json",
-            Self::EmptyId => "empty_id",
-            Self::TooLong => "too_long",
-            Self::NegativeAmount => "negative_amount",
-            Self::AmountTooLarge => "amount_too_large",
-            Self::InvalidQuantity => "invalid_quantity",
-            Self::TimestampOutOfRange => "timestamp_out_of_range",
-            Self::FutureTimestamp => "future_timestamp",
-            Self::AttributeType => "attribute_type",
-            Self::LimitExceeded => "limit_exceeded",
-            Self::IdentityConflict => "identity_conflict",
-            Self::InvalidNumber => "invalid_number",
-            Self::InvalidContext => "invalid_context",
-            Self::InvalidRule => "invalid_rule",
-            Self::InvalidModel => "invalid_model",
-            Self::InvalidData => "invalid_data",
-            Self::FitFailed => "fit_failed",
-            Self::InvalidCatalog => "invalid_catalog",
-            Self::InvalidRequest => "invalid_request",
-            Self::DecodeTooLarge => "decode_too_large",
-            Self::DecodeBadMagic => "decode_bad_magic",
-            Self::DecodeUnsupportedVersion => "decode_unsupported_version",
-            Self::DecodeMalformed => "decode_malformed",
-            Self::DecodeTrailingBytes => "decode_trailing_bytes",
-            Self::DecodeInvalid => "decode_invalid",
-            Self::Internal => "internal",
-        }
-    }
-
-    /// The stable number (see the type's documentation).
-    pub const fn number(self) -> u32 {
-        self as u32
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::codes::stable_codes! {
+    /// What went wrong, as a stable code.
+    ///
+    /// The numbers and names are part of the public contract: the C binding returns the numbers
+    /// as `sk_result` (its header's `SK_RESULT_` constants are generated from [`ErrorCode::ALL`]),
+    /// the WASM binding puts the name in `error.code`, and the conformance vectors name them.
+    /// A number is never reused. 0 is the C API's `SK_RESULT_OK`; 1 to 9 are failures only a
+    /// binding can see (a NULL pointer, bytes that are not UTF-8, a caught panic).
+    /// `spec/errors.md` lists them all.
+    pub enum ErrorCode {
+        /// A required pointer argument was NULL (bindings only).
+        NullParameter = 1 => "null_parameter",
+        /// A string argument was not UTF-8 (bindings only).
+        InvalidUtf8 = 2 => "invalid_utf8",
+        /// A bug inside the library was caught at a binding's boundary; nothing observable
+        /// changed, but please report it.
+        Panic = 3 => "panic",
+        /// The text is not valid JSON, or not of the documented shape.
+        InvalidJson = 10 => "invalid_json",
+        /// A required id or name is empty.
+        EmptyId = 11 => "empty_id",
+        /// A string or an input text is longer than its cap.
+        TooLong = 12 => "too_long",
+        /// A price or total is negative.
+        NegativeAmount = 13 => "negative_amount",
+        /// A price or total is larger than the largest amount.
+        AmountTooLarge = 14 => "amount_too_large",
+        /// A quantity is 0 or larger than the largest quantity.
+        InvalidQuantity = 15 => "invalid_quantity",
+        /// A timestamp is negative or after 9999-12-31.
+        TimestampOutOfRange = 16 => "timestamp_out_of_range",
+        /// An event is stamped too far after `now` (more than the allowed clock skew).
+        FutureTimestamp = 17 => "future_timestamp",
+        /// An attribute is set with a different type than it holds.
+        AttributeType = 18 => "attribute_type",
+        /// A collection that must not lose data is full (cart lines, attributes, purchase lines).
+        LimitExceeded = 19 => "limit_exceeded",
+        /// Two different known customers would become one (identify or merge).
+        IdentityConflict = 20 => "identity_conflict",
+        /// A number is NaN, infinite or out of its range.
+        InvalidNumber = 21 => "invalid_number",
+        /// A request-context key is not declared, its value has another type than declared, or
+        /// the context was built for another catalog's schema.
+        InvalidContext = 22 => "invalid_context",
+        /// Input bytes are longer than the decoder accepts.
+        DecodeTooLarge = 30 => "decode_too_large",
+        /// Input bytes do not start with the expected magic: not a Shopkeeper encoding.
+        DecodeBadMagic = 31 => "decode_bad_magic",
+        /// Input bytes carry a schema version this build does not read.
+        DecodeUnsupportedVersion = 32 => "decode_unsupported_version",
+        /// Input bytes are truncated or malformed.
+        DecodeMalformed = 33 => "decode_malformed",
+        /// Input bytes continue after the encoded value.
+        DecodeTrailingBytes = 34 => "decode_trailing_bytes",
+        /// Input bytes decode, but to a value that breaks an invariant (a cap, an empty id...).
+        DecodeInvalid = 35 => "decode_invalid",
+        /// A rule does not compile; the diagnostics say where and why.
+        InvalidRule = 40 => "invalid_rule",
+        /// A model is invalid: a parameter negative, zero or not finite, breakpoints out of
+        /// order, impossible counts, a propensity feature that is not a number.
+        InvalidModel = 50 => "invalid_model",
+        /// Data to fit a model on, or to estimate from, is unusable: empty, a negative or
+        /// non-finite amount, an impossible summary.
+        InvalidData = 51 => "invalid_data",
+        /// A fit did not converge, or converged to a degenerate point.
+        FitFailed = 52 => "fit_failed",
+        /// A catalog that does not compile (the message lists every error), or that names a
+        /// propensity model the models lack.
+        InvalidCatalog = 60 => "invalid_catalog",
+        /// A decision request out of range (slots, time), or an argument a binding cannot read.
+        InvalidRequest = 61 => "invalid_request",
+        /// A bug in Shopkeeper: please report it.
+        Internal = 99 => "internal",
     }
 }
 

@@ -39,6 +39,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod codes;
+
 mod bounded;
 mod check;
 mod codec;

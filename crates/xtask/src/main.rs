@@ -163,7 +163,8 @@ fn header(root: &Path) -> Result<String, String> {
         ));
     };
     config.after_includes = Some(format!(
-        "\n#define SHOPKEEPER_VERSION \"{version}\"\n#define SHOPKEEPER_VERSION_MAJOR {major}\n#define SHOPKEEPER_VERSION_MINOR {minor}\n#define SHOPKEEPER_VERSION_PATCH {patch}\n"
+        "\n#define SHOPKEEPER_VERSION \"{version}\"\n#define SHOPKEEPER_VERSION_MAJOR {major}\n#define SHOPKEEPER_VERSION_MINOR {minor}\n#define SHOPKEEPER_VERSION_PATCH {patch}\n{}",
+        result_codes()
     ));
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
@@ -173,6 +174,35 @@ fn header(root: &Path) -> Result<String, String> {
     let mut out = Vec::new();
     bindings.write(&mut out);
     String::from_utf8(out).map_err(|e| format!("cbindgen wrote non-UTF-8: {e}"))
+}
+
+/// `sk_result` and one `SK_RESULT_` constant per code of the core's error table, with its
+/// description: the C names can never drift from the core's.
+fn result_codes() -> String {
+    let mut out = String::from(
+        "\n// The outcome of a fallible call: SK_RESULT_OK, or the stable number of what went wrong\n// (spec/errors.md; sk_result_name gives its name). Numbers are never reused.\ntypedef uint32_t sk_result;\n\n// Success: the out-parameters were written.\n#define SK_RESULT_OK 0\n",
+    );
+    for code in shopkeeper::ErrorCode::ALL {
+        let words: Vec<&str> = code.description().split_whitespace().collect();
+        let mut line = String::from("//");
+        for word in words {
+            if line.len() + 1 + word.len() > 100 {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::from("//");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+        out.push_str(&format!(
+            "#define SK_RESULT_{} {}\n",
+            code.as_str().to_uppercase(),
+            code.number()
+        ));
+    }
+    out
 }
 
 /// The `version` of the workspace's Cargo.toml (`[workspace.package]`).

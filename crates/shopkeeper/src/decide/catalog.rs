@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use super::clauses::{ClauseTable, Clauses};
 use super::contact::{Cap, ContactPolicy};
-use crate::rules::{Diagnostic, Rule, Schema};
+use crate::rules::{Diagnostic, Diagnostics, Rule, Schema};
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
 /// Largest catalog source, in bytes.
@@ -268,15 +268,60 @@ pub enum Severity {
     Warning,
 }
 
+crate::codes::stable_codes! {
+    /// What is wrong with a catalog (or a rule checked on its own), as a stable code. A problem
+    /// in an expression has the rule diagnostic's code ([`rules::Code`](crate::rules::Code)), with
+    /// the same name; numbers 101 and up mirror those.
+    pub enum ProblemCode {
+        /// The catalog is not JSON, or not of the documented shape.
+        InvalidJson = 1 => "invalid_json",
+        /// A field has a value out of its range, or two fields contradict each other.
+        InvalidField = 2 => "invalid_field",
+        /// Two offers (or an offer and the default) have the same id.
+        DuplicateId = 3 => "duplicate_id",
+        /// An offer can never be chosen (a warning).
+        NeverChosen = 4 => "never_chosen",
+        /// The catalog's text is longer than [`MAX_CATALOG_LEN`].
+        TooLong = 5 => "too_long",
+        /// An expression does not follow the grammar.
+        Syntax = 101 => "syntax",
+        /// A number in an expression cannot be read.
+        BadNumber = 102 => "bad_number",
+        /// A string in an expression has an unknown escape.
+        BadEscape = 103 => "bad_escape",
+        /// A string in an expression has no closing quote.
+        UnterminatedString = 104 => "unterminated_string",
+        /// An expression reads a path the schema lacks.
+        UnknownPath = 105 => "unknown_path",
+        /// An expression calls a function that does not exist.
+        UnknownFunction = 106 => "unknown_function",
+        /// A function got the wrong number of arguments.
+        WrongArity = 107 => "wrong_arity",
+        /// An operand or argument has the wrong type.
+        TypeMismatch = 108 => "type_mismatch",
+        /// A condition is not true or false.
+        NotACondition = 109 => "not_a_condition",
+        /// An expression is too long, too deep or has too many nodes.
+        LimitExceeded = 110 => "limit_exceeded",
+    }
+}
+
+impl From<crate::rules::Code> for ProblemCode {
+    /// The problem code of a rule diagnostic: the same name, number + 100.
+    fn from(code: crate::rules::Code) -> Self {
+        ProblemCode::from_number(code.number() + 100).unwrap_or(ProblemCode::Syntax)
+    }
+}
+
 /// One thing wrong with a catalog: where (offer and field), what, and for expressions the line
 /// and column in the expression with a caret.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable code: `invalid_json`, `invalid_field`, `duplicate_id`, `never_chosen`, or a rule
-    /// diagnostic's code (`unknown_path`, `type_mismatch`...).
-    pub code: &'static str,
+    /// A stable code: `invalid_json`, `invalid_field`, `duplicate_id`, `never_chosen`, `too_long`,
+    /// or a rule diagnostic's code (`unknown_path`, `type_mismatch`...).
+    pub code: ProblemCode,
     /// The offer's id, for a problem inside one.
     pub offer: Option<String>,
     /// The field: `eligibility`, `contact.window`, `control_group.share`...
@@ -300,9 +345,9 @@ impl Problem {
         Problem {
             severity,
             code: if severity == Severity::Error {
-                "invalid_field"
+                ProblemCode::InvalidField
             } else {
-                "never_chosen"
+                ProblemCode::NeverChosen
             },
             offer: offer.map(String::from),
             field: field.into(),
@@ -393,6 +438,29 @@ impl Problems {
             .map(Problem::render)
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+impl Problems {
+    /// A rule's compile errors as problems at the place `rule`, each with its code, line, column
+    /// and rendered text: what the bindings list when they check a rule on its own.
+    pub fn of_rule(source: &str, diagnostics: &Diagnostics) -> Problems {
+        Problems(
+            diagnostics
+                .0
+                .iter()
+                .map(|d| {
+                    let (line, column) = d.line_column(source);
+                    Problem {
+                        code: d.code.into(),
+                        line: Some(line),
+                        column: Some(column),
+                        expression: Some((source.into(), d.clone())),
+                        ..Problem::error(None, "rule", d.to_string())
+                    }
+                })
+                .collect(),
+        )
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::catalog::{
     bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Learning, Offer, Problem,
-    Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
+    ProblemCode, Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
     MAX_CONTEXT_KEYS, MAX_CONTEXT_WEIGHTS, MAX_PAYLOAD_LEN, MAX_PROBLEMS,
 };
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
@@ -25,19 +25,22 @@ use crate::{Channel, Timestamp};
 /// Reads and compiles a catalog: [`Catalog::compile`].
 pub(crate) fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
     if json.len() > MAX_CATALOG_LEN {
-        return Err(Problems(alloc::vec![Problem::error(
-            None,
-            "",
-            format!(
-                "the catalog is {} bytes; at most {MAX_CATALOG_LEN}",
-                json.len()
-            ),
-        )]));
+        return Err(Problems(alloc::vec![Problem {
+            code: ProblemCode::TooLong,
+            ..Problem::error(
+                None,
+                "",
+                format!(
+                    "the catalog is {} bytes; at most {MAX_CATALOG_LEN}",
+                    json.len()
+                ),
+            )
+        }]));
     }
     let source: CatalogSource = serde_json::from_str(json).map_err(|e| {
         let error = crate::event::json_error(e);
         let mut problem = Problem::error(None, "", error.message().to_string());
-        problem.code = "invalid_json";
+        problem.code = ProblemCode::InvalidJson;
         if let Some((line, column)) = error.location() {
             problem.line = Some(line as usize);
             problem.column = Some(column as usize);
@@ -369,7 +372,7 @@ impl Compiler {
         for o in src.offers {
             if index.contains_key(&o.id) || o.id == fallback.id {
                 self.push(Problem {
-                    code: "duplicate_id",
+                    code: ProblemCode::DuplicateId,
                     ..Problem::error(
                         Some(&o.id),
                         "id",
@@ -811,7 +814,7 @@ impl Compiler {
         for d in diagnostics {
             let (line, column) = d.line_column(source);
             let mut problem = Problem::error(at.offer, at.field, d.to_string());
-            problem.code = d.code.as_str();
+            problem.code = d.code.into();
             problem.line = Some(line);
             problem.column = Some(column);
             problem.expression = Some((source.into(), d));

@@ -57,8 +57,8 @@ use smallvec::SmallVec;
 
 pub use bucket::control_bucket;
 pub use catalog::{
-    Action, Catalog, ControlGroup, Kind, Offer, Problem, Problems, Severity, MAX_CATALOG_LEN,
-    MAX_CATALOG_OFFERS, MAX_PAYLOAD_LEN,
+    Action, Catalog, ControlGroup, Kind, Offer, Problem, ProblemCode, Problems, Severity,
+    MAX_CATALOG_LEN, MAX_CATALOG_OFFERS, MAX_PAYLOAD_LEN,
 };
 pub use receipt::{Decision, Dropped, Pick, PickRecord, Receipt, Score, Stage, Suppression};
 

@@ -24,54 +24,30 @@ impl Span {
     }
 }
 
-/// What is wrong with a rule, as a stable code (the name is in the conformance vectors and the
-/// bindings; the list is in `spec/rules.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Code {
-    /// The rule does not follow the grammar.
-    Syntax,
-    /// A number cannot be read (or has letters after it).
-    BadNumber,
-    /// A string has an unknown escape.
-    BadEscape,
-    /// A string has no closing quote.
-    UnterminatedString,
-    /// A path is not in the schema.
-    UnknownPath,
-    /// A function does not exist.
-    UnknownFunction,
-    /// A function got the wrong number of arguments.
-    WrongArity,
-    /// An operand or argument has the wrong type.
-    TypeMismatch,
-    /// The rule is not a boolean condition.
-    NotACondition,
-    /// The rule is too long, too deep or has too many nodes.
-    LimitExceeded,
-}
-
-impl Code {
-    /// The stable snake_case name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Code::Syntax => "syntax",
-            Code::BadNumber => "bad_number",
-            Code::BadEscape => "bad_escape",
-            Code::UnterminatedString => "unterminated_string",
-            Code::UnknownPath => "unknown_path",
-            Code::UnknownFunction => "unknown_function",
-            Code::WrongArity => "wrong_arity",
-            Code::TypeMismatch => "type_mismatch",
-            Code::NotACondition => "not_a_condition",
-            Code::LimitExceeded => "limit_exceeded",
-        }
-    }
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::codes::stable_codes! {
+    /// What is wrong with a rule, as a stable code (the name is in the conformance vectors and
+    /// the bindings; the list is in `spec/rules.md`).
+    pub enum Code {
+        /// The rule does not follow the grammar.
+        Syntax = 1 => "syntax",
+        /// A number cannot be read (or has letters after it).
+        BadNumber = 2 => "bad_number",
+        /// A string has an unknown escape.
+        BadEscape = 3 => "bad_escape",
+        /// A string has no closing quote.
+        UnterminatedString = 4 => "unterminated_string",
+        /// A path is not in the schema.
+        UnknownPath = 5 => "unknown_path",
+        /// A function does not exist.
+        UnknownFunction = 6 => "unknown_function",
+        /// A function got the wrong number of arguments.
+        WrongArity = 7 => "wrong_arity",
+        /// An operand or argument has the wrong type.
+        TypeMismatch = 8 => "type_mismatch",
+        /// The rule is not a boolean condition.
+        NotACondition = 9 => "not_a_condition",
+        /// The rule is too long, too deep or has too many nodes.
+        LimitExceeded = 10 => "limit_exceeded",
     }
 }
 
@@ -187,6 +163,23 @@ pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// One [`Error`](crate::Error) for a rule that does not compile: `invalid_rule`, every
+    /// diagnostic rendered against `source` (at the place `rule`), and the first one's line and
+    /// column. What a binding throws.
+    pub fn to_error(&self, source: &str) -> crate::Error {
+        let error = crate::Error::new(
+            crate::ErrorCode::InvalidRule,
+            self.render(source, "rule", 0),
+        );
+        match self.0.first() {
+            Some(d) => {
+                let (line, column) = d.line_column(source);
+                error.at(line, column)
+            }
+            None => error,
+        }
+    }
+
     /// Renders all of them (see [`Diagnostic::render`]).
     pub fn render(&self, source: &str, file: &str, line_offset: usize) -> String {
         self.0

@@ -91,6 +91,12 @@ impl Rule {
         Self::build(source, schema, true)
     }
 
+    /// [`Rule::condition`] when `condition`, else [`Rule::compile`]: for callers (bindings, tools)
+    /// that take the choice as a flag.
+    pub fn new(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
+        Self::build(source, schema, condition)
+    }
+
     fn build(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
         let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
         let mut compiler = Compiler::new(schema);
