@@ -387,13 +387,7 @@ pub unsafe extern "C" fn sk_sample_beta(
 ) -> sk_result {
     ffi!(err, {
         let out_value = out(out_value, "out_value")?;
-        if !(a.is_finite() && a > 0.0 && b.is_finite() && b > 0.0) {
-            return Err(Failure::new(
-                ErrorCode::InvalidNumber,
-                format!("Beta shapes must be positive and finite, got {a} and {b}"),
-            ));
-        }
-        out_value.write(sample_beta(seed, a, b));
+        out_value.write(sample_beta(seed, a, b)?);
         Ok(())
     })
 }

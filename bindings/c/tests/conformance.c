@@ -301,7 +301,14 @@ static uint64_t juint(const jv *v, uint64_t otherwise) {
     return errno ? otherwise : (uint64_t)n;
 }
 
-static double jnum(const jv *v) { return jis(v, J_NUMBER) ? v->number : NAN; }
+/* A number; the strings "NaN", "Infinity" and "-Infinity" stand for the numbers JSON lacks. */
+static double jnum(const jv *v) {
+    const char *text = jstr(v);
+    if (text && !strcmp(text, "NaN")) return NAN;
+    if (text && !strcmp(text, "Infinity")) return INFINITY;
+    if (text && !strcmp(text, "-Infinity")) return -INFINITY;
+    return jis(v, J_NUMBER) ? v->number : NAN;
+}
 
 /* The value at an RFC 6901 pointer, or NULL. */
 static const jv *jpointer(const jv *root, const char *pointer) {
@@ -796,10 +803,18 @@ static bool run_bucket(const jv *c) {
 
 static bool run_beta(const jv *c) {
     const jv *b = jget(c, "beta");
-    double got, want = jnum(jget(jget(c, "expect"), "value"));
-    if (sk_sample_beta(juint(jget(b, "seed"), 0), jnum(jget(b, "a")), jnum(jget(b, "b")), &got,
-                       E()) != SK_RESULT_OK)
-        return fail("beta: %s", message());
+    const char *want_error = jstr(jget(jget(c, "expect"), "error"));
+    double got = -1, want = jnum(jget(jget(c, "expect"), "value"));
+    sk_result code = sk_sample_beta(juint(jget(b, "seed"), 0), jnum(jget(b, "a")),
+                                    jnum(jget(b, "b")), &got, E());
+    if (want_error) {
+        if (code == SK_RESULT_OK) return fail("drew %.17g, expected %s", got, want_error);
+        const char *why = message(); /* owns the error, so it is freed */
+        if (got != -1) return fail("the draw was written on failure");
+        if (strcmp(name(code), want_error)) return fail("beta: %s", why);
+        return true;
+    }
+    if (code != SK_RESULT_OK) return fail("beta: %s", message());
     if (isnan(want)) return fail("missing value");
     if (!(fabs(got - want) <= 1e-12)) return fail("beta draw %.17g, expected %.17g", got, want);
     return true;

@@ -157,7 +157,7 @@ pub fn snipw(logs: &LoggedArg, z: f64) -> Result<JsValue> {
 /// the same bits in every binding (`spec/learning.md`).
 #[wasm_bindgen(js_name = sampleBeta)]
 pub fn sample_beta(seed_value: &SeedArg, a: f64, b: f64) -> Result<f64> {
-    Ok(shopkeeper::learn::sample_beta(seed(seed_value)?, a, b))
+    Ok(shopkeeper::learn::sample_beta(seed(seed_value)?, a, b)?)
 }
 
 /// The control-group bucket in [0, 1) of `customer` under `salt` (the documented hash): the

@@ -207,8 +207,19 @@ function runBucket(sk, c) {
   return null;
 }
 
+/** A number of a vector: "NaN", "Infinity" and "-Infinity" stand for the numbers JSON lacks. */
+const num = (v) => (typeof v === "string" ? Number(v) : v);
+
 function runBeta(sk, c) {
-  const got = sk.sampleBeta(c.beta.seed, c.beta.a, c.beta.b);
+  if (c.expect.error !== undefined) {
+    try {
+      const got = sk.sampleBeta(c.beta.seed, num(c.beta.a), num(c.beta.b));
+      return `drew ${got}, expected ${c.expect.error}`;
+    } catch (e) {
+      return e.code === c.expect.error ? null : `beta: ${e.code} ${e.message}`;
+    }
+  }
+  const got = sk.sampleBeta(c.beta.seed, num(c.beta.a), num(c.beta.b));
   return Number.isFinite(got) && Math.abs(got - c.expect.value) <= 1e-12 ? null : `beta draw ${got}, expected ${c.expect.value}`;
 }
 

@@ -60,13 +60,21 @@ impl Stream {
     }
 
     /// Gamma(shape, 1) by Marsaglia and Tsang (2000); for shape < 1, `Gamma(shape + 1) *
-    /// u^(1/shape)`. At most 64 proposals (each is accepted with probability above 0.95); should
-    /// all fail, the mode `d` is returned, so the time is bounded.
+    /// u^(1/shape)` (the `u` drawn first). At most 64 proposals (each is accepted with probability
+    /// above 0.95); should all fail, the mode `d` is returned, so the time is bounded. No
+    /// recursion and no loop depends on the shape, so even a shape the callers reject (0,
+    /// negative, NaN: they check, see `learn::check_shapes`) returns at once, as NaN or a number.
     pub(crate) fn gamma(&mut self, shape: f64) -> f64 {
-        if shape < 1.0 {
-            let boost = libm::pow(self.open01(), 1.0 / shape);
-            return self.gamma(shape + 1.0) * boost;
-        }
+        let (shape, boost) = if shape < 1.0 {
+            (shape + 1.0, libm::pow(self.open01(), 1.0 / shape))
+        } else {
+            (shape, 1.0)
+        };
+        self.gamma_at_least_one(shape) * boost
+    }
+
+    /// Marsaglia and Tsang's method, for shape >= 1.
+    fn gamma_at_least_one(&mut self, shape: f64) -> f64 {
         let d = shape - 1.0 / 3.0;
         let c = 1.0 / libm::sqrt(9.0 * d);
         for _ in 0..64 {
@@ -140,6 +148,24 @@ mod tests {
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         (mean, var)
+    }
+
+    #[test]
+    fn any_shape_returns_at_once() {
+        // The callers reject these shapes; the draw itself must still end (it once recursed
+        // forever on a shape such as -1e20, where shape + 1 == shape).
+        for shape in [
+            -1e20,
+            -1.0,
+            0.0,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            1e300,
+        ] {
+            let _ = Stream::new(3).gamma(shape);
+            let _ = Stream::new(3).beta(shape, 1.0);
+        }
     }
 
     #[test]

@@ -531,14 +531,32 @@ fn problems_match(got: &[shopkeeper::decide::Problem], want: Option<&Value>) -> 
     Ok(())
 }
 
-/// A beta draw: `{"beta": {"seed": S, "a": A, "b": B}, "expect": {"value": X}}` (within 1e-12).
+/// A number of a vector, where `"NaN"`, `"Infinity"` and `"-Infinity"` stand for the numbers
+/// JSON cannot write.
+fn number(value: &Value) -> Option<f64> {
+    match value.as_str() {
+        Some("NaN") => Some(f64::NAN),
+        Some("Infinity") => Some(f64::INFINITY),
+        Some("-Infinity") => Some(f64::NEG_INFINITY),
+        _ => value.as_f64(),
+    }
+}
+
+/// A beta draw: `{"beta": {"seed": S, "a": A, "b": B}, "expect": {"value": X}}` (within 1e-12),
+/// or `"expect": {"error": CODE}`.
 fn run_beta(case: &Value) -> Result<(), String> {
     let b = &case["beta"];
-    let got = sample_beta(
+    let drawn = sample_beta(
         b["seed"].as_u64().ok_or("missing seed")?,
-        b["a"].as_f64().ok_or("missing a")?,
-        b["b"].as_f64().ok_or("missing b")?,
+        number(&b["a"]).ok_or("missing a")?,
+        number(&b["b"]).ok_or("missing b")?,
     );
+    let got = match (drawn, case["expect"]["error"].as_str()) {
+        (Err(e), Some(code)) if e.code().as_str() == code => return Ok(()),
+        (Err(e), _) => return Err(format!("beta: {e}")),
+        (Ok(got), Some(code)) => return Err(format!("drew {got}, expected {code}")),
+        (Ok(got), None) => got,
+    };
     let want = case["expect"]["value"].as_f64().ok_or("missing value")?;
     if (got - want).abs() > 1e-12 {
         return Err(format!("beta draw {got}, expected {want}"));

@@ -64,9 +64,23 @@ pub enum Response {
 }
 
 /// The Beta(a, b) draw of the documented stream seeded with `seed` (`spec/learning.md`): what an
-/// adaptive offer samples, exposed so every binding can check it gives the same bits.
-pub fn sample_beta(seed: u64, a: f64, b: f64) -> f64 {
-    crate::random::Stream::new(seed).beta(a, b)
+/// adaptive offer samples, exposed so every binding can check it gives the same bits. Fails with
+/// `invalid_number` unless both shapes are positive and finite.
+pub fn sample_beta(seed: u64, a: f64, b: f64) -> Result<f64, Error> {
+    check_shapes(a, b)?;
+    Ok(crate::random::Stream::new(seed).beta(a, b))
+}
+
+/// Beta shapes: both positive and finite (the catalog's adaptive priors obey the same rule).
+pub(crate) fn check_shapes(a: f64, b: f64) -> Result<(), Error> {
+    if a.is_finite() && a > 0.0 && b.is_finite() && b > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidNumber,
+            format!("Beta shapes must be positive and finite, got {a} and {b}"),
+        ))
+    }
 }
 
 /// An arm's decayed counts at a time.
