@@ -147,19 +147,16 @@ pub struct sk_context {
 }
 
 impl sk_context {
-    /// The context, checked to be built for `schema`.
-    pub(crate) fn for_schema<'a>(
+    /// The context, or an empty one for `schema` when C passed NULL. The core refuses a context
+    /// built for another schema.
+    pub(crate) fn or_empty<'a>(
         context: Option<&'a sk_context>,
         schema: &Schema,
         empty: &'a mut Option<Context>,
-    ) -> Result<&'a Context, Failure> {
+    ) -> &'a Context {
         match context {
-            Some(c) if c.schema == *schema => Ok(&c.context),
-            Some(_) => Err(Failure::new(
-                ErrorCode::InvalidContext,
-                "the context was built for another catalog's schema",
-            )),
-            None => Ok(empty.insert(Context::new(schema))),
+            Some(c) => &c.context,
+            None => empty.insert(Context::new(schema)),
         }
     }
 }
@@ -433,7 +430,7 @@ pub unsafe extern "C" fn sk_engine_decide(
         // SAFETY: the caller's contract.
         let (context, learner) = unsafe { (context.as_ref(), learner.as_ref()) };
         let mut empty = None;
-        let context = sk_context::for_schema(context, engine.catalog().schema(), &mut empty)?;
+        let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
         let request = request.request()?.explain(!out_receipt.is_null());
         let decision = match learner {
             Some(l) => {
@@ -539,7 +536,7 @@ pub unsafe extern "C" fn sk_engine_pick_probabilities(
             .map(|s| unsafe { text(s.ptr, s.len, "logged") })
             .collect::<Result<Vec<_>, _>>()?;
         let mut empty = None;
-        let context = sk_context::for_schema(context, engine.catalog().schema(), &mut empty)?;
+        let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
         let guard = learner.map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
         let probabilities = engine.pick_probabilities(
             profile,

@@ -4,7 +4,9 @@
 use std::ffi::{c_char, CStr, CString};
 
 use shopkeeper::decide::{Catalog, Problem, Problems, Severity};
-use shopkeeper::rules::{Features, Input, Rule, Schema};
+use shopkeeper::rules::{Context, Rule, Value};
+use shopkeeper::score::Models;
+use shopkeeper::Profile;
 
 use shopkeeper::ErrorCode;
 
@@ -210,7 +212,6 @@ pub unsafe extern "C" fn sk_diagnostics_free(diagnostics: *mut sk_diagnostics) {
 /// threads. Free with `sk_rule_free`.
 pub struct sk_rule {
     rule: Rule,
-    schema: Schema,
 }
 
 /// Compiles an expression (`condition` false: any type) or a condition (`condition` true: must
@@ -235,9 +236,9 @@ pub unsafe extern "C" fn sk_rule_compile(
         let engine = unsafe { handle(engine, "engine") }?;
         // SAFETY: the caller's contract.
         let source = unsafe { text(source, source_len, "source") }?;
-        let schema = engine.engine.catalog().schema().clone();
-        let rule = Rule::new(source, &schema, condition).map_err(|d| d.to_error(source))?;
-        out_rule.write(Box::into_raw(Box::new(sk_rule { rule, schema })));
+        let rule = Rule::new(source, engine.engine.catalog().schema(), condition)
+            .map_err(|d| d.to_error(source))?;
+        out_rule.write(Box::into_raw(Box::new(sk_rule { rule })));
         Ok(())
     })
 }
@@ -277,9 +278,12 @@ pub unsafe extern "C" fn sk_rule_eval(
     ffi!(err, {
         let out_json = out(out_json, "out_json")?;
         // SAFETY: the caller's contract.
-        let value =
-            unsafe { with_features(rule, engine, profile, context, now, |r, f| r.eval(f)) }?;
-        let json = value.map_or_else(|| "null".into(), |v| v.to_json());
+        let value = unsafe {
+            with_handles(rule, engine, profile, context, |r, m, p, c| {
+                r.evaluate(p, c, now, m)
+            })
+        }?;
+        let json = Value::json_of(value.as_ref());
         out_json.write(sk_buffer::new(json.into_bytes()));
         Ok(())
     })
@@ -303,29 +307,32 @@ pub unsafe extern "C" fn sk_rule_matches(
     ffi!(err, {
         let out_matches = out(out_matches, "out_matches")?;
         // SAFETY: the caller's contract.
-        let matches =
-            unsafe { with_features(rule, engine, profile, context, now, |r, f| r.matches(f)) }?;
+        let matches = unsafe {
+            with_handles(rule, engine, profile, context, |r, m, p, c| {
+                r.holds(p, c, now, m)
+            })
+        }?;
         out_matches.write(matches);
         Ok(())
     })
 }
 
-/// Runs `f` with the rule and the features of the profile, context and scores.
+/// Runs `f` with the rule and the live handles: the rule, the engine's models, the profile and
+/// the context (an empty one for NULL).
 ///
 /// # Safety
 /// As `sk_rule_eval`.
-unsafe fn with_features<T>(
+unsafe fn with_handles<T>(
     rule: *const sk_rule,
     engine: *const sk_engine,
     profile: *const sk_profile,
     context: *const sk_context,
-    now: sk_timestamp,
-    f: impl FnOnce(&Rule, &Features<'_>) -> T,
+    f: impl FnOnce(&Rule, &Models, &Profile, &Context) -> Result<T, shopkeeper::Error>,
 ) -> Result<T, Failure> {
     // SAFETY: the caller's contract.
     let (rule, engine, profile) = unsafe {
         (
-            handle(rule, "rule")?,
+            &handle(rule, "rule")?.rule,
             &handle(engine, "engine")?.engine,
             &handle(profile, "profile")?.profile,
         )
@@ -333,14 +340,6 @@ unsafe fn with_features<T>(
     // SAFETY: the caller's contract.
     let context = unsafe { context.as_ref() };
     let mut empty = None;
-    let context = sk_context::for_schema(context, &rule.schema, &mut empty)?;
-    let scores = engine.models().score(profile, now);
-    let input = Input {
-        profile,
-        context,
-        now,
-        scores: Some(&scores),
-    };
-    let features = Features::new(&rule.schema, &input);
-    Ok(f(&rule.rule, &features))
+    let context = sk_context::or_empty(context, rule.schema(), &mut empty);
+    Ok(f(rule, engine.models(), profile, context)?)
 }

@@ -686,8 +686,9 @@ static bool run_fold(const jv *c) {
 /* ---- Rule cases ------------------------------------------------------------------------------ */
 
 /* An engine whose catalog declares the schema `{"attributes", "context", "currency_decimals"}`
- * and no offers: rules compile against an engine's catalog. */
-static sk_engine *schema_engine(const jv *schema, int64_t now) {
+ * and no offers, with `models` (none when absent or null): rules compile against an engine's
+ * catalog and read score paths with its models. */
+static sk_engine *schema_engine(const jv *schema, const jv *models, int64_t now) {
     const jv *attributes = jget(schema, "attributes"), *context = jget(schema, "context");
     char catalog[8192];
     int n = snprintf(catalog, sizeof catalog,
@@ -702,7 +703,9 @@ static sk_engine *schema_engine(const jv *schema, int64_t now) {
         fail("schema too long");
         return NULL;
     }
-    if (sk_engine_new(catalog, (size_t)n, NULL, 0, now, &engine, E()) != SK_RESULT_OK) {
+    bool with_models = models && models->kind != J_NULL;
+    if (sk_engine_new(catalog, (size_t)n, with_models ? models->raw : NULL,
+                      with_models ? models->raw_len : 0, now, &engine, E()) != SK_RESULT_OK) {
         fail("the schema's catalog: %s", message());
         return NULL;
     }
@@ -712,7 +715,7 @@ static sk_engine *schema_engine(const jv *schema, int64_t now) {
 static bool run_rule(const jv *c, const jv *fixture) {
 #define GET(key) (jget(c, key) ? jget(c, key) : jget(fixture, key))
     int64_t now = jint(GET("now"), 0);
-    sk_engine *engine = schema_engine(GET("schema"), now);
+    sk_engine *engine = schema_engine(GET("schema"), GET("models"), now);
     const char *source = jstr(jget(c, "rule"));
     bool condition = jtrue(jget(c, "condition"));
     const jv *expect = jget(c, "expect"), *errors = jget(expect, "errors");
@@ -754,16 +757,41 @@ static bool run_rule(const jv *c, const jv *fixture) {
                                          !jget(GET("profile"), "known")->boolean),
                                        now);
     if (!profile) return false;
-    const jv *context_spec = GET("context");
+    /* The context: built for `context_schema` when given (another engine's catalog), from the
+     * case's context on one line followed by `context_pad` spaces. */
+    const jv *context_spec = GET("context"), *context_schema = jget(c, "context_schema");
+    const char *want_error = jstr(jget(expect, "error"));
+    sk_engine *context_engine =
+        context_schema ? schema_engine(context_schema, NULL, now) : engine;
+    if (!context_engine) return false;
+    size_t pad = (size_t)jint(jget(c, "context_pad"), 0), context_len = 2;
+    const char *context_text = context_spec ? compact(context_spec, &context_len) : "{}";
+    char *padded = own(OWN_MEMORY, malloc(context_len + pad + 1));
+    memcpy(padded, context_text, context_len);
+    memset(padded + context_len, ' ', pad);
+    padded[context_len + pad] = '\0';
     sk_context *context = NULL;
-    if (sk_context_from_json(engine, context_spec ? context_spec->raw : "{}",
-                             context_spec ? context_spec->raw_len : 2, &context,
-                             E()) != SK_RESULT_OK)
-        return fail("context: %s", message());
-    own(OWN_CONTEXT, context);
     sk_buffer *value = NULL;
-    if (sk_rule_eval(rule, engine, profile, context, now, &value, E()) != SK_RESULT_OK)
-        return fail("eval: %s", message());
+    sk_result code = sk_context_from_json(context_engine, padded, context_len + pad, &context, E());
+    if (code == SK_RESULT_OK) {
+        own(OWN_CONTEXT, context);
+        code = sk_rule_eval(rule, engine, profile, context, now, &value, E());
+    }
+    if (want_error) {
+        if (code == SK_RESULT_OK) {
+            own(OWN_BUFFER, value);
+            return fail("evaluated, expected %s", want_error);
+        }
+        const char *why = message();
+        if (strcmp(name(code), want_error)) return fail("expected %s: %s", want_error, why);
+        if (!context) return true; /* the context itself was refused */
+        bool matches = false;
+        if (sk_rule_matches(rule, engine, profile, context, now, &matches, E()) == SK_RESULT_OK)
+            return fail("matches did not fail like eval");
+        message();
+        return true;
+    }
+    if (code != SK_RESULT_OK) return fail("eval: %s", message());
     own(OWN_BUFFER, value);
     const jv *got = buffer_json(value), *want = jget(expect, "value");
     if (!got) return false;

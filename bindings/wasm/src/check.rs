@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 use shopkeeper::decide::{Catalog, Problem, Problems, Severity};
-use shopkeeper::rules::{Context, Features, Input, Rule as Core, Schema};
+use std::rc::Rc;
+
+use shopkeeper::rules::{Context, Rule as Core, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::{
@@ -82,43 +84,33 @@ impl Engine {
     /// that does not compile throws `invalid_rule` with the first error's line and column.
     #[wasm_bindgen(js_name = compileRule)]
     pub fn compile_rule(&self, source: &str, options: Option<RuleOptions>) -> Result<Rule> {
-        let schema = self.core.catalog().schema().clone();
-        let core = Core::new(source, &schema, condition(&options))
+        let core = Core::new(source, self.core.catalog().schema(), condition(&options))
             .map_err(|d| Failure::from(d.to_error(source)))?;
-        Ok(Rule { core, schema })
+        Ok(Rule {
+            core,
+            engine: Rc::clone(&self.core),
+        })
     }
 }
 
-/// A compiled rule with the declarations it was checked against.
+/// A compiled rule; it evaluates score paths with the models of the engine it was compiled on.
 #[wasm_bindgen]
 pub struct Rule {
     core: Core,
-    schema: Schema,
+    engine: Rc<shopkeeper::decide::Engine>,
 }
 
 impl Rule {
-    fn with_features<T>(
-        &self,
-        profile: &Profile,
-        input: &Option<RuleInput>,
-        f: impl FnOnce(&Features<'_>) -> T,
-    ) -> Result<T> {
+    /// The context (`input.context`, read against the rule's schema) and time (`input.now`,
+    /// default: the current time) of an evaluation.
+    fn input(&self, input: &Option<RuleInput>) -> Result<(Context, i64)> {
         let input: JsValue = input.as_ref().map_or(JsValue::UNDEFINED, |i| i.into());
+        let schema = self.core.schema();
         let context = match field(&input, "context") {
-            c if c.is_undefined() || c.is_null() => Context::new(&self.schema),
-            c => Context::from_json(&self.schema, &json_text(&c, "context")?)?,
+            c if c.is_undefined() || c.is_null() => Context::new(schema),
+            c => Context::from_json(schema, &json_text(&c, "context")?)?,
         };
-        let now = seconds(number_field(&input, "now")?, "now")?;
-        let features = Features::new(
-            &self.schema,
-            &Input {
-                profile: &profile.core,
-                context: &context,
-                now,
-                scores: None,
-            },
-        );
-        Ok(f(&features))
+        Ok((context, seconds(number_field(&input, "now")?, "now")?))
     }
 }
 
@@ -129,12 +121,16 @@ impl Rule {
     /// missing.
     #[wasm_bindgen(unchecked_return_type = "RuleValue")]
     pub fn eval(&self, profile: &Profile, input: Option<RuleInput>) -> Result<JsValue> {
-        let value = self.with_features(profile, &input, |f| self.core.eval(f))?;
-        parsed(&value.map_or_else(|| "null".into(), |v| v.to_json()))
+        let (context, now) = self.input(&input)?;
+        let models = self.engine.models();
+        let value = self.core.evaluate(&profile.core, &context, now, models)?;
+        parsed(&Value::json_of(value.as_ref()))
     }
 
     /// Whether a condition holds (`false` when it is missing or not a boolean).
     pub fn matches(&self, profile: &Profile, input: Option<RuleInput>) -> Result<bool> {
-        self.with_features(profile, &input, |f| self.core.matches(f))
+        let (context, now) = self.input(&input)?;
+        let models = self.engine.models();
+        Ok(self.core.holds(&profile.core, &context, now, models)?)
     }
 }

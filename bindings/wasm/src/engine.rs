@@ -1,5 +1,7 @@
 //! `Engine`: a compiled catalog with its models; decisions, candidate probabilities and scores.
 
+use std::rc::Rc;
+
 use serde::Serialize;
 use serde_json::value::RawValue;
 use shopkeeper::decide::{Catalog, Decision, Engine as Core, Kind, Receipt, Request};
@@ -19,7 +21,8 @@ use crate::{
 /// A compiled catalog with its models. Immutable: build a new engine to publish a new catalog.
 #[wasm_bindgen]
 pub struct Engine {
-    pub(crate) core: Core,
+    /// Shared with the rules compiled on it, which read its models.
+    pub(crate) core: Rc<Core>,
 }
 
 /// A request as JS passes it: `{channel, now?, slots?, seed?, context?, explain?}`.
@@ -128,7 +131,7 @@ impl Engine {
                 .at(problems.location())
                 .with_diagnostics(diagnostics_of(&problems.0))
         })?;
-        let core = Core::new(catalog, models)?;
+        let core = Rc::new(Core::new(catalog, models)?);
         Ok(Engine { core })
     }
 

@@ -153,8 +153,9 @@ function hexToBytes(hex) {
 
 const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** An engine whose catalog declares the case's schema and no offers: rules compile against it. */
-function schemaEngine(sk, schema, now) {
+/** An engine whose catalog declares the case's schema and no offers, with the case's models (if
+ * any): rules compile against it and read score paths with its models. */
+function schemaEngine(sk, schema, now, models) {
   return new sk.Engine({
     version: "conformance",
     currency_decimals: schema.currency_decimals ?? 2,
@@ -162,13 +163,13 @@ function schemaEngine(sk, schema, now) {
     context: schema.context ?? {},
     default: { id: "nothing" },
     offers: [],
-  }, { now });
+  }, models == null ? { now } : { now, models });
 }
 
 function runRule(sk, c, fixture) {
   const get = (key) => (key in c ? c[key] : fixture[key]);
   const now = get("now");
-  const engine = schemaEngine(sk, get("schema") ?? {}, now ?? 0);
+  const engine = schemaEngine(sk, get("schema") ?? {}, now ?? 0, get("models"));
   const options = { condition: c.condition === true };
   const expect = c.expect;
   if ("errors" in expect) {
@@ -186,7 +187,21 @@ function runRule(sk, c, fixture) {
   const spec = get("profile") ?? {};
   const profile = new sk.Profile(spec.id ?? "c1", spec.known !== false);
   for (const event of spec.events ?? []) profile.apply(event, now);
-  const input = { context: get("context") ?? {}, now };
+  // The context is read against the rule's schema: one built for another schema (context_schema)
+  // cannot be passed in JS, and reading its keys against this schema must fail the same way.
+  const context = JSON.stringify(get("context") ?? {}) + " ".repeat(c.context_pad ?? 0);
+  const input = { context, now };
+  if (expect.error !== undefined) {
+    for (const call of ["eval", "matches"]) {
+      try {
+        rule[call](profile, input);
+        return `${call} succeeded, expected ${expect.error}`;
+      } catch (e) {
+        if (e.code !== expect.error) return `${call}: ${e.code} ${e.message}, expected ${expect.error}`;
+      }
+    }
+    return null;
+  }
   const got = rule.eval(profile, input);
   if (!("value" in expect)) return "expect needs value or errors";
   if (!close(got, expect.value)) return `value ${show(got)}, expected ${show(expect.value)}`;

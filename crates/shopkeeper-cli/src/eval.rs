@@ -1,16 +1,20 @@
-//! `shopkeeper eval 'EXPR' [--profile P.json] [--context C.json]`: evaluate one expression.
+//! `shopkeeper eval 'EXPR' [--profile P.json] [--context C.json] [--models M.json]`: evaluate one
+//! expression, as every binding does (`Rule::evaluate`: score paths read the models).
 //!
 //! The schema is inferred from the inputs: every attribute the profile holds and every key of the
 //! context JSON is declared with the type of its value (numbers as numbers).
 
-use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
+use shopkeeper::rules::{Context, Rule, Schema, Type, Value};
+use shopkeeper::score::Models;
 use shopkeeper::{AttrValue, Profile, Timestamp};
 
-/// Evaluates `expression`; returns its value as JSON (`null` when missing) or the diagnostics.
+/// Evaluates `expression`; returns its value as the core's JSON (`null` when missing) or the
+/// diagnostics.
 pub fn eval(
     expression: &str,
     profile: Option<&str>,
     context: Option<&str>,
+    models: &Models,
     now: Timestamp,
 ) -> Result<String, String> {
     let profile = match profile {
@@ -49,23 +53,8 @@ pub fn eval(
     .map_err(|e| format!("the context: {e}"))?;
     let rule =
         Rule::compile(expression, &schema).map_err(|d| d.render(expression, "<expression>", 0))?;
-    let value = rule.eval(&Features::new(
-        &schema,
-        &Input {
-            profile: &profile,
-            context: &context,
-            now,
-            scores: None,
-        },
-    ));
-    let json = match value {
-        None => serde_json::Value::Null,
-        Some(Value::Bool(b)) => b.into(),
-        // Whole numbers print without a fraction: 2, not 2.0.
-        Some(Value::Number(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => (n as i64).into(),
-        Some(Value::Number(n)) => n.into(),
-        Some(Value::String(s)) => s.into(),
-        Some(Value::List(items)) => items.into(),
-    };
-    Ok(json.to_string())
+    let value = rule
+        .evaluate(&profile, &context, now, models)
+        .map_err(|e| e.to_string())?;
+    Ok(Value::json_of(value.as_ref()))
 }

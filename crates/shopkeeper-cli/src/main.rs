@@ -149,6 +149,10 @@ enum Command {
         /// The request context as a JSON object, e.g. {"page_type": "cart"}.
         #[arg(long)]
         context: Option<PathBuf>,
+        /// The models file (`shopkeeper fit --out`): score paths such as customer.p_alive read it
+        /// (without it they are missing, null).
+        #[arg(long)]
+        models: Option<PathBuf>,
         /// The current time in seconds since the epoch (default: the system clock).
         #[arg(long)]
         now: Option<i64>,
@@ -286,19 +290,25 @@ fn main() -> ExitCode {
             expression,
             profile,
             context,
+            models,
             now,
         } => {
             let inputs = profile
                 .as_deref()
                 .map(read)
                 .transpose()
-                .and_then(|p| Ok((p, context.as_deref().map(read).transpose()?)));
+                .and_then(|p| Ok((p, context.as_deref().map(read).transpose()?)))
+                .and_then(|(p, c)| {
+                    let m = models.as_deref().map(load::models).transpose()?;
+                    Ok((p, c, m.unwrap_or_default()))
+                });
             match inputs {
-                Ok((profile, context)) => finish(
+                Ok((profile, context, models)) => finish(
                     eval::eval(
                         &expression,
                         profile.as_deref(),
                         context.as_deref(),
+                        &models,
                         now.unwrap_or_else(system_now),
                     ),
                     1,

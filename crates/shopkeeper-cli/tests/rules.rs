@@ -109,6 +109,24 @@ fn eval_reads_an_exported_profile_and_a_context() {
     );
     assert_eq!(eval("session.referrer"), "\"outdoor-gear-blog.example\"");
     assert_eq!(eval("customer.last_complaint"), "null");
+    // Score paths read the models, as in every binding (`Rule::evaluate`); without them they are
+    // missing.
+    assert_eq!(eval("has(customer.p_alive)"), "false");
+    let models = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/storefront/models.json"
+    );
+    let out = shopkeeper(&[
+        "eval",
+        "customer.p_alive > 0 and customer.p_alive <= 1",
+        "--profile",
+        &profile,
+        "--models",
+        models,
+        "--now",
+        now,
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "true");
     let out = shopkeeper(&["eval", "cart.valeu", "--profile", &profile]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `cart.value`?"));

@@ -6,6 +6,18 @@ use alloc::format;
 use crate::limits::{MAX_AMOUNT, MAX_NAME_LEN, MAX_QUANTITY, MAX_TEXT_LEN, MAX_TIMESTAMP};
 use crate::{AttrValue, Error, ErrorCode, Money, Timestamp};
 
+/// An input text (JSON of an event, a context, a request...) of at most `max` bytes, checked
+/// before it is parsed: longer is `too_long`, and nothing is read.
+pub(crate) fn input_len(what: &str, text: &str, max: usize) -> Result<(), Error> {
+    if text.len() > max {
+        return Err(Error::new(
+            ErrorCode::TooLong,
+            alloc::format!("{what} is {} bytes of JSON, at most {max}", text.len()),
+        ));
+    }
+    Ok(())
+}
+
 /// A non-empty string of at most `max` bytes.
 pub(crate) fn id(field: &str, value: &str, max: usize) -> Result<(), Error> {
     if value.is_empty() {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
-use shopkeeper::rules::{self, Context, Features, Input, Rule, Schema, Type};
+use shopkeeper::rules::{self, Context, Rule, Schema, Type};
 use shopkeeper::score::Models;
 use shopkeeper::{Channel, Event, Outcome, Profile};
 
@@ -257,21 +257,41 @@ fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
             .apply(&event, now)
             .map_err(|e| format!("fixture event rejected: {e}"))?;
     }
-    let context_json = match get("context") {
+    // The context: built for `context_schema` when given, from the context's JSON on one line
+    // followed by `context_pad` spaces.
+    let mut context_json = match get("context") {
         Value::Null => "{}".to_string(),
         other => other.to_string(),
     };
-    let context = Context::from_json(&schema, &context_json).map_err(|e| e.to_string())?;
-    let features = Features::new(
-        &schema,
-        &Input {
-            profile: &profile,
-            context: &context,
-            now,
-            scores: None,
-        },
-    );
-    let value = rule.eval(&features);
+    context_json.push_str(&" ".repeat(case["context_pad"].as_u64().unwrap_or(0) as usize));
+    let context_schema = match case.get("context_schema") {
+        Some(spec) => self::schema(spec)?,
+        None => schema.clone(),
+    };
+    let want_error = expect["error"].as_str();
+    let context = match (
+        Context::from_json(&context_schema, &context_json),
+        want_error,
+    ) {
+        (Ok(context), _) => context,
+        (Err(e), Some(code)) if e.code().as_str() == code => return Ok(()),
+        (Err(e), _) => return Err(format!("context: {e}")),
+    };
+    let models = match get("models") {
+        Value::Null => Models::default(),
+        json => Models::from_json(&json.to_string()).map_err(|e| e.to_string())?,
+    };
+    let value = match (rule.evaluate(&profile, &context, now, &models), want_error) {
+        (Ok(value), None) => value,
+        (Err(e), Some(code)) if e.code().as_str() == code => {
+            return match rule.holds(&profile, &context, now, &models) {
+                Err(e) if e.code().as_str() == code => Ok(()),
+                other => Err(format!("holds gave {other:?}, expected {code}")),
+            };
+        }
+        (Err(e), _) => return Err(format!("evaluate: {e}")),
+        (Ok(value), Some(code)) => return Err(format!("value {value:?}, expected {code}")),
+    };
     let actual = match value {
         None => Value::Null,
         Some(rules::Value::Bool(b)) => Value::Bool(b),
@@ -290,8 +310,11 @@ fn run_rule(case: &Value, fixture: &Value) -> Result<(), String> {
     if !close {
         return Err(format!("value {actual}, expected {expected}"));
     }
-    if rule.ty() == Type::Bool && rule.matches(&features) != (actual == Value::Bool(true)) {
-        return Err("matches disagrees with the value".into());
+    let holds = rule
+        .holds(&profile, &context, now, &models)
+        .map_err(|e| e.to_string())?;
+    if holds != (actual == Value::Bool(true)) {
+        return Err("holds disagrees with the value".into());
     }
     Ok(())
 }

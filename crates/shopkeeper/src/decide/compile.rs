@@ -423,7 +423,7 @@ impl Compiler {
             floor: None,
         });
         let segment = src.segment.and_then(|source| {
-            self.reads_scores |= crate::rules::reads_scores(&source);
+            self.reads_scores |= crate::rules::source_reads_scores(&source);
             match Rule::compile(&source, schema) {
                 Ok(rule) if rule.ty() == Type::String => Some(rule),
                 Ok(rule) => {
@@ -782,7 +782,7 @@ impl Compiler {
         let Some(source) = source else {
             return Default::default();
         };
-        self.reads_scores |= crate::rules::reads_scores(source);
+        self.reads_scores |= crate::rules::source_reads_scores(source);
         match Clauses::compile(source, schema, &mut self.table) {
             Ok(compiled) => compiled,
             Err(diagnostics) => {
@@ -793,7 +793,7 @@ impl Compiler {
     }
 
     fn number_rule(&mut self, at: At<'_>, source: &str, schema: &Schema) -> Option<Rule> {
-        self.reads_scores |= crate::rules::reads_scores(source);
+        self.reads_scores |= crate::rules::source_reads_scores(source);
         match Rule::compile(source, schema) {
             Ok(rule) if rule.ty() == Type::Number => Some(rule),
             Ok(rule) => {

@@ -8,8 +8,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::ast::{BinOp, Expr, Node, UnOp};
+use super::context::Value;
 use super::diagnostic::{Code as Err, Diagnostic, Span};
-use super::schema::{Features, ListRef, Schema, Slot, Type, Value};
+use super::features::Features;
+use super::paths::ListRef;
+use super::schema::{Schema, Slot, Type};
 
 /// Constants of a compiled rule; closures refer to them by index, so string results can borrow
 /// from the rule and from the input alike.

@@ -24,51 +24,57 @@
 
 mod ast;
 mod compile;
+mod context;
 mod diagnostic;
+mod features;
 mod lexer;
 pub mod limits;
 mod parser;
+mod paths;
 pub(crate) mod schema;
 
 use alloc::string::String;
 
 pub use ast::{BinOp, Expr, Node, UnOp};
+pub use context::{Context, Value, MAX_CONTEXT_ITEMS, MAX_CONTEXT_JSON_LEN, MAX_CONTEXT_TEXT};
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Span};
+pub use features::{Features, Input};
 pub use parser::parse;
-pub use schema::{
-    Context, Features, Input, Schema, Type, Value, MAX_CONTEXT_ITEMS, MAX_CONTEXT_TEXT,
-};
+pub use schema::{Schema, Type};
+
+pub(crate) use paths::is_score_path;
 
 use compile::{Compiler, Consts, Env};
 
-/// Whether `path` is a score path (`customer.p_alive`, `cart.cross_sell`...): read only when the
-/// request's [`Input::scores`] are computed.
-pub(crate) fn is_score_path(path: &str) -> bool {
-    schema::SCORE_PATHS.iter().any(|(name, _, _)| *name == path)
+use crate::score::Models;
+use crate::{Error, ErrorCode, Profile, Timestamp};
+
+/// Whether the expression `source` reads any score path (so scoring can be skipped when none
+/// does).
+pub(crate) fn source_reads_scores(source: &str) -> bool {
+    parse(source).is_ok_and(|node| reads_scores(&node))
 }
 
-/// Whether the expression `source` reads any score path (so scoring can be skipped when none does).
-pub(crate) fn reads_scores(source: &str) -> bool {
-    fn walk(node: &Node) -> bool {
-        match &node.expr {
-            Expr::Path(parts) => is_score_path(&parts.join(".")),
-            Expr::Unary(_, a) => walk(a),
-            Expr::Binary(_, a, b) => walk(a) || walk(b),
-            Expr::Call(_, args) => args.iter().any(walk),
-            Expr::If(c, a, b) => walk(c) || walk(a) || walk(b),
-            Expr::Bool(_) | Expr::Number(_) | Expr::Duration(_) | Expr::Str(_) | Expr::List(_) => {
-                false
-            }
-        }
+/// Whether the tree reads any score path.
+fn reads_scores(node: &Node) -> bool {
+    match &node.expr {
+        Expr::Path(parts) => is_score_path(&parts.join(".")),
+        Expr::Unary(_, a) => reads_scores(a),
+        Expr::Binary(_, a, b) => reads_scores(a) || reads_scores(b),
+        Expr::Call(_, args) => args.iter().any(reads_scores),
+        Expr::If(c, a, b) => reads_scores(c) || reads_scores(a) || reads_scores(b),
+        Expr::Bool(_) | Expr::Number(_) | Expr::Duration(_) | Expr::Str(_) | Expr::List(_) => false,
     }
-    parse(source).is_ok_and(|node| walk(&node))
 }
 
-/// A compiled rule.
+/// A compiled rule, with the schema it was checked against.
 pub struct Rule {
     source: String,
     code: compile::Code,
     consts: Consts,
+    schema: Schema,
+    /// Whether it reads a score path.
+    reads_scores: bool,
 }
 
 impl core::fmt::Debug for Rule {
@@ -118,7 +124,70 @@ impl Rule {
             source: source.into(),
             code,
             consts: compiler.consts,
+            schema: schema.clone(),
+            reads_scores: reads_scores(&node),
         })
+    }
+
+    /// The rule's value for `profile` in `context` at `now`: the one entry point every binding
+    /// and tool calls. Score paths read the profile's scores under `models`, computed when, and
+    /// only when, the rule reads one (`spec/rules.md`); without models (or before a first
+    /// purchase) they are missing. Fails with `invalid_context` for a context built for another
+    /// schema, `invalid_request` for `now` out of range; `Ok(None)` is a missing value.
+    pub fn evaluate(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        now: Timestamp,
+        models: &Models,
+    ) -> Result<Option<Value>, Error> {
+        self.with_features(profile, context, now, models, |f| self.eval(f))
+    }
+
+    /// Whether the rule holds (a bool rule that is true) for `profile` in `context` at `now`,
+    /// with the same policy and errors as [`Rule::evaluate`]; missing is false.
+    pub fn holds(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        now: Timestamp,
+        models: &Models,
+    ) -> Result<bool, Error> {
+        self.with_features(profile, context, now, models, |f| self.matches(f))
+    }
+
+    fn with_features<T>(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        now: Timestamp,
+        models: &Models,
+        read: impl FnOnce(&Features<'_>) -> T,
+    ) -> Result<T, Error> {
+        if !context.fits(&self.schema) {
+            return Err(Context::foreign());
+        }
+        crate::check::timestamp("now", now)
+            .map_err(|e| Error::new(ErrorCode::InvalidRequest, e.message()))?;
+        let scores = self.reads_scores.then(|| models.score(profile, now));
+        let input = Input {
+            profile,
+            context,
+            now,
+            scores: scores.as_ref(),
+        };
+        let features = Features::new(&self.schema, &input);
+        Ok(read(&features))
+    }
+
+    /// The schema it was compiled against.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Whether it reads a score path (`customer.p_alive`, `cart.cross_sell`...).
+    pub fn reads_scores(&self) -> bool {
+        self.reads_scores
     }
 
     /// The rule's type.
@@ -132,8 +201,11 @@ impl Rule {
     }
 
     /// Whether the rule holds: a bool rule that is true for these features. Missing counts as
-    /// false. Allocates nothing. `features` must come from the schema the rule was compiled with.
+    /// false, and so do features built for another schema. Allocates nothing.
     pub fn matches(&self, features: &Features<'_>) -> bool {
+        if features.fingerprint != self.schema.fingerprint() {
+            return false;
+        }
         match &self.code {
             compile::Code::Bool(f) => {
                 f(&Env {
@@ -145,8 +217,12 @@ impl Rule {
         }
     }
 
-    /// The rule's value for these features, `None` when missing (allocates for strings and lists).
+    /// The rule's value for these features, `None` when missing or when the features were built
+    /// for another schema (allocates for strings and lists).
     pub fn eval(&self, features: &Features<'_>) -> Option<Value> {
+        if features.fingerprint != self.schema.fingerprint() {
+            return None;
+        }
         self.code.value(&Env {
             f: features,
             consts: &self.consts,
