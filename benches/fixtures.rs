@@ -109,7 +109,9 @@ pub fn profile() -> Profile {
                     category: Some(format!("cat-{k}")),
                     quantity: 1,
                     unit_price: 4_500,
-                }],
+                }]
+                .try_into()
+                .unwrap(),
                 total: 4_500,
             },
         );

@@ -77,7 +77,9 @@ fn stream(n: usize, customers: usize) -> Vec<(usize, Event)> {
                         category,
                         quantity: 1,
                         unit_price: 1_999,
-                    }],
+                    }]
+                    .try_into()
+                    .unwrap(),
                     total: 1_999,
                 },
                 90..=95 => EventKind::OfferShown {
@@ -151,7 +153,9 @@ fn apply_one(c: &mut Criterion) {
                                 category: Some("bags".into()),
                                 quantity: 1,
                                 unit_price: 12_000,
-                            }],
+                            }]
+                            .try_into()
+                            .unwrap(),
                             total: 12_000,
                         },
                     ),

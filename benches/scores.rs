@@ -73,7 +73,9 @@ fn customer() -> Profile {
                 category: None,
                 quantity: 1,
                 unit_price: 4_500,
-            }],
+            }]
+            .try_into()
+            .unwrap(),
         };
         p.apply(&Event::new(NOW - days_ago * DAY, Channel::Web, kind), NOW)
             .unwrap_or_else(|e| panic!("{e}"));

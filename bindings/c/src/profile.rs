@@ -373,7 +373,7 @@ pub unsafe extern "C" fn sk_profile_purchase(
             core_channel(channel)?,
             EventKind::Purchase {
                 order: order.into(),
-                lines,
+                lines: lines.try_into()?,
                 total,
             },
         ))

@@ -646,9 +646,20 @@ static bool run_fold(const jv *c) {
         own(OWN_PROFILE, p);
         for (size_t j = 0; jat(events, j); j++, outcome_index++) {
             const jv *event = jat(events, j);
-            /* A string holds raw text to parse; an object goes as written. */
+            /* A string holds raw text to parse; `{"padded": EVENT, "pad": N}` is the event on one
+             * line followed by N spaces; any other object goes as written. */
             const char *text = event->kind == J_STRING ? event->string : event->raw;
             size_t len = event->kind == J_STRING ? event->string_len : event->raw_len;
+            if (jget(event, "padded")) {
+                size_t pad = (size_t)jint(jget(event, "pad"), 0), n;
+                const char *line = compact(jget(event, "padded"), &n);
+                char *padded = own(OWN_MEMORY, malloc(n + pad + 1));
+                memcpy(padded, line, n);
+                memset(padded + n, ' ', pad);
+                padded[n + pad] = '\0';
+                text = padded;
+                len = n + pad;
+            }
             sk_outcome outcome;
             char got[160];
             sk_result r = sk_profile_apply_json(p, text, len, now, &outcome, E());

@@ -85,7 +85,11 @@ function runFold(sk, c) {
   const profiles = [];
   for (const spec of c.profiles) {
     const p = new sk.Profile(spec.id, spec.known === true);
-    for (const event of spec.events) outcomes.push(outcome(p, event, c.now));
+    for (const event of spec.events) {
+      // `{padded: EVENT, pad: N}`: the event on one line, then N spaces.
+      const given = event?.padded !== undefined ? JSON.stringify(event.padded) + " ".repeat(event.pad ?? 0) : event;
+      outcomes.push(outcome(p, given, c.now));
+    }
     profiles.push(p);
   }
   if (expect.outcomes && !same(outcomes, expect.outcomes)) return `outcomes ${show(outcomes)}, expected ${show(expect.outcomes)}`;

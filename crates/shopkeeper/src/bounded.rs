@@ -14,6 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{Error, ErrorCode};
 
+/// What a decoding error says when a bounded collection is longer than its cap (readers of JSON
+/// turn it into `limit_exceeded`).
+pub(crate) const OVER_CAP: &str = "items, more than the cap of";
+
 /// A vector of at most `N` items. The profile's histories (views, orders, shows, anonymous ids)
 /// keep theirs sorted ascending, time first, so the newest items are at the end.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -115,16 +119,14 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedVec<T
                 write!(f, "a sequence of at most {N} items")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                if seq.size_hint().is_some_and(|len| len > N) {
-                    return Err(A::Error::invalid_length(
-                        seq.size_hint().unwrap_or(0),
-                        &self,
-                    ));
+                let over = |len: usize| A::Error::custom(alloc::format!("{len} {OVER_CAP} {N}"));
+                if let Some(len) = seq.size_hint().filter(|len| *len > N) {
+                    return Err(over(len));
                 }
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element()? {
                     if items.len() == N {
-                        return Err(A::Error::invalid_length(N + 1, &self));
+                        return Err(over(N + 1));
                     }
                     items.push(item);
                 }

@@ -170,8 +170,12 @@ impl Event {
     }
 
     /// Reads one event from its JSON form (`spec/events.md`). Unknown fields are rejected, so a
-    /// misspelt field is an error, not a silently missing value.
+    /// misspelt field is an error, not a silently missing value. Text over
+    /// [`MAX_EVENT_JSON_LEN`](crate::limits::MAX_EVENT_JSON_LEN) is `too_long` before it is read;
+    /// a purchase with more than [`MAX_PURCHASE_LINES`] lines is `limit_exceeded` as soon as the
+    /// line past the cap is read.
     pub fn from_json(text: &str) -> Result<Self, Error> {
+        check::input_len("an event", text, crate::limits::MAX_EVENT_JSON_LEN)?;
         serde_json::from_str(text).map_err(json_error)
     }
 
@@ -229,15 +233,6 @@ impl Event {
             } => {
                 check::id("order", order, MAX_ID_LEN)?;
                 check::amount("total", *total)?;
-                if lines.len() > MAX_PURCHASE_LINES {
-                    return Err(Error::new(
-                        ErrorCode::LimitExceeded,
-                        format!(
-                            "purchase has {} lines, at most {MAX_PURCHASE_LINES} allowed",
-                            lines.len()
-                        ),
-                    ));
-                }
                 lines.iter().enumerate().try_for_each(|(i, line)| {
                     line.validate()
                         .map_err(|e| e.within(format_args!("lines[{i}]")))
@@ -271,7 +266,13 @@ pub(crate) fn json_error(error: serde_json::Error) -> Error {
     let text = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     let message = text.strip_suffix(suffix.as_str()).unwrap_or(&text);
-    Error::new(ErrorCode::InvalidJson, message).at(error.line(), error.column())
+    // A bounded collection that stopped reading at its cap is a limit, not malformed JSON.
+    let code = if message.contains(crate::bounded::OVER_CAP) {
+        ErrorCode::LimitExceeded
+    } else {
+        ErrorCode::InvalidJson
+    };
+    Error::new(code, message).at(error.line(), error.column())
 }
 
 /// What happened. Tagged by `"type"` in JSON, in snake_case (`"cart_add"`).
@@ -329,7 +330,7 @@ pub enum EventKind {
         /// Order id; a purchase with a recently seen order id is ignored as a duplicate.
         order: String,
         /// What was bought (at most [`MAX_PURCHASE_LINES`](crate::limits::MAX_PURCHASE_LINES)).
-        lines: Vec<PurchaseLine>,
+        lines: BoundedVec<PurchaseLine, MAX_PURCHASE_LINES>,
         /// What was paid, in minor units (may differ from the lines' sum: discounts, tax, shipping).
         total: Money,
     },

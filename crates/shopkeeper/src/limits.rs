@@ -52,6 +52,10 @@ pub const MAX_CLOCK_SKEW: Timestamp = 15 * 60;
 /// Upper bound of [`Profile::to_bytes`](crate::Profile::to_bytes) for any profile, envelope included;
 /// proven by a test that encodes a profile with every cap filled by the longest strings.
 pub const MAX_ENCODED_LEN: usize = 64 * 1024;
+/// Longest event as JSON text ([`Event::from_json`](crate::Event::from_json)), checked before it
+/// is parsed: room for a purchase of [`MAX_PURCHASE_LINES`] lines of the longest ids, escaped.
+pub const MAX_EVENT_JSON_LEN: usize = 256 * 1024;
+
 /// Upper bound of [`Profile::export`](crate::Profile::export)'s JSON, and what
 /// [`Profile::from_export`](crate::Profile::from_export) accepts.
 pub const MAX_EXPORT_LEN: usize = 256 * 1024;

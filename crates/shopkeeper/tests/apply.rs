@@ -44,10 +44,31 @@ fn bad_events_are_rejected_and_change_nothing() {
         ev(NOW, purchase("o-2", 100, &[("", "shoes", 1, 100)])),
         EmptyId,
     );
-    let many: Vec<_> = (0..=MAX_PURCHASE_LINES)
-        .map(|_| ("sku-1", "shoes", 1, 1))
-        .collect();
-    rejected(ev(NOW, purchase("o-2", 100, &many)), LimitExceeded);
+    // Past the cap of lines, a purchase cannot be built, nor read from JSON (reading stops at the
+    // line past the cap).
+    let line = r#"{"product": "sku-1", "quantity": 1, "unit_price": 1}"#;
+    let many = vec![line; MAX_PURCHASE_LINES + 1].join(",");
+    let json = format!(
+        r#"{{"at": {NOW}, "channel": "web", "type": "purchase", "order": "o-2", "total": 100, "lines": [{many}]}}"#
+    );
+    assert_eq!(Event::from_json(&json).unwrap_err().code(), LimitExceeded);
+    let all = vec![line; MAX_PURCHASE_LINES].join(",");
+    assert!(Event::from_json(&json.replace(&many, &all)).is_ok());
+    let too_many: Result<shopkeeper::BoundedVec<shopkeeper::PurchaseLine, MAX_PURCHASE_LINES>, _> =
+        vec![]
+            .into_iter()
+            .chain((0..=MAX_PURCHASE_LINES).map(|_| shopkeeper::PurchaseLine {
+                product: "sku-1".into(),
+                category: None,
+                quantity: 1,
+                unit_price: 1,
+            }))
+            .collect::<Vec<_>>()
+            .try_into();
+    assert_eq!(too_many.unwrap_err().code(), LimitExceeded);
+    // An event's JSON is bounded before it is read.
+    let padded = json.clone() + &" ".repeat(shopkeeper::limits::MAX_EVENT_JSON_LEN);
+    assert_eq!(Event::from_json(&padded).unwrap_err().code(), TooLong);
     rejected(ev(NOW + MAX_CLOCK_SKEW + 1, shown("o")), FutureTimestamp);
     rejected(ev(NOW * 1000, shown("o")), TimestampOutOfRange); // milliseconds by mistake
     rejected(ev(-1, shown("o")), TimestampOutOfRange);

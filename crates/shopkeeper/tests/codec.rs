@@ -198,7 +198,9 @@ fn maximal() -> Profile {
                 quantity: MAX_QUANTITY,
                 unit_price: MAX_AMOUNT,
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
         let kind = EventKind::Purchase {
             order: long("o", i, MAX_ID_LEN),
             lines,

@@ -87,9 +87,14 @@ fn run(case: &Value) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
         for event in spec["events"].as_array().ok_or("missing events")? {
-            let text = event
-                .as_str()
-                .map_or_else(|| event.to_string(), String::from);
+            // Raw text; or `{"padded": EVENT, "pad": N}`: the event on one line, then N spaces.
+            let text = match (event.as_str(), event.get("padded")) {
+                (Some(raw), _) => raw.to_string(),
+                (None, Some(inner)) => {
+                    inner.to_string() + &" ".repeat(event["pad"].as_u64().unwrap_or(0) as usize)
+                }
+                (None, None) => event.to_string(),
+            };
             let outcome = Event::from_json(&text).and_then(|e| p.apply(&e, now));
             outcomes.push(match outcome {
                 Ok(Outcome::Recorded) => "recorded".to_string(),

@@ -84,7 +84,9 @@ fn purchase(at: i64, order: &str, total: i64) -> shopkeeper::Event {
                 category: None,
                 quantity: 1,
                 unit_price: total,
-            }],
+            }]
+            .try_into()
+            .unwrap(),
         },
     )
 }

@@ -383,7 +383,7 @@ impl Profile {
                 let ch = self.activity.channel_mut(channel);
                 ch.purchases = ch.purchases.saturating_add(1);
                 ch.spend = ch.spend.saturating_add(*total);
-                for line in lines {
+                for line in lines.iter() {
                     self.cart.checkout(at, &line.product);
                 }
             }
@@ -492,15 +492,7 @@ impl Profile {
             #[serde(flatten)]
             profile: Unchecked,
         }
-        if json.len() > MAX_EXPORT_LEN {
-            return Err(Error::new(
-                ErrorCode::DecodeTooLarge,
-                alloc::format!(
-                    "{} bytes of JSON, at most {MAX_EXPORT_LEN} accepted",
-                    json.len()
-                ),
-            ));
-        }
+        crate::check::input_len("a profile export", json, MAX_EXPORT_LEN)?;
         let import: Import = serde_json::from_str(json).map_err(crate::event::json_error)?;
         if import.format != EXPORT_FORMAT {
             return Err(Error::new(

@@ -273,12 +273,7 @@ impl Models {
 
     /// Reads and checks the JSON form.
     pub fn from_json(json: &str) -> Result<Models, Error> {
-        if json.len() > MAX_MODELS_LEN {
-            return Err(Error::new(
-                ErrorCode::DecodeTooLarge,
-                alloc::format!("{} bytes of models, at most {MAX_MODELS_LEN}", json.len()),
-            ));
-        }
+        crate::check::input_len("a models file", json, MAX_MODELS_LEN)?;
         let unchecked: Unchecked = serde_json::from_str(json).map_err(|e| {
             Error::new(ErrorCode::InvalidJson, alloc::format!("models: {e}"))
                 .at(e.line(), e.column())

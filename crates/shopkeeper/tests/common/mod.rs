@@ -43,7 +43,9 @@ pub fn purchase(order: &str, total: Money, lines: &[(&str, &str, u32, Money)]) -
                 quantity,
                 unit_price,
             })
-            .collect(),
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap(),
         total,
     }
 }
@@ -160,7 +162,9 @@ pub mod arb {
                             quantity,
                             unit_price
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .try_into()
+                        .unwrap(),
                     total,
                 }),
             offer().prop_map(|offer| EventKind::OfferShown { offer }),
