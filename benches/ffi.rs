@@ -18,6 +18,7 @@ use shopkeeper::decide::Request;
 use shopkeeper::Channel;
 use shopkeeper_ffi::*;
 
+#[allow(dead_code)] // shared with decide.rs, which uses all of it
 mod fixtures;
 use fixtures::{catalog_json, engine_on_the_cart_page, profile, NOW};
 
@@ -71,6 +72,7 @@ fn bench(c: &mut Criterion) {
             slots: 3,
             now: NOW,
             seed: 0,
+            log: false,
         },
     };
     let request = Request::new(Channel::Web, NOW).slots(3);

@@ -157,3 +157,28 @@ pub fn profile() -> Profile {
     }
     p
 }
+
+/// A learner with 20 responses (1 in 5 accepted) for every offer of `engine` in 10 segments (the
+/// benchmark customer's is "gold").
+pub fn trained(engine: &Engine) -> shopkeeper::learn::Learner {
+    use shopkeeper::learn::Response;
+    let mut learner = engine.catalog().new_learner().unwrap();
+    let segments = [
+        "gold", "silver", "bronze", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+    ];
+    for (i, offer) in engine.catalog().offers().enumerate() {
+        for segment in segments {
+            for k in 0..20 {
+                let response = if (i + k) % 5 == 0 {
+                    Response::Accepted
+                } else {
+                    Response::Dismissed
+                };
+                learner
+                    .update(offer.action().id(), segment, response, NOW - DAY + k as i64)
+                    .unwrap();
+            }
+        }
+    }
+    learner
+}

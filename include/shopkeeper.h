@@ -169,6 +169,10 @@ typedef struct {
   sk_timestamp now;
   // Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision.
   uint64_t seed;
+  // Whether to compute each pick's logged probability (`sk_pick.probability`), for off-policy
+  // evaluation: cheap unless the decision depends on the seed (`spec/learning.md`). Zero (the
+  // default of `{channel, slots, now, seed}`) skips it.
+  bool log;
 } sk_request;
 
 // One pick of a decision.
@@ -188,6 +192,9 @@ typedef struct {
   double value;
   // The offer's lever; NaN for the default action.
   double lever;
+  // The probability that the policy puts this offer at this rank (what off-policy evaluation
+  // divides by), when the request set `log` or asked for the receipt; NaN otherwise.
+  double probability;
 } sk_pick;
 
 // A decision: the picks, best first, and what the caller needs to record responses.
@@ -543,6 +550,25 @@ sk_result sk_engine_decide(const sk_engine *engine,
                            sk_decision *out_decision,
                            sk_buffer **out_receipt,
                            sk_error **err);
+
+// Decides from a request in its JSON form (`spec/catalog.md`, "Requests": `{"channel", "now",
+// "slots", "seed", "log", "explain", "context"}`; every field but `now` has a default) and
+// writes the decision's JSON to `out_json` (`spec/catalog.md`, "The decision's JSON": the picks
+// with titles, kinds, payloads and scores, the `shown` events, and `log` and `receipt` when asked
+// for): the same request and the same JSON as the npm package's `engine.decide`. `learner` may be
+// NULL (adaptive offers sample from their priors). Reads the profile and changes nothing.
+//
+// # Safety
+// `engine` and `profile` are live; `request` is (pointer, length) UTF-8; `learner` is NULL or
+// live; `out_json` points to writable storage for a pointer; `err` is NULL or points to writable
+// storage for a pointer. Thread safety: as `sk_engine_decide`.
+sk_result sk_engine_decide_json(const sk_engine *engine,
+                                const sk_profile *profile,
+                                const char *request,
+                                size_t request_len,
+                                const sk_learner *learner,
+                                sk_buffer **out_json,
+                                sk_error **err);
 
 // Off-policy evaluation: for a decision another policy logged (`logged`: its picks' offer ids,
 // best first), the probability that this engine (the candidate) puts each at the same rank for

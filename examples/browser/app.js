@@ -88,7 +88,7 @@ function render() {
   banner.className = pick.kind;
   $("banner-title").textContent = pick.title;
   $("banner-text").textContent = pick.payload?.text ?? "";
-  $("accept").hidden = $("dismiss").hidden = pick.isDefault;
+  $("accept").hidden = $("dismiss").hidden = pick.is_default;
   $("receipt").hidden = true;
 
   $("cart-summary").textContent = `Cart: ${summary.cartQuantity} item${summary.cartQuantity === 1 ? "" : "s"}, ${money(summary.cartValue)}`;
@@ -132,7 +132,7 @@ function card(p) {
 /** A response to the banner: into the profile (contact policies) and the learner (adaptive offers). */
 function respond(type, response) {
   const pick = decision.picks[0];
-  if (pick.isDefault) return;
+  if (pick.is_default) return;
   learner.update(pick.offer, decision.segment, response, now());
   record({ type, offer: pick.offer });
 }

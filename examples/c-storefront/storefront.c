@@ -58,7 +58,7 @@ static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, cons
     sk_context *context = NULL;
     check(sk_context_new(engine, &context, &err), &err, "sk_context_new");
     check(sk_context_set_string(context, S("page_type"), S(page), &err), &err, "page_type");
-    sk_request request = {SK_CHANNEL_WEB, slots, NOW, seed};
+    sk_request request = {SK_CHANNEL_WEB, slots, NOW, seed, false};
     sk_decision decision;
     check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, NULL, &err), &err,
           "sk_engine_decide");
@@ -93,7 +93,7 @@ static void explain(const sk_engine *engine, const sk_profile *profile, const ch
     sk_decision decision;
     check(sk_context_new(engine, &context, &err), &err, "sk_context_new");
     check(sk_context_set_string(context, S("page_type"), S(page), &err), &err, "page_type");
-    sk_request request = {SK_CHANNEL_WEB, 1, NOW, 0};
+    sk_request request = {SK_CHANNEL_WEB, 1, NOW, 0, false};
     check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, &receipt, &err),
           &err, "sk_engine_decide");
     /* The receipt is JSON (spec/catalog.md): every pick's score parts, and for every offer left

@@ -63,7 +63,7 @@ int main(int argc, char **argv) try {
     std::printf("scores: P(alive) %.3f, expected purchases in 90 days %.3f, CLV %.2f\n",
                 scores.p_alive, scores.expected_purchases_90d, scores.clv);
 
-    sk_request request{SK_CHANNEL_STORE, 2, NOW, 42};
+    sk_request request{SK_CHANNEL_STORE, 2, NOW, 42, false};
     shopkeeper::Decision decision =
         engine.decide(customer, R"({"page_type": "checkout"})", request, &learner);
     print(customer, decision);

@@ -1,6 +1,7 @@
 //! Any text as a catalog: compiling returns a catalog or problems that render, never panics; a
-//! catalog that compiles decides, with and without the receipt, for a customer with a history, and
-//! both give the same picks.
+//! catalog that compiles decides, with and without the log and the receipt, for a customer with a
+//! history: all give the same picks (or the same error, such as a segment too long), and the
+//! decision's JSON and receipt render.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -36,12 +37,24 @@ fuzz_target!(|data: &[u8]| {
     let context = Context::new(engine.catalog().schema());
     for channel in [Channel::Web, Channel::Store] {
         let request = Request::new(channel, NOW).slots(3).seed(data.len() as u64);
-        let fast = engine.decide(&profile, &context, &request).unwrap();
-        let explained = engine.decide(&profile, &context, &request.explain(true)).unwrap();
+        let fast = engine.decide(&profile, &context, &request);
+        let logged = engine.decide(&profile, &context, &request.log(true));
+        let explained = engine.decide(&profile, &context, &request.explain(true));
+        let (fast, logged, explained) = match (fast, logged, explained) {
+            (Ok(f), Ok(l), Ok(x)) => (f, l, x),
+            (Err(f), Err(l), Err(x)) => {
+                assert!(f == l && l == x, "{f} / {l} / {x}");
+                continue;
+            }
+            (f, l, x) => panic!("the paths disagree: {:?} / {:?} / {:?}", f.err(), l.err(), x.err()),
+        };
         let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
             d.picks().iter().map(|p| p.action.id().to_string()).collect()
         };
         assert_eq!(ids(&fast), ids(&explained));
+        assert_eq!(ids(&fast), ids(&logged));
+        assert!(logged.log().is_some());
+        drop(logged.to_json().unwrap());
         drop(explained.into_receipt().unwrap().to_json().unwrap());
     }
 });

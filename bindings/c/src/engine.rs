@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::sync::PoisonError;
 
-use shopkeeper::decide::{Catalog, Engine, Request, MAX_SLOTS};
+use shopkeeper::decide::{Catalog, DecisionRequest, Engine, Request, MAX_SLOTS};
 use shopkeeper::limits::MAX_NAME_LEN;
 use shopkeeper::rules::{Context, Schema, Value};
 use shopkeeper::score::Models;
@@ -343,13 +343,18 @@ pub struct sk_request {
     pub now: sk_timestamp,
     /// Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision.
     pub seed: u64,
+    /// Whether to compute each pick's logged probability (`sk_pick.probability`), for off-policy
+    /// evaluation: cheap unless the decision depends on the seed (`spec/learning.md`). Zero (the
+    /// default of `{channel, slots, now, seed}`) skips it.
+    pub log: bool,
 }
 
 impl sk_request {
     pub(crate) fn request(&self) -> Result<Request, Failure> {
         Ok(Request::new(core_channel(self.channel)?, self.now)
             .slots(self.slots as usize)
-            .seed(self.seed))
+            .seed(self.seed)
+            .log(self.log))
     }
 }
 
@@ -372,6 +377,9 @@ pub struct sk_pick {
     pub value: f64,
     /// The offer's lever; NaN for the default action.
     pub lever: f64,
+    /// The probability that the policy puts this offer at this rank (what off-policy evaluation
+    /// divides by), when the request set `log` or asked for the receipt; NaN otherwise.
+    pub probability: f64,
 }
 
 /// A decision: the picks, best first, and what the caller needs to record responses.
@@ -432,13 +440,7 @@ pub unsafe extern "C" fn sk_engine_decide(
         let mut empty = None;
         let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
         let request = request.request()?.explain(!out_receipt.is_null());
-        let decision = match learner {
-            Some(l) => {
-                let learner = l.learner.read().unwrap_or_else(PoisonError::into_inner);
-                engine.decide_with(profile, context, &request, &learner)?
-            }
-            None => engine.decide(profile, context, &request)?,
-        };
+        let decision = decide(engine, profile, context, &request, learner)?;
         let none = sk_pick {
             offer: sk_str::of(""),
             is_default: false,
@@ -447,6 +449,7 @@ pub unsafe extern "C" fn sk_engine_decide(
             context_weight: f64::NAN,
             value: f64::NAN,
             lever: f64::NAN,
+            probability: f64::NAN,
         };
         let mut result = sk_decision {
             picks: [none; SK_MAX_SLOTS],
@@ -459,6 +462,7 @@ pub unsafe extern "C" fn sk_engine_decide(
         for (slot, pick) in result.picks.iter_mut().zip(decision.picks()) {
             slot.offer = sk_str::of(pick.action.id());
             slot.is_default = pick.score.is_none();
+            slot.probability = pick.probability.unwrap_or(f64::NAN);
             if let Some(s) = pick.score {
                 slot.score = s.score;
                 slot.propensity = s.propensity;
@@ -467,16 +471,8 @@ pub unsafe extern "C" fn sk_engine_decide(
                 slot.lever = s.lever;
             }
         }
+        // The core refuses a segment longer than SK_MAX_SEGMENT_LEN (`too_long`), so it fits.
         let segment = decision.segment().as_bytes();
-        if segment.len() > SK_MAX_SEGMENT_LEN {
-            return Err(Failure::new(
-                ErrorCode::TooLong,
-                format!(
-                    "the learning segment is {} bytes long, at most {SK_MAX_SEGMENT_LEN} allowed",
-                    segment.len()
-                ),
-            ));
-        }
         for (to, from) in result.segment.iter_mut().zip(segment) {
             *to = *from as c_char;
         }
@@ -492,6 +488,66 @@ pub unsafe extern "C" fn sk_engine_decide(
             // SAFETY: not NULL; the caller's contract.
             unsafe { *out_receipt = receipt };
         }
+        Ok(())
+    })
+}
+
+/// Decides, with the learner (under its shared lock) when there is one.
+fn decide<'e>(
+    engine: &'e Engine,
+    profile: &shopkeeper::Profile,
+    context: &Context,
+    request: &Request,
+    learner: Option<&sk_learner>,
+) -> Result<shopkeeper::decide::Decision<'e>, shopkeeper::Error> {
+    match learner {
+        Some(l) => {
+            let learner = l.learner.read().unwrap_or_else(PoisonError::into_inner);
+            engine.decide_with(profile, context, request, &learner)
+        }
+        None => engine.decide(profile, context, request),
+    }
+}
+
+/// Decides from a request in its JSON form (`spec/catalog.md`, "Requests": `{"channel", "now",
+/// "slots", "seed", "log", "explain", "context"}`; every field but `now` has a default) and
+/// writes the decision's JSON to `out_json` (`spec/catalog.md`, "The decision's JSON": the picks
+/// with titles, kinds, payloads and scores, the `shown` events, and `log` and `receipt` when asked
+/// for): the same request and the same JSON as the npm package's `engine.decide`. `learner` may be
+/// NULL (adaptive offers sample from their priors). Reads the profile and changes nothing.
+///
+/// # Safety
+/// `engine` and `profile` are live; `request` is (pointer, length) UTF-8; `learner` is NULL or
+/// live; `out_json` points to writable storage for a pointer; `err` is NULL or points to writable
+/// storage for a pointer. Thread safety: as `sk_engine_decide`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_decide_json(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    request: *const c_char,
+    request_len: usize,
+    learner: *const sk_learner,
+    out_json: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_json = out(out_json, "out_json")?;
+        // SAFETY: the caller's contract.
+        let (engine, profile) = unsafe {
+            (
+                &handle(engine, "engine")?.engine,
+                &handle(profile, "profile")?.profile,
+            )
+        };
+        // SAFETY: the caller's contract.
+        let spec = DecisionRequest::from_json(unsafe { text(request, request_len, "request") }?)?;
+        let context = spec.context(engine.catalog().schema())?;
+        let request = spec.request()?;
+        // SAFETY: the caller's contract.
+        let decision = decide(engine, profile, &context, &request, unsafe {
+            learner.as_ref()
+        })?;
+        out_json.write(sk_buffer::new(decision.to_json()?.into_bytes()));
         Ok(())
     })
 }

@@ -236,7 +236,7 @@ static void test_decisions_and_learning(void) {
     err = NULL;
     CHECK(sk_context_set_bool(context, S("colour"), true, NULL) == SK_RESULT_INVALID_CONTEXT);
 
-    sk_request request = {SK_CHANNEL_WEB, 3, NOW, 7};
+    sk_request request = {SK_CHANNEL_WEB, 3, NOW, 7, false};
     sk_decision d;
     CHECK(sk_engine_decide(engine, p, context, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
     CHECK(d.picks_len == 3 && !d.fallback && !d.control_group);
@@ -253,19 +253,48 @@ static void test_decisions_and_learning(void) {
     CHECK(strstr((const char *)sk_buffer_data(receipt), "\"format\":\"shopkeeper.receipt\"") != NULL);
     sk_buffer_free(receipt);
 
+    /* Logged probabilities come on the fast path when asked for (NaN otherwise). */
+    CHECK(isnan(d.picks[0].probability));
+    sk_request log_request = request;
+    log_request.log = true;
+    sk_decision with_log;
+    CHECK(sk_engine_decide(engine, p, context, &log_request, NULL, &with_log, NULL, NULL) ==
+          SK_RESULT_OK);
+    CHECK(with_log.picks_len == 3 && with_log.picks[0].probability > 0 &&
+          with_log.picks[0].probability <= 1);
+
+    /* The request and the decision in their JSON forms, as the npm package has them. */
+    sk_buffer *decision_json = NULL;
+    const char *request_json =
+        "{\"channel\": \"web\", \"now\": 1795500000, \"slots\": 3, \"seed\": 7, \"log\": true,"
+        " \"context\": {\"page_type\": \"cart\"}}";
+    CHECK(sk_engine_decide_json(engine, p, request_json, strlen(request_json), NULL,
+                                &decision_json, NULL) == SK_RESULT_OK);
+    const char *text = (const char *)sk_buffer_data(decision_json);
+    CHECK(strstr(text, "\"format\":\"shopkeeper.decision\"") != NULL);
+    CHECK(strstr(text, "\"offer\":\"free-shipping\"") != NULL);
+    CHECK(strstr(text, "\"log\":{") != NULL && strstr(text, "\"receipt\"") == NULL);
+    sk_buffer_free(decision_json);
+    decision_json = NULL;
+    CHECK(sk_engine_decide_json(engine, p, S("{\"now\": 1795500000, \"slot\": 2}"), NULL,
+                                &decision_json, &err) == SK_RESULT_INVALID_JSON);
+    CHECK(decision_json == NULL && strstr(sk_error_message(err), "slot") != NULL);
+    sk_error_free(err);
+    err = NULL;
+
     /* Without the cart page, tent-kit is dropped; a bad request changes nothing. */
     sk_context *json_context = NULL;
     CHECK(sk_context_from_json(engine, S("{\"page_type\": \"home\"}"), &json_context, NULL) ==
           SK_RESULT_OK);
     CHECK(sk_engine_decide(engine, p, json_context, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
     CHECK(d.picks_len == 2);
-    sk_request bad = {SK_CHANNEL_WEB, 0, NOW, 7};
+    sk_request bad = {SK_CHANNEL_WEB, 0, NOW, 7, false};
     CHECK(sk_engine_decide(engine, p, NULL, &bad, NULL, &d, NULL, &err) == SK_RESULT_INVALID_REQUEST);
     CHECK(d.picks_len == 2);
     sk_error_free(err);
     err = NULL;
     /* A number that is no SK_CHANNEL_ constant is an error, not undefined behaviour. */
-    sk_request unknown_channel = {99, 1, NOW, 7};
+    sk_request unknown_channel = {99, 1, NOW, 7, false};
     CHECK(sk_engine_decide(engine, p, NULL, &unknown_channel, NULL, &d, NULL, &err) ==
           SK_RESULT_INVALID_REQUEST);
     CHECK(strstr(sk_error_message(err), "channel 99") != NULL);
@@ -323,7 +352,7 @@ static void test_decisions_and_learning(void) {
      * deterministic. */
     sk_str logged[2] = {{"free-shipping", 13}, {"nothing-like-it", 15}};
     double probabilities[2] = {-1, -1};
-    sk_request one = {SK_CHANNEL_WEB, 1, NOW, 7};
+    sk_request one = {SK_CHANNEL_WEB, 1, NOW, 7, false};
     CHECK(sk_engine_pick_probabilities(engine, p, context, &one, NULL, logged, 2, probabilities,
                                        NULL) == SK_RESULT_OK);
     CHECK(probabilities[0] == 1.0 && probabilities[1] == 0.0);

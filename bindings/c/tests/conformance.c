@@ -368,6 +368,24 @@ static bool close_to(const jv *got, const jv *want) {
     return same(got, want);
 }
 
+/* `got` holds `want`: every key of an object, as many items of an array, numbers within 1e-9
+ * relative, anything else equal (the JSON forms of decisions and logs are matched this way). */
+static bool subset(const jv *got, const jv *want) {
+    if (jis(want, J_OBJECT)) {
+        if (!jis(got, J_OBJECT)) return false;
+        for (size_t i = 0; i < want->len; i++)
+            if (!subset(jget(got, want->keys[i]), &want->items[i])) return false;
+        return true;
+    }
+    if (jis(want, J_ARRAY)) {
+        if (!jis(got, J_ARRAY) || got->len != want->len) return false;
+        for (size_t i = 0; i < want->len; i++)
+            if (!subset(&got->items[i], &want->items[i])) return false;
+        return true;
+    }
+    return close_to(got, want);
+}
+
 /* ---- Cases: failures and the handles they own --------------------------------------------- */
 
 static char why[8192];
@@ -1135,8 +1153,14 @@ static bool run_decision(const jv *c, const jv *file) {
     const char *want_error = jstr(jget(expect, "error"));
     int64_t now = jint(GET("now"), 0);
     if (!catalog) return fail("missing catalog");
-    size_t catalog_len;
-    const char *catalog_json = compact(catalog, &catalog_len);
+    /* The catalog on one line, then `catalog_pad` spaces (to test its size bound). */
+    size_t catalog_len, pad = (size_t)jint(jget(c, "catalog_pad"), 0);
+    const char *line = compact(catalog, &catalog_len);
+    char *catalog_json = own(OWN_MEMORY, malloc(catalog_len + pad + 1));
+    memcpy(catalog_json, line, catalog_len);
+    memset(catalog_json + catalog_len, ' ', pad);
+    catalog_len += pad;
+    catalog_json[catalog_len] = '\0';
     sk_diagnostics *diagnostics = NULL;
     if (sk_catalog_check(catalog_json, catalog_len, now, &diagnostics, E()) != SK_RESULT_OK)
         return fail("check: %s", message());
@@ -1167,13 +1191,24 @@ static bool run_decision(const jv *c, const jv *file) {
     if (!request_spec) return true;
 
     const jv *profile_spec = jget(c, "profile"), *context_spec = jget(c, "context");
+    const jv *context_catalog = jget(c, "context_catalog");
     sk_profile *profile = profile_from(profile_spec, "customer",
                                        jtrue(jget(profile_spec, "known")), now);
-    sk_context *context = NULL;
     if (!profile) return false;
-    if (sk_context_from_json(engine, context_spec ? context_spec->raw : "{}",
-                             context_spec ? context_spec->raw_len : 2, &context,
-                             E()) != SK_RESULT_OK)
+    /* The context: built for `context_catalog`'s schema when given (another engine's). */
+    sk_engine *context_engine = engine;
+    if (context_catalog) {
+        size_t n;
+        const char *text = compact(context_catalog, &n);
+        if (sk_engine_new(text, n, NULL, 0, now, &context_engine, E()) != SK_RESULT_OK)
+            return fail("context_catalog: %s", message());
+        own(OWN_ENGINE, context_engine);
+    }
+    size_t context_len = 2;
+    const char *context_text = context_spec ? compact(context_spec, &context_len) : "{}";
+    sk_context *context = NULL;
+    if (sk_context_from_json(context_engine, context_text, context_len, &context, E()) !=
+        SK_RESULT_OK)
         return fail("context: %s", message());
     own(OWN_CONTEXT, context);
     sk_request request = {
@@ -1181,6 +1216,7 @@ static bool run_decision(const jv *c, const jv *file) {
         .slots = (uint32_t)jint(jget(request_spec, "slots"), 1),
         .now = jint(jget(request_spec, "now"), now),
         .seed = juint(jget(request_spec, "seed"), 0),
+        .log = false,
     };
     sk_learner *learner = NULL;
     if (jget(c, "learner")) {
@@ -1188,18 +1224,69 @@ static bool run_decision(const jv *c, const jv *file) {
         if (!(learner = learner_from(jget(c, "learner"), &code)))
             return code == SK_RESULT_OK ? false : fail("learner: %s", name(code));
     }
-    sk_decision fast, explained;
-    sk_buffer *receipt_json = NULL;
+    /* The request's JSON form for sk_engine_decide_json: the vector's request with the log asked
+     * for, `now` (the case's unless given) and the context. */
+    size_t spec_len;
+    const char *spec = compact(request_spec, &spec_len);
+    size_t json_cap = spec_len + context_len + 64;
+    char *request_json = own(OWN_MEMORY, malloc(json_cap));
+    int json_len = snprintf(request_json, json_cap, "%.*s%s\"log\":true,\"now\":%" PRId64
+                            ",\"context\":%.*s}", (int)spec_len - 1, spec,
+                            spec_len > 2 ? "," : "", request.now, (int)context_len, context_text);
+    if (jget(request_spec, "now")) /* the vector's own `now` comes first and wins: drop ours */
+        json_len = snprintf(request_json, json_cap, "%.*s%s\"log\":true,\"context\":%.*s}",
+                            (int)spec_len - 1, spec, spec_len > 2 ? "," : "", (int)context_len,
+                            context_text);
+    if (json_len < 0 || (size_t)json_len >= json_cap) return fail("request too long");
+    sk_decision fast, logged, explained;
+    sk_buffer *receipt_json = NULL, *decision_json = NULL;
     r = sk_engine_decide(engine, profile, context, &request, learner, &fast, NULL, E());
-    if (r != SK_RESULT_OK && want_error && !strcmp(name(r), want_error)) return message(), true;
+    sk_result by_json = sk_engine_decide_json(engine, profile, request_json, (size_t)json_len,
+                                              learner, &decision_json, NULL);
+    if (by_json == SK_RESULT_OK) own(OWN_BUFFER, decision_json);
+    if (want_error) {
+        if (r == SK_RESULT_OK) return fail("decided, expected error %s", want_error);
+        const char *why = message();
+        if (strcmp(name(r), want_error)) return fail("decide: %s", why);
+        if (by_json == SK_RESULT_OK || strcmp(name(by_json), want_error))
+            return fail("decided from JSON: %s, expected %s", name(by_json), want_error);
+        return true;
+    }
     if (r != SK_RESULT_OK) return fail("decide: %s", message());
-    if (want_error) return fail("decided, expected error %s", want_error);
+    if (by_json != SK_RESULT_OK) return fail("decide from JSON: %s", name(by_json));
+    sk_request with_log = request;
+    with_log.log = true;
+    if (sk_engine_decide(engine, profile, context, &with_log, learner, &logged, NULL, E()) !=
+        SK_RESULT_OK)
+        return fail("decide with the log: %s", message());
     if (sk_engine_decide(engine, profile, context, &request, learner, &explained, &receipt_json,
                          E()) != SK_RESULT_OK)
         return fail("decide with the receipt: %s", message());
     own(OWN_BUFFER, receipt_json);
-    const jv *receipt = buffer_json(receipt_json);
-    return receipt && check_decision(&fast, &explained, receipt, expect);
+    const jv *receipt = buffer_json(receipt_json), *decision = buffer_json(decision_json);
+    if (!receipt || !decision) return false;
+    if (!same_picks(&fast, &logged)) return fail("the picks differ with the log");
+    const jv *receipt_picks = jget(receipt, "picks"), *json_picks = jget(decision, "picks");
+    for (size_t i = 0; i < fast.picks_len; i++) {
+        /* Probabilities: none without the log; the receipt's, in the struct and in the JSON. */
+        double p = logged.picks[i].probability;
+        const jv *want = jget(jat(receipt_picks, i), "probability");
+        jv got = {J_NUMBER, "", 0, false, p, NULL, 0, NULL, NULL, 0};
+        if (!isnan(fast.picks[i].probability) || isnan(explained.picks[i].probability) ||
+            !close_to(&got, want) || !close_to(jget(jat(json_picks, i), "probability"), want))
+            return fail("pick %zu: probability %.17g, the receipt's %.*s", i + 1, p,
+                        want ? (int)want->raw_len : 4, want ? want->raw : "none");
+    }
+    const jv *want;
+    if ((want = jget(expect, "decision")) && !subset(decision, want))
+        return fail("decision JSON %.*s, expected %.*s", (int)decision->raw_len, decision->raw,
+                    (int)want->raw_len, want->raw);
+    const jv *log = jget(decision, "log");
+    if (!log) return fail("the decision JSON has no log");
+    if ((want = jget(expect, "log")) && !subset(log, want))
+        return fail("log %.*s, expected %.*s", (int)log->raw_len, log->raw, (int)want->raw_len,
+                    want->raw);
+    return check_decision(&fast, &explained, receipt, expect);
 #undef GET
 }
 

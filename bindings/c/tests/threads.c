@@ -33,7 +33,7 @@ static void *decider(void *arg) {
     if (sk_profile_new(name, strlen(name), id % 2 == 0, &profile, NULL) != SK_RESULT_OK) return (void *)1;
     long bad = 0;
     for (int i = 0; i < DECISIONS; i++) {
-        sk_request request = {SK_CHANNEL_WEB, 2, NOW + i, (uint64_t)(id * DECISIONS + i)};
+        sk_request request = {SK_CHANNEL_WEB, 2, NOW + i, (uint64_t)(id * DECISIONS + i), false};
         sk_decision d;
         if (sk_engine_decide(engine, profile, NULL, &request, learner, &d, NULL, NULL) != SK_RESULT_OK ||
             d.picks_len != 2 || d.picks[0].offer.len != 1) {

@@ -2,20 +2,19 @@
 
 use std::rc::Rc;
 
-use serde::Serialize;
-use serde_json::value::RawValue;
-use shopkeeper::decide::{Catalog, Decision, Engine as Core, Kind, Receipt, Request};
+use shopkeeper::decide::{Catalog, DecisionRequest, Engine as Core, Request};
 use shopkeeper::learn::Learner as CoreLearner;
 use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
-use shopkeeper::{Channel, ErrorCode, Event};
+use shopkeeper::ErrorCode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::check::diagnostics_of;
 use crate::{
-    field, json_text, number_field, parsed, seconds, seed, to_js, whole, CatalogArg,
-    DecisionRequest, EngineOptions, Failure, Learner, Profile, Result, StringList,
+    field, json_text, number_field, parsed, seconds, seed_text, set, CatalogArg,
+    DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile, Result,
+    StringList,
 };
 
 /// A compiled catalog with its models. Immutable: build a new engine to publish a new catalog.
@@ -25,7 +24,7 @@ pub struct Engine {
     pub(crate) core: Rc<Core>,
 }
 
-/// A request as JS passes it: `{channel, now?, slots?, seed?, context?, explain?}`.
+/// A request as JS passes it (`spec/catalog.md`, "Requests"), read by the core.
 struct Asked {
     request: Request,
     context: Context,
@@ -35,32 +34,30 @@ impl Engine {
     fn asked(&self, request: &JsValue) -> Result<Asked> {
         if !request.is_object() {
             return Err(Failure::request(
-                "the request must be an object: {channel, now?, slots?, seed?, context?, explain?}",
+                "the request must be an object: {channel, now?, slots?, seed?, context?, log?, explain?}",
             ));
         }
-        let channel = field(request, "channel");
-        let channel: Channel = match channel.as_string() {
-            Some(name) => serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| Failure::request(format!("unknown channel {name:?}")))?,
-            None if channel.is_undefined() => Channel::Web,
-            None => return Err(Failure::request("channel must be a string such as \"web\"")),
+        // A BigInt seed (the full 64 bits) travels as a string of digits, which the core reads.
+        let seed = field(request, "seed");
+        let copy;
+        let request = if seed.is_bigint() {
+            copy = js_sys::Object::assign(&js_sys::Object::new(), request.unchecked_ref());
+            set(
+                &copy,
+                "seed",
+                &js_sys::JsString::from(seed_text(&seed)?).into(),
+            );
+            copy.as_ref()
+        } else {
+            request
         };
-        let slots = match number_field(request, "slots")? {
-            None => 1,
-            Some(n) => usize::try_from(whole(n, "slots")?)
-                .map_err(|_| Failure::request("slots must be 1 or more"))?,
-        };
-        let request_now = seconds(number_field(request, "now")?, "now")?;
-        let context = match field(request, "context") {
-            c if c.is_undefined() || c.is_null() => Context::new(self.core.catalog().schema()),
-            c => Context::from_json(self.core.catalog().schema(), &json_text(&c, "context")?)?,
-        };
+        let mut spec = DecisionRequest::from_json(&json_text(request, "request")?)?;
+        if spec.now.is_none() {
+            spec.now = Some(seconds(None, "now")?);
+        }
         Ok(Asked {
-            request: Request::new(channel, request_now)
-                .slots(slots)
-                .seed(seed(&field(request, "seed"))?)
-                .explain(field(request, "explain").is_truthy()),
-            context,
+            request: spec.request()?,
+            context: spec.context(self.core.catalog().schema())?,
         })
     }
 
@@ -107,7 +104,7 @@ impl Engine {
                 .core
                 .decide(&profile.core, &asked.context, &asked.request)?,
         };
-        to_js(&Out::of(&decision, asked.request.now))
+        parsed(&decision.to_json()?)
     }
 }
 
@@ -151,7 +148,7 @@ impl Engine {
     /// the decision's `shown` events once the offers are on screen. With `request.explain`, the
     /// decision carries its receipt (slower: it explains every offer).
     #[wasm_bindgen(unchecked_return_type = "Decision")]
-    pub fn decide(&self, profile: &Profile, request: &DecisionRequest) -> Result<JsValue> {
+    pub fn decide(&self, profile: &Profile, request: &DecisionRequestArg) -> Result<JsValue> {
         self.decision(profile, request, None)
     }
 
@@ -160,7 +157,7 @@ impl Engine {
     pub fn decide_with(
         &self,
         profile: &Profile,
-        request: &DecisionRequest,
+        request: &DecisionRequestArg,
         learner: &Learner,
     ) -> Result<JsValue> {
         self.decision(profile, request, Some(&learner.core))
@@ -173,7 +170,7 @@ impl Engine {
     pub fn pick_probabilities(
         &self,
         profile: &Profile,
-        request: DecisionRequest,
+        request: DecisionRequestArg,
         logged: StringList,
     ) -> Result<JsValue> {
         self.probabilities(profile, &request, &logged, None)
@@ -185,7 +182,7 @@ impl Engine {
     pub fn pick_probabilities_with(
         &self,
         profile: &Profile,
-        request: DecisionRequest,
+        request: DecisionRequestArg,
         learner: &Learner,
         logged: StringList,
     ) -> Result<JsValue> {
@@ -207,66 +204,4 @@ impl Engine {
         let core = self.core.catalog().new_learner()?;
         Ok(Learner { core })
     }
-}
-
-/// A decision as JS receives it.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Out<'a> {
-    picks: Vec<PickOut<'a>>,
-    fallback: bool,
-    control_group: bool,
-    segment: &'a str,
-    /// The `offer_shown` events to apply once the picks are on screen.
-    shown: Vec<Event>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    receipt: Option<&'a Receipt>,
-}
-
-impl<'a> Out<'a> {
-    fn of<'c: 'a>(decision: &'a Decision<'c>, now: i64) -> Out<'a> {
-        let picks = decision
-            .picks()
-            .iter()
-            .map(|p| PickOut {
-                offer: p.action.id(),
-                title: p.action.title(),
-                kind: p.action.kind(),
-                payload: p
-                    .action
-                    .payload()
-                    .and_then(|raw| serde_json::from_str(raw).ok()),
-                is_default: p.score.is_none(),
-                score: p.score.map(|s| s.score),
-                propensity: p.score.map(|s| s.propensity),
-                context_weight: p.score.map(|s| s.context_weight),
-                value: p.score.map(|s| s.value),
-                lever: p.score.map(|s| s.lever),
-            })
-            .collect();
-        Out {
-            picks,
-            fallback: decision.fallback(),
-            control_group: decision.control_group(),
-            segment: decision.segment(),
-            shown: decision.shown_events(now),
-            receipt: decision.receipt(),
-        }
-    }
-}
-
-/// One pick: what to show (`offer`, `title`, `kind`, the catalog's `payload`) and its score.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PickOut<'a> {
-    offer: &'a str,
-    title: &'a str,
-    kind: Kind,
-    payload: Option<&'a RawValue>,
-    is_default: bool,
-    score: Option<f64>,
-    propensity: Option<f64>,
-    context_weight: Option<f64>,
-    value: Option<f64>,
-    lever: Option<f64>,
 }

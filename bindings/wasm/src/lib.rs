@@ -171,6 +171,13 @@ pub(crate) fn whole(n: f64, what: &str) -> Result<i64> {
     }
 }
 
+/// A BigInt seed as its decimal digits (what the core's readers take for the full 64 bits).
+pub(crate) fn seed_text(value: &JsValue) -> Result<String> {
+    u64::try_from(value.clone().unchecked_into::<js_sys::BigInt>())
+        .map(|n| n.to_string())
+        .map_err(|_| Failure::request("seed must be a BigInt from 0 to 2^64 - 1"))
+}
+
 /// A seed: a non-negative safe integer, or a BigInt for the full 64 bits. Absent means 0.
 pub(crate) fn seed(value: &JsValue) -> Result<u64> {
     if value.is_undefined() || value.is_null() {

@@ -136,11 +136,14 @@ export interface DecisionRequest {
   now?: Timestamp;
   /** How many offers to pick, 1 to 16; default 1. */
   slots?: number;
-  /** Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision. Default 0. */
-  seed?: number | bigint;
+  /** Seeds tie-breaks and adaptive sampling: same inputs and seed, same decision. Default 0.
+   * A `bigint` (or a string of digits) carries the full 64 bits. */
+  seed?: number | bigint | string;
   /** Values of the keys the catalog's `context` declares (`context.page_type` in rules). */
   context?: Record<string, ContextValue>;
-  /** Also return the receipt (slower: it explains every offer). */
+  /** Also return the decision-log record, and each pick's logged probability. */
+  log?: boolean;
+  /** Also return the receipt (it explains every offer; implies `log`). */
   explain?: boolean;
 }
 
@@ -152,13 +155,34 @@ export interface Pick {
   /** The catalog's `payload`, as written. */
   payload: unknown;
   /** The catalog's default action: nothing qualified (do not record it as shown). */
-  isDefault: boolean;
-  /** `propensity * contextWeight * value * lever`; `null` for the default action. */
+  is_default: boolean;
+  /** `propensity * context_weight * value * lever`; `null` for the default action. */
   score: number | null;
   propensity: number | null;
-  contextWeight: number | null;
+  context_weight: number | null;
   value: number | null;
   lever: number | null;
+  /** The chance the policy puts this offer at this rank over the seed (with `log` or `explain`);
+   * `null` otherwise. */
+  probability: number | null;
+}
+
+/** The record of a decision for off-policy evaluation and crediting responses
+ * (spec/learning.md, "Decision logs"). */
+export interface DecisionLog {
+  catalog_version: string;
+  /** The fingerprint of the catalog's schema, 16 hex digits. */
+  schema: string;
+  customer: string;
+  channel: Channel;
+  now: Timestamp;
+  /** The request's seed (a JS number: seeds above 2^53 come back rounded). */
+  seed: number;
+  slots: number;
+  segment: string;
+  control_group: boolean;
+  fallback: boolean;
+  picks: { offer: string; probability: number }[];
 }
 
 /** Where the pipeline dropped an offer. */
@@ -192,17 +216,21 @@ export interface Receipt {
   dropped: { offer: string; stage: Stage; reason: string }[];
 }
 
-/** A decision: the picks, and what to record once they are shown. */
+/** A decision (spec/catalog.md, "The decision's JSON"): the picks, and what to record once they
+ * are shown. The same JSON the C API's `sk_engine_decide_json` writes. */
 export interface Decision {
+  format: "shopkeeper.decision";
   picks: Pick[];
   /** The picks are the default action (nothing qualified, or all were held back). */
   fallback: boolean;
   /** The customer is in the universal control group. */
-  controlGroup: boolean;
+  control_group: boolean;
   /** The learning segment: record responses to these picks in the learner under it. */
   segment: string;
   /** The `offer_shown` events to apply to the profile once the picks are on screen. */
   shown: ShopEvent[];
+  /** With `log: true` or `explain: true`. */
+  log?: DecisionLog;
   /** With `explain: true`. */
   receipt?: Receipt;
 }

@@ -302,11 +302,34 @@ function problemsMatch(got, want) {
   return null;
 }
 
+/** Why `got` does not hold `want` (every key of an object, as many items of an array, numbers
+ * within 1e-9 relative), or null. */
+function subset(got, want, at = "") {
+  if (want !== null && typeof want === "object" && !Array.isArray(want)) {
+    if (got === null || typeof got !== "object") return `${at}: ${show(got)}, expected ${show(want)}`;
+    for (const [key, value] of Object.entries(want)) {
+      const wrong = subset(got[key] ?? null, value, `${at}.${key}`);
+      if (wrong) return wrong;
+    }
+    return null;
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) return `${at}: ${show(got)}, expected ${show(want)}`;
+    for (const [i, value] of want.entries()) {
+      const wrong = subset(got[i], value, `${at}[${i}]`);
+      if (wrong) return wrong;
+    }
+    return null;
+  }
+  return close(got, want) ? null : `${at}: ${show(got)}, expected ${show(want)}`;
+}
+
 function runDecision(sk, c, file) {
   const get = (key) => (key in c ? c[key] : file[key]);
   const expect = c.expect;
   const now = get("now");
-  const catalogText = JSON.stringify(get("catalog"));
+  // The catalog on one line, then `catalog_pad` spaces (to test its size bound).
+  const catalogText = JSON.stringify(get("catalog")) + " ".repeat(c.catalog_pad ?? 0);
   const diagnostics = sk.checkCatalog(catalogText, now);
   const errors = diagnostics.filter((d) => d.severity === "error");
   const warnings = diagnostics.filter((d) => d.severity === "warning");
@@ -332,22 +355,37 @@ function runDecision(sk, c, file) {
   const spec = c.profile ?? {};
   const profile = new sk.Profile(spec.id ?? "customer", spec.known === true);
   for (const event of spec.events ?? []) profile.apply(event, now);
-  const r = c.request;
-  const request = { channel: r.channel, now: r.now ?? now, slots: r.slots ?? 1, seed: r.seed ?? 0, context: c.context ?? {} };
+  // The vector's request as it is (the core's reader applies the defaults), with the case's
+  // `now` unless it has one and the context. A context built for another catalog
+  // (`context_catalog`) cannot be passed in JS: read against this engine's schema, its keys must
+  // fail the same way.
+  const request = { ...c.request, now: c.request.now ?? now, context: c.context ?? {} };
   const learner = "learner" in c ? buildLearner(sk, c.learner) : null;
   const decide = (req) => (learner ? engine.decideWith(profile, req, learner) : engine.decide(profile, req));
-  let fast, explained;
-  try {
-    fast = decide(request);
-    explained = decide({ ...request, explain: true });
-  } catch (e) {
-    return expect.error !== undefined && expect.error === e.code ? null : `decide: ${e.code} ${e.message}`;
+  let fast, logged, explained;
+  const failures = [];
+  for (const extra of [{}, { log: true }, { explain: true }]) {
+    try {
+      const d = decide({ ...request, ...extra });
+      if (extra.log) logged = d;
+      else if (extra.explain) explained = d;
+      else fast = d;
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length > 0) {
+    const ok = expect.error !== undefined && failures.length === 3 && failures.every((e) => e.code === expect.error);
+    return ok ? null : `decide: ${failures[0].code} ${failures[0].message}`;
   }
   if (expect.error) return `decided, expected error ${expect.error}`;
   const ids = (d) => d.picks.map((p) => p.offer);
   const scores = (d) => d.picks.map((p) => p.score);
-  if (!same(ids(fast), ids(explained)) || !same(scores(fast), scores(explained))) return `with the receipt ${show(ids(explained))}, without ${show(ids(fast))}`;
-  if ("receipt" in fast) return "a decision without explain carries a receipt";
+  for (const other of [logged, explained]) {
+    if (!same(ids(fast), ids(other)) || !same(scores(fast), scores(other))) return `with the log or receipt ${show(ids(other))}, without ${show(ids(fast))}`;
+  }
+  if ("receipt" in fast || "log" in fast || "receipt" in logged) return "a decision carries a receipt or log it was not asked for";
+  if (!("log" in logged) || !("log" in explained)) return "a logged decision has no log record";
   const receipt = explained.receipt;
   if (expect.picks && !same(ids(fast), expect.picks)) return `picks ${show(ids(fast))}, expected ${show(expect.picks)}`;
   if (expect.scores) {
@@ -357,11 +395,23 @@ function runDecision(sk, c, file) {
   for (const key of ["fallback", "control_group", "suppressed", "segment"]) {
     if (key in expect && !same(receipt[key], expect[key])) return `${key} is ${show(receipt[key])}, expected ${show(expect[key])}`;
   }
-  if (fast.fallback !== explained.fallback || fast.controlGroup !== explained.controlGroup || fast.fallback !== receipt.fallback || fast.controlGroup !== receipt.control_group || fast.segment !== receipt.segment) {
+  if (fast.fallback !== explained.fallback || fast.control_group !== explained.control_group || fast.fallback !== receipt.fallback || fast.control_group !== receipt.control_group || fast.segment !== receipt.segment) {
     return "fallback, control group or segment differ between the decision and its receipt";
   }
-  const shown = fast.picks.filter((p) => !p.isDefault).map((p) => p.offer);
+  const shown = fast.picks.filter((p) => !p.is_default).map((p) => p.offer);
   if (!same(fast.shown.map((e) => e.offer), shown) || fast.shown.some((e) => e.type !== "offer_shown" || e.at !== request.now)) return `shown events ${show(fast.shown)}`;
+  for (const [i, pick] of logged.picks.entries()) {
+    const want = receipt.picks[i].probability;
+    if (fast.picks[i].probability !== null || !close(pick.probability, want) || !close(logged.log.picks[i].probability, want)) return `pick ${i + 1}: probability ${pick.probability}, the receipt's ${want}`;
+  }
+  if ("decision" in expect) {
+    const wrong = subset(logged, expect.decision);
+    if (wrong) return `decision JSON: ${wrong}`;
+  }
+  if ("log" in expect) {
+    const wrong = subset(logged.log, expect.log);
+    if (wrong) return `log record: ${wrong}`;
+  }
   for (const [i, want] of (expect.picks_detail ?? []).entries()) {
     for (const [key, value] of Object.entries(want)) {
       if (!close(receipt.picks[i]?.[key], value)) return `pick ${i + 1}: ${key} is ${show(receipt.picks[i]?.[key])}, expected ${show(value)}`;

@@ -36,14 +36,28 @@ test("a storefront session: events as objects, decisions, receipts, responses", 
   assert.ok(decision.picks.length >= 1);
   for (const pick of decision.picks) {
     assert.equal(typeof pick.offer, "string");
-    assert.equal(typeof pick.isDefault, "boolean");
+    assert.equal(typeof pick.is_default, "boolean");
   }
   assert.equal(decision.receipt.format, "shopkeeper.receipt");
   assert.equal(decision.receipt.customer, "visitor-1");
   assert.equal(engine.decide(visitor, { now: NOW }).receipt, undefined);
+  // The decision's JSON is the core's (snake_case, as in C's sk_engine_decide_json); with `log`
+  // it carries the record off-policy evaluation reads, and each pick its logged probability.
+  assert.equal(decision.format, "shopkeeper.decision");
+  const logged = engine.decide(visitor, { channel: "web", slots: 2, now: NOW, log: true });
+  assert.equal(logged.receipt, undefined);
+  assert.equal(logged.log.customer, "visitor-1");
+  assert.match(logged.log.schema, /^[0-9a-f]{16}$/);
+  assert.deepEqual(logged.log.picks.map((p) => p.offer), logged.picks.map((p) => p.offer));
+  assert.deepEqual(logged.picks.map((p) => p.probability), decision.receipt.picks.map((p) => p.probability));
+  assert.equal(engine.decide(visitor, { now: NOW }).picks[0].probability, null);
+  // A BigInt seed keeps its 64 bits (it travels as digits): the same as the seed in a string.
+  const big = engine.decide(visitor, { now: NOW, slots: 2, seed: 18446744073709551615n, explain: true });
+  const text = engine.decide(visitor, { now: NOW, slots: 2, seed: "18446744073709551615", explain: true });
+  assert.deepEqual(big.picks, text.picks);
   // Showing the picks records them; contact policies then count them.
   for (const event of decision.shown) visitor.apply(event, NOW);
-  const firstOffer = decision.picks.find((p) => !p.isDefault);
+  const firstOffer = decision.picks.find((p) => !p.is_default);
   if (firstOffer) assert.equal(visitor.shownWithin(firstOffer.offer, 3600, NOW), 1);
   const scores = engine.scores(visitor, NOW);
   assert.ok("p_alive" in scores && Array.isArray(scores.cross_sell));
@@ -82,8 +96,9 @@ test("errors are Error objects with the C names, lines and columns; bad input ch
   assert.equal(e.code, "invalid_rule");
   assert.deepEqual([e.line, e.column], [2, 3]);
   assert.deepEqual(engine.checkRule(rule).map((d) => [d.line, d.column]), [[2, 3]]);
+  // The request is read by the core's reader of its JSON form: an unknown channel is malformed.
   e = thrown(() => engine.decide(p, { channel: "fax", now: NOW }));
-  assert.equal(e.code, "invalid_request");
+  assert.equal(e.code, "invalid_json");
   e = thrown(() => engine.decide(p, { now: NOW, context: { page: 3 } }));
   assert.equal(e.code, "invalid_context");
   e = thrown(() => engine.decide(p, { now: NOW, slots: 99 }));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use shopkeeper::decide::{Engine, Request};
+use shopkeeper::decide::{DecisionRequest, Engine, LogEntry, Request};
 use shopkeeper::learn::{Learner, Response};
 use shopkeeper::rules::{Context, Type, Value};
 use shopkeeper::{Channel, Error, ErrorCode, EventKind, Profile, Timestamp};
@@ -124,15 +124,14 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     let name = path.display().to_string();
     let text = crate::read(path)?;
     let mut engine: Option<Engine> = None;
-    // With --learn: the learner, and the segment each profile was shown each offer in.
     let mut learner: Option<Learner> = None;
-    let mut shown_in: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut learned = 0u64;
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
-    // With --log: one entry per decision, and the entry that last showed each (profile, offer).
-    let mut log: Vec<serde_json::Value> = Vec::new();
-    let mut logged_in: BTreeMap<(String, String), usize> = BTreeMap::new();
+    // Every decision's log entry, and the entry that last showed each (profile, offer): a
+    // response is credited to the segment of the decision that showed the offer.
+    let mut log: Vec<LogEntry> = Vec::new();
+    let mut shown_by: BTreeMap<(String, String), usize> = BTreeMap::new();
     let (mut decisions, mut fallbacks, mut control, mut rejected) = (0u64, 0u64, 0u64, 0u64);
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -150,26 +149,24 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 {
                     let accepted = matches!(event.kind, EventKind::OfferAccepted { .. });
                     let entry = counts.entry(offer.clone()).or_default();
-                    let key = (profile.clone(), offer.clone());
-                    if let (true, Some(&i)) = (accepted, logged_in.get(&key)) {
-                        if let Some(list) = log[i]["accepted"].as_array_mut() {
-                            list.push(offer.as_str().into());
-                        }
-                    }
                     if accepted {
                         entry.accepts += 1;
                     } else {
                         entry.dismisses += 1;
                     }
-                    let segment = shown_in.get(&(profile.clone(), offer.clone()));
-                    if let (Some(learner), Some(segment)) = (learner.as_mut(), segment) {
+                    if let Some(&i) = shown_by.get(&(profile.clone(), offer.clone())) {
                         let response = if accepted {
                             Response::Accepted
                         } else {
                             Response::Dismissed
                         };
-                        if learner.update(offer, segment, response, at).is_ok() {
-                            learned += 1;
+                        if accepted {
+                            log[i].accept(offer);
+                        }
+                        if let Some(learner) = learner.as_mut() {
+                            if learner.credit(&log[i].decision, offer, response, at) == Ok(true) {
+                                learned += 1;
+                            }
                         }
                     }
                 }
@@ -182,7 +179,8 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
             }) => {
                 // The catalog is compiled at the stream's first decision time (for its warnings).
                 if engine.is_none() {
-                    let built = crate::load::engine(catalog, models, request.at)?;
+                    let built =
+                        crate::load::engine(catalog, models, request.now.unwrap_or_default())?;
                     if learn {
                         learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
                     }
@@ -196,22 +194,19 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                     anonymous,
                     &request,
                     index as u64,
-                    args.log.is_some(),
                 )
-                .map(|decision| {
+                .map(|entry| {
                     decisions += 1;
-                    if let Some(entry) = decision.log {
-                        for id in &decision.picks {
-                            logged_in.insert((profile.clone(), id.clone()), log.len());
+                    let record = &entry.decision;
+                    fallbacks += u64::from(record.fallback);
+                    control += u64::from(record.control_group);
+                    if !record.fallback {
+                        for pick in record.picks.iter() {
+                            shown_by.insert((profile.clone(), pick.offer.clone()), log.len());
+                            counts.entry(pick.offer.clone()).or_default().shows += 1;
                         }
-                        log.push(entry);
                     }
-                    fallbacks += u64::from(decision.fallback);
-                    control += u64::from(decision.control_group);
-                    for id in decision.picks {
-                        shown_in.insert((profile.clone(), id.clone()), decision.segment.clone());
-                        counts.entry(id).or_default().shows += 1;
-                    }
+                    log.push(entry);
                 })
             }
             Err(e) => Err(e),
@@ -255,7 +250,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     if let Some(file) = args.log {
         let mut text = String::new();
         for entry in &log {
-            text.push_str(&entry.to_string());
+            text.push_str(&entry.to_json().map_err(|e| e.to_string())?);
             text.push('\n');
         }
         std::fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
@@ -268,124 +263,34 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     Ok((out, rejected == 0))
 }
 
-/// A decision request of the stream.
-pub struct DecideLine {
-    pub at: Timestamp,
-    pub channel: Channel,
-    pub slots: usize,
-    pub seed: Option<u64>,
-    pub context: serde_json::Value,
-}
-
-impl DecideLine {
-    /// `{"type": "decide", "at": T, "channel": "web", "slots": 2, "seed": 7, "context": {...}}`
-    /// (without the `profile` and `anonymous` the caller took out).
-    pub fn from_json(object: &serde_json::Map<String, serde_json::Value>) -> Result<Self, Error> {
-        let invalid = |message: String| Error::new(ErrorCode::InvalidJson, message);
-        for key in object.keys() {
-            if !["type", "at", "channel", "slots", "seed", "context"].contains(&key.as_str()) {
-                return Err(invalid(format!(
-                    "unknown field `{key}` of a decision request"
-                )));
-            }
-        }
-        let at = object
-            .get("at")
-            .and_then(serde_json::Value::as_i64)
-            .ok_or_else(|| {
-                invalid("a decision request needs `at` (seconds since the epoch)".into())
-            })?;
-        let channel = object
-            .get("channel")
-            .and_then(serde_json::Value::as_str)
-            .map_or(Ok(Channel::Web), |c| channel(c).map_err(invalid))?;
-        let slots = object
-            .get("slots")
-            .map_or(Some(1), serde_json::Value::as_u64);
-        let slots = slots.ok_or_else(|| invalid("`slots` is a number".into()))? as usize;
-        let seed = match object.get("seed") {
-            None => None,
-            Some(s) => Some(
-                s.as_u64()
-                    .ok_or_else(|| invalid("`seed` is a number".into()))?,
-            ),
-        };
-        let context = object
-            .get("context")
-            .cloned()
-            .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
-        Ok(DecideLine {
-            at,
-            channel,
-            slots,
-            seed,
-            context,
-        })
-    }
-}
-
-/// What replay keeps of a decision.
-struct Replayed {
-    picks: Vec<String>,
-    fallback: bool,
-    control_group: bool,
-    segment: String,
-    /// The decision log's entry (`shopkeeper ope`), when logging.
-    log: Option<serde_json::Value>,
-}
-
-/// Decides with the policy (engine and learner) for a profile of the stream, records the picks as
-/// shown; with `log`, also builds the decision log's entry.
+/// Decides with the policy (engine and learner) for a profile of the stream (the request's
+/// seed, else the line number), records the picks as shown, and returns the decision's log entry
+/// (its record, with the profile and context it saw).
 fn decide_line(
     (engine, learner): (&Engine, Option<&Learner>),
     profiles: &mut Profiles,
     id: &str,
     anonymous: bool,
-    request: &DecideLine,
+    request: &DecisionRequest,
     line: u64,
-    log: bool,
-) -> Result<Replayed, Error> {
-    let schema = engine.catalog().schema();
-    let context = Context::from_json(schema, &request.context.to_string())?;
+) -> Result<LogEntry, Error> {
+    let context = request.context(engine.catalog().schema())?;
     let profile = profiles.get(id, anonymous)?;
-    let req = Request::new(request.channel, request.at)
-        .slots(request.slots)
-        .seed(request.seed.unwrap_or(line))
-        .explain(log);
+    let mut req = request.request()?.log(true);
+    if request.seed.is_none() {
+        req = req.seed(line);
+    }
     let decision = match learner {
         Some(learner) => engine.decide_with(profile, &context, &req, learner)?,
         None => engine.decide(profile, &context, &req)?,
     };
-    let picks = decision
-        .picks()
-        .iter()
-        .map(|p| p.action.id().to_string())
-        .collect();
-    let log = match decision.receipt() {
-        Some(receipt) => {
-            let parse = |json: &str| {
-                serde_json::from_str::<serde_json::Value>(json)
-                    .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
-            };
-            Some(serde_json::json!({
-                "profile": parse(&profile.export()?)?,
-                "context": request.context,
-                "receipt": parse(&receipt.to_json()?)?,
-                "accepted": [],
-            }))
-        }
-        None => None,
-    };
-    let replayed = Replayed {
-        picks,
-        fallback: decision.fallback(),
-        control_group: decision.control_group(),
-        segment: decision.segment().into(),
-        log,
-    };
-    for event in decision.shown_events(request.at) {
+    let record = decision
+        .log()
+        .ok_or_else(|| Error::new(ErrorCode::Internal, "a logged decision has its record"))?;
+    let entry = LogEntry::new(engine, profile, &context, record)?;
+    for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
-        profile.apply(&event, request.at)?;
+        profile.apply(&event, req.now)?;
     }
-    Ok(replayed)
+    Ok(entry)
 }

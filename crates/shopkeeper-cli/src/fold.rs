@@ -110,7 +110,7 @@ pub enum Line {
     Decide {
         profile: String,
         anonymous: bool,
-        request: crate::decide::DecideLine,
+        request: shopkeeper::decide::DecisionRequest,
     },
 }
 
@@ -140,7 +140,17 @@ pub fn parse(line: &str) -> Result<Line, Error> {
         Some(_) => return Err(invalid("\"anonymous\" must be true or false")),
     };
     if object.get("type").and_then(|t| t.as_str()) == Some("decide") {
-        let request = crate::decide::DecideLine::from_json(object)?;
+        // The core's request form, with the stream's `at` as its `now`.
+        object.remove("type");
+        if let Some(at) = object.remove("at") {
+            object.insert("now".into(), at);
+        }
+        let request = shopkeeper::decide::DecisionRequest::from_json(&value.to_string())?;
+        if request.now.is_none() {
+            return Err(invalid(
+                "a decision request needs `at` (seconds since the epoch)",
+            ));
+        }
         return Ok(Line::Decide {
             profile,
             anonymous,

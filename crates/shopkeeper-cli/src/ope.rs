@@ -1,54 +1,25 @@
 //! `shopkeeper ope`: how a candidate catalog (and learner) would have done on logged decisions.
 //!
-//! A decision log has one JSON object per decision (`shopkeeper replay --log` writes it,
-//! spec/learning.md "Decision logs"):
+//! A decision log has one JSON object per decision, the core's `LogEntry` (`shopkeeper replay
+//! --log` writes it; spec/learning.md "Decision logs"):
 //!
 //! ```json
-//! {"profile": {...}, "context": {...}, "receipt": {...}, "accepted": ["offer-id"]}
+//! {"profile": {...}, "context": {...}, "decision": {...}, "accepted": ["offer-id"]}
 //! ```
 //!
 //! `profile` is the exported profile as the decision saw it, `context` the request context,
-//! `receipt` the logging policy's receipt (its request, picks and their logged probabilities) and
-//! `accepted` the picks the customer accepted. Each pick is one logged item (position-wise IPW):
-//! its reward is 1 when accepted, its logging probability the receipt's, its target probability
-//! the candidate's for the same offer at the same rank ([`Engine::pick_probabilities`]).
+//! `decision` the logging policy's record (its request, picks and their logged probabilities;
+//! older logs kept the whole `receipt`, which reads the same) and `accepted` the picks the
+//! customer accepted. `LogEntry::evaluate` gives each pick as one logged item (position-wise IPW):
+//! its reward is 1 when accepted, its logging probability the record's, its target probability
+//! the candidate's for the same offer at the same rank (`Engine::pick_probabilities`).
 
 use std::path::Path;
 
-use serde::Deserialize;
-use shopkeeper::decide::{Engine, Request};
+use shopkeeper::decide::{Engine, LogEntry};
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::Learner;
-use shopkeeper::rules::Context;
-use shopkeeper::{Channel, Profile, Timestamp};
-
-/// One line of a decision log.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogLine {
-    profile: serde_json::Value,
-    #[serde(default)]
-    context: serde_json::Map<String, serde_json::Value>,
-    receipt: LoggedReceipt,
-    #[serde(default)]
-    accepted: Vec<String>,
-}
-
-/// What evaluation reads of a receipt: the request and the picks.
-#[derive(Deserialize)]
-struct LoggedReceipt {
-    channel: Channel,
-    now: Timestamp,
-    seed: u64,
-    slots: usize,
-    picks: Vec<LoggedPick>,
-}
-
-#[derive(Deserialize)]
-struct LoggedPick {
-    offer: String,
-    probability: f64,
-}
+use shopkeeper::Timestamp;
 
 /// The z of a 95% normal interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -139,27 +110,8 @@ fn row(name: &str, e: &Estimate) -> String {
 
 /// The logged picks of one line, with the candidate's probabilities and the rewards.
 fn logged(engine: &Engine, learner: Option<&Learner>, line: &str) -> Result<Vec<Logged>, String> {
-    let line: LogLine =
-        serde_json::from_str(line).map_err(|e| format!("error[invalid_json]: {e}"))?;
-    let profile = Profile::from_export(&line.profile.to_string()).map_err(|e| e.to_string())?;
-    let context = Context::from_json(
-        engine.catalog().schema(),
-        &serde_json::Value::Object(line.context).to_string(),
-    )
-    .map_err(|e| e.to_string())?;
-    let r = &line.receipt;
-    let request = Request::new(r.channel, r.now).slots(r.slots).seed(r.seed);
-    let ids: Vec<&str> = r.picks.iter().map(|p| p.offer.as_str()).collect();
-    let target = engine
-        .pick_probabilities(&profile, &context, &request, learner, &ids)
-        .map_err(|e| e.to_string())?;
-    Ok(r.picks
-        .iter()
-        .zip(target)
-        .map(|(pick, target)| Logged {
-            logging: pick.probability,
-            target,
-            reward: f64::from(u8::from(line.accepted.contains(&pick.offer))),
-        })
-        .collect())
+    let entry = LogEntry::from_json(line).map_err(|e| format!("error[{}]: {e}", e.code()))?;
+    entry
+        .evaluate(engine, learner)
+        .map_err(|e| format!("error[{}]: {e}", e.code()))
 }

@@ -333,7 +333,8 @@ fn ope_reweights_the_picks_of_a_random_policy() {
     let (mut sum, mut n) = (0.0, 0);
     for line in std::fs::read_to_string(&log).unwrap().lines() {
         let entry: serde_json::Value = serde_json::from_str(line).unwrap();
-        let pick = &entry["receipt"]["picks"][0];
+        let pick = &entry["decision"]["picks"][0];
+        assert_eq!(entry["decision"]["schema"].as_str().map(str::len), Some(16));
         let p = pick["probability"].as_f64().unwrap();
         assert!(p > 0.3 && p < 0.7, "a coin toss: {p}");
         if pick["offer"] == "x" {
@@ -380,6 +381,27 @@ fn ope_reweights_the_picks_of_a_random_policy() {
         number_after(&evaluate(&offers(1, 1)), "IPW"),
         number_after(&always_x, "observed accept rate")
     );
+    // A log of the older form (the whole receipt as `receipt`, no schema fingerprint) reads the
+    // same.
+    let old: String = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            let mut receipt = entry["decision"].take();
+            receipt.as_object_mut().unwrap().remove("schema");
+            receipt["format"] = "shopkeeper.receipt".into();
+            receipt["dropped"] = serde_json::json!([]);
+            let object = entry.as_object_mut().unwrap();
+            object.remove("decision");
+            object.insert("receipt".into(), receipt);
+            entry.to_string() + "\n"
+        })
+        .collect();
+    let old_log = temp("tie-log-old.jsonl", &old);
+    let out = shopkeeper(&["ope", &old_log, "--catalog", &offers(2, 1)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(number_after(&text(&out.stdout), "IPW"), ipw);
 }
 
 #[test]

@@ -4,12 +4,14 @@
 use std::path::Path;
 
 use serde_json::Value;
-use shopkeeper::decide::{control_bucket, Catalog, Engine, Request};
+use shopkeeper::decide::{
+    control_bucket, Catalog, Decision, DecisionRequest, Engine, LogEntry, Request,
+};
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
 use shopkeeper::rules::{self, Context, Rule, Schema, Type};
 use shopkeeper::score::Models;
-use shopkeeper::{Channel, Event, Outcome, Profile};
+use shopkeeper::{Event, Outcome, Profile};
 
 fn vectors_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
@@ -364,7 +366,9 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     let get = |key: &str| case.get(key).or_else(|| file.get(key));
     let expect = &case["expect"];
     let now = get("now").and_then(Value::as_i64).ok_or("missing now")?;
-    let catalog_json = get("catalog").ok_or("missing catalog")?.to_string();
+    // The catalog on one line, then `catalog_pad` spaces (to test its size bound).
+    let mut catalog_json = get("catalog").ok_or("missing catalog")?.to_string();
+    catalog_json.push_str(&" ".repeat(case["catalog_pad"].as_u64().unwrap_or(0) as usize));
     let catalog = match Catalog::compile(&catalog_json, now) {
         Ok(catalog) => {
             if let Some(errors) = expect.get("catalog_errors") {
@@ -412,20 +416,27 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
             .apply(&event, now)
             .map_err(|e| format!("event: {e}"))?;
     }
-    let context = shopkeeper::rules::Context::from_json(
-        engine.catalog().schema(),
-        &case
-            .get("context")
-            .cloned()
-            .unwrap_or(Value::Object(Default::default()))
-            .to_string(),
-    )
-    .map_err(|e| format!("context: {e}"))?;
-    let channel: Channel =
-        serde_json::from_value(request["channel"].clone()).map_err(|e| format!("channel: {e}"))?;
-    let request = Request::new(channel, request["now"].as_i64().unwrap_or(now))
-        .slots(request["slots"].as_u64().unwrap_or(1) as usize)
-        .seed(request["seed"].as_u64().unwrap_or(0));
+    // The context: read against `context_catalog`'s schema when given (built for another
+    // catalog), else the engine's.
+    let context_json = case
+        .get("context")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()))
+        .to_string();
+    let other;
+    let schema = match case.get("context_catalog") {
+        Some(other_catalog) => {
+            other = Catalog::compile(&other_catalog.to_string(), now)
+                .map_err(|p| format!("context_catalog: {p}"))?;
+            other.schema()
+        }
+        None => engine.catalog().schema(),
+    };
+    let context = Context::from_json(schema, &context_json).map_err(|e| format!("context: {e}"))?;
+    // The request, read by the core's reader of the JSON form; `now` defaults to the case's.
+    let mut spec = DecisionRequest::from_json(&request.to_string()).map_err(|e| e.to_string())?;
+    spec.now.get_or_insert(now);
+    let request = spec.request().map_err(|e| e.to_string())?;
     let learner = match case.get("learner") {
         Some(spec) => Some(learner(spec)?),
         None => None,
@@ -434,28 +445,57 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         Some(l) => engine.decide_with(&profile, &context, request, l),
         None => engine.decide(&profile, &context, request),
     };
-    let fast = decide(&request);
-    let explained = decide(&request.explain(true));
-    let (fast, explained) = match (fast, explained, expect["error"].as_str()) {
-        (Err(e), _, Some(code)) if e.code().as_str() == code => return Ok(()),
-        (Ok(_), _, Some(code)) => return Err(format!("decided, expected error {code}")),
-        (Err(e), _, _) | (_, Err(e), _) => return Err(format!("decide: {e}")),
-        (Ok(f), Ok(x), None) => (f, x),
+    // The same request three ways: picks only, with the log record, with the receipt.
+    let (fast, logged, explained) = match (
+        decide(&request),
+        decide(&request.log(true)),
+        decide(&request.explain(true)),
+        expect["error"].as_str(),
+    ) {
+        (Err(e), Err(l), Err(x), Some(code))
+            if [&e, &l, &x].iter().all(|e| e.code().as_str() == code) =>
+        {
+            return Ok(())
+        }
+        (Ok(_), _, _, Some(code)) => return Err(format!("decided, expected error {code}")),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) => {
+            return Err(format!("decide: {e}"))
+        }
+        (Ok(f), Ok(l), Ok(x), None) => (f, l, x),
     };
-    let ids = |d: &shopkeeper::decide::Decision<'_>| -> Vec<String> {
+    let ids = |d: &Decision<'_>| -> Vec<String> {
         d.picks()
             .iter()
             .map(|p| p.action.id().to_string())
             .collect()
     };
-    let scores = |d: &shopkeeper::decide::Decision<'_>| -> Vec<Option<f64>> {
+    let scores = |d: &Decision<'_>| -> Vec<Option<f64>> {
         d.picks().iter().map(|p| p.score.map(|s| s.score)).collect()
     };
-    if ids(&fast) != ids(&explained) || scores(&fast) != scores(&explained) {
+    for (name, other) in [("the log", &logged), ("the receipt", &explained)] {
+        if ids(&fast) != ids(other) || scores(&fast) != scores(other) {
+            return Err(format!(
+                "with {name} {:?}, without {:?}",
+                ids(other),
+                ids(&fast)
+            ));
+        }
+        if fast.fallback() != other.fallback() || fast.control_group() != other.control_group() {
+            return Err(format!("fallback or control group differ with {name}"));
+        }
+    }
+    let probabilities = |d: &Decision<'_>| -> Vec<Option<f64>> {
+        d.picks().iter().map(|p| p.probability).collect()
+    };
+    if probabilities(&logged) != probabilities(&explained)
+        || probabilities(&logged).contains(&None)
+        || probabilities(&fast).iter().any(Option::is_some)
+    {
         return Err(format!(
-            "with the receipt {:?}, without {:?}",
-            ids(&explained),
-            ids(&fast)
+            "probabilities: fast {:?}, logged {:?}, explained {:?}",
+            probabilities(&fast),
+            probabilities(&logged),
+            probabilities(&explained)
         ));
     }
     let receipt = explained.receipt().ok_or("no receipt")?;
@@ -484,10 +524,6 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
             }
         }
     }
-    if fast.fallback() != explained.fallback() || fast.control_group() != explained.control_group()
-    {
-        return Err("fallback or control group differ with the receipt".into());
-    }
     if let Some(want) = expect.get("picks_detail") {
         for (i, w) in want
             .as_array()
@@ -515,13 +551,58 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     }
     if let Some(want) = expect.get("reasons") {
         for (offer, reason) in want.as_object().ok_or("reasons: an object")? {
-            let got = receipt.dropped_offer(offer).map(|d| d.reason.as_str());
-            if got != reason.as_str() {
+            let got = receipt.dropped_offer(offer).map(|d| d.reason());
+            if got.as_deref() != reason.as_str() {
                 return Err(format!("{offer}: reason {got:?}, expected {reason}"));
             }
         }
     }
+    // The documented JSON forms: the decision's (of the logged request) and its log record.
+    let json = |text: Result<String, shopkeeper::Error>| -> Result<Value, String> {
+        serde_json::from_str(&text.map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    };
+    if let Some(want) = expect.get("decision") {
+        subset(&json(logged.to_json())?, want).map_err(|e| format!("decision JSON: {e}"))?;
+    }
+    let log = logged.log().ok_or("no log record")?;
+    let log_json = json(
+        serde_json::to_string(&log)
+            .map_err(|e| shopkeeper::Error::new(shopkeeper::ErrorCode::Internal, e.to_string())),
+    )?;
+    if let Some(want) = expect.get("log") {
+        subset(&log_json, want).map_err(|e| format!("log record: {e}"))?;
+    }
+    // The record reads back, and its log entry too.
+    let entry =
+        LogEntry::new(&engine, &profile, &context, log.clone()).map_err(|e| e.to_string())?;
+    let again = LogEntry::from_json(&entry.to_json().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    if again.decision != log || again.profile().map_err(|e| e.to_string())? != profile {
+        return Err("the log entry does not read back".into());
+    }
     Ok(())
+}
+
+/// `got` holds `want`: an object every key of `want` with a matching value, an array exactly as
+/// many matching items, numbers within 1e-9 relative, anything else equal.
+fn subset(got: &Value, want: &Value) -> Result<(), String> {
+    match (got, want) {
+        (Value::Object(g), Value::Object(w)) => {
+            for (key, value) in w {
+                subset(g.get(key).unwrap_or(&Value::Null), value)
+                    .map_err(|e| format!("{key}: {e}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => {
+            for (i, (g, w)) in g.iter().zip(w).enumerate() {
+                subset(g, w).map_err(|e| format!("[{i}]: {e}"))?;
+            }
+            Ok(())
+        }
+        _ if close(got, want) => Ok(()),
+        _ => Err(format!("{got}, expected {want}")),
+    }
 }
 
 /// Numbers within 1e-9 relative; anything else equal.

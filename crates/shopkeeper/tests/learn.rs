@@ -300,7 +300,10 @@ mod adaptive {
             .unwrap();
         assert_eq!(d.segment(), "members");
         assert_eq!(d.receipt().unwrap().segment, "members");
-        assert_eq!(d.receipt().unwrap().picks[0].propensity_source, "adaptive");
+        assert_eq!(
+            d.receipt().unwrap().picks[0].propensity_source.to_string(),
+            "adaptive"
+        );
     }
 
     #[test]
@@ -505,7 +508,7 @@ mod pruning {
             // the probabilities its receipt logged.
             let d = engine.decide_with(&profile, &context, &request.explain(true), &learner).unwrap();
             let receipt = d.receipt().unwrap();
-            let logged: Vec<&str> = receipt.picks.iter().map(|p| p.offer.as_str()).collect();
+            let logged: Vec<&str> = receipt.picks.iter().map(|p| p.offer).collect();
             let target = engine.pick_probabilities(&profile, &context, &request, Some(&learner), &logged).unwrap();
             let expected: Vec<f64> = receipt.picks.iter().map(|p| p.probability).collect();
             prop_assert_eq!(target, expected);

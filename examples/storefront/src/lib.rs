@@ -155,7 +155,7 @@ pub fn render(decision: &Decision<'_>, profile: &Profile, page: &str, slots: usi
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default();
-            let _ = writeln!(out, "      {:<27} {:<15} {}", d.offer, stage, d.reason);
+            let _ = writeln!(out, "      {:<27} {:<15} {}", d.offer, stage, d.cause);
         }
     }
     out

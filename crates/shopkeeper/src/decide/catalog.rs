@@ -172,6 +172,8 @@ pub struct Catalog {
     /// Offer indices per channel, in catalog order.
     pub(crate) by_channel: [Vec<u32>; 6],
     pub(crate) index: BTreeMap<String, u32>,
+    /// Each offer's id as a JSON string (quoted, escaped), by index: receipts copy them.
+    pub(crate) ids_json: Vec<String>,
     pub(crate) context_weights: Vec<ContextWeight>,
     /// Every distinct clause of the catalog's conditions.
     pub(crate) clauses: ClauseTable,

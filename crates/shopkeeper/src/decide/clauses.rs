@@ -24,6 +24,8 @@ pub(crate) struct Clauses {
 #[derive(Debug, Default)]
 pub(crate) struct ClauseTable {
     rules: Vec<Rule>,
+    /// Each clause's text as a JSON string (quoted, escaped), made once: receipts copy it.
+    json: Vec<String>,
     by_source: BTreeMap<String, u32>,
 }
 
@@ -40,8 +42,16 @@ impl ClauseTable {
         let rule = Rule::condition(text, schema).ok()?;
         let id = u32::try_from(self.rules.len()).ok()?;
         self.rules.push(rule);
+        self.json.push(super::explain::json_string(text));
         self.by_source.insert(text.into(), id);
         Some(id)
+    }
+
+    /// Clause `id` as written, and as a JSON string.
+    pub(crate) fn text(&self, id: u32) -> (&str, &str) {
+        let i = id as usize;
+        let source = self.rules.get(i).map_or("", Rule::source);
+        (source, self.json.get(i).map_or("\"\"", String::as_str))
     }
 
     /// Whether clause `id` holds, evaluated once per request.
@@ -116,18 +126,18 @@ impl Clauses {
         self.ids.iter().all(|&id| table.holds(id, features, memo))
     }
 
-    /// The first clause that does not hold, as written.
-    pub(crate) fn first_failing<'t>(
+    /// The first clause that does not hold: its index in the table.
+    #[inline]
+    pub(crate) fn first_failing(
         &self,
-        table: &'t ClauseTable,
+        table: &ClauseTable,
         features: &Features<'_>,
         memo: &mut Memo,
-    ) -> Option<&'t str> {
-        let id = *self
-            .ids
+    ) -> Option<u32> {
+        self.ids
             .iter()
-            .find(|&&id| !table.holds(id, features, memo))?;
-        table.rules.get(id as usize).map(Rule::source)
+            .copied()
+            .find(|&id| !table.holds(id, features, memo))
     }
 }
 

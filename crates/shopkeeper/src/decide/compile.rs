@@ -393,10 +393,15 @@ impl Compiler {
                 }
             }
         }
+        let ids_json = offers
+            .iter()
+            .map(|o: &Offer| super::explain::json_string(&o.action.id))
+            .collect();
         Some(Catalog {
             version: src.version,
             schema,
             offers,
+            ids_json,
             fallback,
             groups: {
                 let mut names: Vec<(String, u32)> = groups.into_iter().collect();

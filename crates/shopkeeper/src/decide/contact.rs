@@ -3,6 +3,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use core::fmt;
 
 use crate::profile::OfferHistory;
 use crate::Timestamp;
@@ -28,24 +29,40 @@ pub(crate) struct ContactPolicy {
     pub(crate) stop_after_accept: bool,
 }
 
-/// Why a contact policy holds an offer back.
+/// Why a contact policy holds an offer back, with the numbers that decided it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Block {
+#[non_exhaustive]
+pub enum ContactBlock {
+    /// The customer accepted it, and it stops after an accept.
     Accepted,
-    CoolingDown { dismissed: u32, until: Timestamp },
-    Capped { shows: usize, cap: Cap },
+    /// Dismissed `dismissed` times: resting until `until`.
+    CoolingDown {
+        /// Dismissals so far.
+        dismissed: u32,
+        /// When it may be shown again.
+        until: Timestamp,
+    },
+    /// Shown `shows` times in the last `window` seconds, the cap being `max_shows`.
+    Capped {
+        /// Shows in the window.
+        shows: usize,
+        /// The cap.
+        max_shows: u32,
+        /// The window, in seconds.
+        window: Timestamp,
+    },
 }
 
 impl ContactPolicy {
     /// Whether the policy holds the offer back for a customer with this history, at `now`.
-    pub(crate) fn block(&self, history: &OfferHistory, now: Timestamp) -> Option<Block> {
+    pub(crate) fn block(&self, history: &OfferHistory, now: Timestamp) -> Option<ContactBlock> {
         if self.stop_after_accept && history.accepted > 0 {
-            return Some(Block::Accepted);
+            return Some(ContactBlock::Accepted);
         }
         if let (Some((dismissals, rest)), Some(last)) = (self.cooldown, history.last_dismissed) {
             let until = last.saturating_add(rest);
             if history.dismissed >= dismissals && now < until {
-                return Some(Block::CoolingDown {
+                return Some(ContactBlock::CoolingDown {
                     dismissed: history.dismissed,
                     until,
                 });
@@ -53,7 +70,11 @@ impl ContactPolicy {
         }
         let cap = self.cap?;
         let shows = history.shown_within(cap.window, now);
-        (shows >= cap.max_shows as usize).then_some(Block::Capped { shows, cap })
+        (shows >= cap.max_shows as usize).then_some(ContactBlock::Capped {
+            shows,
+            max_shows: cap.max_shows,
+            window: cap.window,
+        })
     }
 }
 
@@ -67,21 +88,26 @@ pub(crate) fn duration(seconds: Timestamp) -> String {
     format!("{seconds}s")
 }
 
-impl Block {
+impl fmt::Display for ContactBlock {
     /// The reason, as a receipt states it.
-    pub(crate) fn reason(&self) -> String {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Block::Accepted => "already accepted (stop after accept)".into(),
-            Block::CoolingDown { dismissed, until } => format!(
+            ContactBlock::Accepted => f.write_str("already accepted (stop after accept)"),
+            ContactBlock::CoolingDown { dismissed, until } => write!(
+                f,
                 "dismissed {dismissed} time{}: cooling down until {}",
                 if *dismissed == 1 { "" } else { "s" },
                 crate::time::format_utc(*until)
             ),
-            Block::Capped { shows, cap } => format!(
-                "shown {shows} time{} in the last {} (cap {})",
+            ContactBlock::Capped {
+                shows,
+                max_shows,
+                window,
+            } => write!(
+                f,
+                "shown {shows} time{} in the last {} (cap {max_shows})",
                 if *shows == 1 { "" } else { "s" },
-                duration(cap.window),
-                cap.max_shows
+                duration(*window),
             ),
         }
     }

@@ -216,6 +216,25 @@ impl Learner {
         Ok(())
     }
 
+    /// Credits a response to `offer` in the segment where the decision `shown_by` (its log
+    /// record, [`Decision::log`](crate::decide::Decision::log)) showed it: the one rule by which
+    /// every binding and tool learns. `Ok(false)`, changing nothing, when that decision did not
+    /// show the offer (another offer, or the default action of a fallback); otherwise as
+    /// [`Learner::update`].
+    pub fn credit(
+        &mut self,
+        shown_by: &crate::decide::DecisionLog,
+        offer: &str,
+        response: Response,
+        at: Timestamp,
+    ) -> Result<bool, Error> {
+        if !shown_by.showed(offer) {
+            return Ok(false);
+        }
+        self.update(offer, &shown_by.segment, response, at)?;
+        Ok(true)
+    }
+
     /// The decayed counts of `offer` in `segment` at `now` (zero for an arm never seen).
     pub fn counts(&self, offer: &str, segment: &str, now: Timestamp) -> Counts {
         self.arm(offer, segment)

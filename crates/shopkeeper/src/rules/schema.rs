@@ -171,7 +171,7 @@ impl Schema {
     }
 
     /// The fingerprint of the declarations (attributes with their types, context keys in order
-    /// with their types, currency decimals), documented in `spec/rules.md`: a [`Context`],
+    /// with their types, currency decimals), documented in `spec/rules.md`: a [`Context`](super::Context),
     /// a compiled [`Rule`](super::Rule) and [`Features`](super::Features) carry the fingerprint
     /// of the schema they were built for, and are refused (or read as missing) against another.
     pub fn fingerprint(&self) -> u64 {

@@ -1,0 +1,510 @@
+//! The engine: a compiled catalog with its models, and the decision pipeline that runs the
+//! stages (`filter.rs`), the selection (`select.rs`), the logged probabilities
+//! (`probability.rs`) and the receipt (`explain.rs`) for one request.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use smallvec::SmallVec;
+
+use super::bucket::control_bucket;
+use super::catalog::{Catalog, Propensity};
+use super::decision::{Decision, Pick, Suppression};
+use super::explain::{Dropped, PickRecord, PropensitySource, Receipt};
+use super::filter::{Cause, Pass, Reject, Stage};
+use super::request::Request;
+use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
+use crate::learn::Learner;
+use crate::limits::MAX_NAME_LEN;
+use crate::rules::{Context, Features, Input, Value};
+use crate::score::{BoundLogistic, Models};
+use crate::{Error, ErrorCode, Profile};
+
+/// A catalog with the models its scores and propensities use: immutable, shared by threads.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) catalog: Catalog,
+    models: Models,
+    /// Per offer, the bound logistic model of a `model` propensity.
+    pub(crate) bound: Vec<Option<BoundLogistic>>,
+    /// Whether any expression or model reads a score path (else scoring is skipped).
+    needs_scores: bool,
+}
+
+/// What [`Engine::rank`] chose, and the probabilities asked for.
+struct Ranked<'c> {
+    picks: SmallVec<[Pick<'c>; 4]>,
+    probabilities: SmallVec<[f64; 4]>,
+}
+
+impl Engine {
+    /// Pairs a compiled catalog with models. Fails with `invalid_catalog` when an offer names a
+    /// propensity model the models lack, or one that reads a path the catalog's schema lacks.
+    pub fn new(catalog: Catalog, models: Models) -> Result<Engine, Error> {
+        let (bound, needs_scores) = bind(&catalog, &models)?;
+        Ok(Engine {
+            catalog,
+            models,
+            bound,
+            needs_scores,
+        })
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The models.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a
+    /// bad catalog never replaces a good one. Contexts built for the old catalog's schema must be
+    /// built again for the new one (unless both declare the same).
+    pub fn replace_catalog(&mut self, catalog: Catalog) -> Result<(), Error> {
+        let (bound, needs_scores) = bind(&catalog, &self.models)?;
+        self.catalog = catalog;
+        self.bound = bound;
+        self.needs_scores = needs_scores;
+        Ok(())
+    }
+
+    /// The next best offers for `profile` in `context` (built against
+    /// [`Catalog::schema`]). Fails for a bad request (`invalid_request`: slots or `now` out of
+    /// range), a context built for another schema (`invalid_context`), or a learning segment
+    /// longer than a learner accepts (`too_long`); changes nothing.
+    pub fn decide(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+    ) -> Result<Decision<'_>, Error> {
+        self.run(profile, context, request, None, None)
+            .map(|(decision, _)| decision)
+    }
+
+    /// [`Engine::decide`] with the learner whose counts adaptive propensities sample from
+    /// (Thompson sampling with the request's seed). Without one, they sample from their priors.
+    pub fn decide_with(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: &Learner,
+    ) -> Result<Decision<'_>, Error> {
+        self.run(profile, context, request, Some(learner), None)
+            .map(|(decision, _)| decision)
+    }
+
+    /// This engine as the candidate policy of off-policy evaluation ([`crate::learn::ope`]): for
+    /// a decision another policy logged (its picks' ids, best first), the probability that this
+    /// engine shows each logged offer at the same rank for the same profile, context and request,
+    /// with `learner` for its adaptive offers. It is 1 or 0 when nothing in the decision depends
+    /// on the seed, otherwise the share of draws (the same procedure as logged probabilities,
+    /// `spec/learning.md`). An id the catalog does not have gets 0, the default action 1 at rank
+    /// 1 when this engine falls back (or is suppressed), else 0.
+    pub fn pick_probabilities(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: Option<&Learner>,
+        logged: &[&str],
+    ) -> Result<Vec<f64>, Error> {
+        let asked: SmallVec<[Option<u32>; 4]> = logged
+            .iter()
+            .map(|id| self.catalog.index.get(*id).copied())
+            .collect();
+        let request = request.explain(false).log(false);
+        let (decision, probabilities) =
+            self.run(profile, context, &request, learner, Some(&asked))?;
+        let default = &self.catalog.fallback.id;
+        Ok(logged
+            .iter()
+            .enumerate()
+            .map(|(rank, id)| match decision.fallback {
+                true => f64::from(u8::from(rank == 0 && *id == default.as_str())),
+                false => probabilities.get(rank).copied().unwrap_or(0.0),
+            })
+            .collect())
+    }
+
+    /// Decides; also returns the probability of each of `asked` at its rank, when given.
+    fn run(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        learner: Option<&Learner>,
+        asked: Option<&[Option<u32>]>,
+    ) -> Result<(Decision<'_>, SmallVec<[f64; 4]>), Error> {
+        request.check()?;
+        let catalog = &self.catalog;
+        if !context.fits(&catalog.schema) {
+            return Err(Context::foreign());
+        }
+        let (now, channel) = (request.now, request.channel);
+        let control_group = catalog
+            .control
+            .as_ref()
+            .is_some_and(|g| control_bucket(&g.salt, profile.id()) < g.share);
+        // Offers the channel's contact policy still allows in its window; none left suppresses.
+        let room = catalog.channel_caps[channel.index()].map_or(usize::MAX, |cap| {
+            let shown = profile
+                .activity()
+                .channel(channel)
+                .offer_shows_within(cap.window, now);
+            (cap.max_shows as usize).saturating_sub(shown)
+        });
+        let suppressed = if control_group {
+            Some(Suppression::ControlGroup)
+        } else if profile.objects_to_personalization() {
+            Some(Suppression::Objection)
+        } else if room == 0 {
+            Some(Suppression::ChannelCap)
+        } else {
+            None
+        };
+        // At most one drop per offer: reserved once, so the receipt never reallocates.
+        let mut drops: Option<Vec<Dropped<'_>>> = request
+            .explain
+            .then(|| Vec::with_capacity(catalog.offers.len()));
+        let mut segment = String::new();
+        let mut ranked = Ranked {
+            picks: SmallVec::new(),
+            probabilities: SmallVec::new(),
+        };
+        if suppressed.is_none() {
+            let scores = self.needs_scores.then(|| self.models.score(profile, now));
+            let input = Input {
+                profile,
+                context,
+                now,
+                scores: scores.as_ref(),
+            };
+            let features = Features::new(&catalog.schema, &input);
+            if let Some(Value::String(name)) = catalog
+                .learning
+                .segment
+                .as_ref()
+                .and_then(|r| r.eval(&features))
+            {
+                segment = name;
+            }
+            if segment.len() > MAX_NAME_LEN {
+                return Err(Error::new(
+                    ErrorCode::TooLong,
+                    format!(
+                        "the learning segment is {} bytes long, at most {MAX_NAME_LEN} (a learner's limit for segment names)",
+                        segment.len()
+                    ),
+                ));
+            }
+            let mut memo = catalog.clauses.memo();
+            let kind_weights = self.kind_weights(&features, channel, &mut memo);
+            let mut pass = Pass {
+                features: &features,
+                request,
+                kind_weights,
+                memo,
+                arms: learner.and_then(|l| l.segment(&segment)),
+            };
+            // The channel's cap also limits the slots to the room it has left.
+            let slots = request.slots.min(room);
+            ranked = self.rank(profile, &mut pass, slots, drops.as_mut(), asked);
+        }
+        let fallback = ranked.picks.is_empty();
+        if fallback {
+            ranked.picks.push(Pick {
+                action: &catalog.fallback,
+                score: None,
+                probability: request.logs().then_some(1.0),
+            });
+        }
+        let receipt = drops.map(|dropped| Receipt {
+            format: "shopkeeper.receipt",
+            catalog_version: &catalog.version,
+            ids_json: &catalog.ids_json,
+            customer: profile.id().into(),
+            channel,
+            now,
+            seed: request.seed,
+            slots: request.slots,
+            control_group,
+            suppressed,
+            fallback,
+            segment: segment.clone(),
+            picks: ranked
+                .picks
+                .iter()
+                .enumerate()
+                .map(|(rank, pick)| PickRecord {
+                    rank: rank + 1,
+                    offer: &pick.action.id,
+                    title: &pick.action.title,
+                    kind: pick.action.kind,
+                    propensity_source: match catalog.offer(&pick.action.id).map(|o| &o.propensity) {
+                        Some(Propensity::Fixed(_)) => PropensitySource::Fixed,
+                        Some(Propensity::Rule(_)) => PropensitySource::Expression,
+                        Some(Propensity::Model(name)) => PropensitySource::Model(name),
+                        Some(Propensity::Adaptive { .. }) => PropensitySource::Adaptive,
+                        None => PropensitySource::Default,
+                    },
+                    probability: pick.probability.unwrap_or(1.0),
+                    score: pick.score,
+                })
+                .collect(),
+            dropped,
+        });
+        let decision = Decision {
+            catalog,
+            request: *request,
+            picks: ranked.picks,
+            segment,
+            fallback,
+            control_group,
+            customer: request.logs().then(|| profile.id().into()),
+            receipt,
+        };
+        Ok((decision, ranked.probabilities))
+    }
+
+    /// Runs every stage for the channel's offers (every offer when explaining, to say which
+    /// channel dropped the others), then selects the picks. Writes the dropped offers, in
+    /// catalog order, when explaining; computes the probabilities of `asked` (or of the picks,
+    /// when the request logs).
+    fn rank<'c>(
+        &'c self,
+        profile: &Profile,
+        pass: &mut Pass<'_, '_>,
+        slots: usize,
+        mut explain: Option<&mut Vec<Dropped<'c>>>,
+        asked: Option<&[Option<u32>]>,
+    ) -> Ranked<'c> {
+        let catalog = &self.catalog;
+        let request = pass.request;
+        let explaining = explain.is_some();
+        let blocked = self.blocked(profile, request.now);
+        let all: Vec<u32>;
+        let offers: &[u32] = if explaining {
+            all = (0..catalog.offers.len() as u32).collect();
+            &all
+        } else {
+            &catalog.by_channel[request.channel.index()]
+        };
+        // Candidates whose score does not depend on the seed; adaptive ones drawn under the
+        // request's seed; adaptive offers that passed the filters (re-drawn for probabilities).
+        let mut fixed: Vec<Candidate> = Vec::new();
+        let mut adaptive: Vec<Candidate> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        for &index in offers {
+            let offer = &catalog.offers[index as usize];
+            let block = blocked
+                .iter()
+                .find(|(b, _)| *b == index)
+                .map(|(_, block)| *block);
+            let is_adaptive = matches!(offer.propensity, Propensity::Adaptive { .. });
+            let scored = match self.filter(offer, index, pass, block) {
+                Ok(parts) if is_adaptive => {
+                    let bound = parts.0 * parts.1 * offer.lever;
+                    if bound > 0.0 && bound.is_finite() {
+                        pending.push(Pending {
+                            index,
+                            context_weight: parts.0,
+                            value: parts.1,
+                            bound,
+                        });
+                    }
+                    if !explaining {
+                        continue; // drawn below, and only if it can still make the slots
+                    }
+                    self.score(offer, index, pass, parts)
+                }
+                Ok(parts) => self.score(offer, index, pass, parts),
+                Err(reject) => Err(reject),
+            };
+            match (scored, explain.as_deref_mut()) {
+                (Ok(score), _) if is_adaptive => adaptive.push(Candidate { index, score }),
+                (Ok(score), _) => fixed.push(Candidate { index, score }),
+                (Err(reject), Some(dropped)) => {
+                    let (stage, cause, clause) = match reject {
+                        Reject::Clause(stage, id) => {
+                            let (text, json) = catalog.clauses.text(id);
+                            (stage, Cause::Clause(text), Some(json))
+                        }
+                        Reject::Other(stage, cause) => (stage, cause, None),
+                    };
+                    dropped.push(Dropped {
+                        index,
+                        offer: &offer.action.id,
+                        stage,
+                        cause,
+                        clause_json: clause,
+                    });
+                }
+                (Err(_), None) => {}
+            }
+        }
+        if !explaining && !pending.is_empty() {
+            highest_bounds_first(&mut pending, slots, false);
+            let bar = self.bar(slots, scores(&fixed));
+            self.draw_adaptive(bar, pending.iter(), request.seed, pass, |p, score| {
+                adaptive.push(Candidate {
+                    index: p.index,
+                    score,
+                });
+            });
+        }
+        let logs = request.logs() || asked.is_some();
+        let keep = match (explaining, logs) {
+            (true, _) => usize::MAX,
+            (false, true) => slots + 1,
+            (false, false) => slots,
+        };
+        let chosen = self.select(request.seed, keep, scores(&fixed).chain(scores(&adaptive)));
+        if let Some(dropped) = explain {
+            self.explain_selection(&chosen, slots, &fixed, &adaptive, dropped);
+        }
+        let own: SmallVec<[Option<u32>; 4]> = chosen
+            .finalists
+            .iter()
+            .take(slots)
+            .map(|&(i, _)| Some(i))
+            .collect();
+        let probabilities = match logs {
+            true => self.probabilities(
+                asked.unwrap_or(&own),
+                &chosen,
+                &fixed,
+                &mut pending,
+                slots,
+                pass,
+            ),
+            false => SmallVec::new(),
+        };
+        let mut picks: SmallVec<[Pick<'c>; 4]> = SmallVec::new();
+        for (rank, &(index, _)) in chosen.finalists.iter().take(slots).enumerate() {
+            let found = fixed.iter().chain(&adaptive).find(|c| c.index == index);
+            if let Some(c) = found {
+                picks.push(Pick {
+                    action: &catalog.offers[index as usize].action,
+                    score: Some(c.score),
+                    probability: request
+                        .logs()
+                        .then(|| probabilities.get(rank).copied().unwrap_or(1.0)),
+                });
+            }
+        }
+        Ranked {
+            picks,
+            probabilities,
+        }
+    }
+
+    /// Adds the offers the selection left out to `dropped` (which holds the earlier stages'
+    /// drops, in catalog order), keeping catalog order: each group's losers, then the finalists
+    /// below the last slot.
+    fn explain_selection<'c>(
+        &'c self,
+        chosen: &Selection,
+        slots: usize,
+        fixed: &[Candidate],
+        adaptive: &[Candidate],
+        dropped: &mut Vec<Dropped<'c>>,
+    ) {
+        let catalog = &self.catalog;
+        let id = |index: u32| catalog.offers[index as usize].action.id.as_str();
+        let mut later: Vec<Dropped<'c>> = Vec::new();
+        for c in fixed.iter().chain(adaptive) {
+            let Some(g) = catalog.offers[c.index as usize].group else {
+                continue;
+            };
+            if let Some((winner, winner_score)) =
+                chosen.group_best[g as usize].filter(|&(w, _)| w != c.index)
+            {
+                later.push(Dropped {
+                    index: c.index,
+                    offer: id(c.index),
+                    clause_json: None,
+                    stage: Stage::ExclusionGroup,
+                    cause: Cause::Outranked {
+                        group: &catalog.groups[g as usize],
+                        winner: id(winner),
+                        winner_score,
+                        score: c.score.score,
+                    },
+                });
+            }
+        }
+        for (rank, &(index, score)) in chosen.finalists.iter().enumerate().skip(slots) {
+            later.push(Dropped {
+                index,
+                offer: id(index),
+                clause_json: None,
+                stage: Stage::Slots,
+                cause: Cause::BelowSlots {
+                    rank: rank + 1,
+                    score,
+                    slots,
+                },
+            });
+        }
+        later.sort_unstable_by_key(|d| d.index);
+        // Merge the two lists, both in catalog order, in place from the back: each earlier drop
+        // moves at most once, into room the receipt reserved.
+        let mut earlier = dropped.len();
+        let Some(&filler) = later.first() else {
+            return;
+        };
+        dropped.resize(earlier + later.len(), filler);
+        let mut at = dropped.len();
+        while let Some(next) = later.pop() {
+            while earlier > 0 && dropped[earlier - 1].index > next.index {
+                at -= 1;
+                earlier -= 1;
+                dropped[at] = dropped[earlier];
+            }
+            at -= 1;
+            dropped[at] = next;
+        }
+    }
+}
+
+/// Binds the catalog's model propensities to its schema; and whether scores are needed.
+fn bind(catalog: &Catalog, models: &Models) -> Result<(Vec<Option<BoundLogistic>>, bool), Error> {
+    let mut bound: Vec<Option<BoundLogistic>> = Vec::new();
+    let mut needs_scores = catalog.reads_scores;
+    for (i, name) in catalog.models_used() {
+        let model = models.propensity(name).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidCatalog,
+                format!(
+                    "offers[{:?}].propensity: no propensity model named {name:?} in the models",
+                    catalog.offers[i].action.id
+                ),
+            )
+        })?;
+        let b = model.bind(&catalog.schema).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidCatalog,
+                format!(
+                    "offers[{:?}].propensity: {}",
+                    catalog.offers[i].action.id,
+                    e.message()
+                ),
+            )
+        })?;
+        needs_scores |= model
+            .features
+            .iter()
+            .any(|f| crate::rules::is_score_path(&f.path));
+        if bound.len() <= i {
+            bound.resize_with(i + 1, || None);
+        }
+        bound[i] = Some(b);
+    }
+    Ok((bound, needs_scores))
+}
