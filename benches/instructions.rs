@@ -43,6 +43,9 @@ fn main() {
     let decision = engine
         .decide_with(&customer, &context, &request, &learner)
         .unwrap();
+    if let (Some(r), Ok(path)) = (decision.receipt(), std::env::var("SHOPKEEPER_RECEIPT")) {
+        std::fs::write(path, r.to_json().unwrap()).unwrap();
+    }
     let receipt = decision.receipt().map(|r| {
         let dropped = r.dropped.len();
         format!(

@@ -635,6 +635,42 @@ sk_result sk_learner_update(const sk_learner *learner,
                             sk_timestamp at,
                             sk_error **err);
 
+// Credits a response to `offer` in the segment of the decision that showed it: `record` is that
+// decision's log record as JSON (the `log` of `sk_engine_decide_json`'s decision, or the
+// `decision` of a decision-log line; `spec/learning.md`). Writes whether it was credited to
+// `out_credited`: false, changing nothing, when that decision did not show the offer.
+//
+// # Safety
+// `learner` is a live learner (shared between threads is fine); strings are (pointer, length)
+// UTF-8; `out_credited` points to a writable bool; `err` is NULL or points to writable storage
+// for a pointer.
+sk_result sk_learner_credit(const sk_learner *learner,
+                            const char *record,
+                            size_t record_len,
+                            const char *offer,
+                            size_t offer_len,
+                            sk_response response,
+                            sk_timestamp at,
+                            bool *out_credited,
+                            sk_error **err);
+
+// Off-policy evaluation of `engine` (the candidate) on one line of a decision log
+// (`spec/learning.md`, "Decision logs"), with `learner` (NULL: priors) for its adaptive offers:
+// writes one `sk_logged` per logged pick (at most `SK_MAX_SLOTS`) to `out_logged` and their
+// number to `out_len`, for `sk_ope_ipw` and `sk_ope_snipw`.
+//
+// # Safety
+// `engine` is live; `learner` is NULL or live; `line` is (pointer, length) UTF-8; `out_logged`
+// points to `SK_MAX_SLOTS` writable items; `out_len` to a writable `size_t`; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_engine_evaluate_log(const sk_engine *engine,
+                                 const char *line,
+                                 size_t line_len,
+                                 const sk_learner *learner,
+                                 sk_logged *out_logged,
+                                 size_t *out_len,
+                                 sk_error **err);
+
 // Adds `other`'s counts (another server's or browser's learner) into `learner`. Both must have
 // the same half-life; on error nothing changes. `other` may be `learner` (doubles its counts).
 //

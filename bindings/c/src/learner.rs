@@ -5,6 +5,7 @@ use std::ffi::c_char;
 use std::sync::{PoisonError, RwLock};
 
 use shopkeeper::decide::control_bucket;
+use shopkeeper::decide::{DecisionLog, LogEntry};
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
 
@@ -119,22 +120,113 @@ pub unsafe extern "C" fn sk_learner_update(
                 text(segment, segment_len, "segment")?,
             )
         };
-        let response = match response {
-            SK_RESPONSE_ACCEPTED => Response::Accepted,
-            SK_RESPONSE_DISMISSED => Response::Dismissed,
-            SK_RESPONSE_IGNORED => Response::Ignored,
-            _ => {
-                return Err(Failure::new(
-                    ErrorCode::InvalidRequest,
-                    format!("unknown response {response}: use an SK_RESPONSE_ constant"),
-                ))
-            }
-        };
+        let response = core_response(response)?;
         let mut learner = learner
             .learner
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         learner.update(offer, segment, response, at)?;
+        Ok(())
+    })
+}
+
+/// The core response of an `SK_RESPONSE_` constant.
+fn core_response(raw: sk_response) -> Result<Response, Failure> {
+    match raw {
+        SK_RESPONSE_ACCEPTED => Ok(Response::Accepted),
+        SK_RESPONSE_DISMISSED => Ok(Response::Dismissed),
+        SK_RESPONSE_IGNORED => Ok(Response::Ignored),
+        _ => Err(Failure::new(
+            ErrorCode::InvalidRequest,
+            format!("unknown response {raw}: use an SK_RESPONSE_ constant"),
+        )),
+    }
+}
+
+/// Credits a response to `offer` in the segment of the decision that showed it: `record` is that
+/// decision's log record as JSON (the `log` of `sk_engine_decide_json`'s decision, or the
+/// `decision` of a decision-log line; `spec/learning.md`). Writes whether it was credited to
+/// `out_credited`: false, changing nothing, when that decision did not show the offer.
+///
+/// # Safety
+/// `learner` is a live learner (shared between threads is fine); strings are (pointer, length)
+/// UTF-8; `out_credited` points to a writable bool; `err` is NULL or points to writable storage
+/// for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_credit(
+    learner: *const sk_learner,
+    record: *const c_char,
+    record_len: usize,
+    offer: *const c_char,
+    offer_len: usize,
+    response: sk_response,
+    at: sk_timestamp,
+    out_credited: *mut bool,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_credited = out(out_credited, "out_credited")?;
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        // SAFETY: the caller's contract.
+        let (record, offer) = unsafe {
+            (
+                text(record, record_len, "record")?,
+                text(offer, offer_len, "offer")?,
+            )
+        };
+        let record = DecisionLog::from_json(record)?;
+        let response = core_response(response)?;
+        let mut learner = learner
+            .learner
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        out_credited.write(learner.credit(&record, offer, response, at)?);
+        Ok(())
+    })
+}
+
+/// Off-policy evaluation of `engine` (the candidate) on one line of a decision log
+/// (`spec/learning.md`, "Decision logs"), with `learner` (NULL: priors) for its adaptive offers:
+/// writes one `sk_logged` per logged pick (at most `SK_MAX_SLOTS`) to `out_logged` and their
+/// number to `out_len`, for `sk_ope_ipw` and `sk_ope_snipw`.
+///
+/// # Safety
+/// `engine` is live; `learner` is NULL or live; `line` is (pointer, length) UTF-8; `out_logged`
+/// points to `SK_MAX_SLOTS` writable items; `out_len` to a writable `size_t`; `err` is NULL or
+/// points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_evaluate_log(
+    engine: *const sk_engine,
+    line: *const c_char,
+    line_len: usize,
+    learner: *const sk_learner,
+    out_logged: *mut sk_logged,
+    out_len: *mut usize,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let (out_logged, out_len) = (out(out_logged, "out_logged")?, out(out_len, "out_len")?);
+        // SAFETY: the caller's contract.
+        let engine = &unsafe { handle(engine, "engine") }?.engine;
+        // SAFETY: the caller's contract.
+        let entry = LogEntry::from_json(unsafe { text(line, line_len, "line") }?)?;
+        // SAFETY: the caller's contract.
+        let guard = unsafe { learner.as_ref() }
+            .map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
+        let logged = entry.evaluate(engine, guard.as_deref())?;
+        for (i, l) in logged.iter().take(crate::SK_MAX_SLOTS).enumerate() {
+            // SAFETY: the caller guarantees SK_MAX_SLOTS writable items; checked not NULL; a log
+            // entry holds at most SK_MAX_SLOTS picks.
+            unsafe {
+                out_logged.0.add(i).write(sk_logged {
+                    logging: l.logging,
+                    target: l.target,
+                    reward: l.reward,
+                })
+            };
+        }
+        out_len.write(logged.len().min(crate::SK_MAX_SLOTS));
         Ok(())
     })
 }

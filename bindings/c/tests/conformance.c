@@ -1290,9 +1290,94 @@ static bool run_decision(const jv *c, const jv *file) {
 #undef GET
 }
 
+/* ---- Decision logs ---------------------------------------------------------------------------- */
+
+/* A decision-log line (`log_entry` on one line, then `log_pad` spaces) evaluated for the case's
+ * catalog: `expect.logged` ([[logging, target, reward], ...]) or `expect.error`. */
+static bool run_log_entry(const jv *c) {
+    const jv *expect = jget(c, "expect");
+    const char *want_error = jstr(jget(expect, "error"));
+    size_t catalog_len, line_len, pad = (size_t)jint(jget(c, "log_pad"), 0);
+    const char *catalog = compact(jget(c, "catalog"), &catalog_len);
+    const char *line = compact(jget(c, "log_entry"), &line_len);
+    char *padded = own(OWN_MEMORY, malloc(line_len + pad + 1));
+    memcpy(padded, line, line_len);
+    memset(padded + line_len, ' ', pad);
+    padded[line_len + pad] = '\0';
+    sk_engine *engine = NULL;
+    if (sk_engine_new(catalog, catalog_len, NULL, 0, jint(jget(c, "now"), 0), &engine, E()) !=
+        SK_RESULT_OK)
+        return fail("engine: %s", message());
+    own(OWN_ENGINE, engine);
+    sk_logged logged[SK_MAX_SLOTS];
+    size_t n = 99;
+    sk_result r = sk_engine_evaluate_log(engine, padded, line_len + pad, NULL, logged, &n, E());
+    if (want_error) {
+        if (r == SK_RESULT_OK) return fail("evaluated, expected %s", want_error);
+        const char *why = message();
+        if (strcmp(name(r), want_error)) return fail("evaluate: %s", why);
+        return n == 99 ? true : fail("the count was written on failure");
+    }
+    if (r != SK_RESULT_OK) return fail("evaluate: %s", message());
+    const jv *want = jget(expect, "logged");
+    if (!want || n != want->len) return fail("%zu logged picks", n);
+    for (size_t i = 0; i < n; i++) {
+        double got[3] = {logged[i].logging, logged[i].target, logged[i].reward};
+        for (size_t k = 0; k < 3; k++) {
+            jv g = {J_NUMBER, "", 0, false, got[k], NULL, 0, NULL, NULL, 0};
+            if (!close_to(&g, jat(jat(want, i), k)))
+                return fail("pick %zu: %.17g, expected %.*s", i + 1, got[k],
+                            (int)jat(want, i)->raw_len, jat(want, i)->raw);
+        }
+    }
+    return true;
+}
+
+/* A response credited with a decision's record: `expect.credited` and `expect.counts`, or
+ * `expect.error`. */
+static bool run_credit(const jv *c) {
+    const jv *spec = jget(c, "credit"), *expect = jget(c, "expect");
+    const char *want_error = jstr(jget(expect, "error"));
+    const char *offer = jstr(jget(spec, "offer"));
+    sk_learner *learner = NULL;
+    if (sk_learner_new(jint(jget(spec, "half_life"), 0), &learner, E()) != SK_RESULT_OK)
+        return fail("learner: %s", message());
+    own(OWN_LEARNER, learner);
+    size_t record_len;
+    const char *record = compact(jget(spec, "record"), &record_len);
+    bool credited = false;
+    sk_result r = sk_learner_credit(learner, record, record_len, offer ? offer : "",
+                                    offer ? strlen(offer) : 0,
+                                    response_of(jstr(jget(spec, "response"))),
+                                    jint(jget(spec, "at"), 0), &credited, E());
+    if (want_error) {
+        if (r == SK_RESULT_OK) return fail("credited, expected %s", want_error);
+        const char *why = message();
+        return strcmp(name(r), want_error) ? fail("credit: %s", why) : true;
+    }
+    if (r != SK_RESULT_OK) return fail("credit: %s", message());
+    if (credited != jtrue(jget(expect, "credited"))) return fail("credited %d", credited);
+    const jv *reads = jget(expect, "counts");
+    for (size_t i = 0; jat(reads, i); i++) {
+        const jv *read = jat(reads, i);
+        const char *o = jstr(jat(read, 0)), *segment = jstr(jat(read, 1));
+        double accepts = -1, rejects = -1;
+        if (sk_learner_counts(learner, o, strlen(o), segment, strlen(segment),
+                              jint(jat(read, 2), 0), &accepts, &rejects, E()) != SK_RESULT_OK)
+            return fail("counts: %s", message());
+        jv a = {J_NUMBER, "", 0, false, accepts, NULL, 0, NULL, NULL, 0};
+        jv b = {J_NUMBER, "", 0, false, rejects, NULL, 0, NULL, NULL, 0};
+        if (!close_to(&a, jat(read, 3)) || !close_to(&b, jat(read, 4)))
+            return fail("counts of %s: %.17g, %.17g", o, accepts, rejects);
+    }
+    return true;
+}
+
 /* ---- Files ------------------------------------------------------------------------------------ */
 
 static bool run_case(const jv *c, const jv *file) {
+    if (jget(c, "log_entry")) return run_log_entry(c);
+    if (jget(c, "credit")) return run_credit(c);
     if (jget(c, "rule")) return run_rule(c, jget(file, "fixture"));
     if (jget(c, "bucket")) return run_bucket(c);
     if (jget(c, "beta")) return run_beta(c);

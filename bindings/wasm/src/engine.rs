@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use shopkeeper::decide::{Catalog, DecisionRequest, Engine as Core, Request};
+use shopkeeper::decide::{Catalog, DecisionRequest, Engine as Core, LogEntry, Request};
 use shopkeeper::learn::Learner as CoreLearner;
 use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use crate::check::diagnostics_of;
 use crate::{
-    field, json_text, number_field, parsed, seconds, seed_text, set, CatalogArg,
+    field, json_text, number_field, parsed, seconds, seed_text, set, to_js, CatalogArg,
     DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile, Result,
     StringList,
 };
@@ -87,6 +87,11 @@ impl Engine {
             &ids,
         )?;
         Ok(js_sys::Float64Array::from(probabilities.as_slice()).into())
+    }
+
+    fn evaluated(&self, line: &JsValue, learner: Option<&CoreLearner>) -> Result<JsValue> {
+        let entry = LogEntry::from_json(&json_text(line, "line")?)?;
+        to_js(&entry.evaluate(&self.core, learner)?)
     }
 
     fn decision(
@@ -187,6 +192,28 @@ impl Engine {
         logged: StringList,
     ) -> Result<JsValue> {
         self.probabilities(profile, &request, &logged, Some(&learner.core))
+    }
+
+    /// Off-policy evaluation of this engine on one line of a decision log (`spec/learning.md`,
+    /// "Decision logs": an object or JSON text, as `shopkeeper replay --log` writes it), with the
+    /// priors for its adaptive offers: one `{logging, target, reward}` per logged pick, for
+    /// `ipw` and `snipw`.
+    #[wasm_bindgen(js_name = evaluateLog, unchecked_return_type = "Logged[]")]
+    pub fn evaluate_log(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "object | string")] line: &JsValue,
+    ) -> Result<JsValue> {
+        self.evaluated(line, None)
+    }
+
+    /// `evaluateLog`, with adaptive offers sampled from `learner`'s statistics.
+    #[wasm_bindgen(js_name = evaluateLogWith, unchecked_return_type = "Logged[]")]
+    pub fn evaluate_log_with(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "object | string")] line: &JsValue,
+        learner: &Learner,
+    ) -> Result<JsValue> {
+        self.evaluated(line, Some(&learner.core))
     }
 
     /// The profile's scores under the engine's models at `now` (seconds; default: the current

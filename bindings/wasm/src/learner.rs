@@ -2,12 +2,12 @@
 //! documented draws every binding reproduces.
 
 use serde::Serialize;
-use shopkeeper::decide;
+use shopkeeper::decide::{self, DecisionLog};
 use shopkeeper::learn::ope::{self, Estimate, Logged};
 use shopkeeper::learn::{Learner as Core, Response};
 use wasm_bindgen::prelude::*;
 
-use crate::{field, seconds, seed, to_js, whole, Failure, LoggedArg, Result, SeedArg};
+use crate::{field, json_text, seconds, seed, to_js, whole, Failure, LoggedArg, Result, SeedArg};
 
 /// Accept and reject counts per offer and segment that halve every half-life: what adaptive
 /// offers sample from. Update it with every response; merge learners from many pages or servers.
@@ -48,19 +48,27 @@ impl Learner {
         #[wasm_bindgen(unchecked_param_type = "OfferResponse")] response: &str,
         at: Option<f64>,
     ) -> Result<()> {
-        let response = match response {
-            "accepted" => Response::Accepted,
-            "dismissed" => Response::Dismissed,
-            "ignored" => Response::Ignored,
-            other => {
-                return Err(Failure::request(format!(
-                    "response must be \"accepted\", \"dismissed\" or \"ignored\", not {other:?}"
-                )))
-            }
-        };
+        let response = Response::from_name(response)?;
         Ok(self
             .core
             .update(offer, segment, response, seconds(at, "at")?)?)
+    }
+
+    /// Credits a response to `offer` in the segment of the decision that showed it: `record` is
+    /// that decision's `log` (or a log line's `decision`), as an object or JSON text. `false`,
+    /// changing nothing, when that decision did not show the offer.
+    pub fn credit(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "DecisionLog | string")] record: &JsValue,
+        offer: &str,
+        #[wasm_bindgen(unchecked_param_type = "OfferResponse")] response: &str,
+        at: Option<f64>,
+    ) -> Result<bool> {
+        let record = DecisionLog::from_json(&json_text(record, "record")?)?;
+        let response = Response::from_name(response)?;
+        Ok(self
+            .core
+            .credit(&record, offer, response, seconds(at, "at")?)?)
     }
 
     /// Adds `other`'s counts (aligned to the later clock). Both must have the same half-life.

@@ -30,6 +30,8 @@ export function run(sk, files) {
 }
 
 function dispatch(sk, c, file) {
+  if ("log_entry" in c) return runLogEntry(sk, c);
+  if ("credit" in c) return runCredit(sk, c);
   if ("rule" in c) return runRule(sk, c, file.fixture ?? {});
   if ("bucket" in c) return runBucket(sk, c);
   if ("beta" in c) return runBeta(sk, c);
@@ -214,6 +216,38 @@ function runRule(sk, c, fixture) {
     if (c.condition === true || typeof got === "boolean") {
       if (rule.matches(profile, input) !== (got === true)) return "matches disagrees with the value";
     }
+  }
+  return null;
+}
+
+/** A decision-log line (on one line, then `log_pad` spaces) evaluated for the case's catalog. */
+function runLogEntry(sk, c) {
+  const engine = new sk.Engine(c.catalog, { now: c.now ?? 0 });
+  const line = JSON.stringify(c.log_entry) + " ".repeat(c.log_pad ?? 0);
+  let logged;
+  try {
+    logged = engine.evaluateLog(line);
+  } catch (e) {
+    return c.expect.error !== undefined && e.code === c.expect.error ? null : `evaluate: ${e.code} ${e.message}`;
+  }
+  if (c.expect.error !== undefined) return `evaluated, expected ${c.expect.error}`;
+  return subset(logged.map((l) => [l.logging, l.target, l.reward]), c.expect.logged);
+}
+
+/** A response credited with a decision's record. */
+function runCredit(sk, c) {
+  const learner = new sk.Learner(c.credit.half_life);
+  let credited;
+  try {
+    credited = learner.credit(c.credit.record, c.credit.offer, c.credit.response, c.credit.at);
+  } catch (e) {
+    return c.expect.error !== undefined && e.code === c.expect.error ? null : `credit: ${e.code} ${e.message}`;
+  }
+  if (c.expect.error !== undefined) return `credited, expected ${c.expect.error}`;
+  if (credited !== c.expect.credited) return `credited ${credited}`;
+  for (const [offer, segment, at, accepts, rejects] of c.expect.counts) {
+    const got = learner.counts(offer, segment, at);
+    if (!close(got.accepts, accepts) || !close(got.rejects, rejects)) return `counts of ${offer}: ${show(got)}`;
   }
   return null;
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use shopkeeper::decide::{
-    control_bucket, Catalog, Decision, DecisionRequest, Engine, LogEntry, Request,
+    control_bucket, Catalog, Decision, DecisionLog, DecisionRequest, Engine, LogEntry, Request,
 };
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
 use shopkeeper::learn::{sample_beta, Learner, Response};
@@ -35,7 +35,11 @@ fn every_conformance_vector_passes() {
         let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in file["cases"].as_array().unwrap() {
             cases += 1;
-            let result = if case.get("rule").is_some() {
+            let result = if case.get("log_entry").is_some() {
+                run_log_entry(case)
+            } else if case.get("credit").is_some() {
+                run_credit(case)
+            } else if case.get("rule").is_some() {
                 run_rule(case, &file["fixture"])
             } else if case.get("bucket").is_some() {
                 run_bucket(case)
@@ -669,6 +673,67 @@ fn run_beta(case: &Value) -> Result<(), String> {
     let want = case["expect"]["value"].as_f64().ok_or("missing value")?;
     if (got - want).abs() > 1e-12 {
         return Err(format!("beta draw {got}, expected {want}"));
+    }
+    Ok(())
+}
+
+/// A decision-log line (`log_entry`, on one line, then `log_pad` spaces) evaluated for the case's
+/// catalog: `expect.logged` (`[[logging, target, reward], ...]`) or `expect.error`.
+fn run_log_entry(case: &Value) -> Result<(), String> {
+    let now = case["now"].as_i64().unwrap_or(1_732_406_400);
+    let catalog = Catalog::compile(&case["catalog"].to_string(), now).map_err(|p| p.to_string())?;
+    let engine = Engine::new(catalog, Models::default()).map_err(|e| e.to_string())?;
+    let line =
+        case["log_entry"].to_string() + &" ".repeat(case["log_pad"].as_u64().unwrap_or(0) as usize);
+    let result = LogEntry::from_json(&line).and_then(|entry| entry.evaluate(&engine, None));
+    match (result, case["expect"]["error"].as_str()) {
+        (Err(e), Some(code)) if e.code().as_str() == code => Ok(()),
+        (Err(e), _) => Err(format!("evaluate: {e}")),
+        (Ok(_), Some(code)) => Err(format!("evaluated, expected {code}")),
+        (Ok(logged), None) => {
+            let got: Value = logged
+                .iter()
+                .map(|l| serde_json::json!([l.logging, l.target, l.reward]))
+                .collect();
+            subset(&got, &case["expect"]["logged"])
+        }
+    }
+}
+
+/// A response credited with a decision's record: `expect.credited` and `expect.counts`, or
+/// `expect.error`.
+fn run_credit(case: &Value) -> Result<(), String> {
+    let c = &case["credit"];
+    let mut learner = Learner::new(c["half_life"].as_i64().ok_or("missing half_life")?)
+        .map_err(|e| e.to_string())?;
+    let credited = DecisionLog::from_json(&c["record"].to_string()).and_then(|record| {
+        let response = Response::from_name(c["response"].as_str().unwrap_or(""))?;
+        let offer = c["offer"].as_str().unwrap_or("");
+        learner.credit(&record, offer, response, c["at"].as_i64().unwrap_or(0))
+    });
+    let expect = &case["expect"];
+    let credited = match (credited, expect["error"].as_str()) {
+        (Err(e), Some(code)) if e.code().as_str() == code => return Ok(()),
+        (Err(e), _) => return Err(format!("credit: {e}")),
+        (Ok(_), Some(code)) => return Err(format!("credited, expected {code}")),
+        (Ok(credited), None) => credited,
+    };
+    if Value::Bool(credited) != expect["credited"] {
+        return Err(format!(
+            "credited {credited}, expected {}",
+            expect["credited"]
+        ));
+    }
+    for read in expect["counts"].as_array().into_iter().flatten() {
+        let got = learner.counts(
+            read[0].as_str().unwrap_or(""),
+            read[1].as_str().unwrap_or(""),
+            read[2].as_i64().unwrap_or(0),
+        );
+        subset(
+            &serde_json::json!([got.accepts, got.rejects]),
+            &serde_json::json!([read[3], read[4]]),
+        )?;
     }
     Ok(())
 }

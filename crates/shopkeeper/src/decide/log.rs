@@ -78,7 +78,22 @@ pub struct LoggedPick {
     pub probability: f64,
 }
 
+/// Longest decision-log record as JSON text ([`DecisionLog::from_json`]).
+pub const MAX_LOG_RECORD_LEN: usize = 64 * 1024;
+
 impl DecisionLog {
+    /// Reads a record (the `log` of a decision's JSON, or a log entry's `decision`); at most
+    /// [`MAX_LOG_RECORD_LEN`] bytes (`too_long`, before it is read).
+    pub fn from_json(json: &str) -> Result<DecisionLog, Error> {
+        crate::check::input_len("a decision-log record", json, MAX_LOG_RECORD_LEN)?;
+        serde_json::from_str(json).map_err(crate::event::json_error)
+    }
+
+    /// The record as JSON.
+    pub fn to_json(&self) -> Result<String, Error> {
+        serde_json::to_string(self).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))
+    }
+
     /// The request the decision answered (without `explain`): what a candidate policy is asked
     /// again in off-policy evaluation.
     pub fn request(&self) -> Request {

@@ -77,7 +77,7 @@ pub use decision::{Decision, Pick, Score, Suppression};
 pub use engine::Engine;
 pub use explain::{Dropped, PickRecord, PropensitySource, Receipt};
 pub use filter::{Cause, Stage};
-pub use log::{DecisionLog, LogEntry, LoggedPick, MAX_LOG_ENTRY_LEN};
+pub use log::{DecisionLog, LogEntry, LoggedPick, MAX_LOG_ENTRY_LEN, MAX_LOG_RECORD_LEN};
 pub use request::{DecisionRequest, Request, MAX_REQUEST_LEN};
 
 /// Re-draws, after the decision itself, behind a logged propensity when a decision depends on its

@@ -63,6 +63,35 @@ pub enum Response {
     Ignored,
 }
 
+impl Response {
+    /// Every response.
+    pub const ALL: [Response; 3] = [Response::Accepted, Response::Dismissed, Response::Ignored];
+
+    /// The JSON name: `accepted`, `dismissed`, `ignored`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Response::Accepted => "accepted",
+            Response::Dismissed => "dismissed",
+            Response::Ignored => "ignored",
+        }
+    }
+
+    /// The response of this name; `invalid_request` for any other (bindings read names).
+    pub fn from_name(name: &str) -> Result<Response, Error> {
+        Response::ALL
+            .into_iter()
+            .find(|r| r.as_str() == name)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "response must be \"accepted\", \"dismissed\" or \"ignored\", not {name:?}"
+                    ),
+                )
+            })
+    }
+}
+
 /// The Beta(a, b) draw of the documented stream seeded with `seed` (`spec/learning.md`): what an
 /// adaptive offer samples, exposed so every binding can check it gives the same bits. Fails with
 /// `invalid_number` unless both shapes are positive and finite.

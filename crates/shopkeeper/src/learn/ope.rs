@@ -18,8 +18,8 @@ use alloc::format;
 
 use crate::{Error, ErrorCode};
 
-/// One logged decision, as evaluation reads it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One logged decision, as evaluation reads it (its JSON: `{"logging", "target", "reward"}`).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Logged {
     /// The logging policy's probability of what it showed, in (0, 1].
     pub logging: f64,
