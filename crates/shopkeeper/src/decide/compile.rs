@@ -1,14 +1,10 @@
-//! Compiling a catalog: the JSON source as written, read with serde, then checked and compiled
-//! into a [`Catalog`], with every problem found on the way.
+//! Compiling a catalog: its JSON source (`source.rs`) checked and compiled into a [`Catalog`],
+//! with every problem found on the way.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::catalog::{
     bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Learning, Offer, Problem,
@@ -17,6 +13,10 @@ use super::catalog::{
 };
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
 use super::contact::{Cap, ContactPolicy};
+use super::source::{
+    ActionSource, CatalogSource, ContactSource, DurationSource, LearningSource, NumberOrText,
+    OfferSource, PropensitySource, TimeSource,
+};
 use crate::limits::{MAX_ATTRIBUTES, MAX_RECENT_SHOWS};
 use crate::random::fnv1a;
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
@@ -65,161 +65,6 @@ pub(crate) fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
         }
         _ => Err(Problems(errors.into_iter().chain(warnings).collect())),
     }
-}
-
-// ---- The JSON source ------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogSource {
-    version: String,
-    #[serde(default = "two")]
-    currency_decimals: u8,
-    #[serde(default)]
-    channels: Option<Vec<String>>,
-    #[serde(default)]
-    attributes: BTreeMap<String, String>,
-    #[serde(default)]
-    context: BTreeMap<String, String>,
-    #[serde(default)]
-    context_weights: Vec<ContextWeightSource>,
-    #[serde(default)]
-    contact_policy: BTreeMap<String, CapSource>,
-    #[serde(default)]
-    control_group: Option<ControlGroupSource>,
-    #[serde(default)]
-    learning: Option<LearningSource>,
-    default: ActionSource,
-    offers: Vec<OfferSource>,
-}
-
-fn two() -> u8 {
-    2
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionSource {
-    id: String,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    kind: Option<Kind>,
-    #[serde(default)]
-    payload: Option<Box<RawValue>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OfferSource {
-    id: String,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    kind: Option<Kind>,
-    #[serde(default)]
-    channels: Option<Vec<String>>,
-    #[serde(default)]
-    valid_from: Option<TimeSource>,
-    #[serde(default)]
-    valid_until: Option<TimeSource>,
-    #[serde(default)]
-    eligibility: Option<String>,
-    #[serde(default)]
-    applicability: Option<String>,
-    #[serde(default)]
-    suitability: Option<String>,
-    #[serde(default)]
-    value: Option<NumberOrText>,
-    #[serde(default)]
-    lever: Option<f64>,
-    #[serde(default)]
-    group: Option<String>,
-    #[serde(default)]
-    contact: Option<ContactSource>,
-    #[serde(default)]
-    propensity: Option<PropensitySource>,
-    #[serde(default)]
-    payload: Option<Box<RawValue>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum NumberOrText {
-    Number(f64),
-    Text(String),
-}
-
-type TimeSource = NumberOrText;
-type DurationSource = NumberOrText;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ContactSource {
-    #[serde(default)]
-    max_shows: Option<u32>,
-    #[serde(default)]
-    window: Option<DurationSource>,
-    #[serde(default)]
-    cooldown_after_dismiss: Option<DurationSource>,
-    #[serde(default)]
-    dismissals: Option<u32>,
-    #[serde(default)]
-    stop_after_accept: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CapSource {
-    max_shows: u32,
-    window: DurationSource,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
-enum PropensitySource {
-    Adaptive(AdaptiveSource),
-    Fixed(f64),
-    Expression(String),
-    Model(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ContextWeightSource {
-    #[serde(default)]
-    when: Option<String>,
-    #[serde(default)]
-    channels: Option<Vec<String>>,
-    #[serde(default)]
-    kind: Option<Kind>,
-    weight: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AdaptiveSource {
-    /// Beta prior `[alpha, beta]`.
-    #[serde(default)]
-    prior: Option<[f64; 2]>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LearningSource {
-    #[serde(default)]
-    segment: Option<String>,
-    #[serde(default)]
-    half_life: Option<DurationSource>,
-    #[serde(default)]
-    floor: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ControlGroupSource {
-    share: f64,
-    salt: String,
 }
 
 // ---- Compiling ------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ mod log;
 mod probability;
 mod request;
 mod select;
+mod source;
 
 pub use bucket::control_bucket;
 pub use catalog::{
