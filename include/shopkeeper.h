@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHOPKEEPER_VERSION "0.1.0"
+#define SHOPKEEPER_VERSION "0.2.0"
 #define SHOPKEEPER_VERSION_MAJOR 0
-#define SHOPKEEPER_VERSION_MINOR 1
+#define SHOPKEEPER_VERSION_MINOR 2
 #define SHOPKEEPER_VERSION_PATCH 0
 
 // The outcome of a fallible call: SK_RESULT_OK, or the stable number of what went wrong

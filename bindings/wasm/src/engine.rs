@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use crate::check::diagnostics_of;
 use crate::{
-    field, json_text, number_field, parsed, seconds, seed_text, set, to_js, CatalogArg,
+    field, json_text, number_field, parsed, seconds, seed_text, set, to_js, whole, CatalogArg,
     DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile, Result,
     StringList,
 };
@@ -37,8 +37,12 @@ impl Engine {
                 "the request must be an object: {channel, now?, slots?, seed?, context?, log?, explain?}",
             ));
         }
-        // A BigInt seed (the full 64 bits) travels as a string of digits, which the core reads.
+        // A BigInt seed (the full 64 bits) travels as a string of digits, which the core reads;
+        // a number seed must be one JSON carries exactly (a safe integer).
         let seed = field(request, "seed");
+        if let Some(n) = seed.as_f64() {
+            whole(n, "seed (use a BigInt above 2^53)")?;
+        }
         let copy;
         let request = if seed.is_bigint() {
             copy = js_sys::Object::assign(&js_sys::Object::new(), request.unchecked_ref());

@@ -176,8 +176,8 @@ export interface DecisionLog {
   customer: string;
   channel: Channel;
   now: Timestamp;
-  /** The request's seed (a JS number: seeds above 2^53 come back rounded). */
-  seed: number;
+  /** The request's seed as a string of digits: all 64 bits (`BigInt(log.seed)`). */
+  seed: string;
   slots: number;
   segment: string;
   control_group: boolean;

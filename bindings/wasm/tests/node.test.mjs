@@ -103,6 +103,14 @@ test("errors are Error objects with the C names, lines and columns; bad input ch
   assert.equal(e.code, "invalid_context");
   e = thrown(() => engine.decide(p, { now: NOW, slots: 99 }));
   assert.equal(e.code, "invalid_request");
+  // JSON cannot carry NaN, Infinity or integers past 2^53: such a request is refused, never read
+  // as "absent" or rounded.
+  e = thrown(() => engine.decide(p, { now: NaN }));
+  assert.equal(e.code, "invalid_json");
+  e = thrown(() => engine.decide(p, { now: NOW, slots: Infinity }));
+  assert.equal(e.code, "invalid_json");
+  e = thrown(() => engine.decide(p, { now: NOW, seed: 2 ** 53 + 2 }));
+  assert.equal(e.code, "invalid_request");
   e = thrown(() => new sk.Learner(1.5));
   assert.equal(e.code, "invalid_request");
   e = thrown(() => new sk.Learner(60).update("o", "", "maybe", NOW));

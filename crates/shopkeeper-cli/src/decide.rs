@@ -86,12 +86,9 @@ fn context(engine: &Engine, pairs: &[String]) -> Result<Context, String> {
 }
 
 fn channel(name: &str) -> Result<Channel, String> {
-    Channel::ALL
-        .into_iter()
-        .find(|c| c.as_str() == name)
-        .ok_or_else(|| {
-            format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
-        })
+    Channel::from_name(name).ok_or_else(|| {
+        format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
+    })
 }
 
 /// Per offer: shows (picks of replayed decisions), accepts and dismisses (from the stream).

@@ -142,6 +142,11 @@ pub fn parse(line: &str) -> Result<Line, Error> {
     if object.get("type").and_then(|t| t.as_str()) == Some("decide") {
         // The core's request form, with the stream's `at` as its `now`.
         object.remove("type");
+        if object.contains_key("now") {
+            return Err(invalid(
+                "a decision request in a stream has `at` (seconds since the epoch), not `now`",
+            ));
+        }
         if let Some(at) = object.remove("at") {
             object.insert("now".into(), at);
         }

@@ -15,8 +15,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::{Error, ErrorCode};
 
 /// What a decoding error says when a bounded collection is longer than its cap (readers of JSON
-/// turn it into `limit_exceeded`).
-pub(crate) const OVER_CAP: &str = "items, more than the cap of";
+/// turn it into `limit_exceeded`): `"<n> items, more than the cap of <N>"`.
+const OVER_CAP: &str = " items, more than the cap of ";
+
+/// Whether `message` is exactly the error of a bounded collection past its cap.
+pub(crate) fn is_over_cap(message: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    message
+        .split_once(OVER_CAP)
+        .is_some_and(|(len, cap)| digits(len) && digits(cap))
+}
 
 /// A vector of at most `N` items. The profile's histories (views, orders, shows, anonymous ids)
 /// keep theirs sorted ascending, time first, so the newest items are at the end.
@@ -119,7 +127,7 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedVec<T
                 write!(f, "a sequence of at most {N} items")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let over = |len: usize| A::Error::custom(alloc::format!("{len} {OVER_CAP} {N}"));
+                let over = |len: usize| A::Error::custom(alloc::format!("{len}{OVER_CAP}{N}"));
                 if let Some(len) = seq.size_hint().filter(|len| *len > N) {
                     return Err(over(len));
                 }

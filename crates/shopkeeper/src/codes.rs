@@ -66,11 +66,12 @@ macro_rules! stable_codes {
                 Self::ALL.iter().copied().find(|code| code.as_str() == name)
             }
 
-            /// What the code means, for people (its documentation).
-            pub const fn description(self) -> &'static str {
+            /// What the code means, for people: its documentation, on one line.
+            pub fn description(self) -> &'static str {
                 match self {
                     $( $name::$variant => concat!($($doc),+), )+
                 }
+                .trim_start()
             }
         }
 

@@ -69,6 +69,16 @@ impl Channel {
     pub const fn index(self) -> usize {
         self as usize
     }
+
+    /// The channel of a name as JSON writes it (`web`, `store`...; also `pos` and
+    /// `contact_center`): the one reader of channel names for catalogs, requests and tools.
+    pub fn from_name(name: &str) -> Option<Channel> {
+        match name {
+            "pos" => Some(Channel::Store),
+            "contact_center" => Some(Channel::ContactCentre),
+            _ => Channel::ALL.into_iter().find(|c| c.as_str() == name),
+        }
+    }
 }
 
 impl fmt::Display for Channel {
@@ -266,8 +276,9 @@ pub(crate) fn json_error(error: serde_json::Error) -> Error {
     let text = error.to_string();
     let suffix = format!(" at line {} column {}", error.line(), error.column());
     let message = text.strip_suffix(suffix.as_str()).unwrap_or(&text);
-    // A bounded collection that stopped reading at its cap is a limit, not malformed JSON.
-    let code = if message.contains(crate::bounded::OVER_CAP) {
+    // A bounded collection that stopped reading at its cap is a limit, not malformed JSON (the
+    // whole message is its own: input echoed in another message never matches).
+    let code = if crate::bounded::is_over_cap(message) {
         ErrorCode::LimitExceeded
     } else {
         ErrorCode::InvalidJson

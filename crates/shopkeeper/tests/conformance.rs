@@ -547,7 +547,7 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         for (offer, stage) in want.as_object().ok_or("dropped: an object")? {
             let got = receipt
                 .dropped_offer(offer)
-                .map(|d| serde_json::json!(d.stage));
+                .map(|d| serde_json::json!(d.stage()));
             if got.as_ref() != Some(stage) {
                 return Err(format!("{offer} dropped at {got:?}, expected {stage}"));
             }

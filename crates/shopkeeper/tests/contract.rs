@@ -138,12 +138,12 @@ fn drops_are_typed_and_put_into_words_only_when_read() {
     let receipt = decision.receipt().unwrap();
     // `ship` fails its eligibility clause before its contact policy is looked at.
     let ship = receipt.dropped_offer("ship").unwrap();
-    assert_eq!(ship.stage, Stage::Eligibility);
-    assert_eq!(ship.cause, Cause::Clause("context.page_type == \"cart\""));
+    assert_eq!(ship.stage(), Stage::Eligibility);
+    assert_eq!(ship.cause(), Cause::Clause("context.page_type == \"cart\""));
     assert_eq!(ship.reason(), "context.page_type == \"cart\"");
     let y = receipt.dropped_offer("y").unwrap();
     assert!(matches!(
-        y.cause,
+        y.cause(),
         Cause::Outranked {
             group: "g",
             winner: "x",
@@ -165,7 +165,7 @@ fn drops_are_typed_and_put_into_words_only_when_read() {
     let decision = engine.decide(&profile, &cart, &request).unwrap();
     let ship = decision.receipt().unwrap().dropped_offer("ship").unwrap();
     assert_eq!(
-        ship.cause,
+        ship.cause(),
         Cause::Contact(ContactBlock::Capped {
             shows: 1,
             max_shows: 1,
@@ -244,4 +244,56 @@ fn the_decision_json_is_the_documented_form() {
     assert_eq!(json["log"]["customer"], "c1");
     assert_eq!(json["shown"].as_array().unwrap().len(), 2);
     assert!(json.get("receipt").is_none());
+}
+
+#[test]
+fn null_is_not_a_default_and_input_that_looks_like_a_limit_is_not_one() {
+    // `JSON.stringify` writes NaN and Infinity as null: refused, never read as "absent".
+    for json in [
+        r#"{"now": null}"#,
+        r#"{"now": 1, "slots": null}"#,
+        r#"{"now": 1, "seed": null}"#,
+        r#"{"now": 1, "channel": null}"#,
+    ] {
+        let code = DecisionRequest::from_json(json).unwrap_err().code();
+        assert_eq!(code, ErrorCode::InvalidJson, "{json}");
+    }
+    // An unknown type that reads like the cap's message is still malformed JSON.
+    let event =
+        r#"{"at": 1732406400, "channel": "web", "type": "5 items, more than the cap of 3"}"#;
+    assert_eq!(
+        Event::from_json(event).unwrap_err().code(),
+        ErrorCode::InvalidJson
+    );
+}
+
+#[test]
+fn adaptive_offers_whose_parts_overflow_are_decided_alike_on_every_path() {
+    // value x lever overflows to infinity, yet a propensity below 1 can give a finite score:
+    // the fast path must not prune the offer as the explaining path does not.
+    let catalog = json!({
+        "version": "overflow", "default": {"id": "none"},
+        "offers": [
+            {"id": "big", "value": 1e308, "lever": 2, "propensity": {"adaptive": {"prior": [1, 5]}}},
+            {"id": "small", "value": 1}
+        ]
+    });
+    let catalog = Catalog::compile(&catalog.to_string(), NOW).unwrap();
+    let engine = Engine::new(catalog, Models::default()).unwrap();
+    let profile = Profile::known("c1").unwrap();
+    let context = Context::new(engine.catalog().schema());
+    for seed in 0..20 {
+        let request = Request::new(Channel::Web, NOW).slots(1).seed(seed);
+        let ids = |request: Request| -> Vec<String> {
+            let decision = engine.decide(&profile, &context, &request).unwrap();
+            decision
+                .picks()
+                .iter()
+                .map(|p| p.action.id().to_string())
+                .collect()
+        };
+        let fast = ids(request);
+        assert_eq!(fast, ids(request.log(true)), "seed {seed}");
+        assert_eq!(fast, ids(request.explain(true)), "seed {seed}");
+    }
 }

@@ -151,11 +151,8 @@ pub fn render(decision: &Decision<'_>, profile: &Profile, page: &str, slots: usi
     if !receipt.dropped.is_empty() {
         let _ = writeln!(out, "    not chosen:");
         for d in &receipt.dropped {
-            let stage = serde_json::to_value(d.stage)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            let _ = writeln!(out, "      {:<27} {:<15} {}", d.offer, stage, d.cause);
+            let (offer, stage) = (d.offer(), d.stage().as_str());
+            let _ = writeln!(out, "      {offer:<27} {stage:<15} {}", d.cause());
         }
     }
     out

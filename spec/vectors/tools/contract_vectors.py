@@ -51,7 +51,7 @@ def default_pick():
 
 def log(segment, picks, channel="web", slots=2, seed=5, fallback=False, control_group=False, customer="c-206"):
     return {"catalog_version": "v206", "schema": FP, "customer": customer, "channel": channel,
-            "now": NOW, "seed": seed, "slots": slots, "segment": segment, "control_group": control_group,
+            "now": NOW, "seed": str(seed), "slots": slots, "segment": segment, "control_group": control_group,
             "fallback": fallback, "picks": [{"offer": o, "probability": p} for o, p in picks]}
 
 

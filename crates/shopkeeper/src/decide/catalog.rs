@@ -283,7 +283,7 @@ crate::codes::stable_codes! {
         DuplicateId = 3 => "duplicate_id",
         /// An offer can never be chosen (a warning).
         NeverChosen = 4 => "never_chosen",
-        /// The catalog's text is longer than [`MAX_CATALOG_LEN`].
+        /// The catalog's text is longer than its cap (16 MiB).
         TooLong = 5 => "too_long",
         /// An expression does not follow the grammar.
         Syntax = 101 => "syntax",

@@ -674,7 +674,7 @@ impl Compiler {
 }
 
 fn channel(name: &str) -> Option<Channel> {
-    Channel::ALL.into_iter().find(|c| c.as_str() == name)
+    Channel::from_name(name)
 }
 
 fn unknown_channel(name: &str) -> String {

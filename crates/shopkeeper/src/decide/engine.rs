@@ -309,8 +309,10 @@ impl Engine {
             let is_adaptive = matches!(offer.propensity, Propensity::Adaptive { .. });
             let scored = match self.filter(offer, index, pass, block) {
                 Ok(parts) if is_adaptive => {
+                    // Its best score: an infinite bound (the parts overflow) is never pruned, since
+                    // a propensity below 1 may still give a finite score.
                     let bound = parts.0 * parts.1 * offer.lever;
-                    if bound > 0.0 && bound.is_finite() {
+                    if bound > 0.0 {
                         pending.push(Pending {
                             index,
                             context_weight: parts.0,

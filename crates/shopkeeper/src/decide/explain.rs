@@ -18,23 +18,35 @@ use super::filter::{Cause, Stage};
 use crate::time::format_utc;
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
-/// An offer that was not chosen, where and why.
+/// An offer that was not chosen, where and why. Read-only: a receipt's JSON is written from it
+/// (with the catalog's strings escaped once per catalog).
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
 pub struct Dropped<'c> {
     /// The offer's place in the catalog (receipts list drops in catalog order).
     pub(crate) index: u32,
     /// For a clause cause, the clause as a JSON string, escaped once per catalog.
     pub(crate) clause_json: Option<&'c str>,
-    /// The offer's id.
-    pub offer: &'c str,
-    /// Where it was dropped.
-    pub stage: Stage,
-    /// Why, as data.
-    pub cause: Cause<'c>,
+    pub(crate) offer: &'c str,
+    pub(crate) stage: Stage,
+    pub(crate) cause: Cause<'c>,
 }
 
-impl Dropped<'_> {
+impl<'c> Dropped<'c> {
+    /// The offer's id.
+    pub fn offer(&self) -> &'c str {
+        self.offer
+    }
+
+    /// Where it was dropped.
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+
+    /// Why, as data.
+    pub fn cause(&self) -> Cause<'c> {
+        self.cause
+    }
+
     /// Why, in words: the first failing clause as written, or the policy, score or rank that
     /// stopped it (the receipt's `reason`).
     pub fn reason(&self) -> String {
@@ -73,7 +85,9 @@ impl fmt::Display for Cause<'_> {
                 score,
             } => write!(
                 f,
-                "group {group:?}: {winner:?} ranked higher (score {winner_score} vs {score})"
+                "group {}: {} ranked higher (score {winner_score} vs {score})",
+                Quoted(group),
+                Quoted(winner)
             ),
             Cause::BelowSlots { rank, score, slots } => write!(
                 f,
@@ -81,6 +95,24 @@ impl fmt::Display for Cause<'_> {
                 if *slots == 1 { "" } else { "s" }
             ),
         }
+    }
+}
+
+/// An id in double quotes, `"` and `\\` escaped with a backslash and nothing else changed: the
+/// documented quoting of ids in a receipt's reasons (not Rust's `Debug`, whose escapes of
+/// Unicode may change between toolchains).
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            if c == '"' || c == '\\' {
+                f.write_char('\\')?;
+            }
+            f.write_char(c)?;
+        }
+        f.write_char('"')
     }
 }
 

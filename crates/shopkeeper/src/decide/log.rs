@@ -49,9 +49,10 @@ pub struct DecisionLog {
     pub channel: Channel,
     /// The request's time.
     pub now: Timestamp,
-    /// The request's seed (a number; a string of digits is read too, for JSON readers that round
-    /// integers past 2^53).
-    #[serde(deserialize_with = "read_seed")]
+    /// The request's seed, written as a string of digits so that every JSON reader keeps its 64
+    /// bits (a re-decision under a rounded seed would give other probabilities); a number is read
+    /// too.
+    #[serde(serialize_with = "write_seed", deserialize_with = "read_seed")]
     pub seed: u64,
     /// The request's slots.
     pub slots: usize,
@@ -230,6 +231,10 @@ fn read_fingerprint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::E
         }
     })
     .transpose()
+}
+
+fn write_seed<S: Serializer>(seed: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(seed)
 }
 
 /// A seed written as a number, or as a string of decimal digits.

@@ -100,13 +100,13 @@ pub const MAX_REQUEST_LEN: usize = MAX_CONTEXT_JSON_LEN + 4 * 1024;
 #[non_exhaustive]
 pub struct DecisionRequest {
     /// Where the picks will be shown (default `web`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub channel: Option<Channel>,
     /// The caller's clock, seconds since the epoch.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub now: Option<Timestamp>,
     /// How many offers (default 1).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub slots: Option<usize>,
     /// The seed (default 0): a number, or a string of digits for the full 64 bits.
     #[serde(default, deserialize_with = "seed")]
@@ -120,6 +120,14 @@ pub struct DecisionRequest {
     /// The request context, read against the catalog's schema.
     #[serde(default)]
     pub context: Option<Box<RawValue>>,
+}
+
+/// A field that, when written, holds a value: leaving it out means the default, but `null` (what
+/// `JSON.stringify` makes of `NaN` or `Infinity`) is an error, not a silent default.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn seed<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {

@@ -25,7 +25,8 @@ pub(crate) struct Pending {
     pub(crate) index: u32,
     pub(crate) context_weight: f64,
     pub(crate) value: f64,
-    /// Its score with a propensity of 1: the most it can score.
+    /// Its score with a propensity of 1: the most it can score (positive; infinite when the parts
+    /// overflow).
     pub(crate) bound: f64,
 }
 

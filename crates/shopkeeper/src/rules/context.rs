@@ -23,16 +23,17 @@ pub enum Value {
 }
 
 impl Value {
-    /// The value as JSON: `true`, `12.5`, `2`, `"gold"`, `["a","b"]`, numbers written as
-    /// JavaScript's `JSON.stringify` writes them (a whole number has no fraction; a number that
-    /// is not finite, which rules never produce, is `null`). Every binding and the command line
-    /// hand rule results over in this one form.
+    /// The value as JSON: `true`, `12.5`, `2`, `"gold"`, `["a","b"]`. A number between 1e-7 and
+    /// 1e21 (in magnitude) is written as JavaScript's `JSON.stringify` writes it: plain decimals,
+    /// the shortest that reads back the same, no fraction for a whole number; smaller and larger
+    /// ones in exponent form (`1e21`, where JavaScript writes `1e+21`). A number that is not
+    /// finite, which rules never produce, is `null`. Every binding and the command line hand rule
+    /// results over in this one form.
     pub fn to_json(&self) -> String {
         let json = match self {
+            Value::Number(n) if *n == 0.0 => return "0".into(),
+            Value::Number(n) if (1e-7..1e21).contains(&n.abs()) => return alloc::format!("{n}"),
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) if libm::trunc(*n) == *n && n.abs() < 9_007_199_254_740_992.0 => {
-                serde_json::Value::from(*n as i64)
-            }
             Value::Number(n) => serde_json::Number::from_f64(*n)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.clone()),
@@ -206,5 +207,29 @@ impl Context {
 
     pub(crate) fn get(&self, slot: usize) -> Option<&Value> {
         self.values.get(slot).and_then(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    /// Numbers as `JSON.stringify` writes them in its plain range (values checked in Node 20).
+    #[test]
+    fn numbers_are_written_as_javascript_writes_them() {
+        let json = |n: f64| Value::Number(n).to_json();
+        assert_eq!(json(2.0), "2");
+        assert_eq!(json(-0.0), "0");
+        assert_eq!(json(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(json(1e-6), "0.000001");
+        assert_eq!(json(1.5e17), "150000000000000000");
+        assert_eq!(json(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(json(-12.5), "-12.5");
+        assert_eq!(json(f64::NAN), "null");
+        // Outside the plain range, exponent form (JSON.stringify: 1e+21, 1e-7).
+        let big: f64 = serde_json::from_str(&json(1e21)).unwrap();
+        assert_eq!(big, 1e21);
+        let small: f64 = serde_json::from_str(&json(1e-8)).unwrap();
+        assert_eq!(small, 1e-8);
     }
 }
