@@ -23,6 +23,7 @@
 //! `spec/rules.md` is the language reference.
 
 mod ast;
+mod code;
 mod compile;
 mod context;
 mod diagnostic;
@@ -44,7 +45,8 @@ pub use schema::{Schema, Type};
 
 pub(crate) use paths::is_score_path;
 
-use compile::{Compiler, Consts, Env};
+use code::{Consts, Env};
+use compile::Compiler;
 
 use crate::score::Models;
 use crate::{Error, ErrorCode, Profile, Timestamp};
@@ -70,7 +72,7 @@ fn reads_scores(node: &Node) -> bool {
 /// A compiled rule, with the schema it was checked against.
 pub struct Rule {
     source: String,
-    code: compile::Code,
+    code: code::Code,
     consts: Consts,
     schema: Schema,
     /// Whether it reads a score path.
@@ -207,7 +209,7 @@ impl Rule {
             return false;
         }
         match &self.code {
-            compile::Code::Bool(f) => {
+            code::Code::Bool(f) => {
                 f(&Env {
                     f: features,
                     consts: &self.consts,
