@@ -351,6 +351,12 @@ typedef struct {
 // An in-store kiosk.
 #define SK_CHANNEL_KIOSK 5
 
+// A chat, with a person or a bot.
+#define SK_CHANNEL_CHAT 6
+
+// A social network.
+#define SK_CHANNEL_SOCIAL 7
+
 // Taken up: one accept.
 #define SK_RESPONSE_ACCEPTED 0
 

@@ -120,6 +120,10 @@ pub const SK_CHANNEL_CONTACT_CENTRE: sk_channel = 3;
 pub const SK_CHANNEL_EMAIL: sk_channel = 4;
 /// An in-store kiosk.
 pub const SK_CHANNEL_KIOSK: sk_channel = 5;
+/// A chat, with a person or a bot.
+pub const SK_CHANNEL_CHAT: sk_channel = 6;
+/// A social network.
+pub const SK_CHANNEL_SOCIAL: sk_channel = 7;
 
 /// The core channel of an `SK_CHANNEL_` constant.
 pub(crate) fn core_channel(raw: sk_channel) -> Result<Channel, Failure> {
@@ -130,6 +134,8 @@ pub(crate) fn core_channel(raw: sk_channel) -> Result<Channel, Failure> {
         SK_CHANNEL_CONTACT_CENTRE => Channel::ContactCentre,
         SK_CHANNEL_EMAIL => Channel::Email,
         SK_CHANNEL_KIOSK => Channel::Kiosk,
+        SK_CHANNEL_CHAT => Channel::Chat,
+        SK_CHANNEL_SOCIAL => Channel::Social,
         _ => {
             return Err(Failure::new(
                 ErrorCode::InvalidRequest,

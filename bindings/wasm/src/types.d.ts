@@ -2,7 +2,7 @@
 export type Timestamp = number;
 
 /** Where an interaction happened or where picks will be shown. */
-export type Channel = "web" | "mobile" | "store" | "pos" | "contact_centre" | "contact_center" | "email" | "kiosk";
+export type Channel = "web" | "mobile" | "store" | "pos" | "contact_centre" | "contact_center" | "email" | "kiosk" | "chat" | "social";
 
 /** The `code` of every error the package throws: the names of the C API's `sk_result`. */
 export type ErrorCode =
@@ -45,6 +45,10 @@ export type ShopEvent = EventBase & (
   | { type: "service_contact" | "complaint"; reason?: string }
   | { type: "attribute_set"; name: string; value: boolean | number | string | string[] | null }
   | { type: "consent_change"; purpose: "personalization" | "marketing"; granted: boolean }
+  /** A message: its text is analysed when applied and never kept; or send your own `sentiment`
+   * (-1 to 1) and `intents`. `rating` is a review's stars, 1 to 5. */
+  | { type: "message"; direction: "inbound" | "outbound"; text?: string; sentiment?: number;
+      intents?: string[]; product?: string; rating?: number }
 );
 
 /** Why an event was accepted but changed nothing. */

@@ -86,9 +86,7 @@ fn context(engine: &Engine, pairs: &[String]) -> Result<Context, String> {
 }
 
 fn channel(name: &str) -> Result<Channel, String> {
-    Channel::from_name(name).ok_or_else(|| {
-        format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
-    })
+    Channel::from_name(name).ok_or_else(|| format!("unknown channel {name:?} ({})", Channel::NAMES))
 }
 
 /// Per offer: shows (picks of replayed decisions), accepts and dismisses (from the stream).

@@ -27,13 +27,23 @@ pub(crate) fn encode<T: Serialize>(
         .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding failed: {e}")))
 }
 
-/// Decodes bytes made by [`encode`], rejecting anything else with a `Decode*` code.
+/// Decodes bytes made by [`encode`] with `version`, rejecting anything else with a `Decode*`
+/// code.
 pub(crate) fn decode<T: DeserializeOwned>(
     magic: [u8; 4],
     version: u16,
     max_len: usize,
     bytes: &[u8],
 ) -> Result<T, Error> {
+    let (found, payload) = open(magic, max_len, bytes)?;
+    if found != version {
+        return Err(unsupported_version(found, version));
+    }
+    take(payload)
+}
+
+/// Checks the length and the magic of `bytes`: their schema version and payload.
+pub(crate) fn open(magic: [u8; 4], max_len: usize, bytes: &[u8]) -> Result<(u16, &[u8]), Error> {
     if bytes.len() > max_len {
         return Err(Error::new(
             ErrorCode::DecodeTooLarge,
@@ -55,10 +65,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
             ),
         ));
     }
-    let found = u16::from_le_bytes([header[4], header[5]]);
-    if found != version {
-        return Err(unsupported_version(found, version));
-    }
+    Ok((u16::from_le_bytes([header[4], header[5]]), payload))
+}
+
+/// Decodes a whole payload (no byte may follow the value).
+pub(crate) fn take<T: DeserializeOwned>(payload: &[u8]) -> Result<T, Error> {
     let (value, rest) = postcard::take_from_bytes(payload).map_err(|e| {
         let what = match e {
             postcard::Error::DeserializeUnexpectedEnd => "input is truncated",

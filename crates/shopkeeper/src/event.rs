@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::check;
 use crate::limits::{
-    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_LIST_ITEMS, MAX_NAME_LEN, MAX_PURCHASE_LINES, MAX_TEXT_LEN,
+    MAX_CLOCK_SKEW, MAX_ID_LEN, MAX_LIST_ITEMS, MAX_MESSAGE_INTENTS, MAX_MESSAGE_LEN, MAX_NAME_LEN,
+    MAX_PURCHASE_LINES, MAX_TEXT_LEN,
 };
 use crate::{BoundedVec, Error, ErrorCode};
 
@@ -40,17 +41,23 @@ pub enum Channel {
     Email,
     /// A self-service kiosk.
     Kiosk,
+    /// A chat, with a person or a bot (on the site, in the app, in a messenger).
+    Chat,
+    /// A social network (a post, a comment, a direct message).
+    Social,
 }
 
 impl Channel {
     /// Every channel, in a fixed order (the index of [`Channel::index`]).
-    pub const ALL: [Channel; 6] = [
+    pub const ALL: [Channel; 8] = [
         Channel::Web,
         Channel::Mobile,
         Channel::Store,
         Channel::ContactCentre,
         Channel::Email,
         Channel::Kiosk,
+        Channel::Chat,
+        Channel::Social,
     ];
 
     /// The JSON name.
@@ -62,6 +69,8 @@ impl Channel {
             Channel::ContactCentre => "contact_centre",
             Channel::Email => "email",
             Channel::Kiosk => "kiosk",
+            Channel::Chat => "chat",
+            Channel::Social => "social",
         }
     }
 
@@ -70,8 +79,14 @@ impl Channel {
         self as usize
     }
 
+    /// The channels' names, for messages: `web, mobile, store, contact_centre, email, kiosk, chat
+    /// or social`.
+    pub const NAMES: &'static str =
+        "web, mobile, store, contact_centre, email, kiosk, chat or social";
+
     /// The channel of a name as JSON writes it (`web`, `store`...; also `pos` and
     /// `contact_center`): the one reader of channel names for catalogs, requests and tools.
+    /// [`Channel::NAMES`] lists them for messages.
     pub fn from_name(name: &str) -> Option<Channel> {
         match name {
             "pos" => Some(Channel::Store),
@@ -85,6 +100,16 @@ impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the customer (a chat line, an email, a review, a post).
+    Inbound,
+    /// From the shop (an agent's or a bot's answer).
+    Outbound,
 }
 
 /// What a consent change is about.
@@ -261,6 +286,38 @@ impl Event {
                 checked.map_err(|e| e.within(format_args!("attribute {name:?}")))
             }
             EventKind::ConsentChange { .. } => Ok(()),
+            EventKind::Message {
+                text,
+                sentiment,
+                intents,
+                product,
+                rating,
+                ..
+            } => {
+                if let Some(text) = text {
+                    check::text("text", text, MAX_MESSAGE_LEN)?;
+                }
+                if let Some(s) = sentiment {
+                    check::finite("sentiment", *s)?;
+                    if !(-1.0..=1.0).contains(s) {
+                        return Err(Error::new(
+                            ErrorCode::InvalidNumber,
+                            format!("sentiment is {s}; it is -1 to 1"),
+                        ));
+                    }
+                }
+                for intent in intents.iter() {
+                    check::id("intent", intent, MAX_NAME_LEN)?;
+                }
+                check::optional_id("product", product.as_deref(), MAX_ID_LEN)?;
+                match rating {
+                    Some(r) if !(1..=5).contains(r) => Err(Error::new(
+                        ErrorCode::InvalidNumber,
+                        format!("rating is {r}; it is 1 to 5 stars"),
+                    )),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 
@@ -393,6 +450,31 @@ pub enum EventKind {
         /// Granted (`true`) or withdrawn (`false`).
         granted: bool,
     },
+    /// A message: a chat line, an email, a contact-centre note, a social post, a review. Its
+    /// text is **never kept**: only the signals derived from the message (its sentiment and
+    /// intents, `spec/events.md`, "Messages") enter the profile. A caller with its own analysis
+    /// sends `sentiment` and `intents`.
+    Message {
+        /// From the customer or from the shop.
+        direction: Direction,
+        /// What was written, at most [`MAX_MESSAGE_LEN`](crate::limits::MAX_MESSAGE_LEN) bytes.
+        #[serde(default)]
+        text: Option<String>,
+        /// A sentiment in [-1, 1] the caller measured; with text, it takes precedence over the
+        /// analysis.
+        #[serde(default)]
+        sentiment: Option<f64>,
+        /// Intents the caller detected (names as a catalog's `intents` declares them), added to
+        /// those the analysis finds.
+        #[serde(default)]
+        intents: BoundedVec<String, MAX_MESSAGE_INTENTS>,
+        /// The product a review is about.
+        #[serde(default)]
+        product: Option<String>,
+        /// A review's rating, 1 to 5 stars.
+        #[serde(default)]
+        rating: Option<u8>,
+    },
 }
 
 impl EventKind {
@@ -414,6 +496,7 @@ impl EventKind {
             EventKind::Complaint { .. } => "complaint",
             EventKind::AttributeSet { .. } => "attribute_set",
             EventKind::ConsentChange { .. } => "consent_change",
+            EventKind::Message { .. } => "message",
         }
     }
 }

@@ -63,6 +63,6 @@ struct ReadmeDoctests;
 pub use bounded::{BoundedMap, BoundedVec};
 pub use error::{Error, ErrorCode};
 pub use event::{
-    AttrValue, Channel, ConsentPurpose, Event, EventKind, Money, PurchaseLine, Timestamp,
+    AttrValue, Channel, ConsentPurpose, Direction, Event, EventKind, Money, PurchaseLine, Timestamp,
 };
 pub use profile::{IgnoreReason, Outcome, Profile};

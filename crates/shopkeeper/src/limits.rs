@@ -44,6 +44,16 @@ pub const MAX_ATTRIBUTES: usize = 32;
 /// Items in a string-list attribute.
 pub const MAX_LIST_ITEMS: usize = 8;
 
+/// Longest message text, in bytes: a long email fits; the text is analysed, never kept.
+pub const MAX_MESSAGE_LEN: usize = 8 * 1024;
+/// Intents a caller may send with one message.
+pub const MAX_MESSAGE_INTENTS: usize = 8;
+/// Recent message sentiments kept (the newest): the customer's and the session's sentiment are
+/// computed from them.
+pub const MAX_RECENT_SENTIMENTS: usize = 32;
+/// Recent intents kept with their times (the newest).
+pub const MAX_RECENT_INTENTS: usize = 16;
+
 /// Latest accepted timestamp: 9999-12-31T23:59:59Z. Also catches milliseconds passed as seconds.
 pub const MAX_TIMESTAMP: Timestamp = 253_402_300_799;
 /// How far after the caller's `now` an event may be stamped (clock skew between devices), in seconds.

@@ -59,9 +59,12 @@ fn hostile_headers_are_rejected() {
     assert_eq!(code(&[]), ErrorCode::DecodeMalformed);
     assert_eq!(code(&good[..5]), ErrorCode::DecodeMalformed);
     assert_eq!(code(b"GIF89a\x01\x00"), ErrorCode::DecodeBadMagic);
-    let mut v2 = good.clone();
-    v2[4] = 2;
-    assert_eq!(code(&v2), ErrorCode::DecodeUnsupportedVersion);
+    let mut v3 = good.clone();
+    v3[4] = 3;
+    assert_eq!(code(&v3), ErrorCode::DecodeUnsupportedVersion);
+    let mut v0 = good.clone();
+    v0[4] = 0;
+    assert_eq!(code(&v0), ErrorCode::DecodeUnsupportedVersion);
     let mut trailing = good.clone();
     trailing.push(0);
     assert_eq!(code(&trailing), ErrorCode::DecodeTrailingBytes);
@@ -245,6 +248,24 @@ fn maximal() -> Profile {
             value: Some(AttrValue::list(items).unwrap()),
         };
         p.apply(&ev(t, kind), now).unwrap();
+    }
+    // Messages on every channel: the rings of sentiments and intents full of the longest names.
+    for i in 0..shopkeeper::limits::MAX_RECENT_SENTIMENTS + 4 {
+        let intents = (0..shopkeeper::limits::MAX_MESSAGE_INTENTS)
+            .map(|j| long("t", i * 8 + j, MAX_NAME_LEN))
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        let kind = EventKind::Message {
+            direction: shopkeeper::Direction::Inbound,
+            text: None,
+            sentiment: Some(-0.999),
+            intents,
+            product: None,
+            rating: None,
+        };
+        let channel = Channel::ALL[i % Channel::ALL.len()];
+        p.apply(&on(channel, t + i as i64, kind), now).unwrap();
     }
     p.apply(&ev(t, EventKind::ServiceContact { reason: None }), now)
         .unwrap();

@@ -170,14 +170,14 @@ pub struct Catalog {
     pub(crate) fallback: Action,
     pub(crate) groups: Vec<String>,
     /// Offer indices per channel, in catalog order.
-    pub(crate) by_channel: [Vec<u32>; 6],
+    pub(crate) by_channel: [Vec<u32>; Channel::ALL.len()],
     pub(crate) index: BTreeMap<String, u32>,
     /// Each offer's id as a JSON string (quoted, escaped), by index: receipts copy them.
     pub(crate) ids_json: Vec<String>,
     pub(crate) context_weights: Vec<ContextWeight>,
     /// Every distinct clause of the catalog's conditions.
     pub(crate) clauses: ClauseTable,
-    pub(crate) channel_caps: [Option<Cap>; 6],
+    pub(crate) channel_caps: [Option<Cap>; Channel::ALL.len()],
     pub(crate) control: Option<ControlGroup>,
     pub(crate) warnings: Vec<Problem>,
     /// Whether any expression reads a score path.
@@ -498,7 +498,7 @@ impl From<Problems> for Error {
 impl std::error::Error for Problems {}
 
 /// Every channel's bit.
-pub(crate) const ALL_CHANNELS: u8 = (1 << Channel::ALL.len()) - 1;
+pub(crate) const ALL_CHANNELS: u8 = u8::MAX >> (8 - Channel::ALL.len());
 
 /// A channel's bit in a channel mask.
 pub(crate) const fn bit(channel: Channel) -> u8 {

@@ -158,7 +158,7 @@ impl Compiler {
             Some(names) => self.channels(top("channels"), names),
             None => ALL_CHANNELS,
         };
-        let mut channel_caps = [None; 6];
+        let mut channel_caps = [None; Channel::ALL.len()];
         for (name, cap) in &src.contact_policy {
             let at = top("contact_policy");
             match channel(name) {
@@ -230,7 +230,7 @@ impl Compiler {
             index.insert(offer.action.id.clone(), offers.len() as u32);
             offers.push(offer);
         }
-        let mut by_channel: [Vec<u32>; 6] = Default::default();
+        let mut by_channel: [Vec<u32>; Channel::ALL.len()] = Default::default();
         for (i, offer) in offers.iter().enumerate() {
             for ch in Channel::ALL {
                 if offer.channels & bit(ch) != 0 {
@@ -678,5 +678,5 @@ fn channel(name: &str) -> Option<Channel> {
 }
 
 fn unknown_channel(name: &str) -> String {
-    format!("unknown channel {name:?} (web, mobile, store, contact_centre, email or kiosk)")
+    format!("unknown channel {name:?} ({})", Channel::NAMES)
 }

@@ -64,6 +64,12 @@ pub struct PerChannel<T> {
     pub contact_centre: T,
     pub email: T,
     pub kiosk: T,
+    /// Absent from a schema-1 export.
+    #[serde(default)]
+    pub chat: T,
+    /// Absent from a schema-1 export.
+    #[serde(default)]
+    pub social: T,
 }
 
 impl<T> PerChannel<T> {
@@ -76,6 +82,8 @@ impl<T> PerChannel<T> {
             Channel::ContactCentre => &self.contact_centre,
             Channel::Email => &self.email,
             Channel::Kiosk => &self.kiosk,
+            Channel::Chat => &self.chat,
+            Channel::Social => &self.social,
         }
     }
 
@@ -88,6 +96,8 @@ impl<T> PerChannel<T> {
             Channel::ContactCentre => &mut self.contact_centre,
             Channel::Email => &mut self.email,
             Channel::Kiosk => &mut self.kiosk,
+            Channel::Chat => &mut self.chat,
+            Channel::Social => &mut self.social,
         }
     }
 }

@@ -13,12 +13,14 @@
 mod activity;
 mod attributes;
 mod cart;
+mod conversation;
 
 mod identity;
 mod offers;
 mod purchases;
 mod service;
 mod session;
+mod v1;
 mod views;
 
 use alloc::string::{String, ToString};
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use activity::{Activity, ChannelActivity, PerChannel};
 pub use attributes::{Attribute, Attributes};
 pub use cart::{Cart, CartLine};
+pub use conversation::{Conversation, Felt, IntentSeen, NEGATIVE_SENTIMENT, SENTIMENT_HALF_LIFE};
 pub use identity::{Identity, LinkedId};
 pub use offers::OfferHistory;
 pub use purchases::{CategoryStats, OrderRef, Purchases};
@@ -111,6 +114,7 @@ pub struct Profile {
     service: Service,
     consent: Consent,
     attributes: Attributes,
+    conversation: Conversation,
 }
 
 /// A profile as read, before its invariants are checked: every way into a [`Profile`] from data
@@ -129,6 +133,9 @@ struct Unchecked {
     service: Service,
     consent: Consent,
     attributes: Attributes,
+    /// Absent from a schema-1 export.
+    #[serde(default)]
+    conversation: Conversation,
 }
 
 impl TryFrom<Unchecked> for Profile {
@@ -145,6 +152,7 @@ impl TryFrom<Unchecked> for Profile {
             service: u.service,
             consent: u.consent,
             attributes: u.attributes,
+            conversation: u.conversation,
         };
         profile.check_invariants()?;
         Ok(profile)
@@ -153,8 +161,9 @@ impl TryFrom<Unchecked> for Profile {
 
 /// The envelope's magic for profiles: "SKP" and a format byte.
 const MAGIC: [u8; 4] = *b"SKP\x01";
-/// The schema version written by this build; decoding accepts exactly this one.
-pub const SCHEMA_VERSION: u16 = 1;
+/// The schema version written by this build. Decoding also reads version 1 (before messages and
+/// the chat and social channels), which has no conversation to read.
+pub const SCHEMA_VERSION: u16 = 2;
 
 impl Profile {
     /// A new profile for `id`, known (`true`: a logged-in or registered customer) or anonymous.
@@ -175,6 +184,7 @@ impl Profile {
             service: Service::default(),
             consent: Consent::default(),
             attributes: Attributes::default(),
+            conversation: Conversation::default(),
         }
     }
 
@@ -252,6 +262,11 @@ impl Profile {
     /// and only consent changes are recorded.
     pub fn objects_to_personalization(&self) -> bool {
         self.consent.objects_to_personalization()
+    }
+
+    /// What the customer said: the signals of their messages (never the text).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
     }
 
     /// Custom attributes, removed ones included (with a `None` value).
@@ -336,7 +351,8 @@ impl Profile {
             | EventKind::OfferAccepted { .. }
             | EventKind::OfferDismissed { .. }
             | EventKind::ServiceContact { .. }
-            | EventKind::Complaint { .. } => None,
+            | EventKind::Complaint { .. }
+            | EventKind::Message { .. } => None,
         })
     }
 
@@ -409,6 +425,19 @@ impl Profile {
                     },
                 );
             }
+            EventKind::Message {
+                direction,
+                sentiment,
+                intents,
+                rating,
+                ..
+            } => {
+                // The caller's sentiment, else a review's stars (1 is -1, 3 is 0, 5 is 1).
+                let sentiment =
+                    sentiment.or_else(|| rating.map(|stars| (f64::from(stars) - 3.0) / 2.0));
+                let intents = intents.iter().map(String::as_str);
+                self.conversation.record(at, *direction, sentiment, intents);
+            }
         }
         if let Some(session) = self.session.as_mut().filter(|s| s.covers(at, channel)) {
             session.touch(at, page_view);
@@ -450,6 +479,7 @@ impl Profile {
         self.service.merge(&other.service);
         self.consent.merge(&other.consent);
         attributes::merge(&mut self.attributes, &other.attributes);
+        self.conversation.merge(&other.conversation);
         Ok(())
     }
 
@@ -500,7 +530,8 @@ impl Profile {
                 alloc::format!("format is {:?}, expected {EXPORT_FORMAT:?}", import.format),
             ));
         }
-        if import.schema_version != SCHEMA_VERSION {
+        // Version 1 reads as version 2 (the fields it lacks default to empty).
+        if !(1..=SCHEMA_VERSION).contains(&import.schema_version) {
             return Err(codec::unsupported_version(
                 import.schema_version,
                 SCHEMA_VERSION,
@@ -519,7 +550,12 @@ impl Profile {
     /// or malformed bytes are rejected with a `Decode*` [`ErrorCode`], a decoded profile must hold
     /// every invariant, and memory stays proportional to the input.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let profile: Unchecked = codec::decode(MAGIC, SCHEMA_VERSION, MAX_ENCODED_LEN, bytes)?;
+        let (version, payload) = codec::open(MAGIC, MAX_ENCODED_LEN, bytes)?;
+        let profile: Unchecked = match version {
+            SCHEMA_VERSION => codec::take(payload)?,
+            1 => codec::take::<v1::Unchecked>(payload)?.into(),
+            found => return Err(codec::unsupported_version(found, SCHEMA_VERSION)),
+        };
         Profile::try_from(profile)
     }
 
@@ -541,7 +577,7 @@ impl Profile {
             history.check_invariants()?;
         }
         attributes::check_invariants(&self.attributes)?;
-        Ok(())
+        self.conversation.check_invariants()
     }
 }
 

@@ -33,6 +33,10 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
     ("len", "len(string or list) -> number"),
     ("count_viewed", "count_viewed(category) -> number"),
     ("in_cart", "in_cart(product or category) -> bool"),
+    (
+        "has_intent",
+        "has_intent(intent, duration) -> bool: the customer expressed it within the duration",
+    ),
 ];
 
 pub(crate) struct Compiler<'s> {
@@ -397,7 +401,7 @@ impl<'s> Compiler<'s> {
         }
         let (min, max) = match name {
             "min" | "max" => (2, usize::MAX),
-            "starts_with" | "ends_with" | "contains" => (2, 2),
+            "starts_with" | "ends_with" | "contains" | "has_intent" => (2, 2),
             _ => (1, 1),
         };
         if args.len() < min || args.len() > max {
@@ -524,6 +528,19 @@ impl<'s> Compiler<'s> {
                             .is_some_and(|c| item.eq(Str::plain(c)))
                 }))
             })),
+            ("has_intent", Code::Str(intent, _), Some(Code::Num(window, Type::Duration, _))) => {
+                Code::Bool(Box::new(move |e| {
+                    let (Some(intent), Some(window)) = (intent(e), window(e)) else {
+                        return Some(false);
+                    };
+                    let since = e.f.now.saturating_sub(window.max(0.0) as i64);
+                    let seen = &e.f.profile.conversation().intents;
+                    Some(
+                        seen.iter()
+                            .any(|s| s.at >= since && intent.eq(Str::plain(&s.intent))),
+                    )
+                }))
+            }
             _ => return mismatch(self),
         })
     }

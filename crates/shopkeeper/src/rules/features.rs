@@ -37,9 +37,9 @@ pub struct Features<'a> {
     pub(crate) profile: &'a Profile,
     pub(crate) now: Timestamp,
     pub(crate) bools: SmallVec<[Option<bool>; 16]>,
-    pub(crate) numbers: SmallVec<[Option<f64>; 64]>,
+    pub(crate) numbers: SmallVec<[Option<f64>; 96]>,
     pub(crate) strings: SmallVec<[Option<&'a str>; 16]>,
-    pub(crate) lists: SmallVec<[Option<ListRef<'a>>; 16]>,
+    pub(crate) lists: SmallVec<[Option<ListRef<'a>>; 24]>,
 }
 
 impl<'a> Features<'a> {

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::features::Input;
 use super::schema::Type;
-use crate::profile::{Cart, Purchases, Views};
+use crate::profile::{Cart, Conversation, Purchases, Views};
 use crate::score::Scores;
 use crate::{Channel, Timestamp};
 
@@ -20,6 +20,8 @@ pub(crate) enum ListRef<'a> {
     ViewedProducts(&'a Views),
     ViewedCategories(&'a Views),
     PurchasedCategories(&'a Purchases),
+    /// The intents of the recent messages at or after a time.
+    Intents(&'a Conversation, Timestamp),
 }
 
 impl<'a> ListRef<'a> {
@@ -40,6 +42,11 @@ impl<'a> ListRef<'a> {
                 .filter_map(|v| v.category.as_deref())
                 .any(f),
             ListRef::PurchasedCategories(purchases) => purchases.categories.keys().any(|s| f(s)),
+            ListRef::Intents(conversation, since) => conversation
+                .intents
+                .iter()
+                .filter(|seen| seen.at >= since)
+                .any(|seen| f(&seen.intent)),
         }
     }
 
@@ -204,6 +211,36 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
         Getter::Bool(|i| i.profile.consent().marketing.map(|c| c.granted)),
     ),
     (
+        "customer.messages",
+        Type::Number,
+        Getter::Number(|i| Some(f64::from(i.profile.conversation().inbound))),
+    ),
+    (
+        "customer.negative_messages",
+        Type::Number,
+        Getter::Number(|i| Some(f64::from(i.profile.conversation().negative))),
+    ),
+    (
+        "customer.sentiment",
+        Type::Number,
+        Getter::Number(|i| i.profile.conversation().sentiment(i.now)),
+    ),
+    (
+        "customer.intents",
+        Type::List,
+        Getter::List(|i| Some(ListRef::Intents(i.profile.conversation(), i64::MIN))),
+    ),
+    (
+        "customer.last_message",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.conversation().last_inbound)),
+    ),
+    (
+        "customer.unanswered_since",
+        Type::Timestamp,
+        Getter::Number(|i| ts(i.profile.conversation().unanswered_since())),
+    ),
+    (
         "cart.value",
         Type::Number,
         Getter::Money(|i| Some(i.profile.cart().value() as f64)),
@@ -252,6 +289,22 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
         "session.page_views",
         Type::Number,
         Getter::Number(|i| i.profile.session().map(|s| f64::from(s.page_views))),
+    ),
+    (
+        "session.sentiment",
+        Type::Number,
+        Getter::Number(|i| {
+            let start = i.profile.session()?.start;
+            i.profile.conversation().sentiment_since(start)
+        }),
+    ),
+    (
+        "session.intents",
+        Type::List,
+        Getter::List(|i| {
+            let start = i.profile.session()?.start;
+            Some(ListRef::Intents(i.profile.conversation(), start))
+        }),
     ),
     (
         "session.time_on_site",
@@ -329,7 +382,8 @@ pub(crate) const SCORE_PATHS: &[(&str, Type, Getter)] = &[
 ];
 
 pub(crate) const CHANNEL_PATHS: &[(&str, Type, Getter)] = channel_paths!(
-    Web => "web", Mobile => "mobile", Store => "store", ContactCentre => "contact_centre", Email => "email", Kiosk => "kiosk"
+    Web => "web", Mobile => "mobile", Store => "store", ContactCentre => "contact_centre", Email => "email", Kiosk => "kiosk",
+    Chat => "chat", Social => "social"
 );
 
 /// Whether `path` is a score path (`customer.p_alive`, `cart.cross_sell`...): read only when the

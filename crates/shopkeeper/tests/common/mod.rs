@@ -101,7 +101,9 @@ pub mod arb {
     //! attributes (so the caps are not reached), and hostile variations.
     use super::NOW;
     use proptest::prelude::*;
-    use shopkeeper::{AttrValue, Channel, ConsentPurpose, Event, EventKind, PurchaseLine};
+    use shopkeeper::{
+        AttrValue, Channel, ConsentPurpose, Direction, Event, EventKind, PurchaseLine,
+    };
 
     pub fn channel() -> impl Strategy<Value = Channel> {
         proptest::sample::select(Channel::ALL.to_vec())
@@ -198,6 +200,24 @@ pub mod arb {
                     granted,
                 }
             }),
+            (
+                proptest::bool::weighted(0.8),
+                proptest::option::of(-1000i32..=1000),
+                proptest::collection::vec(name(&["cancel", "delivery", "refund"]), 0..3),
+                proptest::option::of(1u8..=5),
+            )
+                .prop_map(|(inbound, sentiment, intents, rating)| EventKind::Message {
+                    direction: if inbound {
+                        Direction::Inbound
+                    } else {
+                        Direction::Outbound
+                    },
+                    text: None,
+                    sentiment: sentiment.map(|s| f64::from(s) / 1000.0),
+                    intents: intents.try_into().unwrap(),
+                    product: None,
+                    rating,
+                }),
         ]
     }
 
