@@ -89,6 +89,9 @@ typedef uint32_t sk_result;
 // Longest learning segment, in bytes (the learner's limit for segment names).
 #define SK_MAX_SEGMENT_LEN 64
 
+// Longest message text, in bytes.
+#define SK_MAX_MESSAGE_LEN 8192
+
 // The size of `sk_decision.segment`: the longest segment and its NUL.
 #define SK_SEGMENT_BUFFER_LEN 65
 
@@ -298,6 +301,10 @@ typedef struct {
   sk_str ignored;
 } sk_outcome;
 
+// Whether a message is from the customer or from the shop: one of the `SK_DIRECTION_`
+// constants (a plain integer: an unknown one gives `SK_RESULT_INVALID_REQUEST`).
+typedef uint32_t sk_direction;
+
 // One line of a purchase.
 typedef struct {
   // Product id.
@@ -365,6 +372,12 @@ typedef struct {
 
 // Shown and left alone until it no longer mattered: one reject.
 #define SK_RESPONSE_IGNORED 2
+
+// From the customer: its text is heard.
+#define SK_DIRECTION_INBOUND 0
+
+// From the shop: it answers the customer's latest messages.
+#define SK_DIRECTION_OUTBOUND 1
 
 // The offer was presented (contact policies count it).
 #define SK_FEEDBACK_SHOWN 0
@@ -593,6 +606,19 @@ sk_result sk_engine_pick_probabilities(const sk_engine *engine,
                                        size_t logged_len,
                                        double *out_probabilities,
                                        sk_error **err);
+
+// What the engine hears in `text` (its catalog's intents, its models' sentiment), as JSON:
+// `{"intents": ["cancel"]}` (`spec/events.md`, "Messages"), written to `out_json`. The text is at
+// most `SK_MAX_MESSAGE_LEN` bytes (else `SK_RESULT_TOO_LONG`).
+//
+// # Safety
+// `engine` is live; `text` is (pointer, length) UTF-8; `out_json` points to writable storage
+// for a pointer; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_engine_hear(const sk_engine *engine,
+                         const char *text,
+                         size_t text_len,
+                         sk_buffer **out_json,
+                         sk_error **err);
 
 // Scores `profile` at `now` with the engine's models. With `out_json` not NULL, also writes every
 // score as JSON (including the cross-sell lists and the RFM segment).
@@ -834,6 +860,38 @@ sk_result sk_profile_apply_json(sk_profile *profile,
                                 sk_timestamp now,
                                 sk_outcome *out_outcome,
                                 sk_error **err);
+
+// `sk_profile_apply_json`, with a message's text heard by `engine`: its catalog's intents and
+// its models' sentiment (`spec/events.md`, "Messages"). The text is never kept.
+//
+// # Safety
+// As `sk_profile_apply_json`; `engine` is NULL (the text is not heard) or a live engine.
+sk_result sk_profile_apply_json_with(sk_profile *profile,
+                                     const sk_engine *engine,
+                                     const char *json,
+                                     size_t json_len,
+                                     sk_timestamp now,
+                                     sk_outcome *out_outcome,
+                                     sk_error **err);
+
+// The customer wrote (or the shop answered) `text` on `channel` (a chat line, an e-mail, a
+// contact-centre note, a post): a `message` event (`spec/events.md`, "Messages"), its text heard
+// by `engine` (NULL: not heard, so only its count and time are kept) and never kept. A caller
+// with its own sentiment or intents sends the JSON form (`sk_profile_apply_json_with`).
+//
+// # Safety
+// As `sk_profile_apply_json`; `engine` is NULL or a live engine; `text` is (pointer, length)
+// UTF-8.
+sk_result sk_profile_message(sk_profile *profile,
+                             const sk_engine *engine,
+                             sk_channel channel,
+                             sk_timestamp at,
+                             sk_direction direction,
+                             const char *text,
+                             size_t text_len,
+                             sk_timestamp now,
+                             sk_outcome *out_outcome,
+                             sk_error **err);
 
 // A product page was shown. `category` may be NULL.
 //

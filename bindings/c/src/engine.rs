@@ -4,7 +4,7 @@ use std::ffi::c_char;
 use std::sync::PoisonError;
 
 use shopkeeper::decide::{Catalog, DecisionRequest, Engine, Request, MAX_SLOTS};
-use shopkeeper::limits::MAX_NAME_LEN;
+use shopkeeper::limits::{MAX_MESSAGE_LEN, MAX_NAME_LEN};
 use shopkeeper::rules::{Context, Schema, Value};
 use shopkeeper::score::Models;
 use shopkeeper::Channel;
@@ -28,6 +28,9 @@ pub const SK_MAX_SLOTS: usize = 16;
 /// Longest learning segment, in bytes (the learner's limit for segment names).
 pub const SK_MAX_SEGMENT_LEN: usize = 64;
 
+/// Longest message text, in bytes.
+pub const SK_MAX_MESSAGE_LEN: usize = 8192;
+
 /// The size of `sk_decision.segment`: the longest segment and its NUL.
 pub const SK_SEGMENT_BUFFER_LEN: usize = 65;
 
@@ -35,6 +38,7 @@ pub const SK_SEGMENT_BUFFER_LEN: usize = 65;
 const _: () = assert!(
     SK_MAX_SLOTS == MAX_SLOTS
         && SK_MAX_SEGMENT_LEN == MAX_NAME_LEN
+        && SK_MAX_MESSAGE_LEN == MAX_MESSAGE_LEN
         && SK_SEGMENT_BUFFER_LEN == SK_MAX_SEGMENT_LEN + 1
 );
 
@@ -638,6 +642,36 @@ pub struct sk_scores {
     pub rfm_f: u8,
     /// See `rfm_r`.
     pub rfm_m: u8,
+}
+
+/// What the engine hears in `text` (its catalog's intents, its models' sentiment), as JSON:
+/// `{"intents": ["cancel"]}` (`spec/events.md`, "Messages"), written to `out_json`. The text is at
+/// most `SK_MAX_MESSAGE_LEN` bytes (else `SK_RESULT_TOO_LONG`).
+///
+/// # Safety
+/// `engine` is live; `text` is (pointer, length) UTF-8; `out_json` points to writable storage
+/// for a pointer; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_hear(
+    engine: *const sk_engine,
+    text: *const c_char,
+    text_len: usize,
+    out_json: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_json = out(out_json, "out_json")?;
+        // SAFETY: the caller's contract.
+        let (engine, text) = unsafe {
+            (
+                &handle(engine, "engine")?.engine,
+                self::text(text, text_len, "text")?,
+            )
+        };
+        let heard = engine.listener().hear_message(text)?;
+        out_json.write(sk_buffer::new(heard.to_json().into_bytes()));
+        Ok(())
+    })
 }
 
 /// Scores `profile` at `now` with the engine's models. With `out_json` not NULL, also writes every

@@ -2,13 +2,13 @@
 
 use std::ffi::c_char;
 
-use shopkeeper::{Event, EventKind, Outcome, Profile, PurchaseLine};
+use shopkeeper::{Direction, Event, EventKind, Outcome, Profile, PurchaseLine};
 
 use shopkeeper::ErrorCode;
 
 use crate::{
     bytes, core_channel, ffi, handle, handle_mut, items, optional_text, out, sk_buffer, sk_channel,
-    sk_error, sk_result, sk_str, sk_timestamp, text, Failure,
+    sk_engine, sk_error, sk_result, sk_str, sk_timestamp, text, Failure,
 };
 
 /// One customer's profile (known or anonymous). Used by one thread at a time; different
@@ -184,11 +184,29 @@ unsafe fn apply(
     out_outcome: *mut sk_outcome,
     err: *mut *mut sk_error,
 ) -> sk_result {
+    // SAFETY: the caller's contract.
+    unsafe { apply_with(profile, std::ptr::null(), event, now, out_outcome, err) }
+}
+
+/// `apply`, a message's text heard by `engine` (NULL: not heard).
+/// # Safety
+/// As `apply`; `engine` is NULL or live.
+unsafe fn apply_with(
+    profile: *mut sk_profile,
+    engine: *const sk_engine,
+    event: impl FnOnce() -> Result<Event, Failure>,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
     ffi!(err, {
         // SAFETY: every caller passes its own caller's profile, live and unshared.
         let profile = unsafe { handle_mut(profile, "profile") }?;
+        // SAFETY: the caller passes NULL or a live engine.
+        let engine = unsafe { engine.as_ref() };
+        let listener = engine.map(|e| e.engine.listener()).unwrap_or_default();
         let event = event()?;
-        let outcome = profile.profile.apply(&event, now)?;
+        let outcome = profile.profile.apply_with(&event, now, &listener)?;
         if !out_outcome.is_null() {
             let outcome = match outcome {
                 Outcome::Recorded => sk_outcome {
@@ -231,6 +249,93 @@ pub unsafe extern "C" fn sk_profile_apply_json(
         out_outcome,
         err,
     )
+}
+
+/// `sk_profile_apply_json`, with a message's text heard by `engine`: its catalog's intents and
+/// its models' sentiment (`spec/events.md`, "Messages"). The text is never kept.
+///
+/// # Safety
+/// As `sk_profile_apply_json`; `engine` is NULL (the text is not heard) or a live engine.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_apply_json_with(
+    profile: *mut sk_profile,
+    engine: *const sk_engine,
+    json: *const c_char,
+    json_len: usize,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: the caller's contract.
+    unsafe {
+        apply_with(
+            profile,
+            engine,
+            || Ok(Event::from_json(text(json, json_len, "json")?)?),
+            now,
+            out_outcome,
+            err,
+        )
+    }
+}
+
+/// Whether a message is from the customer or from the shop: one of the `SK_DIRECTION_`
+/// constants (a plain integer: an unknown one gives `SK_RESULT_INVALID_REQUEST`).
+pub type sk_direction = u32;
+/// From the customer: its text is heard.
+pub const SK_DIRECTION_INBOUND: sk_direction = 0;
+/// From the shop: it answers the customer's latest messages.
+pub const SK_DIRECTION_OUTBOUND: sk_direction = 1;
+
+/// The customer wrote (or the shop answered) `text` on `channel` (a chat line, an e-mail, a
+/// contact-centre note, a post): a `message` event (`spec/events.md`, "Messages"), its text heard
+/// by `engine` (NULL: not heard, so only its count and time are kept) and never kept. A caller
+/// with its own sentiment or intents sends the JSON form (`sk_profile_apply_json_with`).
+///
+/// # Safety
+/// As `sk_profile_apply_json`; `engine` is NULL or a live engine; `text` is (pointer, length)
+/// UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_profile_message(
+    profile: *mut sk_profile,
+    engine: *const sk_engine,
+    channel: sk_channel,
+    at: sk_timestamp,
+    direction: sk_direction,
+    text: *const c_char,
+    text_len: usize,
+    now: sk_timestamp,
+    out_outcome: *mut sk_outcome,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    let event = || {
+        let direction = match direction {
+            SK_DIRECTION_INBOUND => Direction::Inbound,
+            SK_DIRECTION_OUTBOUND => Direction::Outbound,
+            _ => {
+                return Err(Failure::new(
+                    ErrorCode::InvalidRequest,
+                    format!("unknown direction {direction}: use an SK_DIRECTION_ constant"),
+                ))
+            }
+        };
+        // SAFETY: the caller's contract.
+        let text = unsafe { self::text(text, text_len, "text") }?;
+        Ok(Event::new(
+            at,
+            core_channel(channel)?,
+            EventKind::Message {
+                direction,
+                text: Some(text.into()),
+                sentiment: None,
+                intents: Default::default(),
+                product: None,
+                rating: None,
+            },
+        ))
+    };
+    // SAFETY: the caller's contract.
+    unsafe { apply_with(profile, engine, event, now, out_outcome, err) }
 }
 
 /// A product page was shown. `category` may be NULL.

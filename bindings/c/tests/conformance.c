@@ -633,6 +633,67 @@ static bool round_trips(const sk_profile *p) {
     return true;
 }
 
+/* The engine a case's `listener` (`{"catalog", "models"}`) describes; NULL (the case failed) when
+ * it cannot be built. */
+static sk_engine *listener_engine(const jv *spec) {
+    size_t len;
+    const char *catalog = compact(jget(spec, "catalog"), &len);
+    const jv *models = jget(spec, "models");
+    sk_engine *engine = NULL;
+    if (sk_engine_new(catalog, len, models ? models->raw : NULL, models ? models->raw_len : 0, 0,
+                      &engine, E()) != SK_RESULT_OK) {
+        fail("the listener's engine: %s", message());
+        return NULL;
+    }
+    return own(OWN_ENGINE, engine);
+}
+
+/* A text of a `hear` case: a string, or `{"repeat": S, "times": N, "then": T}`. */
+static const char *text_of(const jv *spec, size_t *len) {
+    if (jis(spec, J_STRING)) {
+        *len = spec->string_len;
+        return spec->string;
+    }
+    const jv *repeat = jget(spec, "repeat"), *then = jget(spec, "then");
+    size_t times = (size_t)jint(jget(spec, "times"), 0), unit = repeat ? repeat->string_len : 0;
+    size_t tail = then ? then->string_len : 0;
+    char *text = own(OWN_MEMORY, malloc(unit * times + tail + 1));
+    for (size_t i = 0; i < times; i++) memcpy(text + i * unit, repeat->string, unit);
+    if (tail) memcpy(text + unit * times, then->string, tail);
+    *len = unit * times + tail;
+    text[*len] = '\0';
+    return text;
+}
+
+static bool run_hear(const jv *c) {
+    sk_engine *engine = listener_engine(jget(c, "listener"));
+    if (!engine) return false;
+    const jv *texts = jget(c, "hear"), *want = jget(jget(c, "expect"), "heard");
+    if (!texts || !want || texts->len != want->len) return fail("as many expectations as texts");
+    for (size_t i = 0; i < texts->len; i++) {
+        size_t len;
+        const char *text = text_of(jat(texts, i), &len);
+        const jv *expected = jat(want, i);
+        sk_buffer *json = NULL;
+        sk_result r = sk_engine_hear(engine, text, len, &json, E());
+        own(OWN_BUFFER, json);
+        if (r != SK_RESULT_OK) {
+            const char *code = jstr(jget(expected, "error"));
+            if (code && !strcmp(name(r), code)) {
+                message();
+                continue;
+            }
+            return fail("text %zu: %s", i + 1, message());
+        }
+        const jv *got = buffer_json(json);
+        if (!got) return false;
+        if (!subset(got, expected) || !subset(expected, got))
+            return fail("text %zu: heard %s, expected %.*s", i + 1, sk_buffer_data(json),
+                        (int)expected->raw_len, expected->raw);
+    }
+    return true;
+}
+
 static bool run_fold(const jv *c) {
     const jv *expect = jget(c, "expect");
     const char *want_error = jstr(jget(expect, "error"));
@@ -651,6 +712,8 @@ static bool run_fold(const jv *c) {
     }
     int64_t now = jint(jget(c, "now"), 0);
     const jv *specs = jget(c, "profiles"), *want_outcomes = jget(expect, "outcomes");
+    sk_engine *listener = NULL;
+    if (jget(c, "listener") && !(listener = listener_engine(jget(c, "listener")))) return false;
     sk_profile *merged = NULL;
     size_t outcome_index = 0;
     if (!jat(specs, 0)) return fail("missing profiles");
@@ -680,7 +743,7 @@ static bool run_fold(const jv *c) {
             }
             sk_outcome outcome;
             char got[160];
-            sk_result r = sk_profile_apply_json(p, text, len, now, &outcome, E());
+            sk_result r = sk_profile_apply_json_with(p, listener, text, len, now, &outcome, E());
             if (r != SK_RESULT_OK) {
                 snprintf(got, sizeof got, "error:%s", name(r));
                 message();
@@ -1376,6 +1439,7 @@ static bool run_credit(const jv *c) {
 /* ---- Files ------------------------------------------------------------------------------------ */
 
 static bool run_case(const jv *c, const jv *file) {
+    if (jget(c, "hear")) return run_hear(c);
     if (jget(c, "log_entry")) return run_log_entry(c);
     if (jget(c, "credit")) return run_credit(c);
     if (jget(c, "rule")) return run_rule(c, jget(file, "fixture"));

@@ -229,6 +229,13 @@ impl Engine {
         parsed(&json)
     }
 
+    /// What the engine hears in a customer's `text` (its catalog's intents, its models'
+    /// sentiment): `{intents}` (`spec/events.md`, "Messages"). At most 8 KiB of text.
+    #[wasm_bindgen(unchecked_return_type = "Heard")]
+    pub fn hear(&self, text: &str) -> Result<JsValue> {
+        parsed(&self.core.listener().hear_message(text)?.to_json())
+    }
+
     /// A new, empty learner with the catalog's half-life (`learning.half_life`).
     #[wasm_bindgen(js_name = newLearner)]
     pub fn new_learner(&self) -> Result<Learner> {

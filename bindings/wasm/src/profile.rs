@@ -1,10 +1,11 @@
 //! `Profile`: one customer's folded history; events in as plain objects, bytes for storage.
 
 use serde::Serialize;
+use shopkeeper::listen::Listener;
 use shopkeeper::{Event, Outcome, Profile as Core};
 use wasm_bindgen::prelude::*;
 
-use crate::{json_text, parsed, seconds, to_js, whole, EventArg, ExportArg, Result};
+use crate::{json_text, parsed, seconds, to_js, whole, Engine, EventArg, ExportArg, Result};
 
 /// One customer's (or anonymous visitor's) profile. Bounded (at most 64 KiB as bytes) and
 /// mergeable; keep it as bytes in localStorage or IndexedDB.
@@ -59,9 +60,32 @@ impl Profile {
     /// (seconds; default: the current time). A rejected event throws and changes nothing.
     #[wasm_bindgen(unchecked_return_type = "Applied")]
     pub fn apply(&mut self, event: &EventArg, now: Option<f64>) -> Result<JsValue> {
+        self.apply_heard(event, now, &Listener::default())
+    }
+
+    /// `apply`, with a message's text heard by `engine`: its catalog's intents and its models'
+    /// sentiment (`spec/events.md`, "Messages"). The text is never kept.
+    #[wasm_bindgen(js_name = applyWith, unchecked_return_type = "Applied")]
+    pub fn apply_with(
+        &mut self,
+        event: &EventArg,
+        engine: &Engine,
+        now: Option<f64>,
+    ) -> Result<JsValue> {
+        self.apply_heard(event, now, &engine.core.listener())
+    }
+}
+
+impl Profile {
+    fn apply_heard(
+        &mut self,
+        event: &EventArg,
+        now: Option<f64>,
+        listener: &Listener<'_>,
+    ) -> Result<JsValue> {
         let now = seconds(now, "now")?;
         let event = Event::from_json(&json_text(event, "event")?)?;
-        let applied = match self.core.apply(&event, now)? {
+        let applied = match self.core.apply_with(&event, now, listener)? {
             Outcome::Recorded => Applied {
                 recorded: true,
                 ignored: None,
@@ -73,7 +97,10 @@ impl Profile {
         };
         to_js(&applied)
     }
+}
 
+#[wasm_bindgen]
+impl Profile {
     /// Merges `other` into this profile (an anonymous visitor into the customer who signed in,
     /// or the same customer from two devices). Two known customers cannot merge.
     pub fn merge(&mut self, other: &Profile) -> Result<()> {

@@ -59,6 +59,12 @@ export type IgnoreReason =
 /** What `Profile.apply` did. */
 export type Applied = { recorded: true } | { recorded: false; ignored: IgnoreReason };
 
+/** What `Engine.hear` found in a message's text (`spec/events.md`, "Messages"). */
+export interface Heard {
+  /** The catalog's intents the text expresses (not negated), each once, in name order. */
+  intents: string[];
+}
+
 /** What a storefront most often reads from a profile. Money in minor units. */
 export interface ProfileSummary {
   cartValue: number;
@@ -117,6 +123,8 @@ export interface CatalogSource {
   contact_policy?: Partial<Record<Channel, { max_shows: number; window: Duration }>>;
   control_group?: { share: number; salt: string };
   learning?: { segment?: string; half_life?: Duration; floor?: number };
+  /** Intent name to the phrases that express it, found in messages' text. */
+  intents?: Record<string, string[]>;
   default: { id: string; title?: string; kind?: "offer" | "content" | "action"; payload?: unknown };
   offers: OfferSource[];
 }

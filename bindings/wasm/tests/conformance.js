@@ -30,6 +30,7 @@ export function run(sk, files) {
 }
 
 function dispatch(sk, c, file) {
+  if ("hear" in c) return runHear(sk, c);
   if ("log_entry" in c) return runLogEntry(sk, c);
   if ("credit" in c) return runCredit(sk, c);
   if ("rule" in c) return runRule(sk, c, file.fixture ?? {});
@@ -60,9 +61,32 @@ function close(got, want) {
   return same(got, want);
 }
 
-function outcome(profile, event, now) {
+/** The engine a case's `listener` (`{catalog, models}`) describes. */
+const listenerEngine = (sk, spec) => new sk.Engine(spec.catalog, { now: 0, models: spec.models });
+
+/** A text of a `hear` case: a string, or `{repeat, times, then}`. */
+const textOf = (spec) => (typeof spec === "string" ? spec : spec.repeat.repeat(spec.times) + (spec.then ?? ""));
+
+function runHear(sk, c) {
+  const engine = listenerEngine(sk, c.listener);
+  if (c.hear.length !== c.expect.heard.length) return "as many expectations as texts";
+  for (const [i, spec] of c.hear.entries()) {
+    const want = c.expect.heard[i];
+    let got;
+    try {
+      got = engine.hear(textOf(spec));
+    } catch (e) {
+      if (typeof e.code !== "string") throw e;
+      got = { error: e.code };
+    }
+    if (subset(got, want) || subset(want, got)) return `text ${i + 1}: heard ${show(got)}, expected ${show(want)}`;
+  }
+  return null;
+}
+
+function outcome(profile, event, now, engine) {
   try {
-    const applied = profile.apply(event, now);
+    const applied = engine ? profile.applyWith(event, engine, now) : profile.apply(event, now);
     return applied.recorded ? "recorded" : `ignored:${applied.ignored}`;
   } catch (e) {
     if (typeof e.code !== "string") throw e;
@@ -85,12 +109,13 @@ function runFold(sk, c) {
   }
   const outcomes = [];
   const profiles = [];
+  const engine = c.listener ? listenerEngine(sk, c.listener) : null;
   for (const spec of c.profiles) {
     const p = new sk.Profile(spec.id, spec.known === true);
     for (const event of spec.events) {
       // `{padded: EVENT, pad: N}`: the event on one line, then N spaces.
       const given = event?.padded !== undefined ? JSON.stringify(event.padded) + " ".repeat(event.pad ?? 0) : event;
-      outcomes.push(outcome(p, given, c.now));
+      outcomes.push(outcome(p, given, c.now, engine));
     }
     profiles.push(p);
   }

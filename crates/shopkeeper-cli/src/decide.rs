@@ -132,7 +132,24 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
         if line.trim().is_empty() {
             continue;
         }
-        let result = match crate::fold::parse(line) {
+        let parsed = crate::fold::parse(line);
+        if engine.is_none() {
+            // Compiled at the stream's first time (its warnings are dated by it), before the
+            // first event, which the catalog's intents hear.
+            let first = match &parsed {
+                Ok(Line::Event { event, .. }) => Some(event.at),
+                Ok(Line::Decide { request, .. }) => Some(request.now.unwrap_or_default()),
+                Err(_) => None,
+            };
+            if let Some(at) = first {
+                let built = crate::load::engine(catalog, models, at)?;
+                if learn {
+                    learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
+                }
+                engine = Some(built);
+            }
+        }
+        let result = match parsed {
             Ok(Line::Event {
                 profile,
                 anonymous,
@@ -165,22 +182,16 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                         }
                     }
                 }
-                profiles.apply(&profile, anonymous, &event, at).map(|_| ())
+                let listener = engine.as_ref().map(Engine::listener).unwrap_or_default();
+                profiles
+                    .apply(&profile, anonymous, &event, at, &listener)
+                    .map(|_| ())
             }
             Ok(Line::Decide {
                 profile,
                 anonymous,
                 request,
             }) => {
-                // The catalog is compiled at the stream's first decision time (for its warnings).
-                if engine.is_none() {
-                    let built =
-                        crate::load::engine(catalog, models, request.now.unwrap_or_default())?;
-                    if learn {
-                        learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
-                    }
-                    engine = Some(built);
-                }
                 let engine = engine.as_ref().ok_or("no engine")?;
                 decide_line(
                     (engine, learner.as_ref()),
@@ -285,7 +296,7 @@ fn decide_line(
     let entry = LogEntry::new(engine, profile, &context, record)?;
     for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
-        profile.apply(&event, req.now)?;
+        profile.apply_with(&event, req.now, &engine.listener())?;
     }
     Ok(entry)
 }

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
+use shopkeeper::listen::Listener;
 use shopkeeper::{Error, ErrorCode, Event, EventKind, Outcome, Profile, Timestamp};
 
 /// Profiles by id, with the anonymous ids that were merged into them as aliases.
@@ -66,16 +67,18 @@ impl Profiles {
         })
     }
 
-    /// Applies `event` to the profile of `id`; an identify merges the visitor into the customer.
+    /// Applies `event` to the profile of `id`, a message's text heard by `listener`; an identify
+    /// merges the visitor into the customer.
     pub fn apply(
         &mut self,
         id: &str,
         anonymous: bool,
         event: &Event,
         now: Timestamp,
+        listener: &Listener<'_>,
     ) -> Result<Outcome, Error> {
         let slot = self.slot(id, anonymous)?;
-        let outcome = self.get(id, anonymous)?.apply(event, now)?;
+        let outcome = self.get(id, anonymous)?.apply_with(event, now, listener)?;
         if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
             self.after_identify(slot)?;
         }
@@ -170,8 +173,14 @@ pub fn parse(line: &str) -> Result<Line, Error> {
     })
 }
 
-/// Folds `path` and prints the profiles; `Ok(false)` if any line was rejected.
-pub fn run(path: &Path, now: Timestamp, jsonl: bool) -> Result<bool, String> {
+/// Folds `path` and prints the profiles; `Ok(false)` if any line was rejected. Messages' text is
+/// heard by `listener`.
+pub fn run(
+    path: &Path,
+    now: Timestamp,
+    jsonl: bool,
+    listener: &Listener<'_>,
+) -> Result<bool, String> {
     let name = path.display().to_string();
     let reader: Box<dyn BufRead> = if name == "-" {
         Box::new(BufReader::new(io::stdin()))
@@ -187,7 +196,7 @@ pub fn run(path: &Path, now: Timestamp, jsonl: bool) -> Result<bool, String> {
         if line.trim().is_empty() {
             continue;
         }
-        match fold_line(&mut profiles, &line, now) {
+        match fold_line(&mut profiles, &line, now, listener) {
             Ok(Outcome::Recorded) => tally.recorded += 1,
             Ok(Outcome::Ignored(_)) => tally.ignored += 1,
             Err(e) => {
@@ -217,13 +226,18 @@ pub fn run(path: &Path, now: Timestamp, jsonl: bool) -> Result<bool, String> {
     Ok(tally.rejected == 0)
 }
 
-fn fold_line(profiles: &mut Profiles, line: &str, now: Timestamp) -> Result<Outcome, Error> {
+fn fold_line(
+    profiles: &mut Profiles,
+    line: &str,
+    now: Timestamp,
+    listener: &Listener<'_>,
+) -> Result<Outcome, Error> {
     match parse(line)? {
         Line::Event {
             profile,
             anonymous,
             event,
-        } => profiles.apply(&profile, anonymous, &event, now),
+        } => profiles.apply(&profile, anonymous, &event, now, listener),
         Line::Decide { .. } => Err(Error::new(
             ErrorCode::InvalidJson,
             "a decision request: `shopkeeper replay` plays those",

@@ -37,14 +37,20 @@ pub fn models(path: &Path) -> Result<Models, String> {
 /// A catalog with its models (none: empty models): every problem rendered on error, warnings
 /// printed to standard error.
 pub fn engine(catalog: &Path, models: Option<&Path>, now: Timestamp) -> Result<Engine, String> {
-    let name = catalog.display().to_string();
-    let compiled = Catalog::compile(&crate::read(catalog)?, now)
+    let compiled = self::catalog(catalog, now)?;
+    let models = models.map(self::models).transpose()?.unwrap_or_default();
+    Engine::new(compiled, models).map_err(|e| format!("{}: {e}", catalog.display()))
+}
+
+/// A compiled catalog: every problem rendered on error, warnings printed to standard error.
+pub fn catalog(path: &Path, now: Timestamp) -> Result<Catalog, String> {
+    let name = path.display().to_string();
+    let compiled = Catalog::compile(&crate::read(path)?, now)
         .map_err(|problems| with_file(&problems.render(), &name))?;
     for warning in compiled.warnings() {
         eprint!("{}", with_file(&warning.render(), &name));
     }
-    let models = models.map(self::models).transpose()?.unwrap_or_default();
-    Engine::new(compiled, models).map_err(|e| format!("{name}: {e}"))
+    Ok(compiled)
 }
 
 /// Names the catalog file in rendered problems (`--> offers["x"].eligibility:1:5` becomes

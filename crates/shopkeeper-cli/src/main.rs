@@ -19,6 +19,8 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use shopkeeper::decide::Catalog;
+use shopkeeper::listen::Listener;
 
 /// Shopkeeper: real-time personalization, in-process.
 #[derive(Parser)]
@@ -46,6 +48,13 @@ enum Command {
         /// Print one compact JSON profile per line instead of a pretty JSON array.
         #[arg(long)]
         jsonl: bool,
+        /// A catalog whose intents hear messages' text (spec/catalog.md, "Intents"); without it a
+        /// message counts only the sentiment, intents and rating it carries.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        /// Models whose sentiment model hears messages' text (spec/scores.md, "Sentiment").
+        #[arg(long)]
+        models: Option<PathBuf>,
     },
     /// Check a catalog (a .json file, spec/catalog.md) or a file of named rules, and print
     /// compiler-style errors and warnings (exit code 1 on errors).
@@ -362,9 +371,21 @@ fn main() -> ExitCode {
             }),
             1,
         ),
-        Command::Profile { events, now, jsonl } => {
+        Command::Profile {
+            events,
+            now,
+            jsonl,
+            catalog,
+            models,
+        } => {
             let now = now.unwrap_or_else(system_now);
-            match fold::run(&events, now, jsonl) {
+            let folded = (|| {
+                let catalog = catalog.map(|c| load::catalog(&c, now)).transpose()?;
+                let _models = models.map(|m| load::models(&m)).transpose()?;
+                let listener = Listener::new(catalog.as_ref().map(Catalog::intents));
+                fold::run(&events, now, jsonl, &listener)
+            })();
+            match folded {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::from(1),
                 Err(message) => {

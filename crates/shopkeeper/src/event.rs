@@ -452,8 +452,9 @@ pub enum EventKind {
     },
     /// A message: a chat line, an email, a contact-centre note, a social post, a review. Its
     /// text is **never kept**: only the signals derived from the message (its sentiment and
-    /// intents, `spec/events.md`, "Messages") enter the profile. A caller with its own analysis
-    /// sends `sentiment` and `intents`.
+    /// intents, `spec/events.md`, "Messages") enter the profile, heard when it is applied with
+    /// a [`Listener`](crate::listen::Listener) ([`Profile::apply_with`](crate::Profile::apply_with)).
+    /// A caller with its own analysis sends `sentiment` and `intents`.
     Message {
         /// From the customer or from the shop.
         direction: Direction,

@@ -49,6 +49,7 @@ mod error;
 mod event;
 pub mod learn;
 pub mod limits;
+pub mod listen;
 pub mod profile;
 mod random;
 pub mod rules;

@@ -53,6 +53,10 @@ pub const MAX_MESSAGE_INTENTS: usize = 8;
 pub const MAX_RECENT_SENTIMENTS: usize = 32;
 /// Recent intents kept with their times (the newest).
 pub const MAX_RECENT_INTENTS: usize = 16;
+/// Intents a catalog may declare.
+pub const MAX_INTENTS: usize = 64;
+/// Phrases a catalog's intents may have, all intents together.
+pub const MAX_INTENT_PHRASES: usize = 4096;
 
 /// Latest accepted timestamp: 9999-12-31T23:59:59Z. Also catches milliseconds passed as seconds.
 pub const MAX_TIMESTAMP: Timestamp = 253_402_300_799;

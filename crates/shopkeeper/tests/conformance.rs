@@ -35,7 +35,9 @@ fn every_conformance_vector_passes() {
         let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         for case in file["cases"].as_array().unwrap() {
             cases += 1;
-            let result = if case.get("log_entry").is_some() {
+            let result = if case.get("hear").is_some() {
+                run_hear(case)
+            } else if case.get("log_entry").is_some() {
                 run_log_entry(case)
             } else if case.get("credit").is_some() {
                 run_credit(case)
@@ -84,6 +86,8 @@ fn run(case: &Value) -> Result<(), String> {
         };
     }
     let now = case["now"].as_i64().ok_or("missing now")?;
+    let engine = case.get("listener").map(listener_engine).transpose()?;
+    let listener = engine.as_ref().map(Engine::listener).unwrap_or_default();
     let mut outcomes = vec![];
     let mut profiles = vec![];
     for spec in case["profiles"].as_array().ok_or("missing profiles")? {
@@ -101,7 +105,7 @@ fn run(case: &Value) -> Result<(), String> {
                 }
                 (None, None) => event.to_string(),
             };
-            let outcome = Event::from_json(&text).and_then(|e| p.apply(&e, now));
+            let outcome = Event::from_json(&text).and_then(|e| p.apply_with(&e, now, &listener));
             outcomes.push(match outcome {
                 Ok(Outcome::Recorded) => "recorded".to_string(),
                 Ok(Outcome::Ignored(reason)) => format!("ignored:{}", reason.as_str()),
@@ -142,6 +146,50 @@ fn run(case: &Value) -> Result<(), String> {
         return Err("export round trip changed the profile".into());
     }
     check_facts(&merged, expect, now)
+}
+
+/// The engine a case's `listener` (`{"catalog", "models"}`) describes.
+fn listener_engine(spec: &Value) -> Result<Engine, String> {
+    let catalog = Catalog::compile(&spec["catalog"].to_string(), 0).map_err(|p| p.render())?;
+    let models = match spec.get("models") {
+        Some(m) => Models::from_json(&m.to_string()).map_err(|e| e.to_string())?,
+        None => Models::default(),
+    };
+    Engine::new(catalog, models).map_err(|e| e.to_string())
+}
+
+/// A text of a `hear` case: a string, or `{"repeat": S, "times": N, "then": T}`.
+fn text_of(spec: &Value) -> String {
+    match spec.as_str() {
+        Some(text) => text.into(),
+        None => {
+            let times = spec["times"].as_u64().unwrap_or(0) as usize;
+            spec["repeat"].as_str().unwrap_or("").repeat(times)
+                + spec["then"].as_str().unwrap_or("")
+        }
+    }
+}
+
+fn run_hear(case: &Value) -> Result<(), String> {
+    let engine = listener_engine(&case["listener"])?;
+    let texts = case["hear"].as_array().ok_or("missing hear")?;
+    let want = case["expect"]["heard"]
+        .as_array()
+        .ok_or("missing expect.heard")?;
+    if texts.len() != want.len() {
+        return Err("as many expectations as texts".into());
+    }
+    for (text, want) in texts.iter().zip(want) {
+        let text = text_of(text);
+        let got: Value = match engine.listener().hear_message(&text) {
+            Ok(heard) => serde_json::from_str(&heard.to_json()).map_err(|e| e.to_string())?,
+            Err(e) => serde_json::json!({"error": e.code().as_str()}),
+        };
+        if subset(&got, want).is_err() || subset(want, &got).is_err() {
+            return Err(format!("{text:?}: heard {got}, expected {want}"));
+        }
+    }
+    Ok(())
 }
 
 fn check_facts(p: &Profile, expect: &Value, now: i64) -> Result<(), String> {

@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 
 use super::clauses::{ClauseTable, Clauses};
 use super::contact::{Cap, ContactPolicy};
+use crate::listen::Intents;
 use crate::rules::{Diagnostic, Diagnostics, Rule, Schema};
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
@@ -184,6 +185,8 @@ pub struct Catalog {
     pub(crate) reads_scores: bool,
     /// How adaptive propensities learn.
     pub(crate) learning: Learning,
+    /// The intents messages are searched for.
+    pub(crate) intents: Intents,
 }
 
 /// The catalog's learning settings.
@@ -203,6 +206,12 @@ impl Catalog {
     /// (offers that can never be chosen) are kept in [`Catalog::warnings`].
     pub fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
         super::compile::compile(json, now)
+    }
+
+    /// The intents the catalog declares (its `"intents"` section), which a
+    /// [`Listener`](crate::listen::Listener) finds in messages.
+    pub fn intents(&self) -> &Intents {
+        &self.intents
     }
 
     /// The catalog's version, as its author wrote it (receipts name it).

@@ -18,6 +18,7 @@ use super::source::{
     OfferSource, PropensitySource, TimeSource,
 };
 use crate::limits::{MAX_ATTRIBUTES, MAX_RECENT_SHOWS};
+use crate::listen::Intents;
 use crate::random::fnv1a;
 use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
 use crate::{Channel, Timestamp};
@@ -180,6 +181,15 @@ impl Compiler {
             })
         });
         let learning = self.learning(src.learning, &schema);
+        let mut intent_problems = Vec::new();
+        let intents = Intents::compile(&src.intents, &mut intent_problems);
+        for (field, message) in intent_problems {
+            let at = At {
+                offer: None,
+                field: &field,
+            };
+            self.error(at, message);
+        }
         let mut context_weights = Vec::new();
         for (i, w) in src.context_weights.iter().enumerate() {
             let field = format!("context_weights[{i}]");
@@ -262,6 +272,7 @@ impl Compiler {
             warnings: Vec::new(),
             reads_scores: self.reads_scores,
             learning,
+            intents,
         })
     }
 

@@ -17,6 +17,7 @@ use super::request::Request;
 use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
 use crate::learn::Learner;
 use crate::limits::MAX_NAME_LEN;
+use crate::listen::Listener;
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
 use crate::{Error, ErrorCode, Profile};
@@ -59,6 +60,12 @@ impl Engine {
     /// The models.
     pub fn models(&self) -> &Models {
         &self.models
+    }
+
+    /// What hears messages for this engine: the catalog's intents. Fold messages with
+    /// [`Profile::apply_with`] and it, so their text counts.
+    pub fn listener(&self) -> Listener<'_> {
+        Listener::new(Some(self.catalog.intents()))
     }
 
     /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a

@@ -31,6 +31,9 @@ pub(crate) struct CatalogSource {
     pub(crate) control_group: Option<ControlGroupSource>,
     #[serde(default)]
     pub(crate) learning: Option<LearningSource>,
+    /// Intent name to the phrases that express it.
+    #[serde(default)]
+    pub(crate) intents: BTreeMap<String, Vec<String>>,
     pub(crate) default: ActionSource,
     pub(crate) offers: Vec<OfferSource>,
 }

@@ -41,7 +41,8 @@ pub use views::{ProductView, Views};
 use crate::check;
 use crate::codec;
 use crate::limits::{MAX_ENCODED_LEN, MAX_EXPORT_LEN, MAX_ID_LEN, MAX_OFFERS};
-use crate::{AttrValue, BoundedMap, Error, ErrorCode, Event, EventKind, Timestamp};
+use crate::listen::Listener;
+use crate::{AttrValue, BoundedMap, Direction, Error, ErrorCode, Event, EventKind, Timestamp};
 use offers::Response;
 
 /// What [`Profile::apply`] did with a valid event.
@@ -287,11 +288,26 @@ impl Profile {
     /// [`MAX_CLOCK_SKEW`](crate::limits::MAX_CLOCK_SKEW) after it is rejected. A rejected event
     /// leaves the profile exactly as it was; a valid event is recorded or, for the reasons in
     /// [`IgnoreReason`], ignored.
+    ///
+    /// A message's text is not heard: only the `sentiment`, `intents` and `rating` the event
+    /// carries count. [`apply_with`](Self::apply_with) hears the text too.
     pub fn apply(&mut self, event: &Event, now: Timestamp) -> Result<Outcome, Error> {
+        self.apply_with(event, now, &Listener::default())
+    }
+
+    /// [`apply`](Self::apply), with a message's text heard by `listener` (usually
+    /// [`Engine::listener`](crate::decide::Engine::listener)): the intents it finds join the
+    /// event's own. The text itself is never kept.
+    pub fn apply_with(
+        &mut self,
+        event: &Event,
+        now: Timestamp,
+        listener: &Listener<'_>,
+    ) -> Result<Outcome, Error> {
         if let Some(reason) = self.check(event, now)? {
             return Ok(Outcome::Ignored(reason));
         }
-        self.fold(event);
+        self.fold(event, listener);
         Ok(Outcome::Recorded)
     }
 
@@ -357,7 +373,7 @@ impl Profile {
     }
 
     /// Folds a checked event; cannot fail.
-    fn fold(&mut self, event: &Event) {
+    fn fold(&mut self, event: &Event, listener: &Listener<'_>) {
         let (at, channel) = (event.at, event.channel);
         self.activity.record(at, channel);
         self.identity.seen(at);
@@ -427,15 +443,21 @@ impl Profile {
             }
             EventKind::Message {
                 direction,
+                text,
                 sentiment,
                 intents,
                 rating,
                 ..
             } => {
+                let heard = text
+                    .as_deref()
+                    .filter(|_| *direction == Direction::Inbound)
+                    .map(|text| listener.hear(text))
+                    .unwrap_or_default();
                 // The caller's sentiment, else a review's stars (1 is -1, 3 is 0, 5 is 1).
                 let sentiment =
                     sentiment.or_else(|| rating.map(|stars| (f64::from(stars) - 3.0) / 2.0));
-                let intents = intents.iter().map(String::as_str);
+                let intents = intents.iter().map(String::as_str).chain(heard.intents);
                 self.conversation.record(at, *direction, sentiment, intents);
             }
         }
