@@ -608,7 +608,8 @@ sk_result sk_engine_pick_probabilities(const sk_engine *engine,
                                        sk_error **err);
 
 // What the engine hears in `text` (its catalog's intents, its models' sentiment), as JSON:
-// `{"intents": ["cancel"]}` (`spec/events.md`, "Messages"), written to `out_json`. The text is at
+// `{"sentiment": -0.57, "intents": ["cancel"]}` (`sentiment` is `null` without a sentiment model
+// or a word; `spec/events.md`, "Messages"), written to `out_json`. The text is at
 // most `SK_MAX_MESSAGE_LEN` bytes (else `SK_RESULT_TOO_LONG`).
 //
 // # Safety

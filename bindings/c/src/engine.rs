@@ -645,7 +645,8 @@ pub struct sk_scores {
 }
 
 /// What the engine hears in `text` (its catalog's intents, its models' sentiment), as JSON:
-/// `{"intents": ["cancel"]}` (`spec/events.md`, "Messages"), written to `out_json`. The text is at
+/// `{"sentiment": -0.57, "intents": ["cancel"]}` (`sentiment` is `null` without a sentiment model
+/// or a word; `spec/events.md`, "Messages"), written to `out_json`. The text is at
 /// most `SK_MAX_MESSAGE_LEN` bytes (else `SK_RESULT_TOO_LONG`).
 ///
 /// # Safety
@@ -668,7 +669,7 @@ pub unsafe extern "C" fn sk_engine_hear(
                 self::text(text, text_len, "text")?,
             )
         };
-        let heard = engine.listener().hear_message(text)?;
+        let heard = engine.hear(text)?;
         out_json.write(sk_buffer::new(heard.to_json().into_bytes()));
         Ok(())
     })

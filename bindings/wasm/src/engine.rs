@@ -230,10 +230,10 @@ impl Engine {
     }
 
     /// What the engine hears in a customer's `text` (its catalog's intents, its models'
-    /// sentiment): `{intents}` (`spec/events.md`, "Messages"). At most 8 KiB of text.
+    /// sentiment): `{sentiment, intents}` (`spec/events.md`, "Messages"). At most 8 KiB of text.
     #[wasm_bindgen(unchecked_return_type = "Heard")]
     pub fn hear(&self, text: &str) -> Result<JsValue> {
-        parsed(&self.core.listener().hear_message(text)?.to_json())
+        parsed(&self.core.hear(text)?.to_json())
     }
 
     /// A new, empty learner with the catalog's half-life (`learning.half_life`).

@@ -61,6 +61,8 @@ export type Applied = { recorded: true } | { recorded: false; ignored: IgnoreRea
 
 /** What `Engine.hear` found in a message's text (`spec/events.md`, "Messages"). */
 export interface Heard {
+  /** The text's sentiment, -1 to 1, by the engine's models; `null` without a sentiment model or a word. */
+  sentiment: number | null;
   /** The catalog's intents the text expresses (not negated), each once, in name order. */
   intents: string[];
 }

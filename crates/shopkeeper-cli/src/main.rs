@@ -12,6 +12,7 @@ mod ope;
 mod report;
 mod score;
 mod svg;
+mod text;
 mod transactions;
 
 use std::path::PathBuf;
@@ -194,6 +195,43 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Import a sentiment lexicon (`word<TAB>valence` lines, such as vader_lexicon.txt from the
+    /// PyPI wheel vaderSentiment==3.3.2) into a models file (spec/scores.md, "Sentiment").
+    Lexicon {
+        #[command(subcommand)]
+        command: LexiconCommand,
+    },
+    /// Fit a sentiment model's learned layer on human-rated sentences (`ID<TAB>rating<TAB>text`
+    /// lines) over a lexicon, and write it into a models file; or, with --cross-validate K, print
+    /// how well that recipe scores sentences it did not see.
+    FitText {
+        /// The rated sentences.
+        ratings: PathBuf,
+        /// Models to add the sentiment model to (their sentiment lexicon is the base).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// A lexicon to import first (instead of the models' one).
+        #[arg(long)]
+        lexicon: Option<PathBuf>,
+        /// The rating scale, LOW:HIGH, mapped to -1:1.
+        #[arg(long, default_value = "-4:4", allow_hyphen_values = true)]
+        scale: String,
+        /// Fit on all folds but one, K times, and print the held-out Pearson correlation.
+        #[arg(long)]
+        cross_validate: Option<usize>,
+        /// Where to write the models (JSON).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the sentiment (-1 to 1) of each input line, one per line and nothing else.
+    Sentiment {
+        /// The models file with a sentiment model.
+        #[arg(long)]
+        models: PathBuf,
+        /// One text per line; `-` (the default) reads standard input.
+        #[arg(default_value = "-")]
+        input: PathBuf,
+    },
     /// Print every score of each profile (exported JSON, one per line or an array), one JSON line each.
     Score {
         /// The models file (`shopkeeper fit --out`).
@@ -224,6 +262,21 @@ enum Command {
         #[arg(long)]
         holdout_end: Option<String>,
         /// Where to write the report.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LexiconCommand {
+    /// Read FILE's `word<TAB>valence` lines into the models' sentiment model.
+    Import {
+        /// The lexicon.
+        file: PathBuf,
+        /// Models to add it to (default: new models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        /// Where to write the models (JSON).
         #[arg(long)]
         out: PathBuf,
     },
@@ -345,6 +398,35 @@ fn main() -> ExitCode {
             }),
             1,
         ),
+        Command::Lexicon {
+            command: LexiconCommand::Import { file, models, out },
+        } => finish(text::import(&file, models.as_deref(), &out), 1),
+        Command::FitText {
+            ratings,
+            models,
+            lexicon,
+            scale,
+            cross_validate,
+            out,
+        } => finish(
+            text::fit_text(&text::FitTextArgs {
+                ratings,
+                models,
+                lexicon,
+                scale,
+                cross_validate,
+                out,
+            }),
+            1,
+        ),
+        Command::Sentiment { models, input } => match text::score(&models, &input) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(message) => {
+                eprintln!("shopkeeper: {message}");
+                ExitCode::from(2)
+            }
+        },
         Command::Score {
             models,
             profiles,
@@ -381,8 +463,11 @@ fn main() -> ExitCode {
             let now = now.unwrap_or_else(system_now);
             let folded = (|| {
                 let catalog = catalog.map(|c| load::catalog(&c, now)).transpose()?;
-                let _models = models.map(|m| load::models(&m)).transpose()?;
-                let listener = Listener::new(catalog.as_ref().map(Catalog::intents));
+                let models = models.map(|m| load::models(&m)).transpose()?;
+                let listener = Listener::new(
+                    catalog.as_ref().map(Catalog::intents),
+                    models.as_ref().and_then(|m| m.sentiment.as_ref()),
+                );
                 fold::run(&events, now, jsonl, &listener)
             })();
             match folded {

@@ -181,7 +181,7 @@ fn run_hear(case: &Value) -> Result<(), String> {
     }
     for (text, want) in texts.iter().zip(want) {
         let text = text_of(text);
-        let got: Value = match engine.listener().hear_message(&text) {
+        let got: Value = match engine.hear(&text) {
             Ok(heard) => serde_json::from_str(&heard.to_json()).map_err(|e| e.to_string())?,
             Err(e) => serde_json::json!({"error": e.code().as_str()}),
         };

@@ -267,10 +267,43 @@ fn propensity_features_must_be_numbers_or_bools_the_schema_knows() {
 fn models_round_trip_as_json_and_bytes_and_are_checked_on_load() {
     let models = models();
     let json = models.to_json().unwrap();
-    assert!(json.starts_with(r#"{"version":1,"#), "{json}");
+    assert!(json.starts_with(r#"{"version":2,"#), "{json}");
     assert_eq!(Models::from_json(&json).unwrap(), models);
     let bytes = models.to_bytes().unwrap();
     assert_eq!(Models::from_bytes(&bytes).unwrap(), models);
+    // Version 1 (before the sentiment model) still reads, as JSON and as bytes: its payload is
+    // today's without the trailing `None` of `sentiment`.
+    assert_eq!(
+        Models::from_json(&json.replacen(r#"{"version":2,"#, r#"{"version":1,"#, 1)).unwrap(),
+        models
+    );
+    assert_eq!(bytes.last(), Some(&0));
+    let mut v1 = bytes[..bytes.len() - 1].to_vec();
+    v1[4..6].copy_from_slice(&1u16.to_le_bytes());
+    assert_eq!(Models::from_bytes(&v1).unwrap(), models);
+
+    // A sentiment model travels too, and is checked on load.
+    let mut with_sentiment = models.clone();
+    let (lexicon, _) =
+        shopkeeper::listen::Sentiment::from_lexicon("good\t1.9\nbroken\t-1.6\n").unwrap();
+    with_sentiment.sentiment = Some(lexicon);
+    let json = with_sentiment.to_json().unwrap();
+    assert!(
+        json.contains(r#""sentiment":{"lexicon":{"broken":-1.6,"good":1.9},"learned":null}"#),
+        "{json}"
+    );
+    assert_eq!(Models::from_json(&json).unwrap(), with_sentiment);
+    let bytes = with_sentiment.to_bytes().unwrap();
+    assert_eq!(Models::from_bytes(&bytes).unwrap(), with_sentiment);
+    for (from, to) in [
+        (r#""good":1.9"#, r#""good":6.0"#),
+        (r#""good":1.9"#, r#""Good":1.9"#),
+        (r#""good":1.9"#, r#""good!":1.9"#),
+        (r#""good":1.9"#, r#""good day":1.9"#),
+    ] {
+        let err = Models::from_json(&json.replace(from, to)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidModel, "{to}: {err}");
+    }
 
     for (from, to) in [
         (r#""alpha":4.414"#, r#""alpha":-4.414"#),
@@ -291,7 +324,7 @@ fn models_round_trip_as_json_and_bytes_and_are_checked_on_load() {
     let err = Models::from_json(&json.replace(r#""alpha":4.414"#, r#""alpha":null"#)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidJson);
     assert!(err.location().is_some());
-    let err = Models::from_json(r#"{"version":2}"#).unwrap_err();
+    let err = Models::from_json(r#"{"version":3}"#).unwrap_err();
     assert_eq!(err.code(), ErrorCode::DecodeUnsupportedVersion);
     assert_eq!(
         Models::from_json(r#"{"version":1,"extra":1}"#)

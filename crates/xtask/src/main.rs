@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time\n       cargo xtask instructions  instructions per decision at 1,000 offers under callgrind (deterministic, for before/after)"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, the Open Bandit sample, VADER; via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time\n       cargo xtask instructions  instructions per decision at 1,000 offers under callgrind (deterministic, for before/after)"
             );
             return ExitCode::from(2);
         }
@@ -85,7 +85,7 @@ fn test() -> Result<(), String> {
         "warnings",
     ])?;
 
-    step("fetching the real data the tests use (CDNOW from the PyPI wheel lifetimes==0.11.3, the Open Bandit Dataset sample from obp==0.4.1)");
+    step("fetching the real data the tests use (CDNOW from the PyPI wheel lifetimes==0.11.3, the Open Bandit Dataset sample from obp==0.4.1, the VADER lexicon and analyzer from vaderSentiment==3.3.2)");
     let data = fetch_data(&root)?;
 
     step("unit, property, conformance-vector, CDNOW, CLI and doc tests (cargo test)");
@@ -565,7 +565,7 @@ struct Wheel {
     files: &'static [(&'static str, &'static str)],
 }
 
-const DATA: [Wheel; 2] = [
+const DATA: [Wheel; 3] = [
     Wheel {
         requirement: "lifetimes==0.11.3",
         pattern: "[Ll]ifetimes-0.11.3-*.whl",
@@ -578,6 +578,25 @@ const DATA: [Wheel; 2] = [
         requirement: "obp==0.4.1",
         pattern: "obp-0.4.1-*.whl",
         files: &[("obp/dataset/obd/random/all/all.csv", "obd_random_all.csv")],
+    },
+    // The VADER lexicon the sentiment tests import, and VADER itself, run beside ours.
+    Wheel {
+        requirement: "vaderSentiment==3.3.2",
+        pattern: "vaderSentiment-3.3.2-*.whl",
+        files: &[
+            (
+                "vaderSentiment/vader_lexicon.txt",
+                "vader/vader_lexicon.txt",
+            ),
+            (
+                "vaderSentiment/emoji_utf8_lexicon.txt",
+                "vader/emoji_utf8_lexicon.txt",
+            ),
+            (
+                "vaderSentiment/vaderSentiment.py",
+                "vader/vaderSentiment.py",
+            ),
+        ],
     },
 ];
 
@@ -607,6 +626,7 @@ fn fetch_data(root: &Path) -> Result<PathBuf, String> {
             "import glob, os, zipfile\n\
              z = zipfile.ZipFile(glob.glob(os.path.join({wheels:?}, {pattern:?}))[0])\n\
              for inside, name in {files:?}:\n    \
+                 os.makedirs(os.path.dirname(os.path.join({dir:?}, name)), exist_ok=True)\n    \
                  open(os.path.join({dir:?}, name), 'wb').write(z.read(inside))\n",
             wheels = wheels.display().to_string(),
             dir = dir.display().to_string(),

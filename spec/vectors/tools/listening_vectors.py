@@ -4,6 +4,7 @@ it). The expectations come from this file's own model of spec/events.md ("Hearin
 written from the documentation, not from the library: how a text is read into words and
 clauses, and how a catalog's intent phrases are found in them."""
 import json
+import math
 import unicodedata
 
 NOW = 1732406400
@@ -81,6 +82,81 @@ def intents_of(catalog_intents, text):
     return sorted(found)
 
 
+# ---- Sentiment (spec/scores.md, "Sentiment")
+BOOST, CAPITALS, NEGATION, EXCLAMATION, QUESTION, NORMALIZATION = 0.293, 0.733, -0.74, 0.292, 0.18, 15.0
+BOOSTERS = """absolutely amazingly awfully completely considerable considerably decidedly deeply enormous
+enormously entirely especially exceptional exceptionally extreme extremely fabulously fully greatly hella
+highly hugely incredible incredibly intensely major majorly more most particularly purely quite really
+remarkably so substantially thoroughly total totally tremendous tremendously uber unbelievably unusually
+utter utterly very super""".split()
+DAMPENERS = """almost barely hardly kinda kindof less little marginal marginally occasional occasionally partly
+scarce scarcely slight slightly somewhat sorta sortof fairly""".split()
+
+
+def boost_of(word):
+    return BOOST if word in BOOSTERS else -BOOST if word in DAMPENERS else 0.0
+
+
+def reading(text):
+    """The words and the text's emphasis: (words, exclamations, questions, mixed_case)."""
+    words = read(text)
+    shouted = sum(1 for _, _, s in words if s)
+    exclamations = sum(text.count(c) for c in EXCLAMATIONS)
+    questions = sum(text.count(c) for c in QUESTIONS)
+    return words, exclamations, questions, 0 < shouted < len(words)
+
+
+def lexical(lexicon, text):
+    words, exclamations, questions, mixed = reading(text)
+    but = next((i for i, (w, _, _) in enumerate(words) if w == "but"), None)
+    total = 0.0
+    for i, (word, clause, shouted) in enumerate(words):
+        v = lexicon.get(word, 0.0)
+        if v == 0.0 or boost_of(word) != 0.0:
+            continue
+        if mixed and shouted:
+            v += math.copysign(CAPITALS, v)
+        for distance, damping in ((1, 1.0), (2, 0.95), (3, 0.9)):
+            j = i - distance
+            if j < 0 or words[j][1] != clause:
+                break
+            boost = boost_of(words[j][0])
+            if boost != 0.0:
+                scalar = -boost if v < 0 else boost
+                if mixed and words[j][2]:
+                    scalar += math.copysign(CAPITALS, v)
+                v += scalar * damping
+            if negates(words[j][0]):
+                v *= NEGATION
+        if but is not None and i < but:
+            v *= 0.5
+        elif but is not None and i > but:
+            v *= 1.5
+        total += v
+    if total != 0.0:
+        emphasis = min(exclamations, 4) * EXCLAMATION
+        emphasis += 0.0 if questions < 2 else questions * QUESTION if questions <= 3 else 0.96
+        total += math.copysign(emphasis, total)
+    return max(-1.0, min(1.0, total / math.sqrt(total * total + NORMALIZATION)))
+
+
+def sentiment_of(model, text):
+    words = read(text)
+    if not words:
+        return None
+    score = lexical(model["lexicon"], text)
+    learned = model.get("learned")
+    if not learned:
+        return score
+    y = learned["bias"] + learned["lexicon"] * score
+    weights = learned["weights"]
+    for i, (word, clause, _) in enumerate(words):
+        y += weights.get(word, 0.0)
+        if i + 1 < len(words) and words[i + 1][1] == clause:
+            y += weights.get(f"{word} {words[i + 1][0]}", 0.0)
+    return max(-1.0, min(1.0, y))
+
+
 def write(name, doc):
     with open(f"spec/vectors/{name}", "w") as f:
         json.dump(doc, f, indent=1, ensure_ascii=False)
@@ -114,21 +190,63 @@ LONGEST = {"repeat": "ab", "times": 4096}
 TOO_LONG = {"repeat": "ab", "times": 4096, "then": "c"}
 
 
-def heard(text):
-    return {"intents": intents_of(INTENTS, text)}
+def heard(text, model=None):
+    return {"sentiment": sentiment_of(model, text) if model else None, "intents": intents_of(INTENTS, text)}
 
 
-def msg(at, direction="inbound", **kw):
-    return dict(at=at, channel="chat", type="message", direction=direction, **kw)
+LEXICON = {"good": 1.9, "great": 3.1, "love": 3.2, "broken": -1.6, "bad": -2.5, "terrible": -2.1,
+           "disappointed": -2.1, "happy": 2.7, "cancel": -0.8, "no": -1.2, "thanks": 1.9,
+           "problem": -1.7, "fine": 0.8, "very": 0.5}
+PLAIN = {"lexicon": LEXICON, "learned": None}
+LEARNED = {"lexicon": LEXICON, "learned": {"bias": 0.1, "lexicon": 0.8, "weights": {
+    "broken": -0.3, "arrived broken": -0.2, "love": 0.1, "not": -0.05, "refund": -0.4}}}
+MODELS = lambda model: {"version": 2, "sentiment": model}
+SENTIMENT_TEXTS = [
+    "The tent is good", "The tent is GOOD", "The tent is not good", "The tent is very good",
+    "The tent is very, good", "The tent is kinda good", "It is slightly bad", "good but broken",
+    "broken, but GOOD", "Great!!!", "Great!!!!!!", "Is it broken??", "Is it broken????",
+    "I really REALLY love it", "not very good", "", "!!! ???", "Très BON",
+    "This is the second time my tent arrived broken, I want to cancel!", "no problem",
+    "I don't love it", "It never works and it is bad. Terrible, terrible!",
+    "arrived broken", "arrived. broken", "broken broken broken broken refund refund",
+]
+
+
+def msg(at, direction="inbound", channel="chat", **kw):
+    return dict(at=at, channel=channel, type="message", direction=direction, **kw)
+
+
+def thousandths(s):
+    x = abs(s) * 1000
+    r = int(x + 0.5)
+    return r if s >= 0 else -r
 
 
 cases = [
     dict(name="intents on word boundaries, without case or accents, unless negated in their clause",
          listener=LISTENER, hear=TEXTS, expect=dict(heard=[heard(t) for t in TEXTS])),
     dict(name="a text at its cap is heard; one byte more is too_long",
-         listener=LISTENER, hear=[LONGEST, TOO_LONG], expect=dict(heard=[{"intents": []}, {"error": "too_long"}])),
+         listener=LISTENER, hear=[LONGEST, TOO_LONG], expect=dict(heard=[{"sentiment": None, "intents": []}, {"error": "too_long"}])),
+    dict(name="a lexicon's sentiment: negation, boosters and dampeners, but, capitals, ! and ?",
+         listener={"catalog": CATALOG, "models": MODELS(PLAIN)}, hear=SENTIMENT_TEXTS,
+         expect=dict(heard=[heard(t, PLAIN) for t in SENTIMENT_TEXTS])),
+    dict(name="a learned layer adds its words' and pairs' weights to the lexicon's score, clamped",
+         listener={"catalog": CATALOG, "models": MODELS(LEARNED)}, hear=SENTIMENT_TEXTS,
+         expect=dict(heard=[heard(t, LEARNED) for t in SENTIMENT_TEXTS])),
+    dict(name="the text's sentiment is folded unless the event carries one or stars", now=NOW,
+         listener={"catalog": CATALOG, "models": MODELS(PLAIN)},
+         profiles=[dict(id="c1", known=True, events=[
+             msg(NOW - 90, text="The tent is not good"),
+             msg(NOW - 80, text="The tent is not good", sentiment=0.5),
+             msg(NOW - 70, channel="web", text="The tent is not good", rating=5, product="tent-2p"),
+             msg(NOW - 60, text="!!!")])],
+         expect=dict(outcomes=["recorded"] * 4, facts={
+             "/conversation/inbound": 4,
+             "/conversation/sentiments/0/thousandths": thousandths(sentiment_of(PLAIN, "The tent is not good")),
+             "/conversation/sentiments/1/thousandths": 500, "/conversation/sentiments/2/thousandths": 1000,
+             "/conversation/sentiments/3": None, "/conversation/negative": 1})),
     dict(name="a listener without intents hears none", listener={"catalog": {**CATALOG, "intents": {}}},
-         hear=["cancel my order"], expect=dict(heard=[{"intents": []}])),
+         hear=["cancel my order"], expect=dict(heard=[{"sentiment": None, "intents": []}])),
     dict(name="the text's intents join the caller's; the shop's own text is not heard", now=NOW, listener=LISTENER,
          profiles=[dict(id="c1", known=True, events=[
              msg(NOW - 60, text="My tent arrived broken. Cancel my order!", intents=["refund"]),

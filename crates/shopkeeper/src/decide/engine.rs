@@ -17,7 +17,7 @@ use super::request::Request;
 use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
 use crate::learn::Learner;
 use crate::limits::MAX_NAME_LEN;
-use crate::listen::Listener;
+use crate::listen::{Heard, Listener};
 use crate::rules::{Context, Features, Input, Value};
 use crate::score::{BoundLogistic, Models};
 use crate::{Error, ErrorCode, Profile};
@@ -62,10 +62,17 @@ impl Engine {
         &self.models
     }
 
-    /// What hears messages for this engine: the catalog's intents. Fold messages with
-    /// [`Profile::apply_with`] and it, so their text counts.
+    /// What hears messages for this engine: the catalog's intents and the models' sentiment.
+    /// Fold messages with [`Profile::apply_with`] and it, so their text counts.
     pub fn listener(&self) -> Listener<'_> {
-        Listener::new(Some(self.catalog.intents()))
+        Listener::new(Some(self.catalog.intents()), self.models.sentiment.as_ref())
+    }
+
+    /// What this engine hears in a customer's `text` (at most
+    /// [`MAX_MESSAGE_LEN`](crate::limits::MAX_MESSAGE_LEN) bytes, else `too_long`), without
+    /// folding it anywhere.
+    pub fn hear(&self, text: &str) -> Result<Heard<'_>, Error> {
+        self.listener().hear_message(text)
     }
 
     /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a

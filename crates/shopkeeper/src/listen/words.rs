@@ -4,6 +4,7 @@
 //! punctuation (`. , ; : ! ?`, line breaks) also ends a clause, which a negation does not cross.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use smallvec::SmallVec;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
@@ -17,7 +18,7 @@ pub(crate) struct Word {
     /// Which clause it is in, counted from 0.
     clause: u32,
     /// Written in capitals: it has a letter and no lower-case one.
-    pub(crate) shouted: bool,
+    shouted: bool,
 }
 
 /// A text read into words.
@@ -45,83 +46,141 @@ struct Open {
     apostrophe: bool,
 }
 
-impl Words {
-    /// Reads `text` (linear in its length; the text's own bound keeps it small).
-    pub(crate) fn read(text: &str) -> Words {
-        let mut w = Words {
-            folded: String::with_capacity(text.len() + 2),
-            ..Words::default()
-        };
-        w.folded.push(' ');
-        let mut open = Open::default();
-        let mut clause = 0u32;
-        for c in text.chars() {
-            if c.is_ascii_alphanumeric() {
-                w.letter(&mut open, c.is_ascii_uppercase(), c.is_ascii_lowercase());
-                w.folded.push(c.to_ascii_lowercase());
-            } else if matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`') {
-                open.apostrophe = open.start.is_some();
-            } else if !c.is_ascii() && c.is_alphanumeric() {
-                w.letter(&mut open, c.is_uppercase(), c.is_lowercase());
-                for lower in c.to_lowercase() {
-                    decompose_canonical(lower, |d| {
-                        if !is_combining_mark(d) {
-                            w.folded.push(d);
-                        }
-                    });
-                }
-            } else if open.start.is_some() && is_combining_mark(c) {
-                // An accent written apart from its letter: folded away.
-            } else {
-                w.end(&mut open, clause);
-                let breaks = match c {
-                    '!' | '\u{ff01}' | '\u{a1}' => {
-                        w.exclamations += 1;
-                        true
-                    }
-                    '?' | '\u{ff1f}' | '\u{bf}' => {
-                        w.questions += 1;
-                        true
-                    }
-                    '.' | ',' | ';' | ':' | '\n' | '\r' | '\u{2026}' | '\u{3002}' => true,
-                    _ => false,
-                };
-                let clause_started = w.words.last().is_some_and(|last| last.clause == clause);
-                if breaks && clause_started {
-                    w.folded.push_str("\n ");
-                    clause += 1;
-                }
-            }
-        }
-        w.end(&mut open, clause);
-        let shouted = w.words.iter().filter(|word| word.shouted).count();
-        w.mixed_case = shouted > 0 && shouted < w.words.len();
-        w
-    }
+/// A [`Words`] being read: the folded text as bytes (checked as UTF-8 once, at the end).
+struct Reader {
+    folded: Vec<u8>,
+    words: SmallVec<[Word; 32]>,
+    open: Open,
+    clause: u32,
+    exclamations: u32,
+    questions: u32,
+}
 
-    fn letter(&mut self, open: &mut Open, upper: bool, lower: bool) {
-        match open.start {
-            None => open.start = Some(self.folded.len()),
-            Some(_) if open.apostrophe => self.folded.push('\''),
+impl Reader {
+    #[inline]
+    fn letter(&mut self, upper: bool, lower: bool) {
+        match self.open.start {
+            None => self.open.start = Some(self.folded.len()),
+            Some(_) if self.open.apostrophe => self.folded.push(b'\''),
             Some(_) => {}
         }
-        open.apostrophe = false;
-        open.upper |= upper;
-        open.lower |= lower;
+        self.open.apostrophe = false;
+        self.open.upper |= upper;
+        self.open.lower |= lower;
     }
 
-    fn end(&mut self, open: &mut Open, clause: u32) {
-        if let Some(start) = open.start {
+    #[inline]
+    fn end(&mut self) {
+        if let Some(start) = self.open.start {
             // Lengths fit: the text is bounded far below 4 GiB.
             self.words.push(Word {
                 start: start as u32,
                 end: self.folded.len() as u32,
-                clause,
-                shouted: open.upper && !open.lower,
+                clause: self.clause,
+                shouted: self.open.upper && !self.open.lower,
             });
-            self.folded.push(' ');
+            self.folded.push(b' ');
+            self.open = Open::default();
         }
-        *open = Open::default();
+    }
+
+    /// Anything but a letter or a digit: ends the word, and maybe the clause.
+    fn separator(&mut self, c: char) {
+        self.end();
+        let breaks = match c {
+            '!' | '\u{ff01}' | '\u{a1}' => {
+                self.exclamations += 1;
+                true
+            }
+            '?' | '\u{ff1f}' | '\u{bf}' => {
+                self.questions += 1;
+                true
+            }
+            '.' | ',' | ';' | ':' | '\n' | '\r' | '\u{2026}' | '\u{3002}' => true,
+            _ => false,
+        };
+        let clause_started = self.words.last().is_some_and(|w| w.clause == self.clause);
+        if breaks && clause_started {
+            self.folded.extend_from_slice(b"\n ");
+            self.clause += 1;
+        }
+    }
+
+    /// A character outside ASCII.
+    fn other(&mut self, c: char) {
+        if matches!(c, '\u{2019}' | '\u{2018}' | '\u{02bc}') {
+            self.open.apostrophe = self.open.start.is_some();
+        } else if c.is_alphanumeric() {
+            self.letter(c.is_uppercase(), c.is_lowercase());
+            let mut buffer = [0; 4];
+            for lower in c.to_lowercase() {
+                decompose_canonical(lower, |d| {
+                    if !is_combining_mark(d) {
+                        self.folded
+                            .extend_from_slice(d.encode_utf8(&mut buffer).as_bytes());
+                    }
+                });
+            }
+        } else if self.open.start.is_some() && is_combining_mark(c) {
+            // An accent written apart from its letter: folded away.
+        } else {
+            self.separator(c);
+        }
+    }
+}
+
+impl Words {
+    /// Reads `text` (linear in its length; the text's own bound keeps it small).
+    pub(crate) fn read(text: &str) -> Words {
+        let mut r = Reader {
+            // A space per word and two per clause: at most twice the text, plus the first.
+            folded: Vec::with_capacity(2 * text.len() + 3),
+            words: SmallVec::new(),
+            open: Open::default(),
+            clause: 0,
+            exclamations: 0,
+            questions: 0,
+        };
+        r.folded.push(b' ');
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii_alphanumeric() {
+                // A run of ASCII letters and digits, the common case, in a tight loop.
+                let (mut upper, mut lower) = (false, false);
+                r.letter(false, false);
+                while let Some(&b) = bytes.get(i).filter(|b| b.is_ascii_alphanumeric()) {
+                    upper |= b.is_ascii_uppercase();
+                    lower |= b.is_ascii_lowercase();
+                    r.folded.push(b.to_ascii_lowercase());
+                    i += 1;
+                }
+                r.open.upper |= upper;
+                r.open.lower |= lower;
+            } else if b == b'\'' || b == b'`' {
+                r.open.apostrophe = r.open.start.is_some();
+                i += 1;
+            } else if b.is_ascii() {
+                r.separator(char::from(b));
+                i += 1;
+            } else {
+                let Some(c) = text[i..].chars().next() else {
+                    break;
+                };
+                r.other(c);
+                i += c.len_utf8();
+            }
+        }
+        r.end();
+        let shouted = r.words.iter().filter(|word| word.shouted).count();
+        Words {
+            // Only whole characters were written.
+            folded: String::from_utf8(r.folded).unwrap_or_default(),
+            mixed_case: shouted > 0 && shouted < r.words.len(),
+            words: r.words,
+            exclamations: r.exclamations,
+            questions: r.questions,
+        }
     }
 
     /// The folded text: see the field.
@@ -147,6 +206,11 @@ impl Words {
             .ok()
     }
 
+    /// Whether word `i` is written in capitals.
+    pub(crate) fn shouted(&self, i: usize) -> bool {
+        self.words[i].shouted
+    }
+
     /// Whether words `i` and `j` are in the same clause.
     pub(crate) fn same_clause(&self, i: usize, j: usize) -> bool {
         self.words[i].clause == self.words[j].clause
@@ -161,7 +225,7 @@ impl Words {
 
 /// Words that negate what follows (VADER's list, apostrophes included or not), besides any word
 /// ending in "n't".
-const NEGATIONS: [&str; 39] = [
+pub(crate) const NEGATIONS: [&str; 39] = [
     "aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "dont", "hadnt",
     "hasnt", "havent", "isnt", "mightnt", "mustnt", "neednt", "neither", "never", "no", "none",
     "nope", "nor", "not", "nothing", "nowhere", "oughtnt", "rarely", "seldom", "shant", "shouldnt",
@@ -212,6 +276,6 @@ mod tests {
         assert!(Words::read("this is GREAT").mixed_case);
         assert!(!Words::read("THIS IS GREAT").mixed_case);
         assert!(!Words::read("this is great").mixed_case);
-        assert!(Words::read("this is GREAT").words[2].shouted);
+        assert!(Words::read("this is GREAT").shouted(2));
     }
 }

@@ -297,7 +297,8 @@ impl Profile {
 
     /// [`apply`](Self::apply), with a message's text heard by `listener` (usually
     /// [`Engine::listener`](crate::decide::Engine::listener)): the intents it finds join the
-    /// event's own. The text itself is never kept.
+    /// event's own, and its sentiment counts unless the event carries one (or a rating). The
+    /// text itself is never kept.
     pub fn apply_with(
         &mut self,
         event: &Event,
@@ -454,9 +455,11 @@ impl Profile {
                     .filter(|_| *direction == Direction::Inbound)
                     .map(|text| listener.hear(text))
                     .unwrap_or_default();
-                // The caller's sentiment, else a review's stars (1 is -1, 3 is 0, 5 is 1).
-                let sentiment =
-                    sentiment.or_else(|| rating.map(|stars| (f64::from(stars) - 3.0) / 2.0));
+                // The caller's sentiment, else a review's stars (1 is -1, 3 is 0, 5 is 1), else
+                // the text's.
+                let sentiment = sentiment
+                    .or_else(|| rating.map(|stars| (f64::from(stars) - 3.0) / 2.0))
+                    .or(heard.sentiment);
                 let intents = intents.iter().map(String::as_str).chain(heard.intents);
                 self.conversation.record(at, *direction, sentiment, intents);
             }

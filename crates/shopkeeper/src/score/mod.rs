@@ -48,10 +48,11 @@ pub use summary::{
     day_of, parse_date, summarize, CustomerHistory, Summary, TimeUnit, Transaction, SECONDS_PER_DAY,
 };
 
+use crate::listen::{Sentiment, SentimentSource};
 use crate::{codec, Error, ErrorCode, Profile, Timestamp};
 
-/// The version of the models' JSON and binary forms.
-pub const MODELS_VERSION: u16 = 1;
+/// The version of the models' JSON and binary forms (2 added `sentiment`; version 1 still reads).
+pub const MODELS_VERSION: u16 = 2;
 /// Most bytes a models encoding may have (cross-sell tables make it the largest thing we decode).
 pub const MAX_MODELS_LEN: usize = 16 * 1024 * 1024;
 /// Complements suggested for a cart (`cart.cross_sell`).
@@ -139,6 +140,8 @@ pub struct Models {
     pub cross_sell: Option<CrossSell>,
     /// Logistic propensity models, by name.
     pub propensities: Vec<Logistic>,
+    /// The sentiment model messages' text is scored with.
+    pub sentiment: Option<Sentiment>,
 }
 
 impl Default for Models {
@@ -152,6 +155,7 @@ impl Default for Models {
             clv: ClvSettings::default(),
             cross_sell: None,
             propensities: Vec::new(),
+            sentiment: None,
         }
     }
 }
@@ -177,6 +181,39 @@ struct Unchecked {
     cross_sell: Option<CrossSell>,
     #[serde(default)]
     propensities: Vec<Logistic>,
+    #[serde(default)]
+    sentiment: Option<SentimentSource>,
+}
+
+/// [`Unchecked`] as version 1 wrote it in bytes (before `sentiment`).
+#[derive(Deserialize)]
+struct UncheckedV1 {
+    version: u16,
+    currency_decimals: u8,
+    unit: TimeUnit,
+    rfm: Option<Rfm>,
+    purchases: Option<PurchaseModel>,
+    spend: Option<GammaGamma>,
+    clv: ClvSettings,
+    cross_sell: Option<CrossSell>,
+    propensities: Vec<Logistic>,
+}
+
+impl From<UncheckedV1> for Unchecked {
+    fn from(v1: UncheckedV1) -> Self {
+        Unchecked {
+            version: v1.version,
+            currency_decimals: v1.currency_decimals,
+            unit: v1.unit,
+            rfm: v1.rfm,
+            purchases: v1.purchases,
+            spend: v1.spend,
+            clv: v1.clv,
+            cross_sell: v1.cross_sell,
+            propensities: v1.propensities,
+            sentiment: None,
+        }
+    }
 }
 
 fn two() -> u8 {
@@ -195,6 +232,7 @@ impl From<Models> for Unchecked {
             clv: m.clv,
             cross_sell: m.cross_sell,
             propensities: m.propensities,
+            sentiment: m.sentiment.map(|s| s.source().clone()),
         }
     }
 }
@@ -203,7 +241,7 @@ impl TryFrom<Unchecked> for Models {
     type Error = Error;
 
     fn try_from(u: Unchecked) -> Result<Self, Error> {
-        if u.version != MODELS_VERSION {
+        if !(1..=MODELS_VERSION).contains(&u.version) {
             return Err(codec::unsupported_version(u.version, MODELS_VERSION));
         }
         let models = Models {
@@ -215,6 +253,7 @@ impl TryFrom<Unchecked> for Models {
             clv: u.clv,
             cross_sell: u.cross_sell,
             propensities: u.propensities,
+            sentiment: u.sentiment.map(Sentiment::new).transpose()?,
         };
         models.validate()?;
         Ok(models)
@@ -265,7 +304,7 @@ impl Models {
         Ok(())
     }
 
-    /// The JSON form (`"version": 1` first).
+    /// The JSON form (`"version"` first).
     pub fn to_json(&self) -> Result<String, Error> {
         serde_json::to_string(self)
             .map_err(|e| Error::new(ErrorCode::Internal, alloc::format!("{e}")))
@@ -286,9 +325,14 @@ impl Models {
         codec::encode(MAGIC, MODELS_VERSION, self)
     }
 
-    /// Reads and checks the binary form.
+    /// Reads and checks the binary form (of this version or version 1).
     pub fn from_bytes(bytes: &[u8]) -> Result<Models, Error> {
-        let unchecked: Unchecked = codec::decode(MAGIC, MODELS_VERSION, MAX_MODELS_LEN, bytes)?;
+        let (version, payload) = codec::open(MAGIC, MAX_MODELS_LEN, bytes)?;
+        let unchecked: Unchecked = match version {
+            MODELS_VERSION => codec::take(payload)?,
+            1 => codec::take::<UncheckedV1>(payload)?.into(),
+            found => return Err(codec::unsupported_version(found, MODELS_VERSION)),
+        };
         Models::try_from(unchecked).map_err(|e| Error::new(ErrorCode::DecodeInvalid, e.message()))
     }
 
