@@ -1,6 +1,8 @@
 // A shop page that picks its offers on the device with shopkeeper-wasm. The visitor's profile and
-// the offers' learner live in localStorage as bytes; every view, cart change and response is an
-// event; the banner and the cross-sell strip are decided again after each one.
+// the offers' learner live in localStorage as bytes; every view, cart change, chat message and
+// response is an event; the banner and the cross-sell strip are decided again after each one. A
+// chat message is heard by the engine (the catalog's intents, the models' sentiment) and only what
+// was heard is kept: the text never reaches the profile.
 //
 // Run it: `cargo xtask wasm` (builds the package into target/npm), then serve the repository
 // root (`python3 -m http.server`) and open http://localhost:8000/examples/browser/.
@@ -136,6 +138,27 @@ function respond(type, response) {
   learner.update(pick.offer, decision.segment, response, now());
   record({ type, offer: pick.offer });
 }
+
+/** The chat box: the message is heard, folded into the profile (its text is not kept), and shown here only. */
+$("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = $("chat-input").value.trim();
+  if (!text) return;
+  const li = document.createElement("li");
+  li.textContent = `You: ${text} `;
+  const note = document.createElement("small");
+  try {
+    const heard = engine.hear(text);
+    profile.applyWith({ at: now(), channel: "chat", type: "message", direction: "inbound", text }, engine);
+    note.textContent = `(heard: sentiment ${heard.sentiment?.toFixed(2) ?? "none"}, intents ${heard.intents.join(", ") || "none"})`;
+  } catch (err) {
+    note.textContent = `(not sent: ${err.code}: ${err.message})`;
+  }
+  li.append(note);
+  $("chat-log").append(li);
+  $("chat-input").value = "";
+  render();
+});
 
 $("accept").addEventListener("click", () => respond("offer_accepted", "accepted"));
 $("dismiss").addEventListener("click", () => respond("offer_dismissed", "dismissed"));

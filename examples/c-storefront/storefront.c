@@ -52,13 +52,13 @@ static char *read_file(const char *path, size_t *len) {
 
 /* Decides for `profile` on `page` and prints the picks; records the shown offers in the profile
  * (contact policies count them) and returns the decision. */
-static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, const char *page,
-                              uint32_t slots, uint64_t seed) {
+static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, sk_channel channel,
+                              const char *page, uint32_t slots, uint64_t seed) {
     sk_error *err = NULL;
     sk_context *context = NULL;
     check(sk_context_new(engine, &context, &err), &err, "sk_context_new");
     check(sk_context_set_string(context, S("page_type"), S(page), &err), &err, "page_type");
-    sk_request request = {SK_CHANNEL_WEB, slots, NOW, seed, false};
+    sk_request request = {channel, slots, NOW, seed, false};
     sk_decision decision;
     check(sk_engine_decide(engine, profile, context, &request, NULL, &decision, NULL, &err), &err,
           "sk_engine_decide");
@@ -78,7 +78,7 @@ static sk_decision offers_for(const sk_engine *engine, sk_profile *profile, cons
         }
         printf(" score %5.2f = propensity %.2f x context %.2f x value %.2f x lever %.2f\n",
                pick->score, pick->propensity, pick->context_weight, pick->value, pick->lever);
-        check(sk_profile_offer_feedback(profile, SK_CHANNEL_WEB, NOW, pick->offer.ptr,
+        check(sk_profile_offer_feedback(profile, channel, NOW, pick->offer.ptr,
                                         pick->offer.len, SK_FEEDBACK_SHOWN, NOW, NULL, &err),
               &err, "recording a show");
     }
@@ -136,7 +136,7 @@ int main(int argc, char **argv) {
     check(sk_profile_view_product(visitor, SK_CHANNEL_WEB, NOW - 90, S("tent-2p"), S("tents"), NOW,
                                   NULL, &err),
           &err, "product view");
-    sk_decision home = offers_for(engine, visitor, "home", 2, 1);
+    sk_decision home = offers_for(engine, visitor, SK_CHANNEL_WEB, "home", 2, 1);
 
     /* 2. The banner is dismissed: the profile remembers it, the learner counts a reject. */
     for (size_t i = 0; i < home.picks_len; i++) {
@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
     check(sk_profile_add_to_cart(visitor, SK_CHANNEL_WEB, NOW - 30, S("tent-2p"), S("tents"), 1,
                                  24900, NOW, NULL, &err),
           &err, "cart add");
-    offers_for(engine, visitor, "cart", 3, 2);
+    offers_for(engine, visitor, SK_CHANNEL_WEB, "cart", 3, 2);
     explain(engine, visitor, "cart");
 
     /* 4. The visitor signs in as a known customer: merge the anonymous history into the
@@ -188,7 +188,21 @@ int main(int argc, char **argv) {
     check(sk_engine_scores(engine, customer, NOW, &scores, NULL, &err), &err, "sk_engine_scores");
     printf("  scores: P(alive) %.3f, expected purchases in 90 days %.3f, CLV %.2f\n",
            scores.p_alive, scores.expected_purchases_90d, scores.clv);
-    offers_for(engine, customer, "home", 2, 3);
+    offers_for(engine, customer, SK_CHANNEL_WEB, "home", 2, 3);
+
+    /* 5. The customer writes in the chat. The engine hears the text as it is folded (the
+     * catalog's intents, the models' sentiment); the profile keeps what it heard, not the text,
+     * and the next decision listens: the retention desk and service recovery, not a sale. */
+    const char *said = "The tent I just bought arrived broken. I want to cancel!";
+    check(sk_profile_message(customer, engine, SK_CHANNEL_CHAT, NOW, SK_DIRECTION_INBOUND, S(said),
+                             NOW, NULL, &err),
+          &err, "sk_profile_message");
+    sk_buffer *heard = NULL;
+    check(sk_engine_hear(engine, S(said), &heard, &err), &err, "sk_engine_hear");
+    printf("\ncust-2001 writes in the chat: \"%s\"\n  heard: %s\n", said,
+           (const char *)sk_buffer_data(heard));
+    sk_buffer_free(heard);
+    offers_for(engine, customer, SK_CHANNEL_CHAT, "chat", 2, 4);
 
     double accepts, rejects;
     check(sk_learner_counts(learner, home.picks[0].offer.ptr, home.picks[0].offer.len,

@@ -91,9 +91,21 @@ try {
   assert.equal(await banner(), next, "after a reload the banner keeps the same offer");
   await page.click("#why");
   assert.match(await page.locator("#receipt").textContent(), /free-shipping-50 at contact_policy/);
+
+  // Write in the chat: the message is heard, and the banner listens (service, not sales).
+  await page.fill("#chat-input", "My tent ARRIVED BROKEN, I want to cancel!");
+  await page.click("#chat-send");
+  assert.match(await page.locator("#chat-log").textContent(), /heard: sentiment -0\.\d+, intents broken, cancel/);
+  assert.equal(await banner(), "talk-to-us", "a customer who wants to cancel gets a person, not a discount");
+  await page.click("#why");
+  const explained = await page.locator("#receipt").textContent();
+  assert.match(explained, /picked #1 talk-to-us/);
+  assert.match(explained, /at suitability: not has_intent\("cancel", 1d\)/);
+  const stored = await page.evaluate(() => localStorage.getItem("trailhead.profile"));
+  assert.ok(!atob(stored).includes("ARRIVED"), "the message's text is not stored");
   const screenshot = process.env.SHOPKEEPER_SCREENSHOT ?? join(root, "target/browser-example.png");
   await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(`the shop page: welcome, view, add to cart, dismiss and reload behave; screenshot in ${screenshot}`);
+  console.log(`the shop page: welcome, view, add to cart, dismiss, reload and the chat box behave; screenshot in ${screenshot}`);
   assert.deepEqual(errors, [], "no errors in the page");
 } finally {
   await browser.close();

@@ -472,13 +472,14 @@ fn readme_c_program(root: &Path, lib: &Path, out: &Path) -> Result<(), String> {
 const FUZZ_SECONDS: u32 = 15;
 
 /// The cargo-fuzz targets (fuzz/fuzz_targets), with their optional dictionary.
-const FUZZ_TARGETS: [(&str, Option<&str>); 6] = [
+const FUZZ_TARGETS: [(&str, Option<&str>); 7] = [
     ("profile_decode", None),
     ("event_apply", Some("fuzz/event.dict")),
     ("rule_parse", Some("fuzz/rule.dict")),
     ("rule_roundtrip", Some("fuzz/rule.dict")),
     ("rule_eval", Some("fuzz/rule.dict")),
     ("catalog_decide", Some("fuzz/catalog.dict")),
+    ("message_hear", Some("fuzz/message.dict")),
 ];
 
 /// Runs every fuzz target briefly, from its committed seeds (fuzz/seeds/<target>) and the corpus it

@@ -22,7 +22,9 @@ pub const NOW: Timestamp = 1_795_500_000;
 const DAY: Timestamp = 86_400;
 
 /// The shop's models (`models.json`): BG/NBD and Gamma-Gamma with the parameters published for
-/// CDNOW (weekly), and a cross-sell table fitted on ten past baskets of the shop.
+/// CDNOW (weekly), a cross-sell table fitted on ten past baskets of the shop, and a small
+/// sentiment lexicon written for the shop's customers (a real shop imports VADER's and fits a
+/// learned layer on its own rated messages: README, "Conversations").
 pub const MODELS: &str = include_str!("../models.json");
 
 /// The models, read and checked.
@@ -79,11 +81,24 @@ impl Shop {
         slots: usize,
         at: Timestamp,
     ) -> Result<Step, Box<dyn Error>> {
+        self.decide_on(Channel::Web, profile, what, page, slots, at)
+    }
+
+    /// [`Shop::decide`] on `channel`.
+    fn decide_on(
+        &mut self,
+        channel: Channel,
+        profile: &mut Profile,
+        what: &str,
+        page: &str,
+        slots: usize,
+        at: Timestamp,
+    ) -> Result<Step, Box<dyn Error>> {
         let schema = self.engine.catalog().schema();
         let mut context = Context::new(schema);
         context.set(schema, "page_type", Value::String(page.into()))?;
         self.requests += 1;
-        let request = Request::new(Channel::Web, at)
+        let request = Request::new(channel, at)
             .slots(slots)
             .seed(self.requests)
             .explain(true);
@@ -103,6 +118,32 @@ impl Shop {
             report,
         })
     }
+}
+
+/// The customer wrote `text` in the chat: the engine hears it (the catalog's intents, the models'
+/// sentiment) as the message is folded; the text itself is not kept. Returns what was heard.
+fn chat(
+    shop: &Shop,
+    profile: &mut Profile,
+    at: Timestamp,
+    text: &str,
+) -> Result<String, Box<dyn Error>> {
+    let message = serde_json::json!({
+        "at": at, "channel": "chat", "type": "message", "direction": "inbound", "text": text
+    });
+    profile.apply_with(
+        &Event::from_json(&message.to_string())?,
+        at,
+        &shop.engine.listener(),
+    )?;
+    let heard = shop.engine.hear(text)?;
+    Ok(format!(
+        "    heard: sentiment {:.2}, intents {}; the profile keeps {} negative message(s), customer.sentiment {:.2}",
+        heard.sentiment.unwrap_or(0.0),
+        heard.intents.join(", "),
+        profile.conversation().negative,
+        profile.conversation().sentiment(at).unwrap_or(0.0),
+    ))
 }
 
 /// Applies events written as JSON (`spec/events.md`), as a storefront's event stream would.
@@ -209,7 +250,44 @@ pub fn play() -> Result<Vec<Scenario>, Box<dyn Error>> {
         store_buyer_on_the_web(&mut shop)?,
         open_complaint(&mut shop)?,
         dismissed_twice(&mut shop)?,
+        unhappy_in_the_chat(&mut shop)?,
     ])
+}
+
+fn unhappy_in_the_chat(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
+    let mut p = loyal_customer("cust-6210", "Lin")?;
+    let t = NOW - 900;
+    apply(
+        &mut p,
+        t,
+        &[
+            &session_start(t, None),
+            &cart_add(t, "stakes-alu", "tents", 1900),
+        ],
+    )?;
+    let first = shop.decide(
+        &mut p,
+        "a loyal customer shops for tent stakes",
+        "cart",
+        3,
+        t,
+    )?;
+    let t = t + 300;
+    let said = "This is the second time my tent ARRIVED BROKEN, I want to cancel!";
+    let heard = chat(shop, &mut p, t, said)?;
+    let mut second = shop.decide_on(
+        Channel::Chat,
+        &mut p,
+        &format!("writes in the chat: \"{said}\""),
+        "chat",
+        2,
+        t,
+    )?;
+    second.report = format!("{heard}\n{}", second.report);
+    Ok(Scenario {
+        title: "A customer who writes in the chat",
+        steps: vec![first, second],
+    })
 }
 
 fn affiliate_visitor(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {

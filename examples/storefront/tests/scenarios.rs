@@ -11,7 +11,7 @@ fn picks(scenario: &storefront::Scenario) -> Vec<Vec<&str>> {
 #[test]
 fn every_scenario_decides_as_the_marketer_intended() {
     let scenarios = storefront::play().unwrap();
-    let expected: [(&str, Vec<Vec<&str>>); 6] = [
+    let expected: [(&str, Vec<Vec<&str>>); 7] = [
         (
             "An anonymous visitor from an affiliate site",
             vec![
@@ -45,6 +45,13 @@ fn every_scenario_decides_as_the_marketer_intended() {
                 vec!["welcome-10"],
                 vec!["trail-tips"],
                 vec!["winter-sale", "welcome-10"],
+            ],
+        ),
+        (
+            "A customer who writes in the chat",
+            vec![
+                vec!["free-shipping-100", "live-chat", "welcome-back"],
+                vec!["retention-desk", "service-recovery"],
             ],
         ),
     ];
@@ -87,4 +94,21 @@ fn the_receipts_say_why() {
     // An exclusion group, a slot limit, a validity window.
     assert!(report(0, 0).contains("valid from 2026-12-01T00:00:00Z"));
     assert!(report(2, 1).contains("ranked 4 with score 1.5; 3 slots"));
+    // What the customer wrote is heard, and the receipt names the intent and the sentiment that
+    // kept the sales offers away.
+    let chat = report(6, 1);
+    assert!(
+        chat.contains("heard: sentiment -0.69, intents broken, cancel"),
+        "{chat}"
+    );
+    assert!(
+        chat.contains(
+            r#"free-shipping-100           suitability     not has_intent("cancel", 7d)"#
+        ),
+        "{chat}"
+    );
+    assert!(
+        chat.contains("welcome-back                suitability     not customer.sentiment < -0.3"),
+        "{chat}"
+    );
 }
