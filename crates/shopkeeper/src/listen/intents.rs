@@ -21,7 +21,7 @@ use crate::limits::{MAX_INTENTS, MAX_INTENT_PHRASES, MAX_NAME_LEN, MAX_TEXT_LEN}
 pub struct Intents {
     /// The intents' names, in order.
     names: Vec<String>,
-    /// All phrases, folded and padded with spaces; none without intents.
+    /// All phrases, folded, each followed by a space; none without intents.
     matcher: Option<AhoCorasick>,
     /// The intent of each phrase, by pattern index.
     owner: Vec<u16>,
@@ -126,8 +126,8 @@ impl Intents {
             if found.contains(&intent) {
                 continue;
             }
-            // A pattern starts with the space before its first word.
-            let first = words.starting_at(m.start() + 1);
+            // A match counts where a word starts (a pattern ends with the space after its last).
+            let first = words.starting_at(m.start());
             if first.is_some_and(|i| !words.negated(i)) {
                 found.push(intent);
             }
@@ -140,7 +140,7 @@ impl Intents {
     }
 }
 
-/// A phrase as the matcher looks for it: folded like a message, one clause, padded with spaces.
+/// A phrase as the matcher looks for it: folded like a message, one clause, a space after it.
 fn fold(phrase: &str) -> Result<String, String> {
     if phrase.len() > MAX_TEXT_LEN {
         return Err(format!(
@@ -159,7 +159,9 @@ fn fold(phrase: &str) -> Result<String, String> {
         ));
     }
     // Trailing punctuation ("cancel!") ends the phrase's clause: harmless, so left out.
-    let mut folded = String::from(words.folded().trim_end_matches(['\n', ' ']));
+    // No space before the first word, so the matcher's prefilter looks for the phrase's own
+    // letters, not for spaces; `find` checks that a word starts where it matches.
+    let mut folded = String::from(words.folded().trim_matches(['\n', ' ']));
     folded.push(' ');
     Ok(folded)
 }

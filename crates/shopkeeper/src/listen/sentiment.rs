@@ -9,6 +9,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 
+use foldhash::fast::FixedState;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
@@ -117,9 +118,9 @@ const DAMPENERS: [&str; 20] = [
 pub struct Sentiment {
     source: SentimentSource,
     /// Every word the model knows, with all it knows about it.
-    table: hashbrown::HashMap<String, Entry, ahash::RandomState>,
+    table: hashbrown::HashMap<String, Entry, FixedState>,
     /// Learned weights of word pairs, by the words' pair ids.
-    pairs: hashbrown::HashMap<(u32, u32), f64, ahash::RandomState>,
+    pairs: hashbrown::HashMap<(u32, u32), f64, FixedState>,
 }
 
 impl PartialEq for Sentiment {
@@ -205,7 +206,7 @@ impl Sentiment {
                 source.lexicon.len()
             )));
         }
-        let hasher = || ahash::RandomState::with_seeds(5, 6, 7, 8);
+        let hasher = || FixedState::with_seed(0x5eed);
         let mut table = hashbrown::HashMap::with_hasher(hasher());
         for (word, &valence) in &source.lexicon {
             check_key(word, 1)?;
