@@ -32,6 +32,9 @@ pub const MAX_AMOUNT: i64 = 10_000_000_000_000;
 pub const MAX_PURCHASE_LINES: usize = 100;
 /// Purchase categories with their own counts (the least recently bought is evicted).
 pub const MAX_CATEGORIES: usize = 32;
+/// Products remembered as owned, with their first and last purchase (the least recently bought
+/// is evicted).
+pub const MAX_OWNED_PRODUCTS: usize = 32;
 /// Order ids remembered to ignore a purchase delivered twice (the newest are kept).
 pub const MAX_RECENT_ORDERS: usize = 16;
 /// Offers with their own history (the least recently active is evicted).

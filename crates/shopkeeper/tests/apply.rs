@@ -548,7 +548,7 @@ fn export_is_stable_json_that_reads_back() {
     let p = typical();
     let json = p.export().unwrap();
     assert!(json.starts_with(
-        r#"{"format":"shopkeeper.profile","schema_version":2,"identity":{"id":"cust-42""#
+        r#"{"format":"shopkeeper.profile","schema_version":3,"identity":{"id":"cust-42""#
     ));
     assert_eq!(Profile::from_export(&json).unwrap(), p);
     assert_eq!(

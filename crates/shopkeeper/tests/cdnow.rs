@@ -130,3 +130,100 @@ fn pareto_nbd_reproduces_the_published_estimates() {
     assert_published("beta", model.beta, 11.669, 3);
     assert_published("log-likelihood", report.ln_likelihood, -9595.0, 1);
 }
+
+/// The area under the ROC curve of `score` for telling `positive` customers from the others (the
+/// Mann-Whitney statistic: the chance a random positive scores above a random negative, ties
+/// counting half).
+fn auc(scored: &[(f64, bool)]) -> f64 {
+    let mut sorted = scored.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (mut rank_sum, mut i) = (0.0, 0);
+    while i < sorted.len() {
+        let j = (i..sorted.len())
+            .find(|&j| sorted[j].0 != sorted[i].0)
+            .unwrap_or(sorted.len());
+        let mid_rank = (i + 1 + j) as f64 / 2.0;
+        rank_sum += mid_rank * sorted[i..j].iter().filter(|s| s.1).count() as f64;
+        i = j;
+    }
+    let positives = sorted.iter().filter(|s| s.1).count() as f64;
+    let negatives = sorted.len() as f64 - positives;
+    (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
+}
+
+#[test]
+fn overdue_separates_who_buys_again_as_well_as_p_alive() {
+    let Some(histories) = histories() else { return };
+    let summaries: Vec<Summary> = histories.iter().map(|h| h.summary).collect();
+    let (model, _) = BgNbd::fit(&summaries).unwrap();
+    // `customer.overdue` needs a repeat purchase day: the 946 repeat customers.
+    let (mut by_overdue, mut by_p_alive) = (vec![], vec![]);
+    let mut split = [(0usize, 0usize); 2]; // (customers, buying again) under 2, and from 2
+    for h in &histories {
+        let Some(overdue) = h.summary.overdue() else {
+            continue;
+        };
+        let again = h.holdout_purchases > 0;
+        by_overdue.push((-overdue, again));
+        by_p_alive.push((model.p_alive(&h.summary), again));
+        let row = &mut split[usize::from(overdue >= shopkeeper::profile::OVERDUE)];
+        row.0 += 1;
+        row.1 += usize::from(again);
+    }
+    println!("overdue from  customers  bought again");
+    for threshold in [0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0] {
+        let group: Vec<bool> = (by_overdue.iter())
+            .filter(|(o, _)| -o >= threshold)
+            .map(|(_, again)| *again)
+            .collect();
+        let share = group.iter().filter(|&&a| a).count() as f64 / group.len() as f64;
+        println!(
+            "{threshold:>12}  {:>9}  {:>11.1}%",
+            group.len(),
+            100.0 * share
+        );
+    }
+    let (overdue_auc, p_alive_auc) = (auc(&by_overdue), auc(&by_p_alive));
+    let rate = |(n, k): (usize, usize)| k as f64 / n as f64;
+    println!(
+        "{} repeat customers: AUC of -customer.overdue {overdue_auc:.3}, of P(alive) {p_alive_auc:.3}",
+        by_overdue.len()
+    );
+    println!(
+        "bought again in the holdout: {:.1}% of the {} under 2x overdue, {:.1}% of the {} from 2x",
+        100.0 * rate(split[0]),
+        split[0].0,
+        100.0 * rate(split[1]),
+        split[1].0
+    );
+    assert_eq!(by_overdue.len(), 946);
+    assert!(overdue_auc > 0.6, "{overdue_auc}");
+    // The knee of the table above: from 2x the share buying again falls by more than a third,
+    // and beyond it slowly.
+    assert!(rate(split[1]) < 0.7 * rate(split[0]), "{split:?}");
+
+    // Big baskets: how often a repeat purchase day is worth 3x the customer's earlier average.
+    let path = data_file("CDNOW_sample.txt").unwrap();
+    let mut days: std::collections::BTreeMap<(String, i64), f64> = Default::default();
+    for t in read_sample(&path) {
+        *days.entry((t.customer, t.day)).or_default() += t.amount;
+    }
+    let (mut repeats, mut big, mut previous) = (0usize, 0usize, (String::new(), 0.0, 0usize));
+    for ((customer, _), amount) in days {
+        if customer != previous.0 {
+            previous = (customer, amount, 1);
+            continue;
+        }
+        let average = previous.1 / previous.2 as f64;
+        repeats += 1;
+        big += usize::from(average > 0.0 && amount >= shopkeeper::profile::BIG_BASKET * average);
+        previous.1 += amount;
+        previous.2 += 1;
+    }
+    println!(
+        "repeat purchase days at {}x the customer's earlier average or more: {big} of {repeats} ({:.1}%)",
+        shopkeeper::profile::BIG_BASKET,
+        100.0 * big as f64 / repeats as f64
+    );
+    assert!(big * 10 < repeats, "a big basket is out of pattern: rare");
+}

@@ -59,9 +59,9 @@ fn hostile_headers_are_rejected() {
     assert_eq!(code(&[]), ErrorCode::DecodeMalformed);
     assert_eq!(code(&good[..5]), ErrorCode::DecodeMalformed);
     assert_eq!(code(b"GIF89a\x01\x00"), ErrorCode::DecodeBadMagic);
-    let mut v3 = good.clone();
-    v3[4] = 3;
-    assert_eq!(code(&v3), ErrorCode::DecodeUnsupportedVersion);
+    let mut next = good.clone();
+    next[4] = shopkeeper::profile::SCHEMA_VERSION as u8 + 1;
+    assert_eq!(code(&next), ErrorCode::DecodeUnsupportedVersion);
     let mut v0 = good.clone();
     v0[4] = 0;
     assert_eq!(code(&v0), ErrorCode::DecodeUnsupportedVersion);
@@ -373,6 +373,11 @@ fn no_profile_encodes_beyond_the_documented_bound() {
     assert_eq!(p.offers().len(), MAX_OFFERS);
     assert_eq!(p.identity().anonymous_ids.len(), MAX_ANONYMOUS_IDS);
     assert_eq!(p.purchases().categories.len(), MAX_CATEGORIES);
+    assert_eq!(
+        p.owned().products.len(),
+        shopkeeper::limits::MAX_OWNED_PRODUCTS
+    );
+    assert!(p.habits().first_session.is_some());
     assert!(
         bytes.len() <= MAX_ENCODED_LEN,
         "{} > {MAX_ENCODED_LEN}",
@@ -421,6 +426,10 @@ fn exports_that_break_an_invariant_are_rejected_by_every_way_in() {
         ("/cart/cleared_at", serde_json::json!(NOW)),
         ("/session/last_activity", serde_json::json!(0)),
         ("/views/total", serde_json::json!(0)),
+        ("/owned/products/sku-9/first_at", serde_json::json!(NOW)),
+        ("/owned/products/sku-9/orders", serde_json::json!(0)),
+        ("/owned/products/sku-9/quantity", serde_json::json!(0)),
+        ("/habits/first_session", serde_json::Value::Null),
         (
             "/attributes/tier/value",
             serde_json::json!({"text": "x".repeat(MAX_TEXT_LEN + 1)}),

@@ -14,13 +14,16 @@ mod activity;
 mod attributes;
 mod cart;
 mod conversation;
-
+mod habits;
 mod identity;
 mod offers;
+mod owned;
+mod pattern;
 mod purchases;
 mod service;
 mod session;
 mod v1;
+mod v2;
 mod views;
 
 use alloc::string::{String, ToString};
@@ -31,8 +34,12 @@ pub use activity::{Activity, ChannelActivity, PerChannel};
 pub use attributes::{Attribute, Attributes};
 pub use cart::{Cart, CartLine};
 pub use conversation::{Conversation, Felt, IntentSeen, NEGATIVE_SENTIMENT, SENTIMENT_HALF_LIFE};
+pub use habits::{hour_of, Habits, HOURS};
 pub use identity::{Identity, LinkedId};
 pub use offers::OfferHistory;
+pub use owned::{Owned, OwnedProduct};
+pub(crate) use pattern::marked_names;
+pub use pattern::{BIG_BASKET, OUT_OF_PATTERN, OVERDUE, UNUSUAL_HOUR_ONE_IN, USUAL_HOUR_SESSIONS};
 pub use purchases::{CategoryStats, OrderRef, Purchases};
 pub use service::{Consent, ConsentState, Service};
 pub use session::Session;
@@ -116,6 +123,8 @@ pub struct Profile {
     consent: Consent,
     attributes: Attributes,
     conversation: Conversation,
+    owned: Owned,
+    habits: Habits,
 }
 
 /// A profile as read, before its invariants are checked: every way into a [`Profile`] from data
@@ -137,6 +146,12 @@ struct Unchecked {
     /// Absent from a schema-1 export.
     #[serde(default)]
     conversation: Conversation,
+    /// Absent from schema-1 and schema-2 exports.
+    #[serde(default)]
+    owned: Owned,
+    /// Absent from schema-1 and schema-2 exports.
+    #[serde(default)]
+    habits: Habits,
 }
 
 impl TryFrom<Unchecked> for Profile {
@@ -154,6 +169,8 @@ impl TryFrom<Unchecked> for Profile {
             consent: u.consent,
             attributes: u.attributes,
             conversation: u.conversation,
+            owned: u.owned,
+            habits: u.habits,
         };
         profile.check_invariants()?;
         Ok(profile)
@@ -162,9 +179,9 @@ impl TryFrom<Unchecked> for Profile {
 
 /// The envelope's magic for profiles: "SKP" and a format byte.
 const MAGIC: [u8; 4] = *b"SKP\x01";
-/// The schema version written by this build. Decoding also reads version 1 (before messages and
-/// the chat and social channels), which has no conversation to read.
-pub const SCHEMA_VERSION: u16 = 2;
+/// The schema version written by this build. Decoding also reads version 2 (before owned products
+/// and habits) and version 1 (before messages and the chat and social channels too).
+pub const SCHEMA_VERSION: u16 = 3;
 
 impl Profile {
     /// A new profile for `id`, known (`true`: a logged-in or registered customer) or anonymous.
@@ -186,6 +203,8 @@ impl Profile {
             consent: Consent::default(),
             attributes: Attributes::default(),
             conversation: Conversation::default(),
+            owned: Owned::default(),
+            habits: Habits::default(),
         }
     }
 
@@ -268,6 +287,16 @@ impl Profile {
     /// What the customer said: the signals of their messages (never the text).
     pub fn conversation(&self) -> &Conversation {
         &self.conversation
+    }
+
+    /// The products the customer bought, on any channel.
+    pub fn owned(&self) -> &Owned {
+        &self.owned
+    }
+
+    /// When the customer's visits start, and where they first came from.
+    pub fn habits(&self) -> &Habits {
+        &self.habits
     }
 
     /// Custom attributes, removed ones included (with a `None` value).
@@ -377,6 +406,7 @@ impl Profile {
     fn fold(&mut self, event: &Event, listener: &Listener<'_>) {
         let (at, channel) = (event.at, event.channel);
         self.activity.record(at, channel);
+        self.habits.seen(at, channel);
         self.identity.seen(at);
         let mut page_view = false;
         match &event.kind {
@@ -387,6 +417,7 @@ impl Profile {
                 let sessions = &mut self.activity.channel_mut(channel).sessions;
                 *sessions = sessions.saturating_add(1);
                 let new = Session::new(at, channel, referrer.as_deref(), affiliate.as_deref());
+                self.habits.session_started(&new);
                 session::merge(&mut self.session, &Some(new));
             }
             EventKind::PageView { .. } => page_view = true,
@@ -413,6 +444,7 @@ impl Profile {
                 total,
             } => {
                 self.purchases.record(at, order, lines, *total);
+                self.owned.record(at, lines);
                 let ch = self.activity.channel_mut(channel);
                 ch.purchases = ch.purchases.saturating_add(1);
                 ch.spend = ch.spend.saturating_add(*total);
@@ -505,6 +537,8 @@ impl Profile {
         self.consent.merge(&other.consent);
         attributes::merge(&mut self.attributes, &other.attributes);
         self.conversation.merge(&other.conversation);
+        self.owned.merge(&other.owned);
+        self.habits.merge(&other.habits);
         Ok(())
     }
 
@@ -555,7 +589,7 @@ impl Profile {
                 alloc::format!("format is {:?}, expected {EXPORT_FORMAT:?}", import.format),
             ));
         }
-        // Version 1 reads as version 2 (the fields it lacks default to empty).
+        // Older versions read as this one (the fields they lack default to empty).
         if !(1..=SCHEMA_VERSION).contains(&import.schema_version) {
             return Err(codec::unsupported_version(
                 import.schema_version,
@@ -578,6 +612,7 @@ impl Profile {
         let (version, payload) = codec::open(MAGIC, MAX_ENCODED_LEN, bytes)?;
         let profile: Unchecked = match version {
             SCHEMA_VERSION => codec::take(payload)?,
+            2 => codec::take::<v2::Unchecked>(payload)?.into(),
             1 => codec::take::<v1::Unchecked>(payload)?.into(),
             found => return Err(codec::unsupported_version(found, SCHEMA_VERSION)),
         };
@@ -602,7 +637,9 @@ impl Profile {
             history.check_invariants()?;
         }
         attributes::check_invariants(&self.attributes)?;
-        self.conversation.check_invariants()
+        self.conversation.check_invariants()?;
+        self.owned.check_invariants()?;
+        self.habits.check_invariants()
     }
 }
 

@@ -1,12 +1,12 @@
 //! Reading schema-1 bytes (before messages and the chat and social channels): the binary form is
 //! positional, so version 1 has its own layout, which becomes today's profile with an empty
-//! conversation and no chat or social activity. Nothing a stored profile held is lost.
+//! conversation, no chat or social activity, no owned products and no habits. Nothing a stored profile held is lost.
 
 use serde::Deserialize;
 
 use super::{
-    Activity, Attributes, Cart, ChannelActivity, Consent, Conversation, Identity, Offers,
-    PerChannel, Purchases, Service, Session, Views,
+    Activity, Attributes, Cart, ChannelActivity, Consent, Conversation, Habits, Identity, Offers,
+    Owned, PerChannel, Purchases, Service, Session, Views,
 };
 use crate::Timestamp;
 
@@ -69,6 +69,8 @@ impl From<Unchecked> for super::Unchecked {
             consent: v1.consent,
             attributes: v1.attributes,
             conversation: Conversation::default(),
+            owned: Owned::default(),
+            habits: Habits::default(),
         }
     }
 }

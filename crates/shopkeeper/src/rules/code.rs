@@ -64,6 +64,20 @@ impl<'a> Str<'a> {
         }
     }
 
+    /// The value of the key equal to this string: a map lookup, or a scan under `lower()`.
+    pub(crate) fn get<V>(
+        self,
+        map: &alloc::collections::BTreeMap<alloc::string::String, V>,
+    ) -> Option<&V> {
+        if self.lower {
+            map.iter()
+                .find(|(key, _)| self.eq(Str::plain(key)))
+                .map(|(_, v)| v)
+        } else {
+            map.get(self.text)
+        }
+    }
+
     pub(crate) fn cmp(self, other: Str<'_>) -> core::cmp::Ordering {
         if !self.lower && !other.lower {
             self.text.cmp(other.text)

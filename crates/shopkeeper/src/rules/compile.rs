@@ -33,6 +33,11 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
     ("len", "len(string or list) -> number"),
     ("count_viewed", "count_viewed(category) -> number"),
     ("in_cart", "in_cart(product or category) -> bool"),
+    ("owns", "owns(product) -> bool: the customer bought it"),
+    (
+        "owned_within",
+        "owned_within(product, duration) -> bool: the customer bought it within the duration",
+    ),
     (
         "has_intent",
         "has_intent(intent, duration) -> bool: the customer expressed it within the duration",
@@ -401,7 +406,7 @@ impl<'s> Compiler<'s> {
         }
         let (min, max) = match name {
             "min" | "max" => (2, usize::MAX),
-            "starts_with" | "ends_with" | "contains" | "has_intent" => (2, 2),
+            "starts_with" | "ends_with" | "contains" | "has_intent" | "owned_within" => (2, 2),
             _ => (1, 1),
         };
         if args.len() < min || args.len() > max {
@@ -528,6 +533,20 @@ impl<'s> Compiler<'s> {
                             .is_some_and(|c| item.eq(Str::plain(c)))
                 }))
             })),
+            ("owns", Code::Str(product, _), None) => Code::Bool(Box::new(move |e| {
+                let owned = &e.f.profile.owned().products;
+                Some(product(e).is_some_and(|p| p.get(owned).is_some()))
+            })),
+            ("owned_within", Code::Str(product, _), Some(Code::Num(window, Type::Duration, _))) => {
+                Code::Bool(Box::new(move |e| {
+                    let (Some(product), Some(window)) = (product(e), window(e)) else {
+                        return Some(false);
+                    };
+                    let since = e.f.now.saturating_sub(window.max(0.0) as i64);
+                    let owned = &e.f.profile.owned().products;
+                    Some(product.get(owned).is_some_and(|p| p.last_at >= since))
+                }))
+            }
             ("has_intent", Code::Str(intent, _), Some(Code::Num(window, Type::Duration, _))) => {
                 Code::Bool(Box::new(move |e| {
                     let (Some(intent), Some(window)) = (intent(e), window(e)) else {

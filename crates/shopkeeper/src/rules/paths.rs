@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::features::Input;
 use super::schema::Type;
-use crate::profile::{Cart, Conversation, Purchases, Views};
+use crate::profile::{marked_names, Cart, Conversation, Owned, Profile, Purchases, Views};
 use crate::score::Scores;
 use crate::{Channel, Timestamp};
 
@@ -20,6 +20,11 @@ pub(crate) enum ListRef<'a> {
     ViewedProducts(&'a Views),
     ViewedCategories(&'a Views),
     PurchasedCategories(&'a Purchases),
+    OwnedProducts(&'a Owned),
+    /// The new categories of the session, marked among the profile's views and cart lines.
+    NewCategories(&'a Profile, u32, u64),
+    /// The names of `OUT_OF_PATTERN` marked.
+    OutOfPattern(u8),
     /// The intents of the recent messages at or after a time.
     Intents(&'a Conversation, Timestamp),
 }
@@ -42,6 +47,11 @@ impl<'a> ListRef<'a> {
                 .filter_map(|v| v.category.as_deref())
                 .any(f),
             ListRef::PurchasedCategories(purchases) => purchases.categories.keys().any(|s| f(s)),
+            ListRef::OwnedProducts(owned) => owned.products.keys().any(|s| f(s)),
+            ListRef::NewCategories(profile, views, lines) => {
+                profile.marked_categories(views, lines).any(f)
+            }
+            ListRef::OutOfPattern(marks) => marked_names(marks).any(f),
             ListRef::Intents(conversation, since) => conversation
                 .intents
                 .iter()
@@ -171,6 +181,26 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
         Getter::List(|i| Some(ListRef::PurchasedCategories(i.profile.purchases()))),
     ),
     (
+        "customer.owned_products",
+        Type::List,
+        Getter::List(|i| Some(ListRef::OwnedProducts(i.profile.owned()))),
+    ),
+    (
+        "customer.purchase_gap",
+        Type::Duration,
+        Getter::Number(|i| i.profile.purchase_gap(i.now)),
+    ),
+    (
+        "customer.overdue",
+        Type::Number,
+        Getter::Number(|i| i.profile.overdue(i.now)),
+    ),
+    (
+        "customer.out_of_pattern",
+        Type::List,
+        Getter::List(|i| Some(ListRef::OutOfPattern(i.profile.out_of_pattern_marks(i.now)))),
+    ),
+    (
         "customer.views",
         Type::Number,
         Getter::Number(|i| Some(i.profile.views().total as f64)),
@@ -266,6 +296,11 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
         Getter::List(|i| Some(ListRef::CartCategories(i.profile.cart()))),
     ),
     (
+        "cart.value_vs_usual",
+        Type::Number,
+        Getter::Number(|i| i.profile.cart_vs_usual()),
+    ),
+    (
         "session.channel",
         Type::String,
         Getter::Str(|i| i.profile.session().map(|s| s.channel.as_str())),
@@ -305,6 +340,24 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
             let start = i.profile.session()?.start;
             Some(ListRef::Intents(i.profile.conversation(), start))
         }),
+    ),
+    (
+        "session.first_on_channel",
+        Type::Bool,
+        Getter::Bool(|i| i.profile.first_on_channel()),
+    ),
+    (
+        "session.new_categories",
+        Type::List,
+        Getter::List(|i| {
+            let (views, lines) = i.profile.new_category_marks();
+            Some(ListRef::NewCategories(i.profile, views, lines))
+        }),
+    ),
+    (
+        "session.unusual_hour",
+        Type::Bool,
+        Getter::Bool(|i| i.profile.unusual_hour()),
     ),
     (
         "session.time_on_site",
