@@ -17,7 +17,7 @@ fn the_example_catalog_checks_clean() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).ends_with("catalog.json: 10 offers, 0 warnings, no errors\n"),
+        text(&out.stdout).ends_with("catalog.json: 12 offers, 0 warnings, no errors\n"),
         "{}",
         text(&out.stdout)
     );

@@ -251,7 +251,63 @@ pub fn play() -> Result<Vec<Scenario>, Box<dyn Error>> {
         open_complaint(&mut shop)?,
         dismissed_twice(&mut shop)?,
         unhappy_in_the_chat(&mut shop)?,
+        lapsed_regular(&mut shop)?,
     ])
+}
+
+/// A regular who bought fuel every month, then stopped: four months later they are back.
+fn lapsed_regular(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
+    let mut p = Profile::known("cust-8018")?;
+    let mut events = vec![purchase(
+        NOW - 250 * DAY,
+        "store",
+        "cust-8018-o0",
+        &[
+            ("stove-compact", "stoves", 5900),
+            ("gas-canister", "fuel", 900),
+        ],
+    )];
+    for (i, days_ago) in [220, 190, 160, 130].iter().enumerate() {
+        let at = NOW - days_ago * DAY;
+        let order = format!("cust-8018-o{}", i + 1);
+        events.push(purchase(
+            at,
+            "web",
+            &order,
+            &[("gas-canister", "fuel", 900)],
+        ));
+    }
+    let refs: Vec<&str> = events.iter().map(String::as_str).collect();
+    apply(&mut p, NOW - 130 * DAY, &refs)?;
+    let t = NOW - 600;
+    apply(&mut p, t, &[&session_start(t, None)])?;
+    let mut first = shop.decide(
+        &mut p,
+        "bought fuel every month, then nothing for four months; back on the home page",
+        "home",
+        2,
+        t,
+    )?;
+    let pattern: Vec<&str> = p.out_of_pattern(t).collect();
+    first.report = format!(
+        "    own pattern: a purchase every {:.0} days, the last {:.0} days ago: customer.overdue {:.2}, customer.out_of_pattern {pattern:?}\n{}",
+        p.purchase_gap(t).unwrap_or(0.0) / DAY as f64,
+        (t - p.purchases().last_at.unwrap_or(t)) as f64 / DAY as f64,
+        p.overdue(t).unwrap_or(0.0),
+        first.report
+    );
+    let t = t + 120;
+    let second = shop.decide(
+        &mut p,
+        "opens the help page: the stove will not light",
+        "support",
+        1,
+        t,
+    )?;
+    Ok(Scenario {
+        title: "A regular who broke their own pattern",
+        steps: vec![first, second],
+    })
 }
 
 fn unhappy_in_the_chat(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {

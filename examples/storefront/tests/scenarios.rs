@@ -11,7 +11,7 @@ fn picks(scenario: &storefront::Scenario) -> Vec<Vec<&str>> {
 #[test]
 fn every_scenario_decides_as_the_marketer_intended() {
     let scenarios = storefront::play().unwrap();
-    let expected: [(&str, Vec<Vec<&str>>); 7] = [
+    let expected: [(&str, Vec<Vec<&str>>); 8] = [
         (
             "An anonymous visitor from an affiliate site",
             vec![
@@ -53,6 +53,10 @@ fn every_scenario_decides_as_the_marketer_intended() {
                 vec!["free-shipping-100", "live-chat", "welcome-back"],
                 vec!["retention-desk", "service-recovery"],
             ],
+        ),
+        (
+            "A regular who broke their own pattern",
+            vec![vec!["we-miss-you"], vec!["stove-care-guide"]],
         ),
     ];
     assert_eq!(scenarios.len(), expected.len());
@@ -110,5 +114,26 @@ fn the_receipts_say_why() {
     assert!(
         chat.contains("welcome-back                suitability     not customer.sentiment < -0.3"),
         "{chat}"
+    );
+    // The lapsed regular: their own rhythm says they are overdue, and the offer that answers it
+    // is the one nobody else qualifies for.
+    let lapsed = report(7, 0);
+    assert!(
+        lapsed.contains("customer.overdue 4.33, customer.out_of_pattern [\"overdue\"]"),
+        "{lapsed}"
+    );
+    assert!(
+        report(2, 0).contains(
+            r#"we-miss-you                 eligibility     "overdue" in customer.out_of_pattern"#
+        ),
+        "{}",
+        report(2, 0)
+    );
+    // Support content for the product the customer owns, on the help page only.
+    assert!(
+        lapsed.contains(
+            r#"stove-care-guide            applicability   context.page_type == "support""#
+        ),
+        "{lapsed}"
     );
 }
