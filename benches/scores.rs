@@ -93,6 +93,30 @@ fn customer() -> Profile {
     p
 }
 
+/// The customer above, who also bought `n` other products (`customer.cross_sell` reads them).
+fn customer_owning(n: usize) -> Profile {
+    let mut p = customer();
+    let lines = (100..100 + n)
+        .map(|i| PurchaseLine {
+            product: format!("sku-{i}"),
+            category: None,
+            quantity: 1,
+            unit_price: 1_000,
+        })
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    let kind = EventKind::Purchase {
+        order: "o-many".into(),
+        total: 1_000 * n as i64,
+        lines,
+    };
+    p.apply(&Event::new(NOW - 10 * DAY, Channel::Store, kind), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.owned().products.len(), n + 1);
+    p
+}
+
 fn scores(c: &mut Criterion) {
     let models = models();
     let profile = customer();
@@ -124,6 +148,10 @@ fn scores(c: &mut Criterion) {
                     .suggest(black_box(&["sku-10", "sku-11", "sku-12"]), 5),
             )
         })
+    });
+    let collector = customer_owning(20);
+    g.bench_function("all scores of one profile owning 20 products", |b| {
+        b.iter(|| black_box(models.score(black_box(&collector), NOW)))
     });
     g.finish();
 }

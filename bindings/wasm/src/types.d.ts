@@ -261,6 +261,7 @@ export interface Scores {
   cross_sell: string[];
   cross_sell_score: number | null;
   cross_sell_categories: string[];
+  customer_cross_sell: string[];
 }
 
 /** A customer's response to a shown offer. */

@@ -160,9 +160,9 @@ pub fn run(args: &FitArgs) -> Result<String, String> {
         let cross_sell = cross_sell(&period.lines);
         say(format!(
             "cross-sell: {} baskets, {} products, {} categories",
-            cross_sell.products.baskets,
-            cross_sell.products.items.len(),
-            cross_sell.categories.items.len()
+            cross_sell.products.baskets(),
+            cross_sell.products.len(),
+            cross_sell.categories.len()
         ));
         models.cross_sell = Some(cross_sell);
     }

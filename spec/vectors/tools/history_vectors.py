@@ -246,6 +246,66 @@ rule_cases += [
     dict(name="a rule on the customer's own pattern", rule='"overdue" in customer.out_of_pattern and customer.overdue >= 2.5', condition=True,
          profile=has_profile(lapsed), expect=dict(value=True)),
 ]
+# Cross-sell from the cart and from history (spec/scores.md, "Cross-sell"): a table fitted here
+# from baskets, and the suggestions ranked by this model.
+BASKETS = [["tent", "stove", "gas"], ["tent", "stove"], ["stove", "gas", "gas"], ["tent", "mat"], ["tent", "mat"],
+           ["socks"], ["boots", "socks"], ["boots", "socks"], ["stove", "pot"], ["stove", "pot"], ["lamp", "tent"], ["lamp", "tent"]]
+
+
+def fit(baskets, min_together=2, keep=20):
+    sets = [sorted(set(b)) for b in baskets]
+    n = {i: sum(i in b for b in sets) for b in sets for i in b}
+    pair = {}
+    for b in sets:
+        for x in range(len(b)):
+            for y in range(x + 1, len(b)):
+                pair[(b[x], b[y])] = pair.get((b[x], b[y]), 0) + 1
+    comp = {i: [] for i in n}
+    for (a, b), k in pair.items():
+        if k >= min_together:
+            comp[a].append((b, k))
+            comp[b].append((a, k))
+    items = {i: dict(baskets=n[i], complements=[[b, k] for b, k in sorted(c, key=lambda bk: (-bk[1] / n[bk[0]], bk[0]))][:keep])
+             for i, c in comp.items()}
+    return dict(baskets=len(sets), items=items)
+
+
+TABLE = fit(BASKETS)
+
+
+def suggest(sources, skip, k=5):
+    N = TABLE["baskets"]
+    best = {}
+    for a in sources:
+        stats = TABLE["items"].get(a)
+        if not stats:
+            continue
+        for b, together in stats["complements"]:
+            confidence = together / stats["baskets"]
+            lift = confidence / (TABLE["items"][b]["baskets"] / N)
+            key = (-lift, -confidence, b)
+            if b not in best or key < best[b]:
+                best[b] = key
+    ranked = sorted(best.values())
+    return [b for _, _, b in ranked if b not in skip][:k]
+
+
+CROSS_MODELS = {"version": 2, "cross_sell": {"products": TABLE, "categories": {"baskets": 0, "items": {}}}}
+history = [buy(NOW - 60 * DAY, "h1", line("tent")), buy(NOW - 30 * DAY, "h2", line("stove")),
+           ev(NOW - 600, "session_start"), ev(NOW - 500, "cart_add", product="gas", unit_price=900)]
+owned, cart = ["stove", "tent"], ["gas"]
+rule_cases += [
+    dict(name="customer.cross_sell: the complements of what the customer owns, not owned, not in the cart",
+         rule="customer.cross_sell", profile=has_profile(history), models=CROSS_MODELS,
+         expect=dict(value=suggest(owned, set(owned) | set(cart)))),
+    dict(name="cart.cross_sell: the complements of the cart, not in it", rule="cart.cross_sell", profile=has_profile(history),
+         models=CROSS_MODELS, expect=dict(value=suggest(cart, set(cart)))),
+    dict(name="customer.cross_sell without a purchase is empty", rule="len(customer.cross_sell)",
+         profile=has_profile(history[2:]), models=CROSS_MODELS, expect=dict(value=0)),
+    dict(name="customer.cross_sell without models is empty, like every list score path", rule="len(customer.cross_sell) + len(cart.cross_sell)",
+         profile=has_profile(history), expect=dict(value=0)),
+]
+assert rule_cases[-4]["expect"]["value"] == ["pot", "lamp", "mat"], rule_cases[-4]["expect"]["value"]
 write("109-rules-history.json", dict(title="rules: what the customer owns and their own pattern",
                                       fixture=dict(now=NOW, schema={}, profile=dict(id="c1", known=True, events=events)),
                                       cases=rule_cases))

@@ -423,6 +423,11 @@ pub(crate) const SCORE_PATHS: &[(&str, Type, Getter)] = &[
         Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.cross_sell))),
     ),
     (
+        "customer.cross_sell",
+        Type::List,
+        Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.customer_cross_sell))),
+    ),
+    (
         "cart.cross_sell_categories",
         Type::List,
         Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.cross_sell_categories))),

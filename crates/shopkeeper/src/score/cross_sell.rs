@@ -4,13 +4,16 @@
 //! For items A and B over N baskets: support = n(A,B)/N, confidence(A→B) = n(A,B)/n(A), lift =
 //! confidence/(n(B)/N): how much more often B is bought with A than on its own. A cart's candidates
 //! are the complements of its items that it does not hold, each scored by its best lift over the
-//! cart's items (ties: higher confidence, then the item id), so a query costs one lookup per cart
-//! item and a sort of a few dozen candidates.
+//! cart's items (ties: higher confidence, then the item id). Each item's complements are kept in
+//! that order, so a query (a cart, or the products a customer owns) merges the lists of its items
+//! and stops at the last suggestion it needs.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BinaryHeap};
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cmp::Ordering;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::{Error, ErrorCode};
 
@@ -36,7 +39,7 @@ impl Default for CrossSellOptions {
     }
 }
 
-/// An item's count and its strongest complements.
+/// An item's count and its strongest complements, as the models file writes them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ItemStats {
     /// Baskets holding the item.
@@ -45,13 +48,52 @@ pub struct ItemStats {
     pub complements: Vec<(String, u64)>,
 }
 
-/// A co-occurrence table.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// A co-occurrence table: items and pairs counted over baskets.
+///
+/// In the models file it is `{"baskets": N, "items": {name: ItemStats}}`; in memory, items are
+/// numbered in name order and complements refer to them by number, so a query reads counts by
+/// index and copies no name but the suggestions it returns.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CoOccurrence {
     /// Baskets fitted on.
-    pub baskets: u64,
-    /// Per item.
-    pub items: BTreeMap<String, ItemStats>,
+    baskets: u64,
+    /// Item names, sorted: an item's id is its place here.
+    names: Vec<String>,
+    /// Baskets holding each item.
+    counts: Vec<u64>,
+    /// Each item's complements as (id, baskets holding both), highest lift first; [`UNKNOWN`]
+    /// for a name that is not an item (which [`CoOccurrence::validate`] rejects).
+    complements: Vec<Vec<(u32, u64)>>,
+}
+
+/// The id of a complement that names no item.
+const UNKNOWN: u32 = u32::MAX;
+
+/// The models file's form of a [`CoOccurrence`].
+#[derive(Serialize, Deserialize)]
+struct Table {
+    baskets: u64,
+    items: BTreeMap<String, ItemStats>,
+}
+
+impl Serialize for CoOccurrence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = (self.names.iter().enumerate())
+            .map(|(i, name)| (name.clone(), self.item_stats(i)))
+            .collect();
+        Table {
+            baskets: self.baskets,
+            items,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for CoOccurrence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let table = Table::deserialize(deserializer)?;
+        Ok(CoOccurrence::from_items(table.baskets, table.items))
+    }
 }
 
 /// A suggested complement.
@@ -67,7 +109,56 @@ pub struct Suggestion {
     pub lift: f64,
 }
 
+/// A complement found for a query, before it is known to be the item's best.
+struct Candidate {
+    id: u32,
+    together: u64,
+    confidence: f64,
+    lift: f64,
+}
+
 impl CoOccurrence {
+    /// A table from its counts (`items` by name, complements named); [`validate`](Self::validate)
+    /// checks them.
+    pub fn from_items(baskets: u64, items: BTreeMap<String, ItemStats>) -> CoOccurrence {
+        let names: Vec<String> = items.keys().cloned().collect();
+        let id = |name: &str| {
+            names
+                .binary_search_by(|n| n.as_str().cmp(name))
+                .map_or(UNKNOWN, |i| i as u32)
+        };
+        let counts: Vec<u64> = items.values().map(|stats| stats.baskets).collect();
+        let complements = (items.values().zip(&counts))
+            .map(|(stats, &mine)| {
+                let mut list: Vec<(u32, u64)> = (stats.complements.iter())
+                    .map(|(other, together)| (id(other), *together))
+                    .collect();
+                // In the asked order (unknown items last), which a fitted table already has.
+                let rank = |&(b, together): &(u32, u64)| {
+                    let theirs = counts.get(b as usize).copied().unwrap_or(0);
+                    let (confidence, lift) = measures(together, mine, theirs, baskets);
+                    Candidate {
+                        id: b,
+                        together,
+                        confidence,
+                        lift,
+                    }
+                };
+                list.sort_by(|x, y| {
+                    let unknown = |b: u32| b == UNKNOWN;
+                    (unknown(x.0).cmp(&unknown(y.0))).then_with(|| order(&rank(x), &rank(y)))
+                });
+                list
+            })
+            .collect();
+        CoOccurrence {
+            baskets,
+            counts,
+            names,
+            complements,
+        }
+    }
+
     /// Counts items and pairs over `baskets` (an item repeated in a basket counts once).
     pub fn fit<'a, B, I>(baskets: B, options: CrossSellOptions) -> CoOccurrence
     where
@@ -109,22 +200,19 @@ impl CoOccurrence {
                 }
             }
         }
-        let mut table = CoOccurrence {
-            baskets: total,
-            items: names
-                .iter()
-                .zip(&counts)
-                .map(|(name, &n)| {
-                    (
-                        String::from(*name),
-                        ItemStats {
-                            baskets: n,
-                            complements: Vec::new(),
-                        },
-                    )
-                })
-                .collect(),
-        };
+        let mut items: BTreeMap<String, ItemStats> = names
+            .iter()
+            .zip(&counts)
+            .map(|(name, &n)| {
+                (
+                    String::from(*name),
+                    ItemStats {
+                        baskets: n,
+                        complements: Vec::new(),
+                    },
+                )
+            })
+            .collect();
         let mut complements: Vec<Vec<(u32, u64)>> = alloc::vec![Vec::new(); names.len()];
         for (&(a, b), &n) in &pairs {
             if n >= options.min_together {
@@ -133,45 +221,80 @@ impl CoOccurrence {
             }
         }
         for (a, mut list) in complements.into_iter().enumerate() {
-            // Highest lift first: lift ∝ n(A,B)/n(B) for a fixed A; ties by name.
-            list.sort_by(|(b1, n1), (b2, n2)| {
-                let l1 = *n1 as f64 / counts[*b1 as usize] as f64;
-                let l2 = *n2 as f64 / counts[*b2 as usize] as f64;
-                l2.total_cmp(&l1)
-                    .then_with(|| names[*b1 as usize].cmp(names[*b2 as usize]))
+            // The asked order (highest lift, then confidence, then name) before truncating.
+            let rank = |&(b, together): &(u32, u64)| {
+                let (confidence, lift) = measures(together, counts[a], counts[b as usize], total);
+                (lift, confidence, names[b as usize])
+            };
+            list.sort_by(|x, y| {
+                let (x, y) = (rank(x), rank(y));
+                (y.0.total_cmp(&x.0))
+                    .then(y.1.total_cmp(&x.1))
+                    .then_with(|| x.2.cmp(y.2))
             });
             list.truncate(options.max_complements);
-            if let Some(stats) = table.items.get_mut(names[a]) {
+            if let Some(stats) = items.get_mut(names[a]) {
                 stats.complements = list
                     .into_iter()
                     .map(|(b, n)| (String::from(names[b as usize]), n))
                     .collect();
             }
         }
-        table
+        CoOccurrence::from_items(total, items)
+    }
+
+    /// Baskets fitted on.
+    pub fn baskets(&self) -> u64 {
+        self.baskets
+    }
+
+    /// Items counted.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no item was counted.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// An item's count and complements, as the models file writes them.
+    pub fn item(&self, name: &str) -> Option<ItemStats> {
+        self.id(name).map(|i| self.item_stats(i))
+    }
+
+    fn id(&self, name: &str) -> Option<usize> {
+        self.names.binary_search_by(|n| n.as_str().cmp(name)).ok()
+    }
+
+    fn item_stats(&self, i: usize) -> ItemStats {
+        let name = |id: u32| self.names.get(id as usize).cloned().unwrap_or_default();
+        ItemStats {
+            baskets: self.counts[i],
+            complements: (self.complements[i].iter())
+                .map(|&(id, together)| (name(id), together))
+                .collect(),
+        }
     }
 
     /// Checks that counts are consistent: a pair is in no more baskets than either item, and every
     /// complement is a known item.
     pub fn validate(&self, what: &str) -> Result<(), Error> {
-        for (item, stats) in &self.items {
-            if stats.baskets == 0 || stats.baskets > self.baskets {
+        for (a, name) in self.names.iter().enumerate() {
+            let mine = self.counts[a];
+            if mine == 0 || mine > self.baskets {
                 return Err(invalid(
                     what,
-                    item,
+                    name,
                     "is in no basket, or in more baskets than there are",
                 ));
             }
-            for (other, together) in &stats.complements {
-                let theirs = self.items.get(other).map_or(0, |s| s.baskets);
-                if *together == 0
-                    || *together > stats.baskets
-                    || *together > theirs
-                    || other == item
-                {
+            for &(b, together) in &self.complements[a] {
+                let theirs = self.counts.get(b as usize).copied().unwrap_or(0);
+                if together == 0 || together > mine || together > theirs || b as usize == a {
                     return Err(invalid(
                         what,
-                        item,
+                        name,
                         "has a complement with an impossible count",
                     ));
                 }
@@ -182,55 +305,113 @@ impl CoOccurrence {
 
     /// The `k` best complements of `cart` that it does not already hold.
     pub fn suggest(&self, cart: &[&str], k: usize) -> Vec<Suggestion> {
-        let mut best: Vec<Suggestion> = Vec::new();
-        let n = self.baskets as f64;
-        for item in cart {
-            let Some(stats) = self.items.get(*item) else {
+        self.suggest_for(cart.iter().copied(), |item| cart.contains(&item), k)
+    }
+
+    /// The `k` best complements of `items` for which `skip` is false: each scored by its best
+    /// lift over `items` (ties: higher confidence, then the item id). Each item's complements
+    /// are kept in that order, so the answer is a merge of their lists, read only as far as
+    /// the `k`th suggestion: one lookup per item of `items`, and only the returned names copied.
+    pub fn suggest_for<'a>(
+        &self,
+        items: impl IntoIterator<Item = &'a str>,
+        skip: impl Fn(&str) -> bool,
+        k: usize,
+    ) -> Vec<Suggestion> {
+        let mut heads: BinaryHeap<Head> = (items.into_iter())
+            .filter_map(|item| self.id(item))
+            .filter_map(|a| self.head(a, 0))
+            .collect();
+        let mut seen: SmallVec<[u32; 16]> = SmallVec::new();
+        let mut best = Vec::with_capacity(k);
+        while best.len() < k {
+            let Some(head) = heads.pop() else { break };
+            heads.extend(self.head(head.source, head.at + 1));
+            // An item's first appearance is its best; later ones repeat it.
+            let c = head.candidate;
+            if seen.contains(&c.id) {
                 continue;
-            };
-            for (other, together) in &stats.complements {
-                if cart.contains(&other.as_str()) {
-                    continue;
-                }
-                let theirs = self.items.get(other).map_or(1, |s| s.baskets) as f64;
-                let confidence = *together as f64 / stats.baskets as f64;
-                let candidate = Suggestion {
-                    item: other.clone(),
-                    support: *together as f64 / n,
-                    confidence,
-                    lift: confidence / (theirs / n),
-                };
-                match best.iter_mut().find(|s| s.item == *other) {
-                    Some(existing) => {
-                        if ranks_before(&candidate, existing) {
-                            *existing = candidate;
-                        }
-                    }
-                    None => best.push(candidate),
-                }
+            }
+            seen.push(c.id);
+            let item = &self.names[c.id as usize];
+            if !skip(item) {
+                best.push(Suggestion {
+                    item: item.clone(),
+                    support: c.together as f64 / self.baskets as f64,
+                    confidence: c.confidence,
+                    lift: c.lift,
+                });
             }
         }
-        best.sort_by(|a, b| {
-            if ranks_before(a, b) {
-                core::cmp::Ordering::Less
-            } else if ranks_before(b, a) {
-                core::cmp::Ordering::Greater
-            } else {
-                core::cmp::Ordering::Equal
-            }
-        });
-        best.truncate(k);
         best
+    }
+
+    /// The candidate at place `at` of item `a`'s complements (skipping unknown items).
+    fn head(&self, a: usize, at: usize) -> Option<Head> {
+        let (at, &(b, together)) = (self.complements[a].iter().enumerate())
+            .skip(at)
+            .find(|(_, (b, _))| (*b as usize) < self.counts.len())?;
+        let (confidence, lift) = measures(
+            together,
+            self.counts[a],
+            self.counts[b as usize],
+            self.baskets,
+        );
+        Some(Head {
+            source: a,
+            at,
+            candidate: Candidate {
+                id: b,
+                together,
+                confidence,
+                lift,
+            },
+        })
     }
 }
 
-/// Higher lift, then higher confidence, then the smaller item id.
-fn ranks_before(a: &Suggestion, b: &Suggestion) -> bool {
-    b.lift
-        .total_cmp(&a.lift)
-        .then(b.confidence.total_cmp(&a.confidence))
-        .then_with(|| a.item.cmp(&b.item))
-        .is_lt()
+/// Confidence and lift of a complement that `together` baskets share with an item in `mine`
+/// baskets, itself in `theirs` of `baskets`: computed this one way when fitting, loading and
+/// asking, so the kept order is the asked order to the last bit.
+fn measures(together: u64, mine: u64, theirs: u64, baskets: u64) -> (f64, f64) {
+    let confidence = together as f64 / mine as f64;
+    (confidence, confidence / (theirs as f64 / baskets as f64))
+}
+
+/// Better first: higher lift, then higher confidence, then the smaller id (ids are in name
+/// order, so this is the smaller name).
+fn order(x: &Candidate, y: &Candidate) -> Ordering {
+    (y.lift.total_cmp(&x.lift))
+        .then(y.confidence.total_cmp(&x.confidence))
+        .then(x.id.cmp(&y.id))
+}
+
+/// The next candidate of one item's complements, in a max-heap of the best.
+struct Head {
+    source: usize,
+    at: usize,
+    candidate: Candidate,
+}
+
+impl PartialEq for Head {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Head {}
+
+impl PartialOrd for Head {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Head {
+    /// The better candidate is the greater (a max-heap pops it first).
+    fn cmp(&self, other: &Self) -> Ordering {
+        order(&self.candidate, &other.candidate).reverse()
+    }
 }
 
 fn invalid(what: &str, item: &str, why: &str) -> Error {
@@ -279,9 +460,10 @@ mod tests {
     #[test]
     fn support_confidence_and_lift_follow_their_definitions() {
         let t = table();
-        assert_eq!(t.baskets, 6);
+        assert_eq!(t.baskets(), 6);
         assert_eq!(
-            t.items["gas"].baskets, 2,
+            t.item("gas").unwrap().baskets,
+            2,
             "an item repeated in a basket counts once"
         );
         let s = t.suggest(&["stove"], 5);
@@ -307,8 +489,106 @@ mod tests {
 
     #[test]
     fn impossible_counts_are_rejected() {
-        let mut t = table();
-        t.items.get_mut("tent").unwrap().complements[0].1 = 99;
-        assert_eq!(t.validate("t").unwrap_err().code(), ErrorCode::InvalidModel);
+        let t = table();
+        let items = |change: &dyn Fn(&mut ItemStats)| {
+            let mut items: BTreeMap<String, ItemStats> = ["gas", "mat", "socks", "stove", "tent"]
+                .iter()
+                .map(|&name| (name.into(), t.item(name).unwrap()))
+                .collect();
+            change(items.get_mut("tent").unwrap());
+            CoOccurrence::from_items(t.baskets(), items)
+        };
+        assert_eq!(items(&|_| {}), t, "the table's own counts");
+        t.validate("t").unwrap();
+        for change in [
+            &(|s: &mut ItemStats| s.complements[0].1 = 99) as &dyn Fn(&mut ItemStats),
+            &|s| s.complements[0].0 = "kayak".into(),
+            &|s| s.complements[0].0 = "tent".into(),
+            &|s| s.baskets = 7,
+        ] {
+            let code = items(change).validate("t").unwrap_err().code();
+            assert_eq!(code, ErrorCode::InvalidModel);
+        }
+    }
+
+    #[test]
+    fn the_models_file_form_reads_back() {
+        let t = table();
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(
+            json.starts_with(
+                r#"{"baskets":6,"items":{"gas":{"baskets":2,"complements":[["stove",2]]}"#
+            ),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<CoOccurrence>(&json).unwrap(), t);
+    }
+
+    /// The ranking as spec/scores.md says it, written the plain way: every candidate, the best
+    /// per item, all sorted.
+    fn plain(t: &CoOccurrence, sources: &[&str], skip: &[&str], k: usize) -> Vec<String> {
+        let n = t.baskets() as f64;
+        let mut best: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        for source in sources {
+            let Some(stats) = t.item(source) else {
+                continue;
+            };
+            for (other, together) in stats.complements {
+                let confidence = together as f64 / stats.baskets as f64;
+                let lift = confidence / (t.item(&other).unwrap().baskets as f64 / n);
+                let entry = best.entry(other).or_insert((lift, confidence));
+                if (lift, confidence) > *entry {
+                    *entry = (lift, confidence);
+                }
+            }
+        }
+        let mut ranked: Vec<(String, (f64, f64))> = best.into_iter().collect();
+        ranked.sort_by(|a, b| {
+            b.1 .0
+                .total_cmp(&a.1 .0)
+                .then(b.1 .1.total_cmp(&a.1 .1))
+                .then(a.0.cmp(&b.0))
+        });
+        ranked
+            .into_iter()
+            .map(|(item, _)| item)
+            .filter(|item| !skip.contains(&item.as_str()))
+            .take(k)
+            .collect()
+    }
+
+    #[test]
+    fn suggestions_are_the_plain_ranking() {
+        use proptest::prelude::*;
+        const POOL: [&str; 12] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+        let config = ProptestConfig {
+            cases: 300,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        let basket = proptest::collection::vec(0..POOL.len(), 1..6);
+        let baskets = proptest::collection::vec(basket, 1..60);
+        let subset = || proptest::collection::vec(0..POOL.len(), 0..8);
+        proptest!(config, |(baskets in baskets, sources in subset(), skip in subset(), k in 0usize..8, keep in 1usize..4)| {
+            let options = CrossSellOptions { min_together: 1, max_complements: keep, max_basket: 100 };
+            let t = CoOccurrence::fit(baskets.iter().map(|b| b.iter().map(|&i| POOL[i])), options);
+            let sources: Vec<&str> = sources.iter().map(|&i| POOL[i]).collect();
+            let skip: Vec<&str> = skip.iter().map(|&i| POOL[i]).collect();
+            let got: Vec<String> = t
+                .suggest_for(sources.iter().copied(), |item| skip.contains(&item), k)
+                .into_iter()
+                .map(|s| s.item)
+                .collect();
+            prop_assert_eq!(got, plain(&t, &sources, &skip, k));
+        });
+    }
+
+    #[test]
+    fn history_suggestions_skip_what_the_caller_says() {
+        let t = table();
+        let owned = ["stove"];
+        let s = t.suggest_for(owned, |item| item == "gas", 5);
+        let items: Vec<&str> = s.iter().map(|s| s.item.as_str()).collect();
+        assert_eq!(items, ["tent"], "gas skipped, stove itself never suggested");
     }
 }

@@ -36,6 +36,7 @@ mod summary;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 pub use bgnbd::BgNbd;
 pub use cross_sell::{CoOccurrence, CrossSell, CrossSellOptions, ItemStats, Suggestion};
@@ -378,10 +379,12 @@ impl Models {
             .zip(summary)
             .and_then(|(spend, s)| finite(Some(spend.expected_spend(&s))));
         let clv = expected_spend.and_then(|spend| with(&|m, s| self.clv_of(m, s, spend)));
-        let (cross_sell, cross_sell_score, cross_sell_categories) = match &self.cross_sell {
+        let (cross_sell, cross_sell_score, cross_sell_categories, customer_cross_sell) = match &self
+            .cross_sell
+        {
             Some(tables) => {
                 let cart = profile.cart();
-                let products: Vec<&str> = cart.lines.keys().map(String::as_str).collect();
+                let products: SmallVec<[&str; 8]> = cart.lines.keys().map(String::as_str).collect();
                 let mut categories: Vec<&str> = cart
                     .lines
                     .values()
@@ -390,6 +393,13 @@ impl Models {
                 categories.sort_unstable();
                 categories.dedup();
                 let items = tables.products.suggest(&products, CROSS_SELL_SUGGESTIONS);
+                // From what the customer owns: neither what they own nor what is in the cart.
+                let owned = &profile.owned().products;
+                let from_history = tables.products.suggest_for(
+                    owned.keys().map(String::as_str),
+                    |item| owned.contains_key(item) || cart.lines.contains_key(item),
+                    CROSS_SELL_SUGGESTIONS,
+                );
                 let score = finite(Some(items.first().map_or(0.0, |s| s.lift)));
                 let by_category = tables
                     .categories
@@ -398,9 +408,10 @@ impl Models {
                     items.into_iter().map(|s| s.item).collect(),
                     score,
                     by_category.into_iter().map(|s| s.item).collect(),
+                    from_history.into_iter().map(|s| s.item).collect(),
                 )
             }
-            None => (Vec::new(), None, Vec::new()),
+            None => (Vec::new(), None, Vec::new(), Vec::new()),
         };
         Scores {
             summary,
@@ -413,6 +424,7 @@ impl Models {
             cross_sell,
             cross_sell_score,
             cross_sell_categories,
+            customer_cross_sell,
         }
     }
 
@@ -461,6 +473,10 @@ pub struct Scores {
     pub cross_sell_score: Option<f64>,
     /// The best complements of the cart's categories (`cart.cross_sell_categories`).
     pub cross_sell_categories: Vec<String>,
+    /// The best complements of the products the customer owns, neither owned nor in the cart
+    /// (`customer.cross_sell`).
+    #[serde(default)]
+    pub customer_cross_sell: Vec<String>,
 }
 
 impl Scores {
