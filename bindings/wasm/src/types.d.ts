@@ -262,6 +262,7 @@ export interface Scores {
   cross_sell_score: number | null;
   cross_sell_categories: string[];
   customer_cross_sell: string[];
+  cohort: { source: string; customers: number; repeat_rate: number; aov: number; clv: number } | null;
 }
 
 /** A customer's response to a shown offer. */

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use shopkeeper::score::{
-    parse_date, summarize, BgNbd, CoOccurrence, CrossSell, CrossSellOptions, CustomerHistory,
-    FitReport, GammaGamma, Models, ParetoNbd, PurchaseModel, Rfm, TimeUnit,
+    parse_date, referrer_host, summarize, BgNbd, CoOccurrence, CohortKey, Cohorts, CrossSell,
+    CrossSellOptions, CustomerHistory, FitReport, GammaGamma, Models, ParetoNbd, PurchaseModel,
+    Rfm, TimeUnit, DEFAULT_COHORT_PRIOR, NO_SOURCE,
 };
 use shopkeeper::ErrorCode;
 
@@ -19,6 +20,17 @@ pub enum ModelKind {
     Bgnbd,
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
     ParetoNbd,
+}
+
+/// Which field of the first session a log's `source` column holds (spec/scores.md, "Cohorts").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CohortBy {
+    /// The affiliate credited with the first visit.
+    Affiliate,
+    /// The referrer of the first visit (its host is kept).
+    Referrer,
+    /// The channel of the first visit.
+    Channel,
 }
 
 /// A log summarised at the calibration end.
@@ -69,6 +81,7 @@ pub struct FitArgs {
     pub holdout_end: Option<String>,
     pub unit: String,
     pub model: ModelKind,
+    pub cohort_by: CohortBy,
     pub out: PathBuf,
 }
 
@@ -167,6 +180,26 @@ pub fn run(args: &FitArgs) -> Result<String, String> {
         models.cross_sell = Some(cross_sell);
     }
 
+    if period.lines.iter().any(|l| l.source.is_some()) {
+        let cohorts = cohorts(&period, &models, args.cohort_by)?;
+        let mut largest: Vec<_> = cohorts.sources.iter().collect();
+        largest.sort_by(|a, b| b.1.customers.cmp(&a.1.customers).then(a.0.cmp(b.0)));
+        let largest: Vec<String> = (largest.into_iter())
+            .take(5)
+            .map(|(name, s)| format!("{name} ({} customers, CLV {:.2})", s.customers, s.clv))
+            .collect();
+        say(format!(
+            "cohorts by {}: {} sources over {} customers (mean CLV {:.2}), pulled toward it by {} customers' worth: {}",
+            format!("{:?}", args.cohort_by).to_lowercase(),
+            cohorts.sources.len(),
+            cohorts.population.customers,
+            cohorts.population.clv,
+            cohorts.prior,
+            largest.join(", ")
+        ));
+        models.cohorts = Some(cohorts);
+    }
+
     if period.holdout > 0.0 {
         let rows = holdout(&purchases, &period.histories, period.holdout);
         say(holdout_text(&rows, period.holdout, period.unit));
@@ -201,6 +234,44 @@ fn describe(model: &str, params: &[(&str, f64)], r: &FitReport, clock: Instant) 
         r.evaluations,
         clock.elapsed().as_secs_f64() * 1e3
     )
+}
+
+/// Each customer's source (that of their earliest line), repeat flag, average order value and
+/// CLV under `models`, fitted into cohorts by the core.
+fn cohorts(period: &Period, models: &Models, by: CohortBy) -> Result<Cohorts, String> {
+    let mut first: BTreeMap<&str, (i64, &str)> = BTreeMap::new();
+    for line in &period.lines {
+        let t = &line.transaction;
+        let source = line.source.as_deref().unwrap_or(NO_SOURCE);
+        let earliest = first.entry(&t.customer).or_insert((t.day, source));
+        if t.day < earliest.0 {
+            *earliest = (t.day, source);
+        }
+    }
+    let key = match by {
+        CohortBy::Affiliate => CohortKey::Affiliate,
+        CohortBy::Referrer => CohortKey::Referrer,
+        CohortBy::Channel => CohortKey::Channel,
+    };
+    let sources: Vec<String> = (period.histories.iter())
+        .map(|h| {
+            let source = first.get(h.customer.as_str()).map_or(NO_SOURCE, |f| f.1);
+            match key {
+                CohortKey::Referrer if source != NO_SOURCE => referrer_host(source),
+                _ => source.to_string(),
+            }
+        })
+        .collect();
+    let customers = period.histories.iter().zip(&sources).map(|(h, source)| {
+        let days = f64::from(h.summary.frequency) + 1.0;
+        (
+            source.as_str(),
+            h.summary.frequency > 0,
+            h.spend / days,
+            models.clv(&h.summary),
+        )
+    });
+    Cohorts::fit(key, DEFAULT_COHORT_PRIOR, customers).map_err(|e| e.to_string())
 }
 
 /// Baskets are orders (or, without an order column, a customer's day).

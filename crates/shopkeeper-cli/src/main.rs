@@ -174,7 +174,8 @@ enum Command {
     /// --holdout-end the predicted and actual purchases after the calibration end.
     Fit {
         /// The transaction log: CSV with a header naming customer, date, amount (and optionally
-        /// order, product, category), or a CDNOW text file with --format cdnow.
+        /// order, product, category, source), or a CDNOW text file with --format cdnow.
+        /// With a source column, cohorts are fitted too (spec/scores.md, "Cohorts").
         transactions: PathBuf,
         /// The last day of the calibration period (YYYY-MM-DD); later purchases are the holdout.
         #[arg(long)]
@@ -191,6 +192,9 @@ enum Command {
         /// How the log is written.
         #[arg(long, value_enum, default_value = "csv")]
         format: transactions::Format,
+        /// Which field of a customer's first session the log's source column holds.
+        #[arg(long, value_enum, default_value = "affiliate")]
+        cohort_by: fit::CohortBy,
         /// Where to write the models (JSON).
         #[arg(long)]
         out: PathBuf,
@@ -385,6 +389,7 @@ fn main() -> ExitCode {
             unit,
             model,
             format,
+            cohort_by,
             out,
         } => finish(
             fit::run(&fit::FitArgs {
@@ -394,6 +399,7 @@ fn main() -> ExitCode {
                 holdout_end,
                 unit,
                 model,
+                cohort_by,
                 out,
             }),
             1,

@@ -11,13 +11,16 @@ pub struct Line {
     pub order: Option<String>,
     pub product: Option<String>,
     pub category: Option<String>,
+    /// Where the customer came from (their cohort's source), on any of their lines.
+    pub source: Option<String>,
 }
 
 /// How the log is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Comma-separated with a header naming the columns `customer`, `date` (YYYY-MM-DD or
-    /// YYYYMMDD), `amount` (major units), and optionally `order`, `product`, `category`.
+    /// YYYYMMDD), `amount` (major units), and optionally `order`, `product`, `category`, `source`
+    /// (where the customer came from: their cohort).
     Csv,
     /// CDNOW_sample.txt or CDNOW_master.txt: whitespace-separated, customer id first, the
     /// YYYYMMDD date the first 8-digit column, the dollar amount last.
@@ -66,6 +69,7 @@ fn read_cdnow(text: &str) -> Result<Vec<Line>, String> {
             order: None,
             product: None,
             category: None,
+            source: None,
         });
     }
     Ok(out)
@@ -89,6 +93,7 @@ fn read_csv(text: &str) -> Result<Vec<Line>, String> {
         ));
     };
     let (order, product, category) = (find("order"), find("product"), find("category"));
+    let source = find("source");
     let mut out = Vec::new();
     for (i, line) in lines {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -109,6 +114,7 @@ fn read_csv(text: &str) -> Result<Vec<Line>, String> {
             order: optional(order),
             product: optional(product),
             category: optional(category),
+            source: optional(source),
         });
     }
     Ok(out)

@@ -21,9 +21,10 @@ fn temp(name: &str) -> String {
 
 /// 400 customers over 2024 who buy at their own rate and drop out after a purchase with their
 /// own probability (a mixture the BG/NBD model can fit); each order has two lines (tents go with
-/// stoves).
+/// stoves). Big spenders came from the "gadgets" affiliate, small ones from "coupons" (a source
+/// column, so cohorts are fitted).
 fn log() -> String {
-    let mut csv = String::from("customer,date,amount,order,product,category\n");
+    let mut csv = String::from("customer,date,amount,order,product,category,source\n");
     let mut state = 7u64;
     let mut uniform = || {
         state = state
@@ -34,7 +35,9 @@ fn log() -> String {
     for c in 0..400 {
         let mean_gap = [6.0, 20.0, 60.0][(uniform() * 3.0) as usize];
         let dropout = [0.05, 0.3, 0.7][(uniform() * 3.0) as usize];
-        let typical_spend = [15.0, 40.0, 120.0][(uniform() * 3.0) as usize];
+        let kind = (uniform() * 3.0) as usize;
+        let typical_spend = [15.0, 40.0, 120.0][kind];
+        let source = ["coupons", "", "gadgets"][kind];
         let mut day = uniform() * 90.0;
         let mut order = 0;
         while day < 366.0 {
@@ -48,7 +51,7 @@ fn log() -> String {
             };
             for (product, category) in [(a, "outdoor"), (b, "kit")] {
                 csv.push_str(&format!(
-                    "c{c},2024-{month:02}-{dom:02},{amount}.50,o{c}-{order},{product},{category}\n"
+                    "c{c},2024-{month:02}-{dom:02},{amount}.50,o{c}-{order},{product},{category},{source}\n"
                 ));
             }
             order += 1;
@@ -104,6 +107,7 @@ fn fit_then_score_then_report() {
         "Gamma-Gamma (",
         "RFM breakpoints",
         "cross-sell:",
+        "cohorts by affiliate: 3 sources",
         "holdout (",
         "wrote ",
     ] {
@@ -116,6 +120,15 @@ fn fit_then_score_then_report() {
     let parsed = shopkeeper::score::Models::from_json(&json).unwrap();
     let cross_sell = parsed.cross_sell.unwrap();
     assert_eq!(cross_sell.products.suggest(&["tent"], 1)[0].item, "stove");
+    // Cohorts: customers who spend more are worth more, and a small cohort keeps its order.
+    let cohorts = parsed.cohorts.unwrap();
+    let names: Vec<&str> = cohorts.sources.keys().map(String::as_str).collect();
+    assert_eq!(names, ["(none)", "coupons", "gadgets"]);
+    let customers: u64 = cohorts.sources.values().map(|s| s.customers).sum();
+    assert_eq!(customers, cohorts.population.customers);
+    let (gadgets, coupons) = (cohorts.value("gadgets"), cohorts.value("coupons"));
+    assert!(gadgets.aov > 2.0 * coupons.aov, "{gadgets:?} {coupons:?}");
+    assert!(gadgets.clv > cohorts.population.clv && cohorts.population.clv > coupons.clv);
 
     // Score a profile that bought twice.
     let profile = temp("profile.jsonl");

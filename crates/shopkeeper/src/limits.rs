@@ -47,6 +47,9 @@ pub const MAX_ATTRIBUTES: usize = 32;
 /// Items in a string-list attribute.
 pub const MAX_LIST_ITEMS: usize = 8;
 
+/// Sources a models file's cohorts may list (the fit keeps the largest).
+pub const MAX_COHORTS: usize = 1000;
+
 /// Longest message text, in bytes: a long email fits; the text is analysed, never kept.
 pub const MAX_MESSAGE_LEN: usize = 8 * 1024;
 /// Intents a caller may send with one message.

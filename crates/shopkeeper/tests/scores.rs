@@ -267,18 +267,21 @@ fn propensity_features_must_be_numbers_or_bools_the_schema_knows() {
 fn models_round_trip_as_json_and_bytes_and_are_checked_on_load() {
     let models = models();
     let json = models.to_json().unwrap();
-    assert!(json.starts_with(r#"{"version":2,"#), "{json}");
+    assert!(json.starts_with(r#"{"version":3,"#), "{json}");
     assert_eq!(Models::from_json(&json).unwrap(), models);
     let bytes = models.to_bytes().unwrap();
     assert_eq!(Models::from_bytes(&bytes).unwrap(), models);
-    // Version 1 (before the sentiment model) still reads, as JSON and as bytes: its payload is
-    // today's without the trailing `None` of `sentiment`.
-    assert_eq!(
-        Models::from_json(&json.replacen(r#"{"version":2,"#, r#"{"version":1,"#, 1)).unwrap(),
-        models
-    );
-    assert_eq!(bytes.last(), Some(&0));
-    let mut v1 = bytes[..bytes.len() - 1].to_vec();
+    // Versions 2 (before cohorts) and 1 (before the sentiment model too) still read, as JSON
+    // and as bytes: their payloads are today's without the trailing `None`s.
+    for version in ["1", "2"] {
+        let old = json.replacen(r#"{"version":3,"#, &format!(r#"{{"version":{version},"#), 1);
+        assert_eq!(Models::from_json(&old).unwrap(), models);
+    }
+    assert_eq!(bytes[bytes.len() - 2..], [0, 0]);
+    let mut v2 = bytes[..bytes.len() - 1].to_vec();
+    v2[4..6].copy_from_slice(&2u16.to_le_bytes());
+    assert_eq!(Models::from_bytes(&v2).unwrap(), models);
+    let mut v1 = bytes[..bytes.len() - 2].to_vec();
     v1[4..6].copy_from_slice(&1u16.to_le_bytes());
     assert_eq!(Models::from_bytes(&v1).unwrap(), models);
 
@@ -324,7 +327,7 @@ fn models_round_trip_as_json_and_bytes_and_are_checked_on_load() {
     let err = Models::from_json(&json.replace(r#""alpha":4.414"#, r#""alpha":null"#)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidJson);
     assert!(err.location().is_some());
-    let err = Models::from_json(r#"{"version":3}"#).unwrap_err();
+    let err = Models::from_json(r#"{"version":4}"#).unwrap_err();
     assert_eq!(err.code(), ErrorCode::DecodeUnsupportedVersion);
     assert_eq!(
         Models::from_json(r#"{"version":1,"extra":1}"#)

@@ -24,7 +24,9 @@ const DAY: Timestamp = 86_400;
 /// The shop's models (`models.json`): BG/NBD and Gamma-Gamma with the parameters published for
 /// CDNOW (weekly), a cross-sell table fitted on ten past baskets of the shop, and a small
 /// sentiment lexicon written for the shop's customers (a real shop imports VADER's and fits a
-/// learned layer on its own rated messages: README, "Conversations").
+/// learned layer on its own rated messages: README, "Conversations"), and cohorts by affiliate
+/// written as the shop's first 1,240 customers might give them (a real shop fits them with
+/// `shopkeeper fit` on a log with a source column: spec/scores.md, "Cohorts").
 pub const MODELS: &str = include_str!("../models.json");
 
 /// The models, read and checked.
@@ -117,6 +119,23 @@ impl Shop {
             picks,
             report,
         })
+    }
+}
+
+impl Shop {
+    /// What the visitor's cohort is worth: the customers who came from the same source.
+    fn cohort(&self, profile: &Profile, now: Timestamp) -> String {
+        let scores = self.engine.models().score(profile, now);
+        let Some(c) = scores.cohort else {
+            return String::new();
+        };
+        format!(
+            "    cohort {:?}: {} customers came from there; cohort.clv {:.2}, repeat rate {:.0}%",
+            c.source,
+            c.customers,
+            c.clv,
+            100.0 * c.repeat_rate
+        )
     }
 }
 
@@ -350,13 +369,25 @@ fn affiliate_visitor(shop: &mut Shop) -> Result<Scenario, Box<dyn Error>> {
     let mut p = Profile::anonymous("visitor-a1c9")?;
     let t = NOW - 600;
     apply(&mut p, t, &[&session_start(t, Some("trailblog"))])?;
-    let first = shop.decide(&mut p, "arrives from the trailblog affiliate", "home", 2, t)?;
+    let mut first = shop.decide(&mut p, "arrives from the trailblog affiliate", "home", 2, t)?;
+    first.report = format!("{}\n{}", shop.cohort(&p, t), first.report);
     let t = t + 120;
     apply(&mut p, t, &[&cart_add(t, "tent-2p", "tents", 24900)])?;
     let second = shop.decide(&mut p, "puts a two-person tent in the cart", "cart", 3, t)?;
+    // Another first-time visitor, from a coupon site whose customers rarely come back.
+    let mut other = Profile::anonymous("visitor-c0d4")?;
+    apply(&mut other, t, &[&session_start(t, Some("coupon-hunt"))])?;
+    let mut third = shop.decide(
+        &mut other,
+        "another first-time visitor arrives from the coupon-hunt affiliate",
+        "home",
+        2,
+        t,
+    )?;
+    third.report = format!("{}\n{}", shop.cohort(&other, t), third.report);
     Ok(Scenario {
         title: "An anonymous visitor from an affiliate site",
-        steps: vec![first, second],
+        steps: vec![first, second, third],
     })
 }
 

@@ -17,6 +17,7 @@ fn every_scenario_decides_as_the_marketer_intended() {
             vec![
                 vec!["welcome-10"],
                 vec!["register-free-shipping", "welcome-10", "complete-the-kit"],
+                vec!["trail-tips"],
             ],
         ),
         (
@@ -114,6 +115,24 @@ fn the_receipts_say_why() {
     assert!(
         chat.contains("welcome-back                suitability     not customer.sentiment < -0.3"),
         "{chat}"
+    );
+    // The affiliate's visitors are worth the discount because the customers who came from there
+    // are (their cohort's CLV, pulled toward the shop's); a coupon site's are not.
+    assert!(
+        report(0, 0)
+            .contains(r#"cohort "trailblog": 86 customers came from there; cohort.clv 216.63"#),
+        "{}",
+        report(0, 0)
+    );
+    let coupons = report(0, 2);
+    assert!(
+        coupons
+            .contains(r#"cohort "coupon-hunt": 140 customers came from there; cohort.clv 52.54"#),
+        "{coupons}"
+    );
+    assert!(
+        coupons.contains("welcome-10                  applicability   cohort.clv >= 100"),
+        "{coupons}"
     );
     // The lapsed regular: their own rhythm says they are overdue, and the offer that answers it
     // is the one nobody else qualifies for.

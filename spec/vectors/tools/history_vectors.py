@@ -290,7 +290,7 @@ def suggest(sources, skip, k=5):
     return [b for _, _, b in ranked if b not in skip][:k]
 
 
-CROSS_MODELS = {"version": 2, "cross_sell": {"products": TABLE, "categories": {"baskets": 0, "items": {}}}}
+CROSS_MODELS = {"version": 3, "cross_sell": {"products": TABLE, "categories": {"baskets": 0, "items": {}}}}
 history = [buy(NOW - 60 * DAY, "h1", line("tent")), buy(NOW - 30 * DAY, "h2", line("stove")),
            ev(NOW - 600, "session_start"), ev(NOW - 500, "cart_add", product="gas", unit_price=900)]
 owned, cart = ["stove", "tent"], ["gas"]
@@ -306,6 +306,49 @@ rule_cases += [
          profile=has_profile(history), expect=dict(value=0)),
 ]
 assert rule_cases[-4]["expect"]["value"] == ["pot", "lamp", "mat"], rule_cases[-4]["expect"]["value"]
+# Cohorts (spec/scores.md, "Cohorts"): the first session names the source; a source's means are
+# pulled toward the population's by `prior` customers.
+COHORTS = {"by": "affiliate", "prior": 20.0,
+           "population": {"customers": 200, "repeat_rate": 0.25, "aov": 42.0, "clv": 60.0},
+           "sources": {"gadgets": {"customers": 30, "repeat_rate": 0.5, "aov": 55.0, "clv": 140.0},
+                       "coupons": {"customers": 5, "repeat_rate": 0.0, "aov": 18.0, "clv": 12.0}}}
+
+
+def cohort(source, field):
+    own = COHORTS["sources"].get(source, {"customers": 0, "repeat_rate": 0, "aov": 0, "clv": 0})
+    n, prior = own["customers"], COHORTS["prior"]
+    return (n * own[field] + prior * COHORTS["population"][field]) / (n + prior)
+
+
+COHORT_MODELS = {"version": 3, "cohorts": COHORTS}
+BY_REFERRER = {"version": 3, "cohorts": dict(COHORTS, by="referrer", sources={"gadgets.com": COHORTS["sources"]["gadgets"]})}
+first_touch = [ev(NOW - 9 * DAY, "session_start", channel="mobile", referrer="https://www.Gadgets.com/review?id=7", affiliate="gadgets"),
+               ev(NOW - 600, "session_start", affiliate="coupons")]
+rule_cases += [
+    dict(name="customer.first_affiliate: the first session's", rule="customer.first_affiliate", profile=has_profile(first_touch),
+         expect=dict(value="gadgets")),
+    dict(name="customer.first_referrer: the first session's, as written", rule="customer.first_referrer", profile=has_profile(first_touch),
+         expect=dict(value="https://www.Gadgets.com/review?id=7")),
+    dict(name="customer.first_channel: the first session's", rule="customer.first_channel", profile=has_profile(first_touch),
+         expect=dict(value="mobile")),
+    dict(name="the first session's fields are missing without a session", rule="has(customer.first_channel)", condition=True,
+         profile=has_profile(lapsed), expect=dict(value=False)),
+    dict(name="cohort.source: the first session's affiliate, not the current one's", rule="cohort.source",
+         profile=has_profile(first_touch), models=COHORT_MODELS, expect=dict(value="gadgets")),
+    dict(name="cohort.clv: the source's mean, pulled toward the population's by 20 customers", rule="cohort.clv",
+         profile=has_profile(first_touch), models=COHORT_MODELS, expect=dict(value=cohort("gadgets", "clv"))),
+    dict(name="a small cohort is pulled further", rule="cohort.clv", profile=has_profile(first_touch[1:]), models=COHORT_MODELS,
+         expect=dict(value=cohort("coupons", "clv"))),
+    dict(name="cohort.repeat_rate, cohort.aov and cohort.customers", rule="cohort.repeat_rate * 1000 + cohort.aov + cohort.customers / 1000",
+         profile=has_profile(first_touch), models=COHORT_MODELS,
+         expect=dict(value=cohort("gadgets", "repeat_rate") * 1000 + cohort("gadgets", "aov") + 30 / 1000)),
+    dict(name="a customer without a source is in the (none) cohort, worth the population", rule='cohort.source == "(none)" and cohort.clv == 60 and cohort.customers == 0',
+         condition=True, profile=has_profile(lapsed), models=COHORT_MODELS, expect=dict(value=True)),
+    dict(name="cohorts by referrer: the host, without www., in lower case", rule="cohort.source", profile=has_profile(first_touch),
+         models=BY_REFERRER, expect=dict(value="gadgets.com")),
+    dict(name="without a cohort model, cohort paths are missing", rule="has(cohort.clv) or has(cohort.source)", condition=True,
+         profile=has_profile(first_touch), models=CROSS_MODELS, expect=dict(value=False)),
+]
 write("109-rules-history.json", dict(title="rules: what the customer owns and their own pattern",
                                       fixture=dict(now=NOW, schema={}, profile=dict(id="c1", known=True, events=events)),
                                       cases=rule_cases))

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::features::Input;
 use super::schema::Type;
-use crate::profile::{marked_names, Cart, Conversation, Owned, Profile, Purchases, Views};
+use crate::profile::{marked_names, Cart, Conversation, Owned, Profile, Purchases, Session, Views};
 use crate::score::Scores;
 use crate::{Channel, Timestamp};
 
@@ -201,6 +201,21 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
         Getter::List(|i| Some(ListRef::OutOfPattern(i.profile.out_of_pattern_marks(i.now)))),
     ),
     (
+        "customer.first_channel",
+        Type::String,
+        Getter::Str(|i| first_session(i).map(|s| s.channel.as_str())),
+    ),
+    (
+        "customer.first_referrer",
+        Type::String,
+        Getter::Str(|i| first_session(i).and_then(|s| s.referrer.as_deref())),
+    ),
+    (
+        "customer.first_affiliate",
+        Type::String,
+        Getter::Str(|i| first_session(i).and_then(|s| s.affiliate.as_deref())),
+    ),
+    (
         "customer.views",
         Type::Number,
         Getter::Number(|i| Some(i.profile.views().total as f64)),
@@ -366,6 +381,11 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
     ),
 ];
 
+/// The customer's first session (spec/events.md, "Habits").
+fn first_session<'a>(i: &Input<'a>) -> Option<&'a Session> {
+    i.profile.habits().first_session.as_ref()
+}
+
 fn score<T>(i: &Input<'_>, get: impl Fn(&Scores) -> Option<T>) -> Option<T> {
     i.scores.and_then(get)
 }
@@ -426,6 +446,31 @@ pub(crate) const SCORE_PATHS: &[(&str, Type, Getter)] = &[
         "customer.cross_sell",
         Type::List,
         Getter::List(|i| i.scores.map(|s| ListRef::Strings(&s.customer_cross_sell))),
+    ),
+    (
+        "cohort.source",
+        Type::String,
+        Getter::Str(|i| i.scores?.cohort.as_ref().map(|c| c.source.as_str())),
+    ),
+    (
+        "cohort.customers",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.customers as f64))),
+    ),
+    (
+        "cohort.repeat_rate",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.repeat_rate))),
+    ),
+    (
+        "cohort.aov",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.aov))),
+    ),
+    (
+        "cohort.clv",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.clv))),
     ),
     (
         "cart.cross_sell_categories",

@@ -23,6 +23,7 @@
 //! ```
 
 mod bgnbd;
+mod cohort;
 mod cross_sell;
 mod fit;
 mod gamma_gamma;
@@ -39,6 +40,9 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 pub use bgnbd::BgNbd;
+pub use cohort::{
+    referrer_host, CohortKey, CohortStats, CohortValue, Cohorts, DEFAULT_COHORT_PRIOR, NO_SOURCE,
+};
 pub use cross_sell::{CoOccurrence, CrossSell, CrossSellOptions, ItemStats, Suggestion};
 pub use fit::{FitReport, Fitted};
 pub use gamma_gamma::GammaGamma;
@@ -52,8 +56,9 @@ pub use summary::{
 use crate::listen::{Sentiment, SentimentSource};
 use crate::{codec, Error, ErrorCode, Profile, Timestamp};
 
-/// The version of the models' JSON and binary forms (2 added `sentiment`; version 1 still reads).
-pub const MODELS_VERSION: u16 = 2;
+/// The version of the models' JSON and binary forms (2 added `sentiment`, 3 `cohorts`; versions 1
+/// and 2 still read).
+pub const MODELS_VERSION: u16 = 3;
 /// Most bytes a models encoding may have (cross-sell tables make it the largest thing we decode).
 pub const MAX_MODELS_LEN: usize = 16 * 1024 * 1024;
 /// Complements suggested for a cart (`cart.cross_sell`).
@@ -143,6 +148,8 @@ pub struct Models {
     pub propensities: Vec<Logistic>,
     /// The sentiment model messages' text is scored with.
     pub sentiment: Option<Sentiment>,
+    /// What customers from each source are worth (`cohort.clv`...).
+    pub cohorts: Option<Cohorts>,
 }
 
 impl Default for Models {
@@ -157,6 +164,7 @@ impl Default for Models {
             cross_sell: None,
             propensities: Vec::new(),
             sentiment: None,
+            cohorts: None,
         }
     }
 }
@@ -184,6 +192,41 @@ struct Unchecked {
     propensities: Vec<Logistic>,
     #[serde(default)]
     sentiment: Option<SentimentSource>,
+    #[serde(default)]
+    cohorts: Option<Cohorts>,
+}
+
+/// [`Unchecked`] as version 2 wrote it in bytes (before `cohorts`).
+#[derive(Deserialize)]
+struct UncheckedV2 {
+    version: u16,
+    currency_decimals: u8,
+    unit: TimeUnit,
+    rfm: Option<Rfm>,
+    purchases: Option<PurchaseModel>,
+    spend: Option<GammaGamma>,
+    clv: ClvSettings,
+    cross_sell: Option<CrossSell>,
+    propensities: Vec<Logistic>,
+    sentiment: Option<SentimentSource>,
+}
+
+impl From<UncheckedV2> for Unchecked {
+    fn from(v2: UncheckedV2) -> Self {
+        Unchecked {
+            version: v2.version,
+            currency_decimals: v2.currency_decimals,
+            unit: v2.unit,
+            rfm: v2.rfm,
+            purchases: v2.purchases,
+            spend: v2.spend,
+            clv: v2.clv,
+            cross_sell: v2.cross_sell,
+            propensities: v2.propensities,
+            sentiment: v2.sentiment,
+            cohorts: None,
+        }
+    }
 }
 
 /// [`Unchecked`] as version 1 wrote it in bytes (before `sentiment`).
@@ -213,6 +256,7 @@ impl From<UncheckedV1> for Unchecked {
             cross_sell: v1.cross_sell,
             propensities: v1.propensities,
             sentiment: None,
+            cohorts: None,
         }
     }
 }
@@ -234,6 +278,7 @@ impl From<Models> for Unchecked {
             cross_sell: m.cross_sell,
             propensities: m.propensities,
             sentiment: m.sentiment.map(|s| s.source().clone()),
+            cohorts: m.cohorts,
         }
     }
 }
@@ -255,6 +300,7 @@ impl TryFrom<Unchecked> for Models {
             cross_sell: u.cross_sell,
             propensities: u.propensities,
             sentiment: u.sentiment.map(Sentiment::new).transpose()?,
+            cohorts: u.cohorts,
         };
         models.validate()?;
         Ok(models)
@@ -289,6 +335,9 @@ impl Models {
             return invalid(alloc::format!(
                 "clv: months {months} (1 to 120) and monthly_discount {monthly_discount} (0 to 1)"
             ));
+        }
+        if let Some(cohorts) = &self.cohorts {
+            cohorts.validate()?;
         }
         if let Some(cross_sell) = &self.cross_sell {
             cross_sell.validate()?;
@@ -331,6 +380,7 @@ impl Models {
         let (version, payload) = codec::open(MAGIC, MAX_MODELS_LEN, bytes)?;
         let unchecked: Unchecked = match version {
             MODELS_VERSION => codec::take(payload)?,
+            2 => codec::take::<UncheckedV2>(payload)?.into(),
             1 => codec::take::<UncheckedV1>(payload)?.into(),
             found => return Err(codec::unsupported_version(found, MODELS_VERSION)),
         };
@@ -378,7 +428,7 @@ impl Models {
             .filter(|s| s.validate().is_ok())
             .zip(summary)
             .and_then(|(spend, s)| finite(Some(spend.expected_spend(&s))));
-        let clv = expected_spend.and_then(|spend| with(&|m, s| self.clv_of(m, s, spend)));
+        let clv = summary.and_then(|s| self.clv(&s));
         let (cross_sell, cross_sell_score, cross_sell_categories, customer_cross_sell) = match &self
             .cross_sell
         {
@@ -425,7 +475,17 @@ impl Models {
             cross_sell_score,
             cross_sell_categories,
             customer_cross_sell,
+            cohort: (self.cohorts.as_ref()).map(|c| c.value(&c.source_of(profile))),
         }
+    }
+
+    /// The CLV of a customer with summary `s`, in major units: `None` without a purchase model
+    /// and a spend model, or when either cannot value the customer.
+    pub fn clv(&self, s: &Summary) -> Option<f64> {
+        let model = self.purchases.as_ref().filter(|m| m.validate().is_ok())?;
+        let spend = self.spend.filter(|g| g.validate().is_ok())?;
+        let spend = finite(Some(spend.expected_spend(s)))?;
+        self.clv_of(model, s, spend)
     }
 
     /// Discounted expected value over the CLV horizon (see [`ClvSettings`]).
@@ -477,6 +537,10 @@ pub struct Scores {
     /// (`customer.cross_sell`).
     #[serde(default)]
     pub customer_cross_sell: Vec<String>,
+    /// The customer's cohort and what its customers are worth (`cohort.clv`...); `None` without
+    /// a cohort model.
+    #[serde(default)]
+    pub cohort: Option<CohortValue>,
 }
 
 impl Scores {
