@@ -1,12 +1,13 @@
 //! A rule (the first line) compiled against a schema with declared attributes and context keys,
 //! evaluated on a profile folded from the following lines (event JSON) with a context: nothing
 //! panics, and `matches` agrees with the value. The profile is scored with the published CDNOW
-//! models first, so score paths are fuzzed too, and every score is finite or missing.
+//! models first (and cohorts by referrer), so score paths are fuzzed too, and every score is
+//! finite or missing.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
-use shopkeeper::score::{BgNbd, GammaGamma, Models, PurchaseModel, Rfm};
+use shopkeeper::score::{BgNbd, CohortKey, CohortStats, Cohorts, GammaGamma, Models, PurchaseModel, Rfm};
 use shopkeeper::{Event, Profile};
 
 fuzz_target!(|data: &[u8]| {
@@ -41,6 +42,13 @@ fuzz_target!(|data: &[u8]| {
         recency_days: [99.0, 198.0, 219.0, 242.0],
         frequency: [1.0, 1.0, 2.0, 3.0],
         monetary: [14.96, 27.99, 46.04, 93.76],
+    });
+    let stats = |customers, clv| CohortStats { customers, repeat_rate: 0.3, aov: 40.0, clv };
+    models.cohorts = Some(Cohorts {
+        by: CohortKey::Referrer,
+        prior: 20.0,
+        population: stats(100, 60.0),
+        sources: [("gadgets.com".to_string(), stats(3, 900.0))].into(),
     });
     let scores = models.score(&profile, now);
     for score in [scores.p_alive, scores.churn_risk, scores.expected_purchases_90d, scores.expected_spend, scores.clv] {

@@ -537,27 +537,25 @@ impl<'s> Compiler<'s> {
                 let owned = &e.f.profile.owned().products;
                 Some(product(e).is_some_and(|p| p.get(owned).is_some()))
             })),
-            ("owned_within", Code::Str(product, _), Some(Code::Num(window, Type::Duration, _))) => {
+            (
+                "owned_within" | "has_intent",
+                Code::Str(item, _),
+                Some(Code::Num(window, Type::Duration, _)),
+            ) => {
+                let owned = name == "owned_within";
                 Code::Bool(Box::new(move |e| {
-                    let (Some(product), Some(window)) = (product(e), window(e)) else {
+                    let (Some(item), Some(window)) = (item(e), window(e)) else {
                         return Some(false);
                     };
+                    // At or after `now - window` (a negative window is none).
                     let since = e.f.now.saturating_sub(window.max(0.0) as i64);
-                    let owned = &e.f.profile.owned().products;
-                    Some(product.get(owned).is_some_and(|p| p.last_at >= since))
-                }))
-            }
-            ("has_intent", Code::Str(intent, _), Some(Code::Num(window, Type::Duration, _))) => {
-                Code::Bool(Box::new(move |e| {
-                    let (Some(intent), Some(window)) = (intent(e), window(e)) else {
-                        return Some(false);
-                    };
-                    let since = e.f.now.saturating_sub(window.max(0.0) as i64);
-                    let seen = &e.f.profile.conversation().intents;
-                    Some(
-                        seen.iter()
-                            .any(|s| s.at >= since && intent.eq(Str::plain(&s.intent))),
-                    )
+                    let profile = e.f.profile;
+                    Some(if owned {
+                        (item.get(&profile.owned().products)).is_some_and(|p| p.last_at >= since)
+                    } else {
+                        (profile.conversation().intents.iter())
+                            .any(|s| s.at >= since && item.eq(Str::plain(&s.intent)))
+                    })
                 }))
             }
             _ => return mismatch(self),
