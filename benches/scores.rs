@@ -1,15 +1,16 @@
 //! Score benchmarks: every score of one profile, and its parts.
 //!
 //! Run: `cargo bench -p shopkeeper-benches --bench scores`. The models are the published CDNOW
-//! parameters, RFM breakpoints of the CDNOW sample, and a cross-sell table of 1,000 products fitted
-//! on 20,000 generated baskets. Fit times against Python `lifetimes` are in benches/fit_vs_lifetimes.py.
+//! parameters, RFM breakpoints of the CDNOW sample, a cross-sell table of 1,000 products fitted
+//! on 20,000 generated baskets, and cohorts of 200 affiliates (the customer came from one). Fit times against Python `lifetimes` are in benches/fit_vs_lifetimes.py.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use shopkeeper::score::{
-    BgNbd, CoOccurrence, CrossSell, CrossSellOptions, GammaGamma, Models, PurchaseModel, Rfm,
+    BgNbd, CoOccurrence, CohortKey, CohortStats, Cohorts, CrossSell, CrossSellOptions, GammaGamma,
+    Models, PurchaseModel, Rfm,
 };
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
 
@@ -58,12 +59,34 @@ fn models() -> Models {
         products,
         categories: CoOccurrence::default(),
     });
+    // 200 sources, as a shop with many affiliates would fit.
+    let stats = |customers: u64| CohortStats {
+        customers,
+        repeat_rate: 0.3,
+        aov: 40.0,
+        clv: 60.0 + customers as f64,
+    };
+    models.cohorts = Some(Cohorts {
+        by: CohortKey::Affiliate,
+        prior: 20.0,
+        population: stats(20_000),
+        sources: (0..200)
+            .map(|i| (format!("affiliate-{i}"), stats(i + 1)))
+            .collect(),
+    });
     models
 }
 
-/// A repeat customer (five purchase days over a year) with three products in the cart.
+/// A repeat customer (five purchase days over a year, first from an affiliate) with three
+/// products in the cart.
 fn customer() -> Profile {
     let mut p = Profile::known("cust-1").unwrap_or_else(|e| panic!("{e}"));
+    let came = EventKind::SessionStart {
+        referrer: None,
+        affiliate: Some("affiliate-150".into()),
+    };
+    p.apply(&Event::new(NOW - 400 * DAY, Channel::Web, came), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
     for (i, days_ago) in [360, 250, 180, 90, 20].into_iter().enumerate() {
         let kind = EventKind::Purchase {
             order: format!("o{i}"),
