@@ -449,37 +449,6 @@ sk_str sk_version(void);
 // Static and NUL-terminated: never NULL, never freed.
 const char *sk_result_name(uint32_t code);
 
-// Compiles `catalog` (JSON, `spec/catalog.md`) with `models` (JSON, `shopkeeper fit --out`;
-// NULL for none) into an engine. `now` (seconds since the epoch) only dates the warnings about
-// validity windows; use `sk_catalog_check` to read warnings.
-//
-// On a bad catalog: `SK_RESULT_INVALID_CATALOG`, and the error lists every problem (its line and
-// column are the first error's).
-//
-// # Safety
-// Strings are (pointer, length) UTF-8 valid for the call; `out` points to writable storage for
-// a pointer; `err` is NULL or points to writable storage for a pointer.
-sk_result sk_engine_new(const char *catalog,
-                        size_t catalog_len,
-                        const char *models,
-                        size_t models_len,
-                        sk_timestamp now,
-                        sk_engine **out_engine,
-                        sk_error **err);
-
-// Frees an engine. NULL does nothing.
-//
-// # Safety
-// `engine` is NULL or an engine from this library that no thread uses any more, and nothing
-// borrowed from it (an `sk_decision`'s offer ids) is read afterwards.
-void sk_engine_free(sk_engine *engine);
-
-// The catalog's version string, borrowed from the engine.
-//
-// # Safety
-// `engine` is NULL (gives an empty string) or a live engine.
-sk_str sk_engine_catalog_version(const sk_engine *engine);
-
 // A new, empty context for `engine`'s catalog. Set values with `sk_context_set_*` or build one
 // from JSON with `sk_context_from_json`.
 //
@@ -547,6 +516,37 @@ sk_result sk_context_set_list(sk_context *context,
 // # Safety
 // `context` is NULL or a context from this library, not used again.
 void sk_context_free(sk_context *context);
+
+// Compiles `catalog` (JSON, `spec/catalog.md`) with `models` (JSON, `shopkeeper fit --out`;
+// NULL for none) into an engine. `now` (seconds since the epoch) only dates the warnings about
+// validity windows; use `sk_catalog_check` to read warnings.
+//
+// On a bad catalog: `SK_RESULT_INVALID_CATALOG`, and the error lists every problem (its line and
+// column are the first error's).
+//
+// # Safety
+// Strings are (pointer, length) UTF-8 valid for the call; `out` points to writable storage for
+// a pointer; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_engine_new(const char *catalog,
+                        size_t catalog_len,
+                        const char *models,
+                        size_t models_len,
+                        sk_timestamp now,
+                        sk_engine **out_engine,
+                        sk_error **err);
+
+// Frees an engine. NULL does nothing.
+//
+// # Safety
+// `engine` is NULL or an engine from this library that no thread uses any more, and nothing
+// borrowed from it (an `sk_decision`'s offer ids) is read afterwards.
+void sk_engine_free(sk_engine *engine);
+
+// The catalog's version string, borrowed from the engine.
+//
+// # Safety
+// `engine` is NULL (gives an empty string) or a live engine.
+sk_str sk_engine_catalog_version(const sk_engine *engine);
 
 // Decides the next best offers for `profile` and writes them to `out_decision`. `context` may be
 // NULL (no context values); `learner` may be NULL (adaptive offers sample from their priors).

@@ -17,11 +17,13 @@
 #![allow(non_camel_case_types)] // C names: `sk_engine`, `sk_result`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod context;
 mod engine;
 mod learner;
 mod profile;
 mod rules;
 
+pub use context::*;
 pub use engine::*;
 pub use learner::*;
 pub use profile::*;
