@@ -126,7 +126,8 @@ fn fit_then_score_then_report() {
     assert_eq!(names, ["(none)", "coupons", "gadgets"]);
     let customers: u64 = cohorts.sources.values().map(|s| s.customers).sum();
     assert_eq!(customers, cohorts.population.customers);
-    let (gadgets, coupons) = (cohorts.value("gadgets"), cohorts.value("coupons"));
+    let gadgets = cohorts.value("gadgets").unwrap();
+    let coupons = cohorts.value("coupons").unwrap();
     assert!(gadgets.aov > 2.0 * coupons.aov, "{gadgets:?} {coupons:?}");
     assert!(gadgets.clv > cohorts.population.clv && cohorts.population.clv > coupons.clv);
 

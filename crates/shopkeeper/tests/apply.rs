@@ -614,3 +614,49 @@ fn errors_name_the_purchase_line_and_the_attribute() {
         "attribute \"bio\": value is 257 bytes long, at most 256 allowed"
     );
 }
+
+/// A profile read from schema 2 kept no habits before: what only habits can tell (a first visit
+/// on a channel, an unusual hour, the first session's source) is unknown, not guessed from the
+/// visits after the upgrade.
+#[test]
+fn a_profile_upgraded_from_schema_2_does_not_guess_its_habits() {
+    let mut json: serde_json::Value = serde_json::from_str(&typical().export().unwrap()).unwrap();
+    let object = json.as_object_mut().unwrap();
+    object.remove("owned");
+    object.remove("habits");
+    object["schema_version"] = serde_json::json!(2);
+    let mut upgraded = Profile::from_export(&json.to_string()).unwrap();
+    assert!(upgraded.habits().first_session.is_none());
+    let visit = Event::new(
+        NOW - 60,
+        Channel::Mobile,
+        EventKind::SessionStart {
+            referrer: None,
+            affiliate: Some("late".into()),
+        },
+    );
+    upgraded.apply(&visit, NOW).unwrap();
+    assert!(
+        upgraded.habits().first_session.is_some(),
+        "kept from now on"
+    );
+    assert_eq!(
+        upgraded.first_session(),
+        None,
+        "but not the customer's first"
+    );
+    assert_eq!(upgraded.first_on_channel(), None);
+    assert_eq!(upgraded.unusual_hour(), None);
+    // A profile built from its first event on knows all three.
+    let mut fresh = typical();
+    fresh.apply(&visit, NOW).unwrap();
+    assert_eq!(
+        fresh.first_on_channel(),
+        Some(true),
+        "a web and store customer, new on mobile"
+    );
+    assert_eq!(
+        fresh.first_session().unwrap().referrer.as_deref(),
+        Some("gadgets.com")
+    );
+}

@@ -202,6 +202,7 @@ basket = [buy(NOW - 30 * DAY, "b1", line("tent-2p", 1, 5000, "tents")), buy(NOW 
 usual = 18000 / 5000
 channels = [ev(NOW - 5 * DAY, "session_start"), ev(NOW - 5 * DAY + 60, "page_view", page="/"), ev(NOW - 600, "session_start", channel="store")]
 categories = [buy(NOW - 30 * DAY, "c1", line("tent-2p", 1, 5000, "tents")), ev(NOW - 2 * DAY, "product_view", product="stove", category="cooking"),
+              ev(NOW - DAY, "cart_add", product="lamp", category="lights", unit_price=2000),  # carted before the session
               ev(NOW - 600, "session_start"), ev(NOW - 500, "product_view", product="kayak", category="boats"),
               ev(NOW - 450, "product_view", product="pegs", category="tents"), ev(NOW - 400, "product_view", product="pot", category="cooking"),
               ev(NOW - 350, "product_view", product="kayak-2", category="boats"),
@@ -228,7 +229,7 @@ rule_cases += [
          profile=has_profile(channels), expect=dict(value=True)),
     dict(name="a first visit ever is not new on a channel", rule="session.first_on_channel", profile=has_profile(channels[:1]),
          expect=dict(value=False)),
-    dict(name="session.new_categories: viewed or carted now, never bought nor viewed before, each once", rule="session.new_categories",
+    dict(name="session.new_categories: viewed or carted in the session, never bought nor viewed before, each once", rule="session.new_categories",
          profile=has_profile(categories), expect=dict(value=["boats", "paddles"])),
     dict(name="session.unusual_hour: no earlier session within an hour of this one's", rule="session.unusual_hour",
          profile=has_profile(night), expect=dict(value=True)),

@@ -35,6 +35,14 @@ pub fn hour_of(at: Timestamp) -> usize {
 }
 
 impl Habits {
+    /// The earliest event on any channel.
+    pub fn earliest(&self) -> Option<Timestamp> {
+        Channel::ALL
+            .iter()
+            .filter_map(|&c| *self.channel_first_seen.get(c))
+            .min()
+    }
+
     /// Sessions started, all hours together.
     pub fn sessions(&self) -> u64 {
         self.session_hours.iter().map(|&n| u64::from(n)).sum()

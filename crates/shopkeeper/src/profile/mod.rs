@@ -299,6 +299,20 @@ impl Profile {
         &self.habits
     }
 
+    /// The first session the customer started, when the profile saw its whole history (a
+    /// profile read from schema 1 or 2 kept no habits before it was upgraded: its first
+    /// session then is unknown, not the first one after the upgrade).
+    pub fn first_session(&self) -> Option<&Session> {
+        self.habits_cover_history()
+            .then_some(self.habits.first_session.as_ref())
+            .flatten()
+    }
+
+    /// Whether habits saw every event the profile holds: their earliest is the profile's.
+    pub(crate) fn habits_cover_history(&self) -> bool {
+        self.habits.earliest() == self.activity.first_seen
+    }
+
     /// Custom attributes, removed ones included (with a `None` value).
     pub fn attributes(&self) -> &Attributes {
         &self.attributes

@@ -70,9 +70,13 @@ impl Profile {
 
     /// `session.first_on_channel`: nothing happened on the current session's channel before
     /// the session started, and the customer was seen elsewhere before it (so a first visit ever
-    /// is not "new" anywhere); `None` without a session.
+    /// is not "new" anywhere); `None` without a session, or for a profile whose history is older
+    /// than its habits (upgraded from schema 1 or 2).
     pub fn first_on_channel(&self) -> Option<bool> {
         let session = self.session.as_ref()?;
+        if !self.habits_cover_history() {
+            return None;
+        }
         let first_here = *self.habits.channel_first_seen.get(session.channel);
         let new_here = first_here.is_none_or(|at| at >= session.start);
         let seen_before = self
@@ -82,9 +86,9 @@ impl Profile {
         Some(new_here && seen_before)
     }
 
-    /// `session.new_categories`: the categories viewed or put in the cart in the current session
-    /// that the customer never bought and had not viewed before it (among the 20 newest views);
-    /// each once, views first. Empty without a session.
+    /// `session.new_categories`: the categories viewed or put in the cart (a line changed) in the
+    /// current session that the customer never bought and had not viewed before it (among the 20
+    /// newest views); each once, views first. Empty without a session.
     pub fn new_categories(&self) -> SmallVec<[&str; 8]> {
         let (views, lines) = self.new_category_marks();
         self.marked_categories(views, lines).collect()
@@ -106,7 +110,11 @@ impl Profile {
         let views = recent
             .iter()
             .map(|v| v.category.as_deref().filter(|_| v.at >= session.start));
-        let lines = self.cart.lines.values().map(|l| l.category.as_deref());
+        let lines = (self.cart.lines.values()).map(|l| {
+            l.category
+                .as_deref()
+                .filter(|_| l.updated_at >= session.start)
+        });
         let (mut view_marks, mut line_marks) = (0u32, 0u64);
         let mut found: SmallVec<[&str; 8]> = SmallVec::new();
         for (i, category) in views.chain(lines).enumerate() {
@@ -137,13 +145,16 @@ impl Profile {
 
     /// `session.unusual_hour`: with at least [`USUAL_HOUR_SESSIONS`] earlier sessions, fewer than
     /// 1 in [`UNUSUAL_HOUR_ONE_IN`] of them started within an hour of the current session's start
-    /// hour (UTC, the hour before and after included); `None` without a session or a pattern.
+    /// hour (UTC, the hour before and after included); `None` without a session or a pattern, or
+    /// for a profile whose history is older than its habits.
     pub fn unusual_hour(&self) -> Option<bool> {
         let session = self.session.as_ref()?;
+        if !self.habits_cover_history() {
+            return None;
+        }
         let hours = &self.habits.session_hours;
         let hour = hour_of(session.start);
-        // The current session is among the counted ones (unless it started before the profile
-        // kept habits): leave it out.
+        // Habits saw every session, the current one too: leave it out.
         let counted = u64::from(hours[hour] > 0);
         let earlier = self.habits.sessions().checked_sub(counted)?;
         if earlier < USUAL_HOUR_SESSIONS {

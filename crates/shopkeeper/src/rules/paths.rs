@@ -383,7 +383,7 @@ pub(crate) const BUILTINS: &[(&str, Type, Getter)] = &[
 
 /// The customer's first session (spec/events.md, "Habits").
 fn first_session<'a>(i: &Input<'a>) -> Option<&'a Session> {
-    i.profile.habits().first_session.as_ref()
+    i.profile.first_session()
 }
 
 fn score<T>(i: &Input<'_>, get: impl Fn(&Scores) -> Option<T>) -> Option<T> {

@@ -80,20 +80,26 @@ pub struct CohortValue {
     pub clv: f64,
 }
 
-/// The host of a referrer: scheme, `www.`, port, path and query left out, in lower case.
+/// The host of a referrer, in lower case: scheme, user, `www.`, port, path and query left out.
 pub fn referrer_host(referrer: &str) -> String {
     let rest = referrer
         .split_once("://")
         .map_or(referrer, |(_, rest)| rest);
-    let host = rest.split(['/', '?', '#', ':']).next().unwrap_or(rest);
-    let host = host.strip_prefix("www.").unwrap_or(host);
-    host.to_lowercase()
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = host.split(':').next().unwrap_or(host).to_lowercase();
+    match host.strip_prefix("www.") {
+        Some(rest) => rest.into(),
+        None => host,
+    }
 }
 
 impl Cohorts {
     /// The customer's source: the `by` field of their first session, or [`NO_SOURCE`].
     pub fn source_of(&self, profile: &Profile) -> String {
-        let first = profile.habits().first_session.as_ref();
+        let first = profile.first_session();
         let source = first.and_then(|s| match self.by {
             CohortKey::Affiliate => s.affiliate.clone(),
             CohortKey::Referrer => s.referrer.as_deref().map(referrer_host),
@@ -104,20 +110,24 @@ impl Cohorts {
             .unwrap_or_else(|| NO_SOURCE.into())
     }
 
-    /// The shrunk values of `source` (the population's for a source never fitted).
-    pub fn value(&self, source: &str) -> CohortValue {
+    /// The shrunk values of `source` (the population's for a source never fitted); `None` when
+    /// a value is not a finite number (cohorts built in code, unchecked).
+    pub fn value(&self, source: &str) -> Option<CohortValue> {
         let own = self.sources.get(source).copied().unwrap_or_default();
         let n = own.customers as f64;
-        let pull =
-            |mine: f64, population: f64| (n * mine + self.prior * population) / (n + self.prior);
+        let pull = |mine: f64, population: f64| {
+            // Weights, not n · mine: a huge value times n would overflow.
+            let w = n / (n + self.prior);
+            Some(w * mine + (1.0 - w) * population).filter(|v| v.is_finite())
+        };
         let p = self.population;
-        CohortValue {
+        Some(CohortValue {
             source: source.into(),
             customers: own.customers,
-            repeat_rate: pull(own.repeat_rate, p.repeat_rate),
-            aov: pull(own.aov, p.aov),
-            clv: pull(own.clv, p.clv),
-        }
+            repeat_rate: pull(own.repeat_rate, p.repeat_rate)?,
+            aov: pull(own.aov, p.aov)?,
+            clv: pull(own.clv, p.clv)?,
+        })
     }
 
     /// Fits the cohorts of `customers`: each a source and its repeat flag, average order value
@@ -235,13 +245,13 @@ mod tests {
         let population = cohorts.population;
         assert_eq!(population.customers, 20);
         assert!((population.clv - (4.0 * 100.0 + 16.0 * 10.0) / 20.0).abs() < 1e-12);
-        let gadgets = cohorts.value("gadgets");
+        let gadgets = cohorts.value("gadgets").unwrap();
         assert_eq!(gadgets.customers, 4);
         // (n · mean + prior · population) / (n + prior), by hand: (4·100 + 20·28) / 24 = 40.
         assert!((gadgets.clv - 40.0).abs() < 1e-12, "{gadgets:?}");
         assert!((gadgets.repeat_rate - (4.0 * 0.75 + 20.0 * 0.15) / 24.0).abs() < 1e-12);
         // A source the fit never saw is worth the population.
-        let unseen = cohorts.value("coupons");
+        let unseen = cohorts.value("coupons").unwrap();
         assert_eq!((unseen.customers, unseen.clv), (0, population.clv));
         cohorts.validate().unwrap();
     }
@@ -274,6 +284,9 @@ mod tests {
             empty.validate().unwrap_err().code(),
             ErrorCode::InvalidModel
         );
+        // Unchecked cohorts built in code give no value rather than NaN.
+        let unchecked = Cohorts::default();
+        assert_eq!(unchecked.value("web"), None, "0 customers and a prior of 0");
         let none = Cohorts::fit(CohortKey::Channel, 5.0, []);
         assert_eq!(none.unwrap_err().code(), ErrorCode::InvalidData);
     }
@@ -285,6 +298,8 @@ mod tests {
             ("http://blog.example:8080/a", "blog.example"),
             ("gadgets.com", "gadgets.com"),
             ("android-app://com.example", "com.example"),
+            ("https://WWW.Gadgets.com", "gadgets.com"),
+            ("https://user:pw@shop.example:443/a", "shop.example"),
         ] {
             assert_eq!(referrer_host(referrer), host);
         }

@@ -289,6 +289,11 @@ impl CoOccurrence {
                     "is in no basket, or in more baskets than there are",
                 ));
             }
+            let mut ids: Vec<u32> = self.complements[a].iter().map(|&(b, _)| b).collect();
+            ids.sort_unstable();
+            if ids.windows(2).any(|w| w[0] == w[1]) {
+                return Err(invalid(what, name, "lists a complement twice"));
+            }
             for &(b, together) in &self.complements[a] {
                 let theirs = self.counts.get(b as usize).copied().unwrap_or(0);
                 if together == 0 || together > mine || together > theirs || b as usize == a {
@@ -505,6 +510,7 @@ mod tests {
             &|s| s.complements[0].0 = "kayak".into(),
             &|s| s.complements[0].0 = "tent".into(),
             &|s| s.baskets = 7,
+            &|s| s.complements.push(s.complements[0].clone()),
         ] {
             let code = items(change).validate("t").unwrap_err().code();
             assert_eq!(code, ErrorCode::InvalidModel);

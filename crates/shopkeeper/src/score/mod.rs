@@ -475,7 +475,7 @@ impl Models {
             cross_sell_score,
             cross_sell_categories,
             customer_cross_sell,
-            cohort: (self.cohorts.as_ref()).map(|c| c.value(&c.source_of(profile))),
+            cohort: (self.cohorts.as_ref()).and_then(|c| c.value(&c.source_of(profile))),
         }
     }
 
