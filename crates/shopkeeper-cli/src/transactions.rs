@@ -76,35 +76,40 @@ fn read_cdnow(text: &str) -> Result<Vec<Line>, String> {
 }
 
 fn read_csv(text: &str) -> Result<Vec<Line>, String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((_, header)) = lines.next() else {
-        return Ok(Vec::new());
-    };
-    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
-    let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|e| format!("1: {e}"))?.clone();
+    let find = |name: &str| header.iter().position(|c| c.eq_ignore_ascii_case(name));
     let (Some(customer), Some(date), Some(amount)) =
         (find("customer"), find("date"), find("amount"))
     else {
+        if header.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<&str> = header.iter().collect();
         return Err(format!(
-            "1: the header must name customer, date and amount; got {header:?}"
+            "1: the header must name customer, date and amount; got {names:?}"
         ));
     };
     let (order, product, category) = (find("order"), find("product"), find("category"));
     let source = find("source");
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let at = |column: usize| fields.get(column).copied().unwrap_or("");
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            format!("{line}: {e}")
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let at = |column: usize| record.get(column).unwrap_or("");
         let optional =
             |column: Option<usize>| column.map(at).filter(|v| !v.is_empty()).map(str::to_string);
         let day = parse_date(at(date))
-            .ok_or_else(|| format!("{}: {:?} is not a date (YYYY-MM-DD)", i + 1, at(date)))?;
+            .ok_or_else(|| format!("{line}: {:?} is not a date (YYYY-MM-DD)", at(date)))?;
         let value: f64 = at(amount)
             .parse()
-            .map_err(|_| format!("{}: {:?} is not an amount", i + 1, at(amount)))?;
+            .map_err(|_| format!("{line}: {:?} is not an amount", at(amount)))?;
         out.push(Line {
             transaction: Transaction {
                 customer: at(customer).to_string(),

@@ -242,3 +242,49 @@ fn bad_logs_and_models_get_clear_errors() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A log as spreadsheets export it: quoted fields with commas inside, CRLF line ends; the
+/// referrer's host names the cohort.
+#[test]
+fn quoted_fields_and_referrers_read_as_written() {
+    let mut csv = String::new();
+    for (i, line) in log().lines().enumerate() {
+        let mut fields: Vec<String> = line.split(',').map(String::from).collect();
+        if i > 0 {
+            fields[4] = format!("\"{}, the kit\"", fields[4]);
+            fields[6] = match fields[6].as_str() {
+                "gadgets" => "\"https://www.Gadgets.com/r?a=1,b=2\"".into(),
+                "coupons" => "http://coupons.example/x".into(),
+                _ => String::new(),
+            };
+        }
+        csv.push_str(&fields.join(","));
+        csv.push_str("\r\n");
+    }
+    let log = temp("quoted.csv");
+    std::fs::write(&log, csv).unwrap();
+    let models = temp("quoted.json");
+    let out = shopkeeper(&[
+        "fit",
+        &log,
+        "--calibration-end",
+        "2024-09-30",
+        "--cohort-by",
+        "referrer",
+        "--out",
+        &models,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed =
+        shopkeeper::score::Models::from_json(&std::fs::read_to_string(&models).unwrap()).unwrap();
+    let cohorts = parsed.cohorts.unwrap();
+    let names: Vec<&str> = cohorts.sources.keys().map(String::as_str).collect();
+    assert_eq!(names, ["(none)", "coupons.example", "gadgets.com"]);
+    let cross_sell = parsed.cross_sell.unwrap();
+    let best = &cross_sell.products.suggest(&["tent, the kit"], 1)[0];
+    assert_eq!(best.item, "stove, the kit");
+}
