@@ -154,17 +154,16 @@ impl Profile {
         }
         let hours = &self.habits.session_hours;
         let hour = hour_of(session.start);
-        // Habits saw every session, the current one too: leave it out.
-        let counted = u64::from(hours[hour] > 0);
-        let earlier = self.habits.sessions().checked_sub(counted)?;
+        // Habits saw every session, the current one too (in its hour): leave it out.
+        let earlier = self.habits.sessions().checked_sub(1)?;
         if earlier < USUAL_HOUR_SESSIONS {
             return None;
         }
-        let near: u64 = [HOURS - 1, 0, 1]
+        let near = [HOURS - 1, 0, 1]
             .iter()
             .map(|d| u64::from(hours[(hour + d) % HOURS]))
             .sum::<u64>()
-            - counted;
+            .checked_sub(1)?;
         Some(near * UNUSUAL_HOUR_ONE_IN < earlier)
     }
 
