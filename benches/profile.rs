@@ -7,6 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use shopkeeper::learn::{CohortCounts, CohortMark};
+use shopkeeper::score::CohortKey;
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
 
 const NOW: Timestamp = 1_795_000_000;
@@ -136,32 +138,49 @@ fn apply_one(c: &mut Criterion) {
             b.iter(|| black_box(profile.apply(black_box(&event), NOW)))
         });
     }
+    let purchase = |n: u64| {
+        Event::new(
+            NOW,
+            Channel::Store,
+            EventKind::Purchase {
+                order: format!("pos-{n}"),
+                lines: vec![PurchaseLine {
+                    product: "sku-9".into(),
+                    category: Some("bags".into()),
+                    quantity: 1,
+                    unit_price: 12_000,
+                }]
+                .try_into()
+                .unwrap(),
+                total: 12_000,
+            },
+        )
+    };
     let mut orders = 0u64;
     group.bench_function("purchase", |b| {
         b.iter_batched_ref(
             || {
                 orders += 1;
-                (
-                    base.clone(),
-                    Event::new(
-                        NOW,
-                        Channel::Store,
-                        EventKind::Purchase {
-                            order: format!("pos-{orders}"),
-                            lines: vec![PurchaseLine {
-                                product: "sku-9".into(),
-                                category: Some("bags".into()),
-                                quantity: 1,
-                                unit_price: 12_000,
-                            }]
-                            .try_into()
-                            .unwrap(),
-                            total: 12_000,
-                        },
-                    ),
-                )
+                (base.clone(), purchase(orders))
             },
             |(profile, event)| black_box(profile.apply(event, NOW)),
+            BatchSize::SmallInput,
+        )
+    });
+    // The same purchase counted in live cohorts: a mark before, a record after.
+    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    group.bench_function("purchase, counted in live cohorts", |b| {
+        b.iter_batched_ref(
+            || {
+                orders += 1;
+                (base.clone(), purchase(orders))
+            },
+            |(profile, event)| {
+                let before = CohortMark::of(profile);
+                let outcome = profile.apply(event, NOW);
+                live.record(before, profile);
+                black_box(outcome)
+            },
             BatchSize::SmallInput,
         )
     });

@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use shopkeeper::learn::{CohortCounts, CohortMark};
 use shopkeeper::score::{
     BgNbd, CoOccurrence, CohortKey, CohortStats, Cohorts, CrossSell, CrossSellOptions, GammaGamma,
     Models, PurchaseModel, Rfm,
@@ -172,6 +173,24 @@ fn scores(c: &mut Criterion) {
             )
         })
     });
+    // Live cohorts of 1,000 sources (10 visitors each, the customer's among them).
+    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    for i in 0..10_000 {
+        let mut visitor = Profile::anonymous("v").unwrap_or_else(|e| panic!("{e}"));
+        let came = EventKind::SessionStart {
+            referrer: None,
+            affiliate: Some(format!("affiliate-{}", i % 1_000)),
+        };
+        let before = CohortMark::of(&visitor);
+        visitor
+            .apply(&Event::new(NOW - DAY, Channel::Web, came), NOW)
+            .unwrap_or_else(|e| panic!("{e}"));
+        live.record(before, &visitor);
+    }
+    g.bench_function(
+        "all scores of one profile, with live cohorts of 1,000 sources",
+        |b| b.iter(|| black_box(models.score_with(black_box(&profile), NOW, Some(&live)))),
+    );
     let collector = customer_owning(20);
     g.bench_function("all scores of one profile owning 20 products", |b| {
         b.iter(|| black_box(models.score(black_box(&collector), NOW)))

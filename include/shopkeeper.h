@@ -115,6 +115,12 @@ typedef uint32_t sk_severity;
 // `sk_buffer_free`.
 typedef struct sk_buffer sk_buffer;
 
+// Live cohort counts (`spec/scores.md`, "Live cohorts").
+//
+// Thread safety: every function may be called from any number of threads at once. Recording
+// and merging take an internal write lock; decisions read under a shared lock.
+typedef struct sk_cohorts sk_cohorts;
+
 // A request context: the values of the context keys the engine's catalog declares (page type,
 // campaign...). Built for one engine's catalog; used by one thread at a time.
 typedef struct sk_context sk_context;
@@ -153,6 +159,29 @@ typedef struct {
   // The length in bytes.
   size_t len;
 } sk_str;
+
+// What a profile had before an event (`sk_cohorts_mark`), for `sk_cohorts_record` to count
+// what the event changed. Treat it as a value: copy it, do not edit it.
+typedef struct {
+  // Whether the profile had a first session.
+  bool visitor;
+  // Its orders.
+  uint32_t orders;
+  // What it paid, in minor units.
+  int64_t revenue;
+} sk_cohort_mark;
+
+// One source's counts.
+typedef struct {
+  // Profiles whose first session came from the source.
+  uint64_t visitors;
+  // Of them, those who made a first purchase.
+  uint64_t first_purchases;
+  // Their orders.
+  uint64_t orders;
+  // What they paid, in minor units.
+  int64_t revenue;
+} sk_source_counts;
 
 // A time: seconds since the Unix epoch (UTC).
 typedef int64_t sk_timestamp;
@@ -449,6 +478,82 @@ sk_str sk_version(void);
 // Static and NUL-terminated: never NULL, never freed.
 const char *sk_result_name(uint32_t code);
 
+// New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
+// when the models have none).
+//
+// # Safety
+// `engine` is a live engine; `out_cohorts` points to writable storage for a pointer; `err` is
+// NULL or points to writable storage for a pointer.
+sk_result sk_engine_new_cohorts(const sk_engine *engine, sk_cohorts **out_cohorts, sk_error **err);
+
+// Frees cohort counts. NULL does nothing.
+//
+// # Safety
+// `cohorts` is NULL or counts from this library that no thread uses any more.
+void sk_cohorts_free(sk_cohorts *cohorts);
+
+// What `profile` has now: take it before applying an event, and pass it to `sk_cohorts_record`
+// after. Returns a zero mark for a NULL profile.
+//
+// # Safety
+// `profile` is NULL or a live profile.
+sk_cohort_mark sk_cohorts_mark(const sk_profile *profile);
+
+// Counts what changed in `profile` since `before` (its `sk_cohorts_mark` before an event was
+// applied): a first session makes a visitor; new orders and their revenue count, the first as a
+// first purchase. Call it around applied events, never around a merge.
+//
+// # Safety
+// `cohorts` and `profile` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_record(const sk_cohorts *cohorts,
+                            sk_cohort_mark before,
+                            const sk_profile *profile,
+                            sk_error **err);
+
+// Adds `other`'s counts (another node's) into `cohorts`. Fails, changing nothing, for counts by
+// another field (`SK_RESULT_INVALID_DATA`) or a union past the cap (`SK_RESULT_LIMIT_EXCEEDED`).
+// `other` may be `cohorts` (doubles its counts).
+//
+// # Safety
+// `cohorts` and `other` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_merge(const sk_cohorts *cohorts, const sk_cohorts *other, sk_error **err);
+
+// The counts of `source` (all zero for a source never seen).
+//
+// # Safety
+// `cohorts` is live; `source` is (pointer, length) UTF-8; `out_counts` points to a writable
+// `sk_source_counts`; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_source(const sk_cohorts *cohorts,
+                            const char *source,
+                            size_t source_len,
+                            sk_source_counts *out_counts,
+                            sk_error **err);
+
+// Every source's counts as JSON: `{"by": "affiliate", "sources": {"gadgets.com": {"visitors":
+// 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
+//
+// # Safety
+// `cohorts` is live; `out_json` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_cohorts_to_json(const sk_cohorts *cohorts, sk_buffer **out_json, sk_error **err);
+
+// The counts in their versioned binary form (for a store or stream; at most 4 MiB).
+//
+// # Safety
+// `cohorts` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_cohorts_to_bytes(const sk_cohorts *cohorts, sk_buffer **out_buffer, sk_error **err);
+
+// Counts from their binary form; bytes that are not counts are rejected with a `DECODE_*` code.
+//
+// # Safety
+// `data` points to `len` readable bytes; `out_cohorts` points to writable storage for a
+// pointer; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_from_bytes(const uint8_t *data,
+                                size_t len,
+                                sk_cohorts **out_cohorts,
+                                sk_error **err);
+
 // A new, empty context for `engine`'s catalog. Set values with `sk_context_set_*` or build one
 // from JSON with `sk_context_from_json`.
 //
@@ -570,6 +675,22 @@ sk_result sk_engine_decide(const sk_engine *engine,
                            sk_buffer **out_receipt,
                            sk_error **err);
 
+// `sk_engine_decide`, with live cohort counts (`cohorts`, NULL for none) read by
+// `cohort.visitors` and `cohort.conversion`. Fails with `SK_RESULT_INVALID_DATA` for counts by
+// another field than the models' cohorts.
+//
+// # Safety
+// As `sk_engine_decide`; `cohorts` is NULL or live (shared between threads is fine).
+sk_result sk_engine_decide_live(const sk_engine *engine,
+                                const sk_profile *profile,
+                                const sk_context *context,
+                                const sk_request *request,
+                                const sk_learner *learner,
+                                const sk_cohorts *cohorts,
+                                sk_decision *out_decision,
+                                sk_buffer **out_receipt,
+                                sk_error **err);
+
 // Decides from a request in its JSON form (`spec/catalog.md`, "Requests": `{"channel", "now",
 // "slots", "seed", "log", "explain", "context"}`; every field but `now` has a default) and
 // writes the decision's JSON to `out_json` (`spec/catalog.md`, "The decision's JSON": the picks
@@ -588,6 +709,20 @@ sk_result sk_engine_decide_json(const sk_engine *engine,
                                 const sk_learner *learner,
                                 sk_buffer **out_json,
                                 sk_error **err);
+
+// `sk_engine_decide_json`, with live cohort counts (`cohorts`, NULL for none) read by
+// `cohort.visitors` and `cohort.conversion`: the npm package's `engine.decideLive`.
+//
+// # Safety
+// As `sk_engine_decide_json`; `cohorts` is NULL or live.
+sk_result sk_engine_decide_json_live(const sk_engine *engine,
+                                     const sk_profile *profile,
+                                     const char *request,
+                                     size_t request_len,
+                                     const sk_learner *learner,
+                                     const sk_cohorts *cohorts,
+                                     sk_buffer **out_json,
+                                     sk_error **err);
 
 // Off-policy evaluation: for a decision another policy logged (`logged`: its picks' offer ids,
 // best first), the probability that this engine (the candidate) puts each at the same rank for

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::sync::PoisonError;
 
-use shopkeeper::decide::{Catalog, DecisionRequest, Engine, Request, MAX_SLOTS};
+use shopkeeper::decide::{Catalog, DecisionRequest, Engine, Live, Request, MAX_SLOTS};
 use shopkeeper::limits::{MAX_MESSAGE_LEN, MAX_NAME_LEN};
 use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
@@ -12,8 +12,8 @@ use shopkeeper::Channel;
 use shopkeeper::ErrorCode;
 
 use crate::{
-    ffi, handle, items, optional_text, out, sk_buffer, sk_context, sk_error, sk_learner,
-    sk_profile, sk_result, sk_str, sk_timestamp, text, Failure,
+    ffi, handle, items, optional_text, out, sk_buffer, sk_cohorts, sk_context, sk_error,
+    sk_learner, sk_profile, sk_result, sk_str, sk_timestamp, text, Failure,
 };
 
 /// A compiled catalog with its models. Immutable: one engine may be used by any number of
@@ -243,6 +243,72 @@ pub unsafe extern "C" fn sk_engine_decide(
     out_receipt: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
+    // SAFETY: forwarded; no cohort counts.
+    unsafe {
+        decide_struct(
+            engine,
+            profile,
+            context,
+            request,
+            learner,
+            std::ptr::null(),
+            out_decision,
+            out_receipt,
+            err,
+        )
+    }
+}
+
+/// `sk_engine_decide`, with live cohort counts (`cohorts`, NULL for none) read by
+/// `cohort.visitors` and `cohort.conversion`. Fails with `SK_RESULT_INVALID_DATA` for counts by
+/// another field than the models' cohorts.
+///
+/// # Safety
+/// As `sk_engine_decide`; `cohorts` is NULL or live (shared between threads is fine).
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_decide_live(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    context: *const sk_context,
+    request: *const sk_request,
+    learner: *const sk_learner,
+    cohorts: *const sk_cohorts,
+    out_decision: *mut sk_decision,
+    out_receipt: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: forwarded.
+    unsafe {
+        decide_struct(
+            engine,
+            profile,
+            context,
+            request,
+            learner,
+            cohorts,
+            out_decision,
+            out_receipt,
+            err,
+        )
+    }
+}
+
+/// The body of `sk_engine_decide` and `sk_engine_decide_live`.
+///
+/// # Safety
+/// As `sk_engine_decide_live`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn decide_struct(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    context: *const sk_context,
+    request: *const sk_request,
+    learner: *const sk_learner,
+    cohorts: *const sk_cohorts,
+    out_decision: *mut sk_decision,
+    out_receipt: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
     ffi!(err, {
         let out_decision = out(out_decision, "out_decision")?;
         // SAFETY: the caller's contract.
@@ -254,11 +320,12 @@ pub unsafe extern "C" fn sk_engine_decide(
             )
         };
         // SAFETY: the caller's contract.
-        let (context, learner) = unsafe { (context.as_ref(), learner.as_ref()) };
+        let (context, learner, cohorts) =
+            unsafe { (context.as_ref(), learner.as_ref(), cohorts.as_ref()) };
         let mut empty = None;
         let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
         let request = request.request()?.explain(!out_receipt.is_null());
-        let decision = decide(engine, profile, context, &request, learner)?;
+        let decision = decide(engine, profile, context, &request, learner, cohorts)?;
         let none = sk_pick {
             offer: sk_str::of(""),
             is_default: false,
@@ -310,21 +377,22 @@ pub unsafe extern "C" fn sk_engine_decide(
     })
 }
 
-/// Decides, with the learner (under its shared lock) when there is one.
+/// Decides, with the learner and the cohort counts (under their shared locks) when given.
 fn decide<'e>(
     engine: &'e Engine,
     profile: &shopkeeper::Profile,
     context: &Context,
     request: &Request,
     learner: Option<&sk_learner>,
+    cohorts: Option<&sk_cohorts>,
 ) -> Result<shopkeeper::decide::Decision<'e>, shopkeeper::Error> {
-    match learner {
-        Some(l) => {
-            let learner = l.learner.read().unwrap_or_else(PoisonError::into_inner);
-            engine.decide_with(profile, context, request, &learner)
-        }
-        None => engine.decide(profile, context, request),
-    }
+    let learner = learner.map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
+    let cohorts = cohorts.map(|c| c.counts.read().unwrap_or_else(PoisonError::into_inner));
+    let live = Live {
+        learner: learner.as_deref(),
+        cohorts: cohorts.as_deref(),
+    };
+    engine.decide_live(profile, context, request, live)
 }
 
 /// Decides from a request in its JSON form (`spec/catalog.md`, "Requests": `{"channel", "now",
@@ -348,6 +416,67 @@ pub unsafe extern "C" fn sk_engine_decide_json(
     out_json: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
+    // SAFETY: forwarded; no cohort counts.
+    unsafe {
+        decide_json(
+            engine,
+            profile,
+            request,
+            request_len,
+            learner,
+            std::ptr::null(),
+            out_json,
+            err,
+        )
+    }
+}
+
+/// `sk_engine_decide_json`, with live cohort counts (`cohorts`, NULL for none) read by
+/// `cohort.visitors` and `cohort.conversion`: the npm package's `engine.decideLive`.
+///
+/// # Safety
+/// As `sk_engine_decide_json`; `cohorts` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_decide_json_live(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    request: *const c_char,
+    request_len: usize,
+    learner: *const sk_learner,
+    cohorts: *const sk_cohorts,
+    out_json: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: forwarded.
+    unsafe {
+        decide_json(
+            engine,
+            profile,
+            request,
+            request_len,
+            learner,
+            cohorts,
+            out_json,
+            err,
+        )
+    }
+}
+
+/// The body of `sk_engine_decide_json` and `sk_engine_decide_json_live`.
+///
+/// # Safety
+/// As `sk_engine_decide_json_live`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn decide_json(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    request: *const c_char,
+    request_len: usize,
+    learner: *const sk_learner,
+    cohorts: *const sk_cohorts,
+    out_json: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
     ffi!(err, {
         let out_json = out(out_json, "out_json")?;
         // SAFETY: the caller's contract.
@@ -362,9 +491,8 @@ pub unsafe extern "C" fn sk_engine_decide_json(
         let context = spec.context(engine.catalog().schema())?;
         let request = spec.request()?;
         // SAFETY: the caller's contract.
-        let decision = decide(engine, profile, &context, &request, unsafe {
-            learner.as_ref()
-        })?;
+        let (learner, cohorts) = unsafe { (learner.as_ref(), cohorts.as_ref()) };
+        let decision = decide(engine, profile, &context, &request, learner, cohorts)?;
         out_json.write(sk_buffer::new(decision.to_json()?.into_bytes()));
         Ok(())
     })

@@ -400,8 +400,8 @@ static bool fail(const char *format, ...) {
 }
 
 typedef enum {
-    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_BUFFER, OWN_ERROR, OWN_RULE,
-    OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
+    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_BUFFER, OWN_ERROR,
+    OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
 } own_kind;
 
 static struct {
@@ -430,6 +430,7 @@ static void release(void) {
         case OWN_PROFILE: sk_profile_free(ptr); break;
         case OWN_CONTEXT: sk_context_free(ptr); break;
         case OWN_LEARNER: sk_learner_free(ptr); break;
+        case OWN_COHORTS: sk_cohorts_free(ptr); break;
         case OWN_BUFFER: sk_buffer_free(ptr); break;
         case OWN_ERROR: sk_error_free(ptr); break;
         case OWN_RULE: sk_rule_free(ptr); break;
@@ -1208,6 +1209,97 @@ static bool check_decision(const sk_decision *fast, const sk_decision *explained
     return true;
 }
 
+/* ---- Live cohorts --------------------------------------------------------------------------- */
+
+/* The counts of `{"nodes": [[profile, ...], ...]}` for `engine`: each profile's events applied
+ * at `now` between `sk_cohorts_mark` and `sk_cohorts_record`, the nodes merged into the first;
+ * they must survive their bytes and, when `want` is given, have that JSON. */
+static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t now,
+                                const jv *want) {
+    const jv *nodes = jget(spec, "nodes");
+    sk_cohorts *first = NULL;
+    for (size_t n = 0; jat(nodes, n); n++) {
+        sk_cohorts *counts = NULL;
+        if (sk_engine_new_cohorts(engine, &counts, E()) != SK_RESULT_OK)
+            return fail("cohorts: %s", message()), NULL;
+        own(OWN_COHORTS, counts);
+        for (size_t i = 0; jat(jat(nodes, n), i); i++) {
+            const jv *p = jat(jat(nodes, n), i);
+            const char *id = jstr(jget(p, "id")) ? jstr(jget(p, "id")) : "customer";
+            sk_profile *profile = NULL;
+            if (sk_profile_new(id, strlen(id), jtrue(jget(p, "known")), &profile, E()) !=
+                SK_RESULT_OK)
+                return fail("profile: %s", message()), NULL;
+            own(OWN_PROFILE, profile);
+            for (size_t k = 0; jat(jget(p, "events"), k); k++) {
+                const jv *event = jat(jget(p, "events"), k);
+                sk_cohort_mark before = sk_cohorts_mark(profile);
+                sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, E());
+                if (sk_cohorts_record(counts, before, profile, E()) != SK_RESULT_OK)
+                    return fail("record: %s", message()), NULL;
+            }
+        }
+        if (!first) first = counts;
+        else if (sk_cohorts_merge(first, counts, E()) != SK_RESULT_OK)
+            return fail("merge: %s", message()), NULL;
+    }
+    if (!first) return fail("cohorts without nodes"), NULL;
+    sk_buffer *bytes = NULL, *json = NULL, *again_json = NULL;
+    sk_cohorts *again = NULL;
+    if (sk_cohorts_to_bytes(first, &bytes, E()) != SK_RESULT_OK || !own(OWN_BUFFER, bytes) ||
+        sk_cohorts_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &again, E()) !=
+            SK_RESULT_OK ||
+        !own(OWN_COHORTS, again) || sk_cohorts_to_json(first, &json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, json) || sk_cohorts_to_json(again, &again_json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, again_json))
+        return fail("cohort bytes: %s", message()), NULL;
+    const jv *got = buffer_json(json), *got_again = buffer_json(again_json);
+    if (!got || !got_again || !same(got, got_again))
+        return fail("the bytes round trip changed the counts"), NULL;
+    if (want && !same(got, want))
+        return fail("cohorts %.*s, expected %.*s", (int)got->raw_len, got->raw,
+                    (int)want->raw_len, want->raw), NULL;
+    /* One source read directly agrees with the JSON. */
+    const jv *sources = jget(got, "sources");
+    if (sources && sources->len > 0) {
+        sk_source_counts one;
+        const char *source = sources->keys[0];
+        if (sk_cohorts_source(first, source, strlen(source), &one, E()) != SK_RESULT_OK)
+            return fail("source: %s", message()), NULL;
+        if ((double)one.visitors != jnum(jget(&sources->items[0], "visitors")) ||
+            (double)one.revenue != jnum(jget(&sources->items[0], "revenue")))
+            return fail("sk_cohorts_source disagrees with the JSON for %s", source), NULL;
+    }
+    return first;
+}
+
+/* `{"cohorts_hex": ..., "expect": {"cohorts": JSON} | {"error": code}}`. */
+static bool run_cohort_bytes(const jv *c) {
+    const jv *expect = jget(c, "expect");
+    const char *want_error = jstr(jget(expect, "error"));
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!decode_hex(jstr(jget(c, "cohorts_hex")), &bytes, &len)) return false;
+    own(OWN_MEMORY, bytes);
+    sk_cohorts *counts = (sk_cohorts *)1; /* must stay untouched on failure */
+    sk_result r = sk_cohorts_from_bytes(bytes, len, &counts, E());
+    if (want_error) {
+        if (r == SK_RESULT_OK) return own(OWN_COHORTS, counts), fail("decoded, expected %s", want_error);
+        const char *why = message();
+        if (strcmp(name(r), want_error)) return fail("decode: %s", why);
+        return counts == (sk_cohorts *)1 ? true : fail("the output was written on failure");
+    }
+    if (r != SK_RESULT_OK) return fail("decode: %s", message());
+    own(OWN_COHORTS, counts);
+    sk_buffer *json = NULL;
+    if (sk_cohorts_to_json(counts, &json, E()) != SK_RESULT_OK) return fail("json: %s", message());
+    own(OWN_BUFFER, json);
+    const jv *got = buffer_json(json), *want = jget(expect, "cohorts");
+    if (!got || !same(got, want))
+        return fail("decoded %.*s", got ? (int)got->raw_len : 0, got ? got->raw : "");
+    return true;
+}
+
 static bool run_decision(const jv *c, const jv *file) {
 #define GET(key) (jget(c, key) ? jget(c, key) : jget(file, key))
     const jv *expect = jget(c, "expect"), *catalog = GET("catalog"), *models = GET("models");
@@ -1287,6 +1379,10 @@ static bool run_decision(const jv *c, const jv *file) {
         if (!(learner = learner_from(jget(c, "learner"), &code)))
             return code == SK_RESULT_OK ? false : fail("learner: %s", name(code));
     }
+    sk_cohorts *cohorts = NULL;
+    if (jget(c, "cohorts") &&
+        !(cohorts = cohorts_from(engine, jget(c, "cohorts"), now, jget(expect, "cohorts"))))
+        return false;
     /* The request's JSON form for sk_engine_decide_json: the vector's request with the log asked
      * for, `now` (the case's unless given) and the context. */
     size_t spec_len;
@@ -1303,9 +1399,13 @@ static bool run_decision(const jv *c, const jv *file) {
     if (json_len < 0 || (size_t)json_len >= json_cap) return fail("request too long");
     sk_decision fast, logged, explained;
     sk_buffer *receipt_json = NULL, *decision_json = NULL;
-    r = sk_engine_decide(engine, profile, context, &request, learner, &fast, NULL, E());
-    sk_result by_json = sk_engine_decide_json(engine, profile, request_json, (size_t)json_len,
-                                              learner, &decision_json, NULL);
+    /* Without counts the plain entry point, with them the live one. */
+    r = cohorts ? sk_engine_decide_live(engine, profile, context, &request, learner, cohorts,
+                                        &fast, NULL, E())
+                : sk_engine_decide(engine, profile, context, &request, learner, &fast, NULL, E());
+    sk_result by_json = sk_engine_decide_json_live(engine, profile, request_json,
+                                                   (size_t)json_len, learner, cohorts,
+                                                   &decision_json, NULL);
     if (by_json == SK_RESULT_OK) own(OWN_BUFFER, decision_json);
     if (want_error) {
         if (r == SK_RESULT_OK) return fail("decided, expected error %s", want_error);
@@ -1319,11 +1419,11 @@ static bool run_decision(const jv *c, const jv *file) {
     if (by_json != SK_RESULT_OK) return fail("decide from JSON: %s", name(by_json));
     sk_request with_log = request;
     with_log.log = true;
-    if (sk_engine_decide(engine, profile, context, &with_log, learner, &logged, NULL, E()) !=
-        SK_RESULT_OK)
+    if (sk_engine_decide_live(engine, profile, context, &with_log, learner, cohorts, &logged,
+                              NULL, E()) != SK_RESULT_OK)
         return fail("decide with the log: %s", message());
-    if (sk_engine_decide(engine, profile, context, &request, learner, &explained, &receipt_json,
-                         E()) != SK_RESULT_OK)
+    if (sk_engine_decide_live(engine, profile, context, &request, learner, cohorts, &explained,
+                              &receipt_json, E()) != SK_RESULT_OK)
         return fail("decide with the receipt: %s", message());
     own(OWN_BUFFER, receipt_json);
     const jv *receipt = buffer_json(receipt_json), *decision = buffer_json(decision_json);
@@ -1446,6 +1546,7 @@ static bool run_case(const jv *c, const jv *file) {
     if (jget(c, "bucket")) return run_bucket(c);
     if (jget(c, "beta")) return run_beta(c);
     if (jget(c, "ope")) return run_ope(c);
+    if (jget(c, "cohorts_hex")) return run_cohort_bytes(c);
     if (jget(c, "learner") && !jget(c, "catalog")) return run_learner(c);
     if (jget(c, "request") || jget(c, "catalog")) return run_decision(c, file);
     return run_fold(c);

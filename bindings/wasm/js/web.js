@@ -40,7 +40,8 @@ const api = facade({
 });
 
 export const {
-  Engine, Profile, Learner, Rule, checkCatalog, controlBucket, sampleBeta, ipw, snipw, version,
+  Engine, Profile, Learner, Cohorts, CohortMark, Rule, checkCatalog, controlBucket, sampleBeta, ipw,
+  snipw, version,
   __panicForTests,
 } = api;
 

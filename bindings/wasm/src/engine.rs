@@ -2,8 +2,8 @@
 
 use std::rc::Rc;
 
-use shopkeeper::decide::{Catalog, DecisionRequest, Engine as Core, LogEntry, Request};
-use shopkeeper::learn::Learner as CoreLearner;
+use shopkeeper::decide::{Catalog, DecisionRequest, Engine as Core, Live, LogEntry, Request};
+use shopkeeper::learn::{CohortCounts, Learner as CoreLearner};
 use shopkeeper::rules::Context;
 use shopkeeper::score::Models;
 use shopkeeper::ErrorCode;
@@ -13,8 +13,8 @@ use wasm_bindgen::JsCast;
 use crate::check::diagnostics_of;
 use crate::{
     field, json_text, number_field, parsed, seconds, seed_text, set, to_js, whole, CatalogArg,
-    DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile, Result,
-    StringList,
+    Cohorts, DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile,
+    Result, StringList,
 };
 
 /// A compiled catalog with its models. Immutable: build a new engine to publish a new catalog.
@@ -103,16 +103,13 @@ impl Engine {
         profile: &Profile,
         request: &JsValue,
         learner: Option<&CoreLearner>,
+        cohorts: Option<&CohortCounts>,
     ) -> Result<JsValue> {
         let asked = self.asked(request)?;
-        let decision = match learner {
-            Some(l) => self
-                .core
-                .decide_with(&profile.core, &asked.context, &asked.request, l)?,
-            None => self
-                .core
-                .decide(&profile.core, &asked.context, &asked.request)?,
-        };
+        let live = Live { learner, cohorts };
+        let decision =
+            self.core
+                .decide_live(&profile.core, &asked.context, &asked.request, live)?;
         parsed(&decision.to_json()?)
     }
 }
@@ -158,7 +155,7 @@ impl Engine {
     /// decision carries its receipt (slower: it explains every offer).
     #[wasm_bindgen(unchecked_return_type = "Decision")]
     pub fn decide(&self, profile: &Profile, request: &DecisionRequestArg) -> Result<JsValue> {
-        self.decision(profile, request, None)
+        self.decision(profile, request, None, None)
     }
 
     /// `decide`, with adaptive offers sampled from `learner`'s statistics.
@@ -169,7 +166,21 @@ impl Engine {
         request: &DecisionRequestArg,
         learner: &Learner,
     ) -> Result<JsValue> {
-        self.decision(profile, request, Some(&learner.core))
+        self.decision(profile, request, Some(&learner.core), None)
+    }
+
+    /// `decide`, with what the fleet has learned: `learner` for adaptive offers (an empty one,
+    /// `engine.newLearner()`, samples the priors as `decide` does) and `cohorts` for
+    /// `cohort.visitors` and `cohort.conversion`.
+    #[wasm_bindgen(js_name = decideLive, unchecked_return_type = "Decision")]
+    pub fn decide_live(
+        &self,
+        profile: &Profile,
+        request: &DecisionRequestArg,
+        learner: &Learner,
+        cohorts: &Cohorts,
+    ) -> Result<JsValue> {
+        self.decision(profile, request, Some(&learner.core), Some(&cohorts.core))
     }
 
     /// Off-policy evaluation: the probability that this engine puts each of `logged` (another
@@ -234,6 +245,15 @@ impl Engine {
     #[wasm_bindgen(unchecked_return_type = "Heard")]
     pub fn hear(&self, text: &str) -> Result<JsValue> {
         parsed(&self.core.hear(text)?.to_json())
+    }
+
+    /// New, empty cohort counts named by the field of the models' cohorts (the affiliate when
+    /// the models have none).
+    #[wasm_bindgen(js_name = newCohorts)]
+    pub fn new_cohorts(&self) -> Cohorts {
+        Cohorts {
+            core: CohortCounts::new(self.core.models().cohort_key()),
+        }
     }
 
     /// A new, empty learner with the catalog's half-life (`learning.half_life`).

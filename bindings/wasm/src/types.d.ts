@@ -262,7 +262,17 @@ export interface Scores {
   cross_sell_score: number | null;
   cross_sell_categories: string[];
   customer_cross_sell: string[];
-  cohort: { source: string; customers: number; repeat_rate: number; aov: number; clv: number } | null;
+  /** The customer's cohort: the fitted values (null without a fitted cohort model) and the live
+   * counts (null unless decided with `decideLive`). */
+  cohort: {
+    source: string;
+    customers: number | null;
+    repeat_rate: number | null;
+    aov: number | null;
+    clv: number | null;
+    visitors: number | null;
+    conversion: number | null;
+  } | null;
 }
 
 /** A customer's response to a shown offer. */
@@ -270,6 +280,12 @@ export type OfferResponse = "accepted" | "dismissed" | "ignored";
 
 /** An arm's decayed counts. */
 export interface Counts { accepts: number; rejects: number }
+
+/** One source's live counts (`spec/scores.md`, "Live cohorts"); revenue in minor units. */
+export interface SourceCounts { visitors: number; first_purchases: number; orders: number; revenue: number }
+
+/** `cohorts.toJSON()`: the field that names cohorts and every source's counts. */
+export interface CohortCountsJson { by: "affiliate" | "referrer" | "channel"; sources: Record<string, SourceCounts> }
 
 /** One logged decision for off-policy evaluation. */
 export interface Logged {

@@ -30,6 +30,7 @@ export function run(sk, files) {
 }
 
 function dispatch(sk, c, file) {
+  if ("cohorts_hex" in c) return runCohortBytes(sk, c);
   if ("hear" in c) return runHear(sk, c);
   if ("log_entry" in c) return runLogEntry(sk, c);
   if ("credit" in c) return runCredit(sk, c);
@@ -383,6 +384,47 @@ function subset(got, want, at = "") {
   return close(got, want) ? null : `${at}: ${show(got)}, expected ${show(want)}`;
 }
 
+/**
+ * The counts of `{nodes: [[profile, ...], ...]}`: each profile's events applied at `now` between
+ * `cohorts.mark` and `cohorts.record`, the nodes merged into the first; they must survive their
+ * bytes and equal `want` when given. A string is a failure.
+ */
+function buildCohorts(sk, engine, spec, now, want) {
+  let first = null;
+  for (const node of spec.nodes) {
+    const counts = engine.newCohorts();
+    for (const p of node) {
+      const profile = new sk.Profile(p.id ?? "customer", p.known === true);
+      for (const event of p.events ?? []) {
+        const before = counts.mark(profile);
+        try {
+          profile.apply(event, now);
+        } catch {
+          // A rejected event changes nothing, and counts nothing.
+        }
+        counts.record(before, profile);
+      }
+    }
+    if (first) first.merge(counts);
+    else first = counts;
+  }
+  const again = sk.Cohorts.fromBytes(first.toBytes());
+  if (!same(again.toJSON(), first.toJSON())) return "the bytes round trip changed the counts";
+  if (want !== undefined && !same(first.toJSON(), want)) return `cohorts ${show(first.toJSON())}`;
+  return first;
+}
+
+function runCohortBytes(sk, c) {
+  let counts;
+  try {
+    counts = sk.Cohorts.fromBytes(hexToBytes(c.cohorts_hex));
+  } catch (e) {
+    return c.expect.error === e.code ? null : `decode: ${e.code} ${e.message}`;
+  }
+  if (c.expect.error) return `decoded, expected ${c.expect.error}`;
+  return same(counts.toJSON(), c.expect.cohorts) ? null : `decoded ${show(counts.toJSON())}`;
+}
+
 function runDecision(sk, c, file) {
   const get = (key) => (key in c ? c[key] : file[key]);
   const expect = c.expect;
@@ -420,7 +462,18 @@ function runDecision(sk, c, file) {
   // fail the same way.
   const request = { ...c.request, now: c.request.now ?? now, context: c.context ?? {} };
   const learner = "learner" in c ? buildLearner(sk, c.learner) : null;
-  const decide = (req) => (learner ? engine.decideWith(profile, req, learner) : engine.decide(profile, req));
+  let cohorts = null;
+  if ("cohorts" in c) {
+    const built = buildCohorts(sk, engine, c.cohorts, now, expect.cohorts);
+    if (typeof built === "string") return built;
+    cohorts = built;
+  }
+  const decide = (req) =>
+    cohorts
+      ? engine.decideLive(profile, req, learner ?? engine.newLearner(), cohorts)
+      : learner
+        ? engine.decideWith(profile, req, learner)
+        : engine.decide(profile, req);
   let fast, logged, explained;
   const failures = [];
   for (const extra of [{}, { log: true }, { explain: true }]) {

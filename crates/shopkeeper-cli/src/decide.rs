@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use shopkeeper::decide::{DecisionRequest, Engine, LogEntry, Request};
-use shopkeeper::learn::{Learner, Response};
+use shopkeeper::decide::{DecisionRequest, Engine, Live, LogEntry, Request};
+use shopkeeper::learn::{CohortCounts, Learner, Response};
 use shopkeeper::rules::{Context, Type, Value};
 use shopkeeper::{Channel, Error, ErrorCode, EventKind, Profile, Timestamp};
 
@@ -106,6 +106,10 @@ pub struct ReplayArgs<'a> {
     pub learn: bool,
     /// Where to write the learner's binary form at the end (implies `learn`).
     pub save_learner: Option<&'a Path>,
+    /// Count live cohorts as the stream plays; decisions read them.
+    pub cohorts: bool,
+    /// Where to write the cohort counts' binary form at the end (implies `cohorts`).
+    pub save_cohorts: Option<&'a Path>,
     /// Where to write the decision log (`shopkeeper ope` reads it).
     pub log: Option<&'a Path>,
 }
@@ -121,6 +125,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     let mut engine: Option<Engine> = None;
     let mut learner: Option<Learner> = None;
     let mut learned = 0u64;
+    let mut cohorts: Option<CohortCounts> = None;
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     // Every decision's log entry, and the entry that last showed each (profile, offer): a
@@ -145,6 +150,9 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 let built = crate::load::engine(catalog, models, at)?;
                 if learn {
                     learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
+                }
+                if args.cohorts || args.save_cohorts.is_some() {
+                    cohorts = Some(CohortCounts::new(built.models().cohort_key()));
                 }
                 engine = Some(built);
             }
@@ -184,7 +192,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 }
                 let listener = engine.as_ref().map(Engine::listener).unwrap_or_default();
                 profiles
-                    .apply(&profile, anonymous, &event, at, &listener)
+                    .apply(&profile, anonymous, &event, at, &listener, cohorts.as_mut())
                     .map(|_| ())
             }
             Ok(Line::Decide {
@@ -193,8 +201,12 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 request,
             }) => {
                 let engine = engine.as_ref().ok_or("no engine")?;
+                let live = Live {
+                    learner: learner.as_ref(),
+                    cohorts: cohorts.as_ref(),
+                };
                 decide_line(
-                    (engine, learner.as_ref()),
+                    (engine, live),
                     &mut profiles,
                     &profile,
                     anonymous,
@@ -253,6 +265,15 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
             out.push_str(&format!("; saved to {}", file.display()));
         }
     }
+    if let Some(cohorts) = &cohorts {
+        out.push_str(&cohort_table(cohorts, engine.as_ref()));
+        if let Some(file) = args.save_cohorts {
+            let bytes = cohorts.to_bytes().map_err(|e| e.to_string())?;
+            std::fs::write(file, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            out.push_str(&format!("\ncohort counts saved to {}", file.display()));
+        }
+    }
     if let Some(file) = args.log {
         let mut text = String::new();
         for entry in &log {
@@ -273,7 +294,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
 /// seed, else the line number), records the picks as shown, and returns the decision's log entry
 /// (its record, with the profile and context it saw).
 fn decide_line(
-    (engine, learner): (&Engine, Option<&Learner>),
+    (engine, live): (&Engine, Live<'_>),
     profiles: &mut Profiles,
     id: &str,
     anonymous: bool,
@@ -286,10 +307,7 @@ fn decide_line(
     if request.seed.is_none() {
         req = req.seed(line);
     }
-    let decision = match learner {
-        Some(learner) => engine.decide_with(profile, &context, &req, learner)?,
-        None => engine.decide(profile, &context, &req)?,
-    };
+    let decision = engine.decide_live(profile, &context, &req, live)?;
     let record = decision
         .log()
         .ok_or_else(|| Error::new(ErrorCode::Internal, "a logged decision has its record"))?;
@@ -299,4 +317,42 @@ fn decide_line(
         profile.apply_with(&event, req.now, &engine.listener())?;
     }
     Ok(entry)
+}
+
+/// The live cohorts the stream counted: the largest sources (by visitors) with their conversion
+/// as rules read it (`cohort.conversion`, pulled toward the population's).
+fn cohort_table(cohorts: &CohortCounts, engine: Option<&Engine>) -> String {
+    const SHOWN: usize = 10;
+    let prior = engine
+        .and_then(|e| e.models().cohorts.as_ref())
+        .map_or(shopkeeper::score::DEFAULT_COHORT_PRIOR, |c| c.prior);
+    let all = cohorts.population();
+    let mut out = format!(
+        "\ncohorts by {}: {} visitors from {} sources, {} first purchases, {} orders\n{:<32} {:>8} {:>15} {:>7} {:>11}",
+        cohorts.by().as_str(),
+        all.visitors,
+        cohorts.len(),
+        all.first_purchases,
+        all.orders,
+        "source",
+        "visitors",
+        "first purchases",
+        "orders",
+        "conversion"
+    );
+    let mut sources: Vec<_> = cohorts.sources().collect();
+    sources.sort_by(|a, b| b.1.visitors.cmp(&a.1.visitors).then(a.0.cmp(b.0)));
+    for (source, c) in sources.iter().take(SHOWN) {
+        let conversion = cohorts
+            .conversion(source, prior)
+            .map_or("-".into(), |v| format!("{:.1}%", 100.0 * v));
+        out.push_str(&format!(
+            "\n{source:<32} {:>8} {:>15} {:>7} {conversion:>11}",
+            c.visitors, c.first_purchases, c.orders
+        ));
+    }
+    if sources.len() > SHOWN {
+        out.push_str(&format!("\n({} more sources)", sources.len() - SHOWN));
+    }
+    out
 }

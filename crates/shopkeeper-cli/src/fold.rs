@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
+use shopkeeper::learn::{CohortCounts, CohortMark};
 use shopkeeper::listen::Listener;
 use shopkeeper::{Error, ErrorCode, Event, EventKind, Outcome, Profile, Timestamp};
 
@@ -67,8 +68,9 @@ impl Profiles {
         })
     }
 
-    /// Applies `event` to the profile of `id`, a message's text heard by `listener`; an identify
-    /// merges the visitor into the customer.
+    /// Applies `event` to the profile of `id`, a message's text heard by `listener`, counting
+    /// what it changed in `cohorts` when given; an identify merges the visitor into the customer
+    /// (a merge is not counted: both profiles' activity was counted where it happened).
     pub fn apply(
         &mut self,
         id: &str,
@@ -76,9 +78,15 @@ impl Profiles {
         event: &Event,
         now: Timestamp,
         listener: &Listener<'_>,
+        cohorts: Option<&mut CohortCounts>,
     ) -> Result<Outcome, Error> {
         let slot = self.slot(id, anonymous)?;
-        let outcome = self.get(id, anonymous)?.apply_with(event, now, listener)?;
+        let profile = self.get(id, anonymous)?;
+        let before = CohortMark::of(profile);
+        let outcome = profile.apply_with(event, now, listener)?;
+        if let Some(cohorts) = cohorts {
+            cohorts.record(before, profile);
+        }
         if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
             self.after_identify(slot)?;
         }
@@ -237,7 +245,7 @@ fn fold_line(
             profile,
             anonymous,
             event,
-        } => profiles.apply(&profile, anonymous, &event, now, listener),
+        } => profiles.apply(&profile, anonymous, &event, now, listener, None),
         Line::Decide { .. } => Err(Error::new(
             ErrorCode::InvalidJson,
             "a decision request: `shopkeeper replay` plays those",

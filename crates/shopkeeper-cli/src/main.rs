@@ -125,6 +125,14 @@ enum Command {
         /// --learner` reads it.
         #[arg(long, value_name = "FILE")]
         save_learner: Option<PathBuf>,
+        /// Count live cohorts as the stream plays (visitors, first purchases, orders per source
+        /// of the first session; spec/scores.md, "Live cohorts"): decisions read them as
+        /// `cohort.visitors` and `cohort.conversion`, and the summary lists the largest.
+        #[arg(long)]
+        cohorts: bool,
+        /// Write the cohort counts' binary form here at the end (implies --cohorts).
+        #[arg(long, value_name = "FILE")]
+        save_cohorts: Option<PathBuf>,
         /// Write a decision log here (JSON Lines: profile, context, receipt and accepted picks
         /// of each decision); `shopkeeper ope` evaluates other catalogs on it.
         #[arg(long, value_name = "FILE")]
@@ -331,6 +339,8 @@ fn main() -> ExitCode {
             models,
             learn,
             save_learner,
+            cohorts,
+            save_cohorts,
             log,
         } => table(decide::replay(&decide::ReplayArgs {
             events: &events,
@@ -338,6 +348,8 @@ fn main() -> ExitCode {
             models: models.as_deref(),
             learn,
             save_learner: save_learner.as_deref(),
+            cohorts,
+            save_cohorts: save_cohorts.as_deref(),
             log: log.as_deref(),
         })),
         Command::Ope {

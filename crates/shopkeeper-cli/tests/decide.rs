@@ -431,3 +431,60 @@ fn ope_reports_bad_lines_and_evaluates_the_rest() {
         "{stderr}"
     );
 }
+
+#[test]
+fn replay_counts_live_cohorts_that_decisions_read() {
+    let catalog = temp(
+        "live-catalog.json",
+        r#"{"version": "live", "default": {"id": "fallback"},
+            "offers": [{"id": "welcome-10", "applicability": "cohort.visitors >= 2 and cohort.conversion >= 0.5"}]}"#,
+    );
+    let stream = temp(
+        "live.jsonl",
+        r#"{"profile": "a", "anonymous": true, "at": 1795496400, "channel": "web", "type": "session_start", "affiliate": "gadgets.com"}
+{"profile": "a", "anonymous": true, "at": 1795496500, "channel": "web", "type": "purchase", "order": "o1", "total": 4000, "lines": [{"product": "tent", "quantity": 1, "unit_price": 4000}]}
+{"profile": "a", "anonymous": true, "at": 1795496510, "channel": "web", "type": "identify", "customer": "cust-1"}
+{"profile": "b", "anonymous": true, "at": 1795497000, "channel": "web", "type": "session_start", "affiliate": "gadgets.com"}
+{"profile": "b", "anonymous": true, "type": "decide", "at": 1795497010, "channel": "web"}
+"#,
+    );
+    let saved = temp("cohorts.bin", "");
+    let out = shopkeeper(&[
+        "replay",
+        &stream,
+        "--catalog",
+        &catalog,
+        "--save-cohorts",
+        &saved,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    // 2 visitors, 1 first purchase: the population converts at 1/2, and so does gadgets.com.
+    assert!(
+        table.contains("welcome-10                             1"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "cohorts by affiliate: 2 visitors from 1 sources, 1 first purchases, 1 orders"
+        ),
+        "{table}"
+    );
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with("gadgets.com"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, ["gadgets.com", "2", "1", "1", "50.0%"]);
+    let counts =
+        shopkeeper::learn::CohortCounts::from_bytes(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(counts.source("gadgets.com").revenue, 4000);
+    // Without the counts, the paths are missing: the offer does not apply.
+    let out = shopkeeper(&["replay", &stream, "--catalog", &catalog]);
+    assert!(
+        text(&out.stdout).contains("1 fell back to the default"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -128,8 +128,10 @@ fn fit_then_score_then_report() {
     assert_eq!(customers, cohorts.population.customers);
     let gadgets = cohorts.value("gadgets").unwrap();
     let coupons = cohorts.value("coupons").unwrap();
-    assert!(gadgets.aov > 2.0 * coupons.aov, "{gadgets:?} {coupons:?}");
-    assert!(gadgets.clv > cohorts.population.clv && cohorts.population.clv > coupons.clv);
+    let (g_aov, c_aov) = (gadgets.aov.unwrap(), coupons.aov.unwrap());
+    assert!(g_aov > 2.0 * c_aov, "{gadgets:?} {coupons:?}");
+    let (g_clv, c_clv) = (gadgets.clv.unwrap(), coupons.clv.unwrap());
+    assert!(g_clv > cohorts.population.clv && cohorts.population.clv > c_clv);
 
     // Score a profile that bought twice.
     let profile = temp("profile.jsonl");

@@ -49,6 +49,8 @@ pub const MAX_LIST_ITEMS: usize = 8;
 
 /// Sources a models file's cohorts may list (the fit keeps the largest).
 pub const MAX_COHORTS: usize = 1000;
+/// Sources live cohort counts hold; visitors from further sources count as `"(other)"`.
+pub const MAX_LIVE_COHORTS: usize = 10_000;
 
 /// Longest message text, in bytes: a long email fits; the text is analysed, never kept.
 pub const MAX_MESSAGE_LEN: usize = 8 * 1024;

@@ -132,9 +132,9 @@ impl Shop {
         format!(
             "    cohort {:?}: {} customers came from there; cohort.clv {:.2}, repeat rate {:.0}%",
             c.source,
-            c.customers,
-            c.clv,
-            100.0 * c.repeat_rate
+            c.customers.unwrap_or(0),
+            c.clv.unwrap_or(0.0),
+            100.0 * c.repeat_rate.unwrap_or(0.0)
         )
     }
 }

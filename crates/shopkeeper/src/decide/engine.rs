@@ -15,7 +15,7 @@ use super::explain::{Dropped, PickRecord, PropensitySource, Receipt};
 use super::filter::{Cause, Pass, Reject, Stage};
 use super::request::Request;
 use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
-use crate::learn::Learner;
+use crate::learn::{CohortCounts, Learner};
 use crate::limits::MAX_NAME_LEN;
 use crate::listen::{Heard, Listener};
 use crate::rules::{Context, Features, Input, Value};
@@ -31,6 +31,18 @@ pub struct Engine {
     pub(crate) bound: Vec<Option<BoundLogistic>>,
     /// Whether any expression or model reads a score path (else scoring is skipped).
     needs_scores: bool,
+}
+
+/// What a fleet has learned so far, read by a decision beside the profile: the learner adaptive
+/// offers sample from, and the live cohort counts `cohort.visitors` and `cohort.conversion`
+/// read. Every part is optional: without a learner adaptive offers sample their priors, without
+/// counts those paths are missing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Live<'a> {
+    /// Acceptance statistics of adaptive offers.
+    pub learner: Option<&'a Learner>,
+    /// Visitors and first purchases per source.
+    pub cohorts: Option<&'a CohortCounts>,
 }
 
 /// What [`Engine::rank`] chose, and the probabilities asked for.
@@ -96,8 +108,7 @@ impl Engine {
         context: &Context,
         request: &Request,
     ) -> Result<Decision<'_>, Error> {
-        self.run(profile, context, request, None, None)
-            .map(|(decision, _)| decision)
+        self.decide_live(profile, context, request, Live::default())
     }
 
     /// [`Engine::decide`] with the learner whose counts adaptive propensities sample from
@@ -109,7 +120,24 @@ impl Engine {
         request: &Request,
         learner: &Learner,
     ) -> Result<Decision<'_>, Error> {
-        self.run(profile, context, request, Some(learner), None)
+        let live = Live {
+            learner: Some(learner),
+            cohorts: None,
+        };
+        self.decide_live(profile, context, request, live)
+    }
+
+    /// [`Engine::decide`] with what the fleet has learned: the learner, and live cohort counts.
+    /// Fails as `decide` does, and with `invalid_data` for cohort counts named by another field
+    /// of the first session than the models' cohorts.
+    pub fn decide_live(
+        &self,
+        profile: &Profile,
+        context: &Context,
+        request: &Request,
+        live: Live<'_>,
+    ) -> Result<Decision<'_>, Error> {
+        self.run(profile, context, request, live, None)
             .map(|(decision, _)| decision)
     }
 
@@ -133,8 +161,11 @@ impl Engine {
             .map(|id| self.catalog.index.get(*id).copied())
             .collect();
         let request = request.explain(false).log(false);
-        let (decision, probabilities) =
-            self.run(profile, context, &request, learner, Some(&asked))?;
+        let live = Live {
+            learner,
+            cohorts: None,
+        };
+        let (decision, probabilities) = self.run(profile, context, &request, live, Some(&asked))?;
         let default = &self.catalog.fallback.id;
         Ok(logged
             .iter()
@@ -152,10 +183,22 @@ impl Engine {
         profile: &Profile,
         context: &Context,
         request: &Request,
-        learner: Option<&Learner>,
+        live: Live<'_>,
         asked: Option<&[Option<u32>]>,
     ) -> Result<(Decision<'_>, SmallVec<[f64; 4]>), Error> {
         request.check()?;
+        if let (Some(counts), Some(fitted)) = (live.cohorts, &self.models.cohorts) {
+            if counts.by() != fitted.by {
+                return Err(Error::new(
+                    ErrorCode::InvalidData,
+                    format!(
+                        "the cohort counts are by {}, the models' cohorts by {}",
+                        counts.by().as_str(),
+                        fitted.by.as_str()
+                    ),
+                ));
+            }
+        }
         let catalog = &self.catalog;
         if !context.fits(&catalog.schema) {
             return Err(Context::foreign());
@@ -192,7 +235,9 @@ impl Engine {
             probabilities: SmallVec::new(),
         };
         if suppressed.is_none() {
-            let scores = self.needs_scores.then(|| self.models.score(profile, now));
+            let scores = self
+                .needs_scores
+                .then(|| self.models.score_with(profile, now, live.cohorts));
             let input = Input {
                 profile,
                 context,
@@ -224,7 +269,7 @@ impl Engine {
                 request,
                 kind_weights,
                 memo,
-                arms: learner.and_then(|l| l.segment(&segment)),
+                arms: live.learner.and_then(|l| l.segment(&segment)),
             };
             // The channel's cap also limits the slots to the room it has left.
             let slots = request.slots.min(room);

@@ -75,7 +75,7 @@ pub use catalog::{
 };
 pub use contact::ContactBlock;
 pub use decision::{Decision, Pick, Score, Suppression};
-pub use engine::Engine;
+pub use engine::{Engine, Live};
 pub use explain::{Dropped, PickRecord, PropensitySource, Receipt};
 pub use filter::{Cause, Stage};
 pub use log::{DecisionLog, LogEntry, LoggedPick, MAX_LOG_ENTRY_LEN, MAX_LOG_RECORD_LEN};

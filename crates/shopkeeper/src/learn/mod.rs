@@ -29,7 +29,10 @@
 //! # Ok::<(), shopkeeper::Error>(())
 //! ```
 
+mod cohorts;
 pub mod ope;
+
+pub use cohorts::{CohortCounts, CohortMark, SourceCounts, MAX_COHORT_COUNTS_LEN, OTHER_SOURCES};
 
 use alloc::collections::BTreeMap;
 use alloc::format;

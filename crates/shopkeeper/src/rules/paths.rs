@@ -455,22 +455,32 @@ pub(crate) const SCORE_PATHS: &[(&str, Type, Getter)] = &[
     (
         "cohort.customers",
         Type::Number,
-        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.customers as f64))),
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.customers.map(|n| n as f64))),
     ),
     (
         "cohort.repeat_rate",
         Type::Number,
-        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.repeat_rate))),
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.repeat_rate)),
     ),
     (
         "cohort.aov",
         Type::Number,
-        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.aov))),
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.aov)),
     ),
     (
         "cohort.clv",
         Type::Number,
-        Getter::Number(|i| score(i, |s| s.cohort.as_ref().map(|c| c.clv))),
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.clv)),
+    ),
+    (
+        "cohort.visitors",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.visitors.map(|n| n as f64))),
+    ),
+    (
+        "cohort.conversion",
+        Type::Number,
+        Getter::Number(|i| score(i, |s| s.cohort.as_ref()?.conversion)),
     ),
     (
         "cart.cross_sell_categories",

@@ -37,6 +37,30 @@ pub enum CohortKey {
     Channel,
 }
 
+impl CohortKey {
+    /// The JSON name: `affiliate`, `referrer` or `channel`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CohortKey::Affiliate => "affiliate",
+            CohortKey::Referrer => "referrer",
+            CohortKey::Channel => "channel",
+        }
+    }
+}
+
+/// The customer's source: the `by` field of their first session, or [`NO_SOURCE`].
+pub fn source_of(by: CohortKey, profile: &Profile) -> String {
+    let first = profile.first_session();
+    let source = first.and_then(|s| match by {
+        CohortKey::Affiliate => s.affiliate.clone(),
+        CohortKey::Referrer => s.referrer.as_deref().map(referrer_host),
+        CohortKey::Channel => Some(String::from(s.channel.as_str())),
+    });
+    source
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| NO_SOURCE.into())
+}
+
 /// What one source's customers did (or the whole population's), as fitted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,19 +89,27 @@ pub struct Cohorts {
     pub sources: BTreeMap<String, CohortStats>,
 }
 
-/// A request's cohort, as rules read it (`cohort.source`, `cohort.clv`...).
+/// A request's cohort, as rules read it (`cohort.source`, `cohort.clv`, `cohort.visitors`...):
+/// what the fit measured (without a fitted cohort model, `None`) and what live counts say
+/// (without [`CohortCounts`](crate::learn::CohortCounts), `None`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CohortValue {
     /// The source, or [`NO_SOURCE`].
     pub source: String,
     /// Customers fitted from it (0 for a source the fit never saw).
-    pub customers: u64,
+    pub customers: Option<u64>,
     /// Shrunk repeat rate.
-    pub repeat_rate: f64,
+    pub repeat_rate: Option<f64>,
     /// Shrunk average order value, major units.
-    pub aov: f64,
+    pub aov: Option<f64>,
     /// Shrunk mean CLV, major units.
-    pub clv: f64,
+    pub clv: Option<f64>,
+    /// Visitors counted live from it.
+    #[serde(default)]
+    pub visitors: Option<u64>,
+    /// Its visitors' shrunk share with a first purchase, counted live.
+    #[serde(default)]
+    pub conversion: Option<f64>,
 }
 
 /// The host of a referrer, in lower case: scheme, user, `www.`, port, path and query left out.
@@ -99,15 +131,7 @@ pub fn referrer_host(referrer: &str) -> String {
 impl Cohorts {
     /// The customer's source: the `by` field of their first session, or [`NO_SOURCE`].
     pub fn source_of(&self, profile: &Profile) -> String {
-        let first = profile.first_session();
-        let source = first.and_then(|s| match self.by {
-            CohortKey::Affiliate => s.affiliate.clone(),
-            CohortKey::Referrer => s.referrer.as_deref().map(referrer_host),
-            CohortKey::Channel => Some(String::from(s.channel.as_str())),
-        });
-        source
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| NO_SOURCE.into())
+        source_of(self.by, profile)
     }
 
     /// The shrunk values of `source` (the population's for a source never fitted); `None` when
@@ -123,10 +147,12 @@ impl Cohorts {
         let p = self.population;
         Some(CohortValue {
             source: source.into(),
-            customers: own.customers,
-            repeat_rate: pull(own.repeat_rate, p.repeat_rate)?,
-            aov: pull(own.aov, p.aov)?,
-            clv: pull(own.clv, p.clv)?,
+            customers: Some(own.customers),
+            repeat_rate: Some(pull(own.repeat_rate, p.repeat_rate)?),
+            aov: Some(pull(own.aov, p.aov)?),
+            clv: Some(pull(own.clv, p.clv)?),
+            visitors: None,
+            conversion: None,
         })
     }
 
@@ -246,13 +272,17 @@ mod tests {
         assert_eq!(population.customers, 20);
         assert!((population.clv - (4.0 * 100.0 + 16.0 * 10.0) / 20.0).abs() < 1e-12);
         let gadgets = cohorts.value("gadgets").unwrap();
-        assert_eq!(gadgets.customers, 4);
+        assert_eq!(gadgets.customers, Some(4));
         // (n · mean + prior · population) / (n + prior), by hand: (4·100 + 20·28) / 24 = 40.
-        assert!((gadgets.clv - 40.0).abs() < 1e-12, "{gadgets:?}");
-        assert!((gadgets.repeat_rate - (4.0 * 0.75 + 20.0 * 0.15) / 24.0).abs() < 1e-12);
+        assert!((gadgets.clv.unwrap() - 40.0).abs() < 1e-12, "{gadgets:?}");
+        let repeat = gadgets.repeat_rate.unwrap();
+        assert!((repeat - (4.0 * 0.75 + 20.0 * 0.15) / 24.0).abs() < 1e-12);
         // A source the fit never saw is worth the population.
         let unseen = cohorts.value("coupons").unwrap();
-        assert_eq!((unseen.customers, unseen.clv), (0, population.clv));
+        assert_eq!(
+            (unseen.customers, unseen.clv),
+            (Some(0), Some(population.clv))
+        );
         cohorts.validate().unwrap();
     }
 

@@ -39,9 +39,12 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
+use crate::learn::CohortCounts;
+
 pub use bgnbd::BgNbd;
 pub use cohort::{
-    referrer_host, CohortKey, CohortStats, CohortValue, Cohorts, DEFAULT_COHORT_PRIOR, NO_SOURCE,
+    referrer_host, source_of, CohortKey, CohortStats, CohortValue, Cohorts, DEFAULT_COHORT_PRIOR,
+    NO_SOURCE,
 };
 pub use cross_sell::{CoOccurrence, CrossSell, CrossSellOptions, ItemStats, Suggestion};
 pub use fit::{FitReport, Fitted};
@@ -397,11 +400,28 @@ impl Models {
         libm::pow(10.0, f64::from(self.currency_decimals))
     }
 
+    /// The field of the first session that names a customer's cohort: the fitted cohorts', or
+    /// the affiliate without them. Live counts ([`CohortCounts::new`]) use it.
+    pub fn cohort_key(&self) -> CohortKey {
+        self.cohorts.as_ref().map(|c| c.by).unwrap_or_default()
+    }
+
     /// Every score of `profile` at `now`; a score whose model is absent, or that needs a purchase
     /// the customer has not made, is `None`. Models loaded from JSON or bytes are checked; models
     /// built in code are not, so a purchase, spend or RFM model whose parameters fail its checks is
     /// treated as absent, and any other non-finite value is `None` too: a score is never NaN.
     pub fn score(&self, profile: &Profile, now: Timestamp) -> Scores {
+        self.score_with(profile, now, None)
+    }
+
+    /// [`Models::score`], with the live cohort counts `cohort.visitors` and `cohort.conversion`
+    /// read (counts by another key than the models' cohorts give neither).
+    pub fn score_with(
+        &self,
+        profile: &Profile,
+        now: Timestamp,
+        live: Option<&CohortCounts>,
+    ) -> Scores {
         let scale = self.money_scale();
         let summary = Summary::from_profile(profile, now, self.unit, scale);
         let purchases = profile.purchases();
@@ -475,8 +495,28 @@ impl Models {
             cross_sell_score,
             cross_sell_categories,
             customer_cross_sell,
-            cohort: (self.cohorts.as_ref()).and_then(|c| c.value(&c.source_of(profile))),
+            cohort: self.cohort(profile, live),
         }
+    }
+
+    /// The customer's cohort: what the fit says of it and what `live` counted; `None` with
+    /// neither.
+    fn cohort(&self, profile: &Profile, live: Option<&CohortCounts>) -> Option<CohortValue> {
+        let fitted = self.cohorts.as_ref();
+        let by = fitted.map(|c| c.by).or(live.map(CohortCounts::by))?;
+        let source = source_of(by, profile);
+        let mut value = fitted
+            .and_then(|c| c.value(&source))
+            .unwrap_or_else(|| CohortValue {
+                source,
+                ..CohortValue::default()
+            });
+        if let Some(live) = live.filter(|l| l.by() == by) {
+            let prior = fitted.map_or(DEFAULT_COHORT_PRIOR, |c| c.prior);
+            value.visitors = Some(live.source(&value.source).visitors);
+            value.conversion = live.conversion(&value.source, prior);
+        }
+        Some(value)
     }
 
     /// The CLV of a customer with summary `s`, in major units: `None` without a purchase model
