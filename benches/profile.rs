@@ -168,7 +168,7 @@ fn apply_one(c: &mut Criterion) {
         )
     });
     // The same purchase counted in live cohorts: a mark before, a record after.
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap_or_else(|e| panic!("{e}"));
     group.bench_function("purchase, counted in live cohorts", |b| {
         b.iter_batched_ref(
             || {

@@ -174,7 +174,7 @@ fn scores(c: &mut Criterion) {
         })
     });
     // Live cohorts of 1,000 sources (10 visitors each, the customer's among them).
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap_or_else(|e| panic!("{e}"));
     for i in 0..10_000 {
         let mut visitor = Profile::anonymous("v").unwrap_or_else(|e| panic!("{e}"));
         let came = EventKind::SessionStart {

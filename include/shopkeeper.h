@@ -160,6 +160,9 @@ typedef struct {
   size_t len;
 } sk_str;
 
+// A time: seconds since the Unix epoch (UTC).
+typedef int64_t sk_timestamp;
+
 // What a profile had before an event (`sk_cohorts_mark`), for `sk_cohorts_record` to count
 // what the event changed. Treat it as a value: copy it, do not edit it.
 typedef struct {
@@ -182,9 +185,6 @@ typedef struct {
   // What they paid, in minor units.
   int64_t revenue;
 } sk_source_counts;
-
-// A time: seconds since the Unix epoch (UTC).
-typedef int64_t sk_timestamp;
 
 // The channels a request can come from: one of the `SK_CHANNEL_` constants. A plain integer
 // rather than a C enum so that any number a caller passes is defined behaviour: an unknown one
@@ -479,12 +479,16 @@ sk_str sk_version(void);
 const char *sk_result_name(uint32_t code);
 
 // New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
-// when the models have none).
+// when the models have none), following the visitors whose first session starts at or after
+// `since` (when counting starts; 0 counts every profile).
 //
 // # Safety
 // `engine` is a live engine; `out_cohorts` points to writable storage for a pointer; `err` is
 // NULL or points to writable storage for a pointer.
-sk_result sk_engine_new_cohorts(const sk_engine *engine, sk_cohorts **out_cohorts, sk_error **err);
+sk_result sk_engine_new_cohorts(const sk_engine *engine,
+                                sk_timestamp since,
+                                sk_cohorts **out_cohorts,
+                                sk_error **err);
 
 // Frees cohort counts. NULL does nothing.
 //
@@ -529,8 +533,8 @@ sk_result sk_cohorts_source(const sk_cohorts *cohorts,
                             sk_source_counts *out_counts,
                             sk_error **err);
 
-// Every source's counts as JSON: `{"by": "affiliate", "sources": {"gadgets.com": {"visitors":
-// 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
+// Every source's counts as JSON: `{"by": "affiliate", "since": 0, "sources": {"gadgets.com":
+// {"visitors": 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
 //
 // # Safety
 // `cohorts` is live; `out_json` points to writable storage for a pointer; `err` is NULL or

@@ -1,11 +1,20 @@
 //! Untrusted bytes and exported JSON must decode to a valid profile or a clean error, never a panic;
-//! whatever decodes must round-trip and survive every operation.
+//! whatever decodes must round-trip and survive every operation. The same bytes as live cohort
+//! counts: decoded or refused, and what decodes round-trips and merges with itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use shopkeeper::learn::CohortCounts;
 use shopkeeper::{Channel, Event, EventKind, Profile};
 
 fuzz_target!(|data: &[u8]| {
+    if let Ok(mut counts) = CohortCounts::from_bytes(data) {
+        let bytes = counts.to_bytes().expect("decoded counts encode");
+        assert_eq!(CohortCounts::from_bytes(&bytes).expect("and decode again"), counts);
+        let copy = counts.clone();
+        counts.merge(&copy).expect("counts merge with themselves");
+        CohortCounts::from_bytes(&counts.to_bytes().expect("encode")).expect("merged counts decode");
+    }
     let decoded = Profile::from_bytes(data).ok().or_else(|| {
         let text = std::str::from_utf8(data).ok()?;
         Profile::from_export(text).ok()

@@ -6,7 +6,10 @@ use std::sync::{PoisonError, RwLock};
 
 use shopkeeper::learn::{CohortCounts, CohortMark};
 
-use crate::{bytes, ffi, handle, out, sk_buffer, sk_engine, sk_error, sk_profile, sk_result, text};
+use crate::{
+    bytes, ffi, handle, out, sk_buffer, sk_engine, sk_error, sk_profile, sk_result, sk_timestamp,
+    text,
+};
 
 /// Live cohort counts (`spec/scores.md`, "Live cohorts").
 ///
@@ -50,7 +53,8 @@ pub struct sk_source_counts {
 }
 
 /// New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
-/// when the models have none).
+/// when the models have none), following the visitors whose first session starts at or after
+/// `since` (when counting starts; 0 counts every profile).
 ///
 /// # Safety
 /// `engine` is a live engine; `out_cohorts` points to writable storage for a pointer; `err` is
@@ -58,6 +62,7 @@ pub struct sk_source_counts {
 #[no_mangle]
 pub unsafe extern "C" fn sk_engine_new_cohorts(
     engine: *const sk_engine,
+    since: sk_timestamp,
     out_cohorts: *mut *mut sk_cohorts,
     err: *mut *mut sk_error,
 ) -> sk_result {
@@ -66,7 +71,7 @@ pub unsafe extern "C" fn sk_engine_new_cohorts(
         // SAFETY: the caller's contract.
         let engine = unsafe { handle(engine, "engine") }?;
         let key = engine.engine.models().cohort_key();
-        out_cohorts.write(boxed(CohortCounts::new(key)));
+        out_cohorts.write(boxed(CohortCounts::new(key, since)?));
         Ok(())
     })
 }
@@ -204,8 +209,8 @@ pub unsafe extern "C" fn sk_cohorts_source(
     })
 }
 
-/// Every source's counts as JSON: `{"by": "affiliate", "sources": {"gadgets.com": {"visitors":
-/// 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
+/// Every source's counts as JSON: `{"by": "affiliate", "since": 0, "sources": {"gadgets.com":
+/// {"visitors": 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
 ///
 /// # Safety
 /// `cohorts` is live; `out_json` points to writable storage for a pointer; `err` is NULL or

@@ -440,8 +440,11 @@ static void test_live_cohorts(void) {
     CHECK(sk_engine_new(S(catalog), NULL, 0, NOW, &engine, NULL) == SK_RESULT_OK);
     CHECK(sk_engine_new(S(catalog), S(by_referrer), NOW, &other_engine, NULL) == SK_RESULT_OK);
     sk_cohorts *counts = NULL, *by_host = NULL;
-    CHECK(sk_engine_new_cohorts(engine, &counts, NULL) == SK_RESULT_OK);
-    CHECK(sk_engine_new_cohorts(other_engine, &by_host, NULL) == SK_RESULT_OK);
+    CHECK(sk_engine_new_cohorts(engine, NOW - 86400, &counts, NULL) == SK_RESULT_OK);
+    CHECK(sk_engine_new_cohorts(other_engine, NOW - 86400, &by_host, NULL) == SK_RESULT_OK);
+    sk_cohorts *untouched_new = NULL;
+    CHECK(sk_engine_new_cohorts(engine, -1, &untouched_new, NULL) == SK_RESULT_INVALID_REQUEST);
+    CHECK(untouched_new == NULL);
     sk_profile *p = NULL;
     CHECK(sk_profile_new(S("v-1"), false, &p, NULL) == SK_RESULT_OK);
     sk_cohort_mark zero = sk_cohorts_mark(NULL);

@@ -1211,7 +1211,7 @@ static bool check_decision(const sk_decision *fast, const sk_decision *explained
 
 /* ---- Live cohorts --------------------------------------------------------------------------- */
 
-/* The counts of `{"nodes": [[profile, ...], ...]}` for `engine`: each profile's events applied
+/* The counts of `{"since"?, "nodes": [[profile, ...], ...]}` for `engine`: each profile's events applied
  * at `now` between `sk_cohorts_mark` and `sk_cohorts_record`, the nodes merged into the first;
  * they must survive their bytes and, when `want` is given, have that JSON. */
 static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t now,
@@ -1220,7 +1220,8 @@ static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t
     sk_cohorts *first = NULL;
     for (size_t n = 0; jat(nodes, n); n++) {
         sk_cohorts *counts = NULL;
-        if (sk_engine_new_cohorts(engine, &counts, E()) != SK_RESULT_OK)
+        if (sk_engine_new_cohorts(engine, jint(jget(spec, "since"), 0), &counts, E()) !=
+            SK_RESULT_OK)
             return fail("cohorts: %s", message()), NULL;
         own(OWN_COHORTS, counts);
         for (size_t i = 0; jat(jat(nodes, n), i); i++) {
@@ -1234,7 +1235,8 @@ static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t
             for (size_t k = 0; jat(jget(p, "events"), k); k++) {
                 const jv *event = jat(jget(p, "events"), k);
                 sk_cohort_mark before = sk_cohorts_mark(profile);
-                sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, E());
+                /* A rejected event changes nothing, and counts nothing. */
+                sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, NULL);
                 if (sk_cohorts_record(counts, before, profile, E()) != SK_RESULT_OK)
                     return fail("record: %s", message()), NULL;
             }
@@ -1403,9 +1405,11 @@ static bool run_decision(const jv *c, const jv *file) {
     r = cohorts ? sk_engine_decide_live(engine, profile, context, &request, learner, cohorts,
                                         &fast, NULL, E())
                 : sk_engine_decide(engine, profile, context, &request, learner, &fast, NULL, E());
-    sk_result by_json = sk_engine_decide_json_live(engine, profile, request_json,
-                                                   (size_t)json_len, learner, cohorts,
-                                                   &decision_json, NULL);
+    sk_result by_json =
+        cohorts ? sk_engine_decide_json_live(engine, profile, request_json, (size_t)json_len,
+                                             learner, cohorts, &decision_json, NULL)
+                : sk_engine_decide_json(engine, profile, request_json, (size_t)json_len, learner,
+                                        &decision_json, NULL);
     if (by_json == SK_RESULT_OK) own(OWN_BUFFER, decision_json);
     if (want_error) {
         if (r == SK_RESULT_OK) return fail("decided, expected error %s", want_error);

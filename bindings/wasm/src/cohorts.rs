@@ -4,7 +4,7 @@
 use shopkeeper::learn::{CohortCounts, CohortMark as CoreMark};
 use wasm_bindgen::prelude::*;
 
-use crate::{parsed, Profile, Result};
+use crate::{parsed, to_js, Profile, Result};
 
 /// What a profile had before an event (`cohorts.mark(profile)`), for `cohorts.record` to count
 /// what the event changed.
@@ -48,7 +48,14 @@ impl Cohorts {
         Ok(self.core.merge(&other.core)?)
     }
 
-    /// Every source's counts: `{by, sources: {name: {visitors, first_purchases, orders,
+    /// One source's counts: `{visitors, first_purchases, orders, revenue}` (zeros for a source
+    /// never seen).
+    #[wasm_bindgen(unchecked_return_type = "SourceCounts")]
+    pub fn source(&self, source: &str) -> Result<JsValue> {
+        to_js(&self.core.source(source))
+    }
+
+    /// Every source's counts: `{by, since, sources: {name: {visitors, first_purchases, orders,
     /// revenue}}}`.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "CohortCountsJson")]
     pub fn to_json(&self) -> Result<JsValue> {

@@ -248,12 +248,14 @@ impl Engine {
     }
 
     /// New, empty cohort counts named by the field of the models' cohorts (the affiliate when
-    /// the models have none).
+    /// the models have none), following the visitors whose first session starts at or after
+    /// `since` (seconds; default: the current time; 0 counts every profile).
     #[wasm_bindgen(js_name = newCohorts)]
-    pub fn new_cohorts(&self) -> Cohorts {
-        Cohorts {
-            core: CohortCounts::new(self.core.models().cohort_key()),
-        }
+    pub fn new_cohorts(&self, since: Option<f64>) -> Result<Cohorts> {
+        let key = self.core.models().cohort_key();
+        Ok(Cohorts {
+            core: CohortCounts::new(key, seconds(since, "since")?)?,
+        })
     }
 
     /// A new, empty learner with the catalog's half-life (`learning.half_life`).

@@ -285,7 +285,12 @@ export interface Counts { accepts: number; rejects: number }
 export interface SourceCounts { visitors: number; first_purchases: number; orders: number; revenue: number }
 
 /** `cohorts.toJSON()`: the field that names cohorts and every source's counts. */
-export interface CohortCountsJson { by: "affiliate" | "referrer" | "channel"; sources: Record<string, SourceCounts> }
+export interface CohortCountsJson {
+  by: "affiliate" | "referrer" | "channel";
+  /** The earliest first session the counts follow (seconds). */
+  since: number;
+  sources: Record<string, SourceCounts>;
+}
 
 /** One logged decision for off-policy evaluation. */
 export interface Logged {

@@ -392,7 +392,7 @@ function subset(got, want, at = "") {
 function buildCohorts(sk, engine, spec, now, want) {
   let first = null;
   for (const node of spec.nodes) {
-    const counts = engine.newCohorts();
+    const counts = engine.newCohorts(spec.since ?? 0);
     for (const p of node) {
       const profile = new sk.Profile(p.id ?? "customer", p.known === true);
       for (const event of p.events ?? []) {

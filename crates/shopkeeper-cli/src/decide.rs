@@ -152,7 +152,9 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                     learner = Some(built.catalog().new_learner().map_err(|e| e.to_string())?);
                 }
                 if args.cohorts || args.save_cohorts.is_some() {
-                    cohorts = Some(CohortCounts::new(built.models().cohort_key()));
+                    // Every visitor of the stream, whenever they first came.
+                    let key = built.models().cohort_key();
+                    cohorts = Some(CohortCounts::new(key, 0).map_err(|e| e.to_string())?);
                 }
                 engine = Some(built);
             }
@@ -323,9 +325,9 @@ fn decide_line(
 /// as rules read it (`cohort.conversion`, pulled toward the population's).
 fn cohort_table(cohorts: &CohortCounts, engine: Option<&Engine>) -> String {
     const SHOWN: usize = 10;
-    let prior = engine
-        .and_then(|e| e.models().cohorts.as_ref())
-        .map_or(shopkeeper::score::DEFAULT_COHORT_PRIOR, |c| c.prior);
+    let prior = engine.map_or(shopkeeper::score::DEFAULT_COHORT_PRIOR, |e| {
+        e.models().cohort_prior()
+    });
     let all = cohorts.population();
     let mut out = format!(
         "\ncohorts by {}: {} visitors from {} sources, {} first purchases, {} orders\n{:<32} {:>8} {:>15} {:>7} {:>11}",

@@ -50,7 +50,7 @@ fn counts(visitors: u64, first_purchases: u64, orders: u64, revenue: i64) -> Sou
 
 #[test]
 fn a_visitor_counts_once_and_a_first_purchase_once() {
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
     let mut p = Profile::anonymous("v1").unwrap();
     // A purchase before any session has no source: nothing counts.
     apply(&mut live, &mut p, &purchase(NOW - 100, "o0", 500));
@@ -80,7 +80,7 @@ fn a_visitor_counts_once_and_a_first_purchase_once() {
 
 #[test]
 fn conversion_is_pulled_toward_the_population() {
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
     assert_eq!(live.conversion("gadgets.com", 20.0), None, "no visitor yet");
     // 4 visitors from gadgets.com, 3 buy; 16 from elsewhere, 1 buys.
     for i in 0..20 {
@@ -101,36 +101,104 @@ fn conversion_is_pulled_toward_the_population() {
     }
 }
 
+/// Counts with one visitor from each of `sources`.
+fn visited(sources: impl IntoIterator<Item = String>) -> CohortCounts {
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
+    for source in sources {
+        let mut p = Profile::anonymous("v").unwrap();
+        apply(&mut live, &mut p, &session(NOW, &source));
+    }
+    live
+}
+
 #[test]
 fn sources_past_the_cap_count_as_other_and_merges_past_it_fail() {
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
-    for i in 0..=MAX_LIVE_COHORTS {
-        let mut p = Profile::anonymous("v").unwrap();
-        apply(&mut live, &mut p, &session(NOW, &format!("s{i}")));
-    }
-    assert_eq!(live.len(), MAX_LIVE_COHORTS);
+    let mut live = visited((0..=MAX_LIVE_COHORTS).map(|i| format!("s{i}")));
+    assert_eq!(
+        live.len(),
+        MAX_LIVE_COHORTS,
+        "9,999 named sources and (other)"
+    );
     assert_eq!(live.source(OTHER_SOURCES).visitors, 2, "nothing is lost");
     assert_eq!(live.population().visitors, MAX_LIVE_COHORTS as u64 + 1);
-    let mut other = CohortCounts::new(CohortKey::Affiliate);
-    let mut p = Profile::anonymous("w").unwrap();
-    apply(&mut other, &mut p, &session(NOW, "brand-new"));
+    let full = CohortCounts::from_bytes(&live.to_bytes().unwrap()).unwrap();
+    assert_eq!(full, live, "full counts still read");
+    let other = visited(["brand-new".to_string()]);
     let before = live.clone();
     assert_eq!(
         live.merge(&other).unwrap_err().code(),
         ErrorCode::LimitExceeded
     );
     assert_eq!(live, before, "a failed merge changes nothing");
-    let by_referrer = CohortCounts::new(CohortKey::Referrer);
+    let by_referrer = CohortCounts::new(CohortKey::Referrer, 0).unwrap();
     assert_eq!(
         live.merge(&by_referrer).unwrap_err().code(),
         ErrorCode::InvalidData
     );
+    let later = CohortCounts::new(CohortKey::Affiliate, NOW).unwrap();
+    assert_eq!(
+        live.merge(&later).unwrap_err().code(),
+        ErrorCode::InvalidData,
+        "counts since another time follow other visitors"
+    );
     assert_eq!(live, before);
+    // Two halves that fill the table exactly merge; one more named source does not, and a
+    // recorded visitor from a new source then goes to (other): the bytes still read.
+    let half = MAX_LIVE_COHORTS / 2;
+    let mut a = visited((0..half).map(|i| format!("a{i}")));
+    let b = visited((0..half - 1).map(|i| format!("b{i}")));
+    a.merge(&b).unwrap();
+    assert_eq!(a.len(), MAX_LIVE_COHORTS - 1);
+    assert_eq!(
+        a.clone().merge(&other).unwrap_err().code(),
+        ErrorCode::LimitExceeded
+    );
+    let mut p = Profile::anonymous("late").unwrap();
+    apply(&mut a, &mut p, &session(NOW, "c0"));
+    assert_eq!(a.source(OTHER_SOURCES).visitors, 1);
+    assert_eq!(CohortCounts::from_bytes(&a.to_bytes().unwrap()).unwrap(), a);
+}
+
+#[test]
+fn counts_follow_the_visitors_who_arrived_since() {
+    let mut live = CohortCounts::new(CohortKey::Affiliate, NOW).unwrap();
+    let mut old = Profile::anonymous("old").unwrap();
+    let mut new = Profile::anonymous("new").unwrap();
+    apply(&mut live, &mut old, &session(NOW - 86_400, "gadgets.com"));
+    apply(&mut live, &mut new, &session(NOW, "gadgets.com"));
+    // The customer who first came yesterday buys for the first time: not this cohort's.
+    apply(&mut live, &mut old, &purchase(NOW + 10, "o1", 1_000));
+    apply(&mut live, &mut new, &purchase(NOW + 20, "o2", 3_000));
+    assert_eq!(live.source("gadgets.com"), counts(1, 1, 1, 3_000));
+    assert_eq!(live.since(), NOW);
+    assert_eq!(
+        CohortCounts::new(CohortKey::Affiliate, -1)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidRequest
+    );
+}
+
+#[test]
+fn a_source_name_is_bounded_even_when_lower_case_grows_it() {
+    // 'İ' is 2 bytes and lower-cases to 3: a 256-byte referrer would make a 384-byte host.
+    let referrer = "İ".repeat(128);
+    let mut live = CohortCounts::new(CohortKey::Referrer, 0).unwrap();
+    let mut p = Profile::anonymous("v").unwrap();
+    let referred = event(json!({"type": "session_start", "at": NOW, "channel": "web",
+                                "referrer": referrer}));
+    apply(&mut live, &mut p, &referred);
+    let (name, _) = live.sources().next().unwrap();
+    assert!(name.len() <= 256 && name.starts_with("i\u{307}"), "{name}");
+    assert_eq!(
+        CohortCounts::from_bytes(&live.to_bytes().unwrap()).unwrap(),
+        live
+    );
 }
 
 #[test]
 fn bytes_round_trip_and_hostile_bytes_are_rejected() {
-    let mut live = CohortCounts::new(CohortKey::Referrer);
+    let mut live = CohortCounts::new(CohortKey::Referrer, 0).unwrap();
     let mut p = Profile::anonymous("v").unwrap();
     let referred = event(json!({"type": "session_start", "at": NOW, "channel": "web",
                                 "referrer": "https://www.Gadgets.com/tents"}));
@@ -140,7 +208,7 @@ fn bytes_round_trip_and_hostile_bytes_are_rejected() {
     assert_eq!(CohortCounts::from_bytes(&bytes).unwrap(), live);
     assert_eq!(
         live.to_json().unwrap(),
-        r#"{"by":"referrer","sources":{"gadgets.com":{"visitors":1,"first_purchases":1,"orders":1,"revenue":2500}}}"#
+        r#"{"by":"referrer","since":0,"sources":{"gadgets.com":{"visitors":1,"first_purchases":1,"orders":1,"revenue":2500}}}"#
     );
     // Every truncation is an error, never a panic.
     for len in 0..bytes.len() {
@@ -152,8 +220,9 @@ fn bytes_round_trip_and_hostile_bytes_are_rejected() {
         CohortCounts::from_bytes(&trailing).unwrap_err().code(),
         ErrorCode::DecodeTrailingBytes
     );
-    // Layout: magic (4), version (2), by (1), sources (1), then the source's name and counts.
-    let name_at = 8;
+    // Layout: magic (4), version (2), by (1), since (1), sources (1), then the source's name
+    // and counts.
+    let name_at = 9;
     assert_eq!(bytes[name_at], 11, "the length of gadgets.com");
     let revenue_at = bytes.len() - 2; // 2500 as a zigzag varint takes 2 bytes
     let mut negative = bytes.clone();
@@ -162,10 +231,10 @@ fn bytes_round_trip_and_hostile_bytes_are_rejected() {
         CohortCounts::from_bytes(&negative).unwrap_err().code(),
         ErrorCode::DecodeInvalid
     );
-    let mut twice = bytes[..7].to_vec();
+    let mut twice = bytes[..8].to_vec();
     twice.push(2);
-    twice.extend_from_slice(&bytes[8..]);
-    twice.extend_from_slice(&bytes[8..]);
+    twice.extend_from_slice(&bytes[9..]);
+    twice.extend_from_slice(&bytes[9..]);
     assert_eq!(
         CohortCounts::from_bytes(&twice).unwrap_err().code(),
         ErrorCode::DecodeInvalid
@@ -176,7 +245,7 @@ fn bytes_round_trip_and_hostile_bytes_are_rejected() {
 type Visits = Vec<(u8, u8)>;
 
 fn node(visits: &Visits, node: usize) -> CohortCounts {
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
     record(&mut live, visits, node);
     live
 }
@@ -228,7 +297,7 @@ proptest! {
     fn a_fleet_counts_what_one_node_would(a in visits(), b in visits()) {
         let mut fleet = node(&a, 0);
         fleet.merge(&node(&b, 1)).unwrap();
-        let mut one = CohortCounts::new(CohortKey::Affiliate);
+        let mut one = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
         record(&mut one, &a, 0);
         record(&mut one, &b, 1);
         prop_assert_eq!(&fleet, &one);
@@ -256,7 +325,7 @@ fn decisions_read_live_cohorts() {
         Models::default(),
     )
     .unwrap();
-    let mut live = CohortCounts::new(CohortKey::Affiliate);
+    let mut live = CohortCounts::new(CohortKey::Affiliate, 0).unwrap();
     let mut visitor = Profile::anonymous("new").unwrap();
     apply(&mut live, &mut visitor, &session(NOW, "gadgets.com"));
     let context = Context::new(engine.catalog().schema());

@@ -415,9 +415,7 @@ fn run_bucket(case: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// A decision case (`spec/vectors/README.md`): compile the catalog (the case's, else the file's),
-/// build the profile, decide with and without the receipt (which must agree), compare.
-/// The counts of `{"nodes": [[profile, ...], ...]}`: each node's profiles' events applied at
+/// The counts of `{"since"?, "nodes": [[profile, ...], ...]}`: each node's profiles' events applied at
 /// `now` with a mark before and a record after each, the nodes merged into the first; they must
 /// survive their bytes and equal `want` (their JSON) when given.
 fn live_cohorts(
@@ -428,7 +426,9 @@ fn live_cohorts(
 ) -> Result<CohortCounts, String> {
     let mut nodes = vec![];
     for node in spec["nodes"].as_array().ok_or("cohorts without nodes")? {
-        let mut counts = CohortCounts::new(engine.models().cohort_key());
+        let since = spec["since"].as_i64().unwrap_or(0);
+        let mut counts =
+            CohortCounts::new(engine.models().cohort_key(), since).map_err(|e| e.to_string())?;
         for p in node.as_array().into_iter().flatten() {
             let id = p["id"].as_str().unwrap_or("customer");
             let mut profile = Profile::new(id, p["known"] == true).map_err(|e| e.to_string())?;
@@ -476,6 +476,8 @@ fn run_cohort_bytes(case: &Value) -> Result<(), String> {
     }
 }
 
+/// A decision case (`spec/vectors/README.md`): compile the catalog (the case's, else the file's),
+/// build the profile, decide with and without the receipt (which must agree), compare.
 fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
     let get = |key: &str| case.get(key).or_else(|| file.get(key));
     let expect = &case["expect"];

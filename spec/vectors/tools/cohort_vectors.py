@@ -3,7 +3,8 @@
 conversion that `cohort.conversion` reads, decisions with them, and their binary form). The
 expectations follow spec/scores.md ("Live cohorts"), computed here by a small model of the
 counts, not by the library: a profile counts from its first session on, in the source of that
-session; its first session makes a visitor; new orders (an order id seen before is ignored) add
+session, when that session started at or after the counts' `since`; its first session makes a
+visitor; new orders (an order id seen before is ignored) add
 their number and revenue, the first a first purchase; nodes merge by adding; the conversion is
 (first purchases + prior * p) / (visitors + prior), p being every source's first purchases over
 every source's visitors, at most 1."""
@@ -42,13 +43,20 @@ def source_of(first, by):
     return value or "(none)"
 
 
-def count(nodes, by):
+def valid(e):
+    """The events these cases make invalid: a negative total."""
+    return not (e["type"] == "purchase" and e["total"] < 0)
+
+
+def count(nodes, by, since=0):
     """Every node's counts, summed: {source: [visitors, first purchases, orders, revenue]}."""
     counts = {}
     for node in nodes:
         for profile in node:
             first, orders, revenue, seen = None, 0, 0, set()
             for e in profile["events"]:
+                if not valid(e):
+                    continue  # rejected: nothing changes, nothing counts
                 before = (first is not None, orders, revenue)
                 if e["type"] == "session_start":
                     candidate = (e["at"], e["channel"], e.get("referrer"), e.get("affiliate"))
@@ -56,7 +64,7 @@ def count(nodes, by):
                 elif e["type"] == "purchase" and e["order"] not in seen:
                     seen.add(e["order"])
                     orders, revenue = orders + 1, revenue + e["total"]
-                if first is None:
+                if first is None or first[0] < since:
                     continue
                 change = [int(not before[0]), int(before[1] == 0 and orders > 0), orders - before[1],
                           revenue - before[2] if orders > before[1] else 0]
@@ -67,9 +75,9 @@ def count(nodes, by):
     return counts
 
 
-def as_json(counts, by):
+def as_json(counts, by, since=0):
     keys = ["visitors", "first_purchases", "orders", "revenue"]
-    return {"by": by, "sources": {s: dict(zip(keys, c)) for s, c in sorted(counts.items())}}
+    return {"by": by, "since": since, "sources": {s: dict(zip(keys, c)) for s, c in sorted(counts.items())}}
 
 
 def conversion(counts, source, prior=PRIOR):
@@ -112,15 +120,15 @@ cases = []
 
 
 def decision(name, nodes, visitor=visitor, models=None, by="affiliate", catalog=catalog, source="gadgets.com",
-             prior=PRIOR):
-    counts = count(nodes, by)
-    expect = dict(cohorts=as_json(counts, by))
+             prior=PRIOR, since=0):
+    counts = count(nodes, by, since)
+    expect = dict(cohorts=as_json(counts, by, since))
     if nodes is None or conversion(counts, source, prior) is None:
         expect.update(picks=["fallback"], dropped={"welcome-10": "score"})
     else:
         score = counts.get(source, [0])[0] * 1000 + conversion(counts, source, prior)
         expect.update(picks=["welcome-10"], scores=[score])
-    case = dict(name=name, catalog=catalog, profile=visitor, cohorts=dict(nodes=nodes),
+    case = dict(name=name, catalog=catalog, profile=visitor, cohorts=dict(since=since, nodes=nodes),
                 request=dict(channel="web", seed=1), expect=expect)
     if models:
         case["models"] = models
@@ -143,6 +151,11 @@ referred = [[profile("r1", session(NOW - 9 * DAY, referrer="https://www.Gadgets.
 decision("counts follow the models' key and prior: by referrer host, pulled by 5 visitors", referred,
          visitor=dict(id="new", events=[session(NOW - 60, referrer="https://gadgets.com/")]), models=fitted, by="referrer",
          prior=5.0)
+decision("counts follow the visitors who arrived since `since`", [node1, node2], since=NOW - 5 * DAY)
+late = [[profile("l1", session(NOW - 2 * DAY, "gadgets.com"), session(NOW - 3 * DAY, "search"),
+                 buy(NOW - DAY, "l", 2000), buy(NOW - DAY, "bad", -5))]]
+decision("a late, earlier session names the source from then on; a rejected event counts nothing", late,
+         visitor=dict(id="new", events=[session(NOW - 60, "search")]), source="search")
 # Without counts the live paths are missing: the value drops the offer.
 cases.append(dict(name="without counts, cohort.visitors and cohort.conversion are missing", catalog=catalog,
                   profile=visitor, request=dict(channel="web", seed=1),
@@ -158,22 +171,28 @@ def varint(n):
             return bytes(out)
 
 
-def encode(by, sources):
+def zigzag(n):
+    return varint((n << 1) ^ (n >> 63))
+
+
+def encode(by, sources, since=0):
     """The envelope (magic SKC\\x01, version 1 little-endian) around postcard: the key as a
-    variant index, then the sources as a list of (name, visitors, first purchases, orders, revenue
-    as a zigzag varint)."""
+    variant index, `since` as a zigzag varint, then the sources as a list of (name, visitors,
+    first purchases, orders, revenue as a zigzag varint)."""
     out = bytearray(b"SKC\x01" + (1).to_bytes(2, "little"))
-    out += varint(["affiliate", "referrer", "channel"].index(by)) + varint(len(sources))
+    out += varint(["affiliate", "referrer", "channel"].index(by)) + zigzag(since) + varint(len(sources))
     for name, (v, f, o, r) in sources:
         out += varint(len(name.encode())) + name.encode() + varint(v) + varint(f) + varint(o)
-        out += varint((r << 1) ^ (r >> 63))
+        out += zigzag(r)
     return bytes(out).hex()
 
 
 good = [("gadgets.com", (3, 2, 3, 12500)), ("search", (2, 0, 0, 0))]
 cases += [
-    dict(name="bytes: the documented layout decodes", cohorts_hex=encode("affiliate", good),
-         expect=dict(cohorts=as_json({s: list(c) for s, c in good}, "affiliate"))),
+    dict(name="bytes: the documented layout decodes", cohorts_hex=encode("affiliate", good, since=NOW),
+         expect=dict(cohorts=as_json({s: list(c) for s, c in good}, "affiliate", since=NOW))),
+    dict(name="bytes: a since out of range", cohorts_hex=encode("affiliate", good, since=-1),
+         expect=dict(error="decode_invalid")),
     dict(name="bytes: a source listed twice", cohorts_hex=encode("affiliate", good[:1] * 2),
          expect=dict(error="decode_invalid")),
     dict(name="bytes: more first purchases than orders", cohorts_hex=encode("channel", [("web", (1, 2, 1, 10))]),

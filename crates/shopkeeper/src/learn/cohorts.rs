@@ -5,9 +5,12 @@
 //!
 //! Counts are whole numbers per source: visitors (profiles whose first session came from it),
 //! first purchases, orders and revenue. A profile counts from its first session on, in the source
-//! of that session ([`source_of`](crate::score::source_of)). Two nodes' counts merge by adding, so
-//! merging is exactly commutative and associative (property-tested); a fleet sums the
-//! contributions each node owns. Counts never decay: to forget, start new counts (a quarter's).
+//! of that session ([`source_of`](crate::score::source_of)), when that session started at or after
+//! the counts' `since`: the counts follow the visitors who *arrived* since then (an acquisition
+//! cohort), so a customer who first came last year adds no first purchase to this year's counts.
+//! Two nodes' counts merge by adding, so merging is exactly commutative and associative
+//! (property-tested); a fleet sums the contributions each node owns. Counts never decay: to
+//! forget, start new counts with a later `since`.
 //!
 //! ```
 //! use shopkeeper::learn::{CohortCounts, CohortMark};
@@ -15,7 +18,7 @@
 //! use shopkeeper::{Event, Profile};
 //!
 //! let now = 1_795_500_000;
-//! let mut counts = CohortCounts::new(CohortKey::Affiliate);
+//! let mut counts = CohortCounts::new(CohortKey::Affiliate, now - 86_400)?;
 //! let mut visitor = Profile::anonymous("a-1")?;
 //! let event = Event::from_json(&format!(
 //!     r#"{{"type":"session_start","at":{now},"channel":"web","affiliate":"gadgets.com"}}"#
@@ -43,13 +46,14 @@ use serde::{Deserialize, Serialize};
 use crate::limits::{MAX_LIVE_COHORTS, MAX_TEXT_LEN};
 use crate::profile::Profile;
 use crate::score::{source_of, CohortKey};
-use crate::{codec, Error, ErrorCode, Money};
+use crate::{codec, Error, ErrorCode, Money, Timestamp};
 
 /// Largest encoded cohort counts, in bytes.
 pub const MAX_COHORT_COUNTS_LEN: usize = 4 * 1024 * 1024;
 
-/// Where visitors from new sources are counted once [`MAX_LIVE_COHORTS`] sources are held: an
-/// event is never lost to a full table.
+/// Where visitors from new sources are counted once `MAX_LIVE_COHORTS - 1` named sources are
+/// held (the last place is kept for it): an event is never lost to a full table. A source that is
+/// not in the table reads no visitors of its own, and converts like the population.
 pub const OTHER_SOURCES: &str = "(other)";
 
 const MAGIC: [u8; 4] = *b"SKC\x01";
@@ -109,24 +113,41 @@ impl CohortMark {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CohortCounts {
     by: CohortKey,
+    since: Timestamp,
     sources: BTreeMap<String, SourceCounts>,
     /// Every source together, kept as counts change so a read costs one lookup.
     all: SourceCounts,
 }
 
 impl CohortCounts {
-    /// No counts yet, for cohorts named by `by` (the models' cohort key, when they have one).
-    pub fn new(by: CohortKey) -> CohortCounts {
-        CohortCounts {
+    /// No counts yet, for cohorts named by `by` (the models' cohort key,
+    /// [`Models::cohort_key`](crate::score::Models::cohort_key)), following the visitors whose
+    /// first session starts at or after `since` (when counting starts; 0 counts every profile,
+    /// as when replaying a whole history). Fails for a time out of range (`invalid_request`).
+    pub fn new(by: CohortKey, since: Timestamp) -> Result<CohortCounts, Error> {
+        crate::check::timestamp("since", since)
+            .map_err(|e| Error::new(ErrorCode::InvalidRequest, e.message()))?;
+        Ok(CohortCounts {
             by,
+            since,
             sources: BTreeMap::new(),
             all: SourceCounts::default(),
-        }
+        })
     }
 
     /// Which field of the first session names a visitor's cohort.
     pub fn by(&self) -> CohortKey {
         self.by
+    }
+
+    /// The earliest first session these counts follow.
+    pub fn since(&self) -> Timestamp {
+        self.since
+    }
+
+    /// Sources held by name, `(other)` left out.
+    fn named(&self) -> usize {
+        self.sources.len() - usize::from(self.sources.contains_key(OTHER_SOURCES))
     }
 
     /// Sources held.
@@ -174,11 +195,13 @@ impl CohortCounts {
     /// Counts what changed in `after` since `before` ([`CohortMark::of`] the same profile before
     /// an event was applied to it): a first session makes a visitor; new orders and their
     /// revenue count, the first as a first purchase. Only visitors count (a profile with no
-    /// session, such as a till-only customer, has no source). Wrap applied events only, never a
-    /// `merge`: the other profile's activity was counted where it happened.
+    /// session, such as a till-only customer, has no source), and only those whose first session
+    /// started at or after [`since`](Self::since). Wrap applied events only, never a `merge`:
+    /// the other profile's activity was counted where it happened.
     pub fn record(&mut self, before: CohortMark, after: &Profile) {
         let now = CohortMark::of(after);
-        if !now.visitor {
+        let arrived = after.first_session().is_some_and(|s| s.start >= self.since);
+        if !now.visitor || !arrived {
             return;
         }
         let orders = now.orders.saturating_sub(before.orders);
@@ -196,7 +219,7 @@ impl CohortCounts {
             return;
         }
         let mut source = source_of(self.by, after);
-        if !self.sources.contains_key(&source) && self.sources.len() + 1 >= MAX_LIVE_COHORTS {
+        if !self.sources.contains_key(&source) && self.named() + 1 >= MAX_LIVE_COHORTS {
             source = OTHER_SOURCES.into();
         }
         self.sources.entry(source).or_default().add(&change);
@@ -204,25 +227,28 @@ impl CohortCounts {
     }
 
     /// Adds `other`'s counts (another node's) into these. Fails, changing nothing, when they
-    /// name cohorts by another field (`invalid_data`), or when the union would hold more than
-    /// [`MAX_LIVE_COHORTS`] sources (`limit_exceeded`).
+    /// name cohorts by another field or follow visitors since another time (`invalid_data`), or
+    /// when the union would hold more than `MAX_LIVE_COHORTS - 1` named sources
+    /// (`limit_exceeded`).
     pub fn merge(&mut self, other: &CohortCounts) -> Result<(), Error> {
-        if other.by != self.by {
+        if (other.by, other.since) != (self.by, self.since) {
             return Err(Error::new(
                 ErrorCode::InvalidData,
                 format!(
-                    "cannot merge cohort counts by {} and by {}",
+                    "cannot merge cohort counts by {} since {} and by {} since {}",
                     self.by.as_str(),
-                    other.by.as_str()
+                    self.since,
+                    other.by.as_str(),
+                    other.since
                 ),
             ));
         }
         let new = other
             .sources
             .keys()
-            .filter(|s| !self.sources.contains_key(*s))
+            .filter(|s| *s != OTHER_SOURCES && !self.sources.contains_key(*s))
             .count();
-        if self.sources.len() + new > MAX_LIVE_COHORTS {
+        if self.named() + new >= MAX_LIVE_COHORTS {
             return Err(too_many());
         }
         for (source, counts) in &other.sources {
@@ -237,15 +263,18 @@ impl CohortCounts {
         Ok(())
     }
 
-    /// The counts as JSON: `{"by": "affiliate", "sources": {"gadgets.com": {"visitors": 1, ...}}}`.
+    /// The counts as JSON: `{"by": "affiliate", "since": 1795400000, "sources": {"gadgets.com":
+    /// {"visitors": 1, ...}}}`.
     pub fn to_json(&self) -> Result<String, Error> {
         #[derive(Serialize)]
         struct Json<'a> {
             by: CohortKey,
+            since: Timestamp,
             sources: &'a BTreeMap<String, SourceCounts>,
         }
         let json = Json {
             by: self.by,
+            since: self.since,
             sources: &self.sources,
         };
         serde_json::to_string(&json).map_err(|e| Error::new(ErrorCode::Internal, format!("{e}")))
@@ -257,8 +286,9 @@ impl CohortCounts {
     }
 
     /// Reads and checks the binary form: at most [`MAX_COHORT_COUNTS_LEN`] bytes and
-    /// [`MAX_LIVE_COHORTS`] sources, names as sessions carry them, no source listed twice or
-    /// empty, first purchases no more than orders, revenue not negative.
+    /// `MAX_LIVE_COHORTS - 1` named sources (and `(other)`), names as sessions carry them, no
+    /// source listed twice or empty, first purchases no more than orders, revenue not negative,
+    /// `since` in range.
     pub fn from_bytes(bytes: &[u8]) -> Result<CohortCounts, Error> {
         let wire: Wire = codec::decode(MAGIC, COUNTS_VERSION, MAX_COHORT_COUNTS_LEN, bytes)?;
         wire.check()
@@ -269,7 +299,10 @@ impl CohortCounts {
 fn too_many() -> Error {
     Error::new(
         ErrorCode::LimitExceeded,
-        format!("cohort counts hold at most {MAX_LIVE_COHORTS} sources"),
+        format!(
+            "cohort counts hold at most {} named sources, and {OTHER_SOURCES}",
+            MAX_LIVE_COHORTS - 1
+        ),
     )
 }
 
@@ -278,6 +311,7 @@ fn too_many() -> Error {
 #[derive(Serialize, Deserialize)]
 struct Wire {
     by: CohortKey,
+    since: Timestamp,
     sources: Vec<(String, SourceCounts)>,
 }
 
@@ -285,6 +319,7 @@ impl From<&CohortCounts> for Wire {
     fn from(counts: &CohortCounts) -> Wire {
         Wire {
             by: counts.by,
+            since: counts.since,
             sources: counts
                 .sources
                 .iter()
@@ -299,7 +334,7 @@ impl Wire {
         if self.sources.len() > MAX_LIVE_COHORTS {
             return Err(too_many());
         }
-        let mut counts = CohortCounts::new(self.by);
+        let mut counts = CohortCounts::new(self.by, self.since)?;
         for (source, c) in self.sources {
             crate::check::id("source", &source, MAX_TEXT_LEN)?;
             if c.first_purchases > c.orders || c.revenue < 0 || c.is_empty() {
@@ -312,6 +347,9 @@ impl Wire {
                 return Err(Error::new(ErrorCode::InvalidData, "a source appears twice"));
             }
             counts.all.add(&c);
+        }
+        if counts.named() >= MAX_LIVE_COHORTS {
+            return Err(too_many());
         }
         Ok(counts)
     }

@@ -48,7 +48,8 @@ impl CohortKey {
     }
 }
 
-/// The customer's source: the `by` field of their first session, or [`NO_SOURCE`].
+/// The customer's source: the `by` field of their first session, or [`NO_SOURCE`]; at most
+/// [`MAX_TEXT_LEN`] bytes (a referrer's host can grow in lower case: it is cut at a character).
 pub fn source_of(by: CohortKey, profile: &Profile) -> String {
     let first = profile.first_session();
     let source = first.and_then(|s| match by {
@@ -56,9 +57,17 @@ pub fn source_of(by: CohortKey, profile: &Profile) -> String {
         CohortKey::Referrer => s.referrer.as_deref().map(referrer_host),
         CohortKey::Channel => Some(String::from(s.channel.as_str())),
     });
-    source
+    let mut source = source
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| NO_SOURCE.into())
+        .unwrap_or_else(|| NO_SOURCE.into());
+    if source.len() > MAX_TEXT_LEN {
+        let cut = (0..=MAX_TEXT_LEN)
+            .rev()
+            .find(|&i| source.is_char_boundary(i))
+            .unwrap_or(0);
+        source.truncate(cut);
+    }
+    source
 }
 
 /// What one source's customers did (or the whole population's), as fitted.

@@ -406,6 +406,15 @@ impl Models {
         self.cohorts.as_ref().map(|c| c.by).unwrap_or_default()
     }
 
+    /// How many customers' (or visitors') worth of the population a cohort's values are pulled
+    /// toward: the fitted cohorts' `prior`, or [`DEFAULT_COHORT_PRIOR`] without them. Live
+    /// counts' `cohort.conversion` uses it too.
+    pub fn cohort_prior(&self) -> f64 {
+        self.cohorts
+            .as_ref()
+            .map_or(DEFAULT_COHORT_PRIOR, |c| c.prior)
+    }
+
     /// Every score of `profile` at `now`; a score whose model is absent, or that needs a purchase
     /// the customer has not made, is `None`. Models loaded from JSON or bytes are checked; models
     /// built in code are not, so a purchase, spend or RFM model whose parameters fail its checks is
@@ -512,9 +521,8 @@ impl Models {
                 ..CohortValue::default()
             });
         if let Some(live) = live.filter(|l| l.by() == by) {
-            let prior = fitted.map_or(DEFAULT_COHORT_PRIOR, |c| c.prior);
             value.visitors = Some(live.source(&value.source).visitors);
-            value.conversion = live.conversion(&value.source, prior);
+            value.conversion = live.conversion(&value.source, self.cohort_prior());
         }
         Some(value)
     }
