@@ -49,7 +49,7 @@ impl CohortKey {
 }
 
 /// The customer's source: the `by` field of their first session, or [`NO_SOURCE`]; at most
-/// [`MAX_TEXT_LEN`] bytes (a referrer's host can grow in lower case: it is cut at a character).
+/// [`MAX_TEXT_LEN`] bytes, like the fields it comes from.
 pub fn source_of(by: CohortKey, profile: &Profile) -> String {
     let first = profile.first_session();
     let source = first.and_then(|s| match by {
@@ -57,17 +57,9 @@ pub fn source_of(by: CohortKey, profile: &Profile) -> String {
         CohortKey::Referrer => s.referrer.as_deref().map(referrer_host),
         CohortKey::Channel => Some(String::from(s.channel.as_str())),
     });
-    let mut source = source
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| NO_SOURCE.into());
-    if source.len() > MAX_TEXT_LEN {
-        let cut = (0..=MAX_TEXT_LEN)
-            .rev()
-            .find(|&i| source.is_char_boundary(i))
-            .unwrap_or(0);
-        source.truncate(cut);
-    }
     source
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| NO_SOURCE.into())
 }
 
 /// What one source's customers did (or the whole population's), as fitted.
@@ -121,8 +113,22 @@ pub struct CohortValue {
     pub conversion: Option<f64>,
 }
 
-/// The host of a referrer, in lower case: scheme, user, `www.`, port, path and query left out.
+/// The host of a referrer, in lower case: scheme, user, `www.`, port, path and query left out;
+/// at most [`MAX_TEXT_LEN`] bytes (lower case can lengthen a text: `İ` is 2 bytes, `i̇` 3), cut at
+/// a character.
 pub fn referrer_host(referrer: &str) -> String {
+    let mut host = full_host(referrer);
+    if host.len() > MAX_TEXT_LEN {
+        let cut = (0..=MAX_TEXT_LEN)
+            .rev()
+            .find(|&i| host.is_char_boundary(i))
+            .unwrap_or(0);
+        host.truncate(cut);
+    }
+    host
+}
+
+fn full_host(referrer: &str) -> String {
     let rest = referrer
         .split_once("://")
         .map_or(referrer, |(_, rest)| rest);
@@ -342,5 +348,9 @@ mod tests {
         ] {
             assert_eq!(referrer_host(referrer), host);
         }
+        // Lower case lengthens `İ` (2 bytes to 3): the host is cut at a character, at 256 bytes.
+        let long = referrer_host(&"İ".repeat(128));
+        assert_eq!(long.len(), 256, "85 whole `i̇` and one `i`");
+        assert!(long.chars().all(|c| c == 'i' || c == '\u{307}'));
     }
 }
