@@ -7,7 +7,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use shopkeeper::learn::{CohortCounts, CohortMark};
+use shopkeeper::kpi::Kpis;
+use shopkeeper::learn::CohortCounts;
 use shopkeeper::score::CohortKey;
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine, Timestamp};
 
@@ -176,13 +177,26 @@ fn apply_one(c: &mut Criterion) {
                 (base.clone(), purchase(orders))
             },
             |(profile, event)| {
-                let before = CohortMark::of(profile);
+                let before = profile.mark();
                 let outcome = profile.apply(event, NOW);
                 live.record(before, profile);
                 black_box(outcome)
             },
             BatchSize::SmallInput,
         )
+    });
+    // The updates alone: what one purchase changed, recorded (no event applied in the loop).
+    let mut bought = base.clone();
+    let before = bought.mark();
+    bought
+        .apply(&purchase(u64::MAX), NOW)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut kpis = Kpis::new(0).unwrap_or_else(|e| panic!("{e}"));
+    group.bench_function("KPI record of a purchase", |b| {
+        b.iter(|| kpis.record(black_box(before), black_box(&bought), false))
+    });
+    group.bench_function("cohort record of a purchase", |b| {
+        b.iter(|| live.record(black_box(before), black_box(&bought)))
     });
     group.finish();
 }

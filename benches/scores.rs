@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use shopkeeper::learn::{CohortCounts, CohortMark};
+use shopkeeper::learn::CohortCounts;
 use shopkeeper::score::{
     BgNbd, CoOccurrence, CohortKey, CohortStats, Cohorts, CrossSell, CrossSellOptions, GammaGamma,
     Models, PurchaseModel, Rfm,
@@ -181,7 +181,7 @@ fn scores(c: &mut Criterion) {
             referrer: None,
             affiliate: Some(format!("affiliate-{}", i % 1_000)),
         };
-        let before = CohortMark::of(&visitor);
+        let before = visitor.mark();
         visitor
             .apply(&Event::new(NOW - DAY, Channel::Web, came), NOW)
             .unwrap_or_else(|e| panic!("{e}"));

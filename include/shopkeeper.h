@@ -136,6 +136,12 @@ typedef struct sk_engine sk_engine;
 // JSON, catalogs) the 1-based line and column. Free with `sk_error_free`.
 typedef struct sk_error sk_error;
 
+// Live KPIs: the customers of the treatment arm and of the control group, what they bought, and
+// the lift between them (`spec/catalog.md`, "Proof that it pays").
+//
+// Thread safety: as `sk_cohorts`.
+typedef struct sk_kpis sk_kpis;
+
 // A learner: decayed accept and reject counts per offer and segment (`spec/learning.md`).
 //
 // Thread safety: every learner function may be called from any number of threads at once.
@@ -162,29 +168,6 @@ typedef struct {
 
 // A time: seconds since the Unix epoch (UTC).
 typedef int64_t sk_timestamp;
-
-// What a profile had before an event (`sk_cohorts_mark`), for `sk_cohorts_record` to count
-// what the event changed. Treat it as a value: copy it, do not edit it.
-typedef struct {
-  // Whether the profile had a first session.
-  bool visitor;
-  // Its orders.
-  uint32_t orders;
-  // What it paid, in minor units.
-  int64_t revenue;
-} sk_cohort_mark;
-
-// One source's counts.
-typedef struct {
-  // Profiles whose first session came from the source.
-  uint64_t visitors;
-  // Of them, those who made a first purchase.
-  uint64_t first_purchases;
-  // Their orders.
-  uint64_t orders;
-  // What they paid, in minor units.
-  int64_t revenue;
-} sk_source_counts;
 
 // The channels a request can come from: one of the `SK_CHANNEL_` constants. A plain integer
 // rather than a C enum so that any number a caller passes is defined behaviour: an unknown one
@@ -300,6 +283,30 @@ typedef struct {
   // Logged items read.
   size_t n;
 } sk_estimate;
+
+// What a profile had before an event (`sk_profile_mark`), for the live statistics
+// (`sk_cohorts_record`, `sk_kpis_record`) to count what the event changed. Treat it as a value:
+// copy it, do not edit it.
+typedef struct {
+  // Whether the profile had a first session.
+  bool visitor;
+  // Its orders.
+  uint32_t orders;
+  // What it paid, in minor units.
+  int64_t revenue;
+} sk_mark;
+
+// One source's counts.
+typedef struct {
+  // Profiles whose first session came from the source.
+  uint64_t visitors;
+  // Of them, those who made a first purchase.
+  uint64_t first_purchases;
+  // Their orders.
+  uint64_t orders;
+  // What they paid, in minor units.
+  int64_t revenue;
+} sk_source_counts;
 
 // What a storefront most often reads from a profile (the derived facts of
 // `spec/vectors/README.md`).
@@ -477,86 +484,6 @@ sk_str sk_version(void);
 // WASM package's error codes and `spec/errors.md`), or `"unknown"` for a number that is not one.
 // Static and NUL-terminated: never NULL, never freed.
 const char *sk_result_name(uint32_t code);
-
-// New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
-// when the models have none), following the visitors whose first session starts at or after
-// `since` (when counting starts; 0 counts every profile).
-//
-// # Safety
-// `engine` is a live engine; `out_cohorts` points to writable storage for a pointer; `err` is
-// NULL or points to writable storage for a pointer.
-sk_result sk_engine_new_cohorts(const sk_engine *engine,
-                                sk_timestamp since,
-                                sk_cohorts **out_cohorts,
-                                sk_error **err);
-
-// Frees cohort counts. NULL does nothing.
-//
-// # Safety
-// `cohorts` is NULL or counts from this library that no thread uses any more.
-void sk_cohorts_free(sk_cohorts *cohorts);
-
-// What `profile` has now: take it before applying an event, and pass it to `sk_cohorts_record`
-// after. Returns a zero mark for a NULL profile.
-//
-// # Safety
-// `profile` is NULL or a live profile.
-sk_cohort_mark sk_cohorts_mark(const sk_profile *profile);
-
-// Counts what changed in `profile` since `before` (its `sk_cohorts_mark` before an event was
-// applied): a first session makes a visitor; new orders and their revenue count, the first as a
-// first purchase. Call it around applied events, never around a merge.
-//
-// # Safety
-// `cohorts` and `profile` are live; `err` is NULL or points to writable storage for a pointer.
-sk_result sk_cohorts_record(const sk_cohorts *cohorts,
-                            sk_cohort_mark before,
-                            const sk_profile *profile,
-                            sk_error **err);
-
-// Adds `other`'s counts (another node's) into `cohorts`. Fails, changing nothing, for counts by
-// another field (`SK_RESULT_INVALID_DATA`) or a union past the cap (`SK_RESULT_LIMIT_EXCEEDED`).
-// `other` may be `cohorts` (doubles its counts).
-//
-// # Safety
-// `cohorts` and `other` are live; `err` is NULL or points to writable storage for a pointer.
-sk_result sk_cohorts_merge(const sk_cohorts *cohorts, const sk_cohorts *other, sk_error **err);
-
-// The counts of `source` (all zero for a source never seen).
-//
-// # Safety
-// `cohorts` is live; `source` is (pointer, length) UTF-8; `out_counts` points to a writable
-// `sk_source_counts`; `err` is NULL or points to writable storage for a pointer.
-sk_result sk_cohorts_source(const sk_cohorts *cohorts,
-                            const char *source,
-                            size_t source_len,
-                            sk_source_counts *out_counts,
-                            sk_error **err);
-
-// Every source's counts as JSON: `{"by": "affiliate", "since": 0, "sources": {"gadgets.com":
-// {"visitors": 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
-//
-// # Safety
-// `cohorts` is live; `out_json` points to writable storage for a pointer; `err` is NULL or
-// points to writable storage for a pointer.
-sk_result sk_cohorts_to_json(const sk_cohorts *cohorts, sk_buffer **out_json, sk_error **err);
-
-// The counts in their versioned binary form (for a store or stream; at most 4 MiB).
-//
-// # Safety
-// `cohorts` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
-// points to writable storage for a pointer.
-sk_result sk_cohorts_to_bytes(const sk_cohorts *cohorts, sk_buffer **out_buffer, sk_error **err);
-
-// Counts from their binary form; bytes that are not counts are rejected with a `DECODE_*` code.
-//
-// # Safety
-// `data` points to `len` readable bytes; `out_cohorts` points to writable storage for a
-// pointer; `err` is NULL or points to writable storage for a pointer.
-sk_result sk_cohorts_from_bytes(const uint8_t *data,
-                                size_t len,
-                                sk_cohorts **out_cohorts,
-                                sk_error **err);
 
 // A new, empty context for `engine`'s catalog. Set values with `sk_context_set_*` or build one
 // from JSON with `sk_context_from_json`.
@@ -934,6 +861,153 @@ sk_result sk_control_bucket(const char *salt,
                             size_t customer_len,
                             double *out_value,
                             sk_error **err);
+
+// What `profile` has now: take it before applying an event, and pass it with the profile after
+// to `sk_cohorts_record` and `sk_kpis_record`. A zero mark for a NULL profile.
+//
+// # Safety
+// `profile` is NULL or a live profile.
+sk_mark sk_profile_mark(const sk_profile *profile);
+
+// New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
+// when the models have none), following the visitors whose first session starts at or after
+// `since` (when counting starts; 0 counts every profile).
+//
+// # Safety
+// `engine` is a live engine; `out_cohorts` points to writable storage for a pointer; `err` is
+// NULL or points to writable storage for a pointer.
+sk_result sk_engine_new_cohorts(const sk_engine *engine,
+                                sk_timestamp since,
+                                sk_cohorts **out_cohorts,
+                                sk_error **err);
+
+// Frees cohort counts. NULL does nothing.
+//
+// # Safety
+// `cohorts` is NULL or counts from this library that no thread uses any more.
+void sk_cohorts_free(sk_cohorts *cohorts);
+
+// Counts what changed in `profile` since `before` (its `sk_profile_mark` before an event was
+// applied): a first session makes a visitor; new orders and their revenue count, the first as a
+// first purchase. Call it around applied events, never around a merge.
+//
+// # Safety
+// `cohorts` and `profile` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_record(const sk_cohorts *cohorts,
+                            sk_mark before,
+                            const sk_profile *profile,
+                            sk_error **err);
+
+// Adds `other`'s counts (another node's) into `cohorts`. Fails, changing nothing, for counts by
+// another field (`SK_RESULT_INVALID_DATA`) or a union past the cap (`SK_RESULT_LIMIT_EXCEEDED`).
+// `other` may be `cohorts` (doubles its counts).
+//
+// # Safety
+// `cohorts` and `other` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_merge(const sk_cohorts *cohorts, const sk_cohorts *other, sk_error **err);
+
+// The counts of `source` (all zero for a source never seen).
+//
+// # Safety
+// `cohorts` is live; `source` is (pointer, length) UTF-8; `out_counts` points to a writable
+// `sk_source_counts`; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_source(const sk_cohorts *cohorts,
+                            const char *source,
+                            size_t source_len,
+                            sk_source_counts *out_counts,
+                            sk_error **err);
+
+// Every source's counts as JSON: `{"by": "affiliate", "since": 0, "sources": {"gadgets.com":
+// {"visitors": 1, "first_purchases": 0, "orders": 0, "revenue": 0}}}`.
+//
+// # Safety
+// `cohorts` is live; `out_json` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_cohorts_to_json(const sk_cohorts *cohorts, sk_buffer **out_json, sk_error **err);
+
+// The counts in their versioned binary form (for a store or stream; at most 4 MiB).
+//
+// # Safety
+// `cohorts` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_cohorts_to_bytes(const sk_cohorts *cohorts, sk_buffer **out_buffer, sk_error **err);
+
+// Counts from their binary form; bytes that are not counts are rejected with a `DECODE_*` code.
+//
+// # Safety
+// `data` points to `len` readable bytes; `out_cohorts` points to writable storage for a
+// pointer; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_cohorts_from_bytes(const uint8_t *data,
+                                size_t len,
+                                sk_cohorts **out_cohorts,
+                                sk_error **err);
+
+// New, empty KPIs following the customers whose first session starts at or after `since`
+// (when counting starts; 0 counts every profile).
+//
+// # Safety
+// `out_kpis` points to writable storage for a pointer; `err` is NULL or points to writable
+// storage for a pointer.
+sk_result sk_kpis_new(sk_timestamp since, sk_kpis **out_kpis, sk_error **err);
+
+// Frees KPIs. NULL does nothing.
+//
+// # Safety
+// `kpis` is NULL or KPIs from this library that no thread uses any more.
+void sk_kpis_free(sk_kpis *kpis);
+
+// Whether `profile` is in the engine's universal control group (its KPIs count in the control
+// arm, and its decisions give only the default action).
+//
+// # Safety
+// `engine` and `profile` are live; `out_control` points to a writable bool; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_engine_in_control_group(const sk_engine *engine,
+                                     const sk_profile *profile,
+                                     bool *out_control,
+                                     sk_error **err);
+
+// Counts what changed in `profile` since `before` (its `sk_profile_mark` before an event was
+// applied), in the control arm when `control` (`sk_engine_in_control_group`), else in the
+// treatment's: a first session makes a customer with what they had bought; later orders add.
+//
+// # Safety
+// `kpis` and `profile` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_kpis_record(const sk_kpis *kpis,
+                         sk_mark before,
+                         const sk_profile *profile,
+                         bool control,
+                         sk_error **err);
+
+// Adds `other`'s counts (another node's) into `kpis`. Fails, changing nothing, for KPIs since
+// another time (`SK_RESULT_INVALID_DATA`). `other` may be `kpis` (doubles its counts).
+//
+// # Safety
+// `kpis` and `other` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_kpis_merge(const sk_kpis *kpis, const sk_kpis *other, sk_error **err);
+
+// The counts of both arms and the lift as JSON (`spec/catalog.md`, "Proof that it pays"):
+// `{"since", "treatment", "control", "lift": {"conversion", "revenue_per_customer",
+// "verdict"}, "summary"}`.
+//
+// # Safety
+// `kpis` is live; `out_json` points to writable storage for a pointer; `err` is NULL or points
+// to writable storage for a pointer.
+sk_result sk_kpis_to_json(const sk_kpis *kpis, sk_buffer **out_json, sk_error **err);
+
+// The KPIs in their versioned binary form (for a store or stream; at most 1 KiB).
+//
+// # Safety
+// `kpis` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_kpis_to_bytes(const sk_kpis *kpis, sk_buffer **out_buffer, sk_error **err);
+
+// KPIs from their binary form; bytes that are not KPIs are rejected with a `DECODE_*` code.
+//
+// # Safety
+// `data` points to `len` readable bytes; `out_kpis` points to writable storage for a pointer;
+// `err` is NULL or points to writable storage for a pointer.
+sk_result sk_kpis_from_bytes(const uint8_t *data, size_t len, sk_kpis **out_kpis, sk_error **err);
 
 // A new, empty profile with `id`, known (a customer id) or anonymous (a visitor id).
 //

@@ -17,17 +17,17 @@
 #![allow(non_camel_case_types)] // C names: `sk_engine`, `sk_result`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod cohorts;
 mod context;
 mod engine;
 mod learner;
+mod live;
 mod profile;
 mod rules;
 
-pub use cohorts::*;
 pub use context::*;
 pub use engine::*;
 pub use learner::*;
+pub use live::*;
 pub use profile::*;
 pub use rules::*;
 

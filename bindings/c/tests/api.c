@@ -447,9 +447,9 @@ static void test_live_cohorts(void) {
     CHECK(untouched_new == NULL);
     sk_profile *p = NULL;
     CHECK(sk_profile_new(S("v-1"), false, &p, NULL) == SK_RESULT_OK);
-    sk_cohort_mark zero = sk_cohorts_mark(NULL);
+    sk_mark zero = sk_profile_mark(NULL);
     CHECK(!zero.visitor && zero.orders == 0 && zero.revenue == 0);
-    sk_cohort_mark before = sk_cohorts_mark(p);
+    sk_mark before = sk_profile_mark(p);
     const char *session = "{\"type\": \"session_start\", \"at\": 1795499000, \"channel\": "
                           "\"web\", \"affiliate\": \"gadgets.com\"}";
     CHECK(sk_profile_apply_json(p, S(session), NOW, NULL, NULL) == SK_RESULT_OK);
@@ -499,6 +499,64 @@ static void test_live_cohorts(void) {
     sk_engine_free(other_engine);
 }
 
+/* KPIs: the arm from the engine's control group, counted around applied events; the lift as
+ * JSON; errors leave things as they were. */
+static void test_kpis(void) {
+    const char *catalog = "{\"version\": \"kpi\", \"default\": {\"id\": \"tips\"}, \"offers\": [], "
+                          "\"control_group\": {\"share\": 0.5, \"salt\": \"lift\"}}";
+    sk_engine *engine = NULL;
+    CHECK(sk_engine_new(S(catalog), NULL, 0, NOW, &engine, NULL) == SK_RESULT_OK);
+    sk_kpis *kpis = NULL, *later = NULL;
+    CHECK(sk_kpis_new(NOW - 86400, &kpis, NULL) == SK_RESULT_OK);
+    CHECK(sk_kpis_new(NOW, &later, NULL) == SK_RESULT_OK);
+    sk_kpis *untouched = NULL;
+    CHECK(sk_kpis_new(-5, &untouched, NULL) == SK_RESULT_INVALID_REQUEST && untouched == NULL);
+    int controls = 0;
+    for (int i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "v%d", i);
+        sk_profile *p = NULL;
+        CHECK(sk_profile_new(S(id), false, &p, NULL) == SK_RESULT_OK);
+        bool control = true;
+        CHECK(sk_engine_in_control_group(engine, p, &control, NULL) == SK_RESULT_OK);
+        controls += control;
+        const char *events[] = {
+            "{\"type\": \"session_start\", \"at\": 1795499000, \"channel\": \"web\"}",
+            "{\"type\": \"purchase\", \"at\": 1795499100, \"channel\": \"web\", \"order\": \"o\", "
+            "\"total\": 2500, \"lines\": [{\"product\": \"tent\", \"quantity\": 1, \"unit_price\": 2500}]}"};
+        for (int k = 0; k < (i % 2 ? 2 : 1); k++) {
+            sk_mark before = sk_profile_mark(p);
+            CHECK(sk_profile_apply_json(p, S(events[k]), NOW, NULL, NULL) == SK_RESULT_OK);
+            CHECK(sk_kpis_record(kpis, before, p, control, NULL) == SK_RESULT_OK);
+        }
+        sk_profile_free(p);
+    }
+    CHECK(controls > 5 && controls < 35);
+    sk_buffer *json = NULL;
+    CHECK(sk_kpis_to_json(kpis, &json, NULL) == SK_RESULT_OK);
+    const char *text = (const char *)sk_buffer_data(json);
+    CHECK(strstr(text, "\"summary\":\"not enough data yet: about ") != NULL);
+    sk_buffer_free(json);
+    CHECK(sk_kpis_merge(kpis, later, NULL) == SK_RESULT_INVALID_DATA);
+    CHECK(sk_kpis_merge(kpis, kpis, NULL) == SK_RESULT_OK);
+    sk_buffer *bytes = NULL;
+    CHECK(sk_kpis_to_bytes(kpis, &bytes, NULL) == SK_RESULT_OK);
+    sk_kpis *decoded = NULL;
+    CHECK(sk_kpis_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &decoded, NULL) ==
+          SK_RESULT_OK);
+    CHECK(sk_kpis_from_bytes(sk_buffer_data(bytes), 3, &untouched, NULL) != SK_RESULT_OK &&
+          untouched == NULL);
+    CHECK(sk_kpis_to_json(decoded, &json, NULL) == SK_RESULT_OK);
+    CHECK(strstr((const char *)sk_buffer_data(json), "\"customers\":") != NULL);
+    sk_buffer_free(json);
+    sk_buffer_free(bytes);
+    sk_kpis_free(decoded);
+    sk_kpis_free(kpis);
+    sk_kpis_free(later);
+    sk_kpis_free(NULL);
+    sk_engine_free(engine);
+}
+
 int main(void) {
     test_version();
     test_result_names();
@@ -506,6 +564,7 @@ int main(void) {
     test_profiles();
     test_decisions_and_learning();
     test_live_cohorts();
+    test_kpis();
     test_documented_draws();
     if (failures) {
         fprintf(stderr, "api: %d checks failed\n", failures);

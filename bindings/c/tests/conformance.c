@@ -400,8 +400,8 @@ static bool fail(const char *format, ...) {
 }
 
 typedef enum {
-    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_BUFFER, OWN_ERROR,
-    OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
+    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_KPIS, OWN_BUFFER,
+    OWN_ERROR, OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
 } own_kind;
 
 static struct {
@@ -431,6 +431,7 @@ static void release(void) {
         case OWN_CONTEXT: sk_context_free(ptr); break;
         case OWN_LEARNER: sk_learner_free(ptr); break;
         case OWN_COHORTS: sk_cohorts_free(ptr); break;
+        case OWN_KPIS: sk_kpis_free(ptr); break;
         case OWN_BUFFER: sk_buffer_free(ptr); break;
         case OWN_ERROR: sk_error_free(ptr); break;
         case OWN_RULE: sk_rule_free(ptr); break;
@@ -1234,7 +1235,7 @@ static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t
             own(OWN_PROFILE, profile);
             for (size_t k = 0; jat(jget(p, "events"), k); k++) {
                 const jv *event = jat(jget(p, "events"), k);
-                sk_cohort_mark before = sk_cohorts_mark(profile);
+                sk_mark before = sk_profile_mark(profile);
                 /* A rejected event changes nothing, and counts nothing. */
                 sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, NULL);
                 if (sk_cohorts_record(counts, before, profile, E()) != SK_RESULT_OK)
@@ -1299,6 +1300,94 @@ static bool run_cohort_bytes(const jv *c) {
     const jv *got = buffer_json(json), *want = jget(expect, "cohorts");
     if (!got || !same(got, want))
         return fail("decoded %.*s", got ? (int)got->raw_len : 0, got ? got->raw : "");
+    return true;
+}
+
+/* `{"catalog", "kpis": {"since", "nodes"}, "expect": {"kpis": JSON}}`: each node's KPIs, the arm
+ * from the catalog's control group (`sk_engine_in_control_group`), merged into the first; their
+ * bytes read back; their JSON holds `expect.kpis`. */
+static bool run_kpis(const jv *c, int64_t now) {
+    size_t catalog_len;
+    const char *catalog = compact(jget(c, "catalog"), &catalog_len);
+    sk_engine *engine = NULL;
+    if (sk_engine_new(catalog, catalog_len, NULL, 0, now, &engine, E()) != SK_RESULT_OK)
+        return fail("engine: %s", message());
+    own(OWN_ENGINE, engine);
+    const jv *spec = jget(c, "kpis"), *nodes = jget(spec, "nodes");
+    sk_kpis *first = NULL;
+    for (size_t n = 0; jat(nodes, n); n++) {
+        sk_kpis *kpis = NULL;
+        if (sk_kpis_new(jint(jget(spec, "since"), 0), &kpis, E()) != SK_RESULT_OK)
+            return fail("kpis: %s", message());
+        own(OWN_KPIS, kpis);
+        for (size_t i = 0; jat(jat(nodes, n), i); i++) {
+            const jv *p = jat(jat(nodes, n), i);
+            const char *id = jstr(jget(p, "id")) ? jstr(jget(p, "id")) : "customer";
+            sk_profile *profile = NULL;
+            if (sk_profile_new(id, strlen(id), jtrue(jget(p, "known")), &profile, E()) !=
+                SK_RESULT_OK)
+                return fail("profile: %s", message());
+            own(OWN_PROFILE, profile);
+            bool control = false;
+            if (sk_engine_in_control_group(engine, profile, &control, E()) != SK_RESULT_OK)
+                return fail("control group: %s", message());
+            for (size_t k = 0; jat(jget(p, "events"), k); k++) {
+                const jv *event = jat(jget(p, "events"), k);
+                sk_mark before = sk_profile_mark(profile);
+                /* A rejected event changes nothing, and counts nothing. */
+                sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, NULL);
+                if (sk_kpis_record(kpis, before, profile, control, E()) != SK_RESULT_OK)
+                    return fail("record: %s", message());
+            }
+        }
+        if (!first) first = kpis;
+        else if (sk_kpis_merge(first, kpis, E()) != SK_RESULT_OK)
+            return fail("merge: %s", message());
+    }
+    if (!first) return fail("kpis without nodes");
+    sk_buffer *bytes = NULL, *json = NULL, *again_json = NULL;
+    sk_kpis *again = NULL;
+    if (sk_kpis_to_bytes(first, &bytes, E()) != SK_RESULT_OK || !own(OWN_BUFFER, bytes) ||
+        sk_kpis_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &again, E()) !=
+            SK_RESULT_OK ||
+        !own(OWN_KPIS, again) || sk_kpis_to_json(first, &json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, json) || sk_kpis_to_json(again, &again_json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, again_json))
+        return fail("kpi bytes: %s", message());
+    const jv *got = buffer_json(json), *got_again = buffer_json(again_json);
+    if (!got || !got_again || !same(got, got_again)) return fail("the bytes round trip changed the KPIs");
+    const jv *want = jget(jget(c, "expect"), "kpis");
+    if (!subset(got, want))
+        return fail("kpis %.*s, expected %.*s", (int)got->raw_len, got->raw, (int)want->raw_len,
+                    want->raw);
+    return true;
+}
+
+/* `{"kpis_hex": ..., "expect": {"kpis": JSON} | {"error": code}}`. */
+static bool run_kpis_bytes(const jv *c) {
+    const jv *expect = jget(c, "expect");
+    const char *want_error = jstr(jget(expect, "error"));
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (!decode_hex(jstr(jget(c, "kpis_hex")), &bytes, &len)) return false;
+    own(OWN_MEMORY, bytes);
+    sk_kpis *kpis = (sk_kpis *)1; /* must stay untouched on failure */
+    sk_result r = sk_kpis_from_bytes(bytes, len, &kpis, E());
+    if (want_error) {
+        if (r == SK_RESULT_OK) return own(OWN_KPIS, kpis), fail("decoded, expected %s", want_error);
+        const char *why = message();
+        if (strcmp(name(r), want_error)) return fail("decode: %s", why);
+        return kpis == (sk_kpis *)1 ? true : fail("the output was written on failure");
+    }
+    if (r != SK_RESULT_OK) return fail("decode: %s", message());
+    own(OWN_KPIS, kpis);
+    sk_buffer *json = NULL;
+    if (sk_kpis_to_json(kpis, &json, E()) != SK_RESULT_OK) return fail("json: %s", message());
+    own(OWN_BUFFER, json);
+    const jv *got = buffer_json(json), *want = jget(expect, "kpis");
+    if (!got || !subset(got, want))
+        return fail("decoded %.*s, expected %.*s", got ? (int)got->raw_len : 0,
+                    got ? got->raw : "", (int)want->raw_len, want->raw);
     return true;
 }
 
@@ -1551,6 +1640,8 @@ static bool run_case(const jv *c, const jv *file) {
     if (jget(c, "beta")) return run_beta(c);
     if (jget(c, "ope")) return run_ope(c);
     if (jget(c, "cohorts_hex")) return run_cohort_bytes(c);
+    if (jget(c, "kpis_hex")) return run_kpis_bytes(c);
+    if (jget(c, "kpis")) return run_kpis(c, jint(jget(file, "now"), 0));
     if (jget(c, "learner") && !jget(c, "catalog")) return run_learner(c);
     if (jget(c, "request") || jget(c, "catalog")) return run_decision(c, file);
     return run_fold(c);

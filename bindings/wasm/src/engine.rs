@@ -247,6 +247,13 @@ impl Engine {
         parsed(&self.core.hear(text)?.to_json())
     }
 
+    /// Whether `profile` is in the catalog's universal control group: its KPIs count in the
+    /// control arm (`kpis.record(mark, profile, engine.inControlGroup(profile))`).
+    #[wasm_bindgen(js_name = inControlGroup)]
+    pub fn in_control_group(&self, profile: &Profile) -> bool {
+        self.core.in_control_group(&profile.core)
+    }
+
     /// New, empty cohort counts named by the field of the models' cohorts (the affiliate when
     /// the models have none), following the visitors whose first session starts at or after
     /// `since` (seconds; default: the current time; 0 counts every profile).

@@ -15,15 +15,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 mod check;
-mod cohorts;
 mod engine;
 mod learner;
+mod live;
 mod profile;
 
 pub use check::{check_catalog, Rule};
-pub use cohorts::{CohortMark, Cohorts};
 pub use engine::Engine;
 pub use learner::{control_bucket, ipw, sample_beta, snipw, Learner};
+pub use live::{Cohorts, Kpis, Mark};
 pub use profile::Profile;
 
 /// The TypeScript shapes of the plain objects the API takes and returns.

@@ -5,7 +5,7 @@ use shopkeeper::listen::Listener;
 use shopkeeper::{Event, Outcome, Profile as Core};
 use wasm_bindgen::prelude::*;
 
-use crate::{json_text, parsed, seconds, to_js, whole, Engine, EventArg, ExportArg, Result};
+use crate::{json_text, parsed, seconds, to_js, whole, Engine, EventArg, ExportArg, Mark, Result};
 
 /// One customer's (or anonymous visitor's) profile. Bounded (at most 64 KiB as bytes) and
 /// mergeable; keep it as bytes in localStorage or IndexedDB.
@@ -167,5 +167,16 @@ impl Profile {
             .offer(offer)
             .map_or(0, |o| o.shown_within(window, now));
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+#[wasm_bindgen]
+impl Profile {
+    /// What this profile has now: take it before applying an event, and hand it with the
+    /// profile after to `cohorts.record` and `kpis.record`.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            core: self.core.mark(),
+        }
     }
 }

@@ -284,6 +284,34 @@ export interface Counts { accepts: number; rejects: number }
 /** One source's live counts (`spec/scores.md`, "Live cohorts"); revenue in minor units. */
 export interface SourceCounts { visitors: number; first_purchases: number; orders: number; revenue: number }
 
+/** One arm's live KPIs; revenue in minor units, the squares as a decimal string (past 2^53). */
+export interface ArmCounts { customers: number; converters: number; orders: number; revenue: number; revenue_squares: string }
+
+/** An estimate with its 95% interval. */
+export interface Interval { value: number; low: number; high: number }
+
+/** One measure in both arms: the absolute and relative lift, null without enough data. */
+export interface Comparison { treatment: number; control: number; absolute: Interval | null; relative: Interval | null }
+
+/** `kpis.toJSON()`: both arms, the lift and its verdict in words (spec/catalog.md, "Proof that it pays"). */
+export interface KpisJson {
+  since: number;
+  treatment: ArmCounts;
+  control: ArmCounts;
+  lift: {
+    treatment_customers: number;
+    control_customers: number;
+    conversion: Comparison;
+    revenue_per_customer: Comparison;
+    verdict:
+      | { verdict: "no_control" }
+      | { verdict: "not_enough_data"; more: number | null }
+      | { verdict: "significant"; better: boolean }
+      | { verdict: "inconclusive"; more: number | null };
+  };
+  summary: string;
+}
+
 /** `cohorts.toJSON()`: the field that names cohorts and every source's counts. */
 export interface CohortCountsJson {
   by: "affiliate" | "referrer" | "channel";

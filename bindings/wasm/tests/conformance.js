@@ -31,6 +31,8 @@ export function run(sk, files) {
 
 function dispatch(sk, c, file) {
   if ("cohorts_hex" in c) return runCohortBytes(sk, c);
+  if ("kpis_hex" in c) return runKpisBytes(sk, c);
+  if ("kpis" in c) return runKpis(sk, c, file.now);
   if ("hear" in c) return runHear(sk, c);
   if ("log_entry" in c) return runLogEntry(sk, c);
   if ("credit" in c) return runCredit(sk, c);
@@ -396,7 +398,7 @@ function buildCohorts(sk, engine, spec, now, want) {
     for (const p of node) {
       const profile = new sk.Profile(p.id ?? "customer", p.known === true);
       for (const event of p.events ?? []) {
-        const before = counts.mark(profile);
+        const before = profile.mark();
         try {
           profile.apply(event, now);
         } catch {
@@ -423,6 +425,48 @@ function runCohortBytes(sk, c) {
   }
   if (c.expect.error) return `decoded, expected ${c.expect.error}`;
   return same(counts.toJSON(), c.expect.cohorts) ? null : `decoded ${show(counts.toJSON())}`;
+}
+
+/**
+ * `{catalog, kpis: {since, nodes}, expect: {kpis}}`: each node's KPIs, the arm from the catalog's
+ * control group (`engine.inControlGroup`), merged into the first; their bytes read back; their
+ * JSON holds `expect.kpis`.
+ */
+function runKpis(sk, c, now) {
+  const engine = new sk.Engine(c.catalog, { now });
+  let first = null;
+  for (const node of c.kpis.nodes) {
+    const kpis = new sk.Kpis(c.kpis.since);
+    for (const p of node) {
+      const profile = new sk.Profile(p.id ?? "customer", p.known === true);
+      const control = engine.inControlGroup(profile);
+      for (const event of p.events ?? []) {
+        const before = profile.mark();
+        try {
+          profile.apply(event, now);
+        } catch {
+          // A rejected event changes nothing, and counts nothing.
+        }
+        kpis.record(before, profile, control);
+      }
+    }
+    if (first) first.merge(kpis);
+    else first = kpis;
+  }
+  const again = sk.Kpis.fromBytes(first.toBytes());
+  if (!same(again.toJSON(), first.toJSON())) return "the bytes round trip changed the KPIs";
+  return subset(first.toJSON(), c.expect.kpis);
+}
+
+function runKpisBytes(sk, c) {
+  let kpis;
+  try {
+    kpis = sk.Kpis.fromBytes(hexToBytes(c.kpis_hex));
+  } catch (e) {
+    return c.expect.error === e.code ? null : `decode: ${e.code} ${e.message}`;
+  }
+  if (c.expect.error) return `decoded, expected ${c.expect.error}`;
+  return subset(kpis.toJSON(), c.expect.kpis);
 }
 
 function runDecision(sk, c, file) {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use shopkeeper::decide::{DecisionRequest, Engine, Live, LogEntry, Request};
+use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::{CohortCounts, Learner, Response};
 use shopkeeper::rules::{Context, Type, Value};
 use shopkeeper::{Channel, Error, ErrorCode, EventKind, Profile, Timestamp};
@@ -110,6 +111,10 @@ pub struct ReplayArgs<'a> {
     pub cohorts: bool,
     /// Where to write the cohort counts' binary form at the end (implies `cohorts`).
     pub save_cohorts: Option<&'a Path>,
+    /// Count KPIs of the treatment arm and the control group, and print the lift.
+    pub kpis: bool,
+    /// Where to write the KPIs' binary form at the end (implies `kpis`).
+    pub save_kpis: Option<&'a Path>,
     /// Where to write the decision log (`shopkeeper ope` reads it).
     pub log: Option<&'a Path>,
 }
@@ -126,6 +131,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     let mut learner: Option<Learner> = None;
     let mut learned = 0u64;
     let mut cohorts: Option<CohortCounts> = None;
+    let mut kpis: Option<Kpis> = None;
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     // Every decision's log entry, and the entry that last showed each (profile, offer): a
@@ -155,6 +161,9 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                     // Every visitor of the stream, whenever they first came.
                     let key = built.models().cohort_key();
                     cohorts = Some(CohortCounts::new(key, 0).map_err(|e| e.to_string())?);
+                }
+                if args.kpis || args.save_kpis.is_some() {
+                    kpis = Some(Kpis::new(0).map_err(|e| e.to_string())?);
                 }
                 engine = Some(built);
             }
@@ -194,7 +203,21 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 }
                 let listener = engine.as_ref().map(Engine::listener).unwrap_or_default();
                 profiles
-                    .apply(&profile, anonymous, &event, at, &listener, cohorts.as_mut())
+                    .apply(
+                        &profile,
+                        anonymous,
+                        &event,
+                        at,
+                        &listener,
+                        |before, after| {
+                            if let Some(cohorts) = cohorts.as_mut() {
+                                cohorts.record(before, after);
+                            }
+                            if let (Some(kpis), Some(engine)) = (kpis.as_mut(), engine.as_ref()) {
+                                kpis.record(before, after, engine.in_control_group(after));
+                            }
+                        },
+                    )
                     .map(|_| ())
             }
             Ok(Line::Decide {
@@ -274,6 +297,23 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
             std::fs::write(file, &bytes)
                 .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
             out.push_str(&format!("\ncohort counts saved to {}", file.display()));
+        }
+    }
+    if let Some(kpis) = &kpis {
+        let (t, c) = (kpis.treatment(), kpis.control());
+        out.push_str(&format!(
+            "\nKPIs: treatment {} customers ({} bought), control group {} ({} bought)\nlift: {}",
+            t.customers,
+            t.converters,
+            c.customers,
+            c.converters,
+            kpis.lift().summary()
+        ));
+        if let Some(file) = args.save_kpis {
+            let bytes = kpis.to_bytes().map_err(|e| e.to_string())?;
+            std::fs::write(file, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            out.push_str(&format!("\nKPIs saved to {}", file.display()));
         }
     }
     if let Some(file) = args.log {

@@ -5,8 +5,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
-use shopkeeper::learn::{CohortCounts, CohortMark};
 use shopkeeper::listen::Listener;
+use shopkeeper::profile::Mark;
 use shopkeeper::{Error, ErrorCode, Event, EventKind, Outcome, Profile, Timestamp};
 
 /// Profiles by id, with the anonymous ids that were merged into them as aliases.
@@ -68,9 +68,10 @@ impl Profiles {
         })
     }
 
-    /// Applies `event` to the profile of `id`, a message's text heard by `listener`, counting
-    /// what it changed in `cohorts` when given; an identify merges the visitor into the customer
-    /// (a merge is not counted: both profiles' activity was counted where it happened).
+    /// Applies `event` to the profile of `id`, a message's text heard by `listener`, and hands
+    /// `record` the profile's mark before and the profile after (for live statistics); an
+    /// identify merges the visitor into the customer (a merge is not recorded: both profiles'
+    /// activity was recorded where it happened).
     pub fn apply(
         &mut self,
         id: &str,
@@ -78,15 +79,13 @@ impl Profiles {
         event: &Event,
         now: Timestamp,
         listener: &Listener<'_>,
-        cohorts: Option<&mut CohortCounts>,
+        record: impl FnOnce(Mark, &Profile),
     ) -> Result<Outcome, Error> {
         let slot = self.slot(id, anonymous)?;
         let profile = self.get(id, anonymous)?;
-        let before = CohortMark::of(profile);
+        let before = profile.mark();
         let outcome = profile.apply_with(event, now, listener)?;
-        if let Some(cohorts) = cohorts {
-            cohorts.record(before, profile);
-        }
+        record(before, profile);
         if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
             self.after_identify(slot)?;
         }
@@ -245,7 +244,7 @@ fn fold_line(
             profile,
             anonymous,
             event,
-        } => profiles.apply(&profile, anonymous, &event, now, listener, None),
+        } => profiles.apply(&profile, anonymous, &event, now, listener, |_, _| ()),
         Line::Decide { .. } => Err(Error::new(
             ErrorCode::InvalidJson,
             "a decision request: `shopkeeper replay` plays those",

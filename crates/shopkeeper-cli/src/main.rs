@@ -133,6 +133,14 @@ enum Command {
         /// Write the cohort counts' binary form here at the end (implies --cohorts).
         #[arg(long, value_name = "FILE")]
         save_cohorts: Option<PathBuf>,
+        /// Count KPIs as the stream plays (customers, buyers and revenue of the treatment arm
+        /// and of the catalog's control group; spec/catalog.md, "Proof that it pays") and print
+        /// the lift with its verdict.
+        #[arg(long)]
+        kpis: bool,
+        /// Write the KPIs' binary form here at the end (implies --kpis).
+        #[arg(long, value_name = "FILE")]
+        save_kpis: Option<PathBuf>,
         /// Write a decision log here (JSON Lines: profile, context, receipt and accepted picks
         /// of each decision); `shopkeeper ope` evaluates other catalogs on it.
         #[arg(long, value_name = "FILE")]
@@ -341,6 +349,8 @@ fn main() -> ExitCode {
             save_learner,
             cohorts,
             save_cohorts,
+            kpis,
+            save_kpis,
             log,
         } => table(decide::replay(&decide::ReplayArgs {
             events: &events,
@@ -350,6 +360,8 @@ fn main() -> ExitCode {
             save_learner: save_learner.as_deref(),
             cohorts,
             save_cohorts: save_cohorts.as_deref(),
+            kpis,
+            save_kpis: save_kpis.as_deref(),
             log: log.as_deref(),
         })),
         Command::Ope {

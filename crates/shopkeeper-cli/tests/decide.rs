@@ -488,3 +488,55 @@ fn replay_counts_live_cohorts_that_decisions_read() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn replay_counts_kpis_of_both_arms_and_prints_the_lift() {
+    let catalog_text = r#"{"version": "kpi", "default": {"id": "tips"}, "offers": [],
+        "control_group": {"share": 0.5, "salt": "lift"}}"#;
+    let catalog = temp("kpi-catalog.json", catalog_text);
+    let mut stream = String::new();
+    for i in 0..12 {
+        let at = 1_795_496_400 + i * 100;
+        stream.push_str(&format!(
+            "{{\"profile\": \"v{i}\", \"anonymous\": true, \"at\": {at}, \"channel\": \"web\", \"type\": \"session_start\"}}\n"
+        ));
+        if i % 3 == 0 {
+            stream.push_str(&format!(
+                "{{\"profile\": \"v{i}\", \"anonymous\": true, \"at\": {}, \"channel\": \"web\", \"type\": \"purchase\", \"order\": \"o{i}\", \"total\": 1000, \"lines\": [{{\"product\": \"tent\", \"quantity\": 1, \"unit_price\": 1000}}]}}\n",
+                at + 10
+            ));
+        }
+    }
+    let saved = temp("kpis.bin", "");
+    let out = shopkeeper(&[
+        "replay",
+        &temp("kpi.jsonl", &stream),
+        "--catalog",
+        &catalog,
+        "--save-kpis",
+        &saved,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The arms as the engine puts the visitors.
+    let engine = shopkeeper::decide::Engine::new(
+        shopkeeper::decide::Catalog::compile(catalog_text, 0).unwrap(),
+        shopkeeper::score::Models::default(),
+    )
+    .unwrap();
+    let (mut arms, mut bought) = ([0; 2], [0; 2]);
+    for i in 0..12 {
+        let p = shopkeeper::Profile::anonymous(&format!("v{i}")).unwrap();
+        let arm = usize::from(engine.in_control_group(&p));
+        arms[arm] += 1;
+        bought[arm] += usize::from(i % 3 == 0);
+    }
+    let table = text(&out.stdout);
+    let want = format!(
+        "KPIs: treatment {} customers ({} bought), control group {} ({} bought)\nlift: not enough data yet",
+        arms[0], bought[0], arms[1], bought[1]
+    );
+    assert!(table.contains(&want), "{table}\nwanted {want}");
+    let kpis = shopkeeper::kpi::Kpis::from_bytes(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(kpis.treatment().customers + kpis.control().customers, 12);
+    assert_eq!(kpis.treatment().revenue + kpis.control().revenue, 4 * 1000);
+}

@@ -47,6 +47,7 @@ mod codec;
 pub mod decide;
 mod error;
 mod event;
+pub mod kpi;
 pub mod learn;
 pub mod limits;
 pub mod listen;

@@ -9,7 +9,7 @@ use common::config;
 use proptest::prelude::*;
 use serde_json::json;
 use shopkeeper::decide::{Catalog, Engine, Live, Request};
-use shopkeeper::learn::{CohortCounts, CohortMark, SourceCounts, OTHER_SOURCES};
+use shopkeeper::learn::{CohortCounts, SourceCounts, OTHER_SOURCES};
 use shopkeeper::limits::MAX_LIVE_COHORTS;
 use shopkeeper::rules::Context;
 use shopkeeper::score::{CohortKey, Models};
@@ -34,7 +34,7 @@ fn purchase(at: i64, order: &str, total: i64) -> Event {
 
 /// Applies `event` to `profile`, counting what changed.
 fn apply(counts: &mut CohortCounts, profile: &mut Profile, event: &Event) {
-    let before = CohortMark::of(profile);
+    let before = profile.mark();
     profile.apply(event, NOW + 86_400).unwrap();
     counts.record(before, profile);
 }

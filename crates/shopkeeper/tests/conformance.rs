@@ -9,10 +9,13 @@ use shopkeeper::decide::{
     Request,
 };
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
-use shopkeeper::learn::{sample_beta, CohortCounts, CohortMark, Learner, Response};
+use shopkeeper::learn::{sample_beta, Learner, Response};
 use shopkeeper::rules::{self, Context, Rule, Schema, Type};
 use shopkeeper::score::Models;
 use shopkeeper::{Event, Outcome, Profile};
+
+#[path = "conformance/live.rs"]
+mod live;
 
 fn vectors_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
@@ -37,7 +40,11 @@ fn every_conformance_vector_passes() {
         for case in file["cases"].as_array().unwrap() {
             cases += 1;
             let result = if case.get("cohorts_hex").is_some() {
-                run_cohort_bytes(case)
+                live::run_cohort_bytes(case)
+            } else if case.get("kpis_hex").is_some() {
+                live::run_kpis_bytes(case)
+            } else if case.get("kpis").is_some() {
+                live::run_kpis(case, file["now"].as_i64().unwrap_or(0))
             } else if case.get("hear").is_some() {
                 run_hear(case)
             } else if case.get("log_entry").is_some() {
@@ -415,67 +422,6 @@ fn run_bucket(case: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The counts of `{"since"?, "nodes": [[profile, ...], ...]}`: each node's profiles' events applied at
-/// `now` with a mark before and a record after each, the nodes merged into the first; they must
-/// survive their bytes and equal `want` (their JSON) when given.
-fn live_cohorts(
-    engine: &Engine,
-    spec: &Value,
-    now: i64,
-    want: &Value,
-) -> Result<CohortCounts, String> {
-    let mut nodes = vec![];
-    for node in spec["nodes"].as_array().ok_or("cohorts without nodes")? {
-        let since = spec["since"].as_i64().unwrap_or(0);
-        let mut counts =
-            CohortCounts::new(engine.models().cohort_key(), since).map_err(|e| e.to_string())?;
-        for p in node.as_array().into_iter().flatten() {
-            let id = p["id"].as_str().unwrap_or("customer");
-            let mut profile = Profile::new(id, p["known"] == true).map_err(|e| e.to_string())?;
-            for event in p["events"].as_array().into_iter().flatten() {
-                let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
-                let before = CohortMark::of(&profile);
-                let _ = profile.apply(&event, now);
-                counts.record(before, &profile);
-            }
-        }
-        nodes.push(counts);
-    }
-    let mut nodes = nodes.into_iter();
-    let mut counts = nodes.next().ok_or("no nodes")?;
-    for other in nodes {
-        counts.merge(&other).map_err(|e| format!("merge: {e}"))?;
-    }
-    let again = CohortCounts::from_bytes(&counts.to_bytes().map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
-    if again != counts {
-        return Err("the bytes round trip changed the counts".into());
-    }
-    let json: Value = serde_json::from_str(&counts.to_json().map_err(|e| e.to_string())?).unwrap();
-    if !want.is_null() && json != *want {
-        return Err(format!("cohorts {json}, expected {want}"));
-    }
-    Ok(counts)
-}
-
-/// `{"cohorts_hex": ..., "expect": {"cohorts": JSON} | {"error": code}}`.
-fn run_cohort_bytes(case: &Value) -> Result<(), String> {
-    let bytes = decode_hex(case["cohorts_hex"].as_str().unwrap_or(""))?;
-    let expect = &case["expect"];
-    match (CohortCounts::from_bytes(&bytes), expect["error"].as_str()) {
-        (Ok(counts), None) => {
-            let json: Value = serde_json::from_str(&counts.to_json().unwrap()).unwrap();
-            match json == expect["cohorts"] {
-                true => Ok(()),
-                false => Err(format!("decoded {json}")),
-            }
-        }
-        (Err(e), Some(code)) if e.code().as_str() == code => Ok(()),
-        (Err(e), _) => Err(format!("decode: {e}")),
-        (Ok(_), Some(code)) => Err(format!("decoded, expected {code}")),
-    }
-}
-
 /// A decision case (`spec/vectors/README.md`): compile the catalog (the case's, else the file's),
 /// build the profile, decide with and without the receipt (which must agree), compare.
 fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
@@ -558,7 +504,7 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         None => None,
     };
     let cohorts = match case.get("cohorts") {
-        Some(spec) => Some(live_cohorts(&engine, spec, now, &expect["cohorts"])?),
+        Some(spec) => Some(live::cohorts(&engine, spec, now, &expect["cohorts"])?),
         None => None,
     };
     let decide = |request: &Request| match (&learner, &cohorts) {

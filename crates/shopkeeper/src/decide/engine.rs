@@ -87,6 +87,14 @@ impl Engine {
         self.listener().hear_message(text)
     }
 
+    /// Whether `profile` is in the catalog's universal control group (the documented hash of
+    /// its id under the group's salt, below its share): its decisions give only the default
+    /// action, and its KPIs count in the control arm ([`crate::kpi`]).
+    pub fn in_control_group(&self, profile: &Profile) -> bool {
+        (self.catalog.control.as_ref())
+            .is_some_and(|g| control_bucket(&g.salt, profile.id()) < g.share)
+    }
+
     /// Swaps in a new catalog, checked against the models first: on error nothing changes, so a
     /// bad catalog never replaces a good one. Contexts built for the old catalog's schema must be
     /// built again for the new one (unless both declare the same).
@@ -204,10 +212,7 @@ impl Engine {
             return Err(Context::foreign());
         }
         let (now, channel) = (request.now, request.channel);
-        let control_group = catalog
-            .control
-            .as_ref()
-            .is_some_and(|g| control_bucket(&g.salt, profile.id()) < g.share);
+        let control_group = self.in_control_group(profile);
         // Offers the channel's contact policy still allows in its window; none left suppresses.
         let room = catalog.channel_caps[channel.index()].map_or(usize::MAX, |cap| {
             let shown = profile

@@ -13,7 +13,7 @@
 //! forget, start new counts with a later `since`.
 //!
 //! ```
-//! use shopkeeper::learn::{CohortCounts, CohortMark};
+//! use shopkeeper::learn::CohortCounts;
 //! use shopkeeper::score::CohortKey;
 //! use shopkeeper::{Event, Profile};
 //!
@@ -24,7 +24,7 @@
 //!     r#"{{"type":"session_start","at":{now},"channel":"web","affiliate":"gadgets.com"}}"#
 //! ))?;
 //! // Around each applied event: what the profile had before, then what changed.
-//! let before = CohortMark::of(&visitor);
+//! let before = visitor.mark();
 //! visitor.apply(&event, now)?;
 //! counts.record(before, &visitor);
 //! assert_eq!(counts.source("gadgets.com").visitors, 1);
@@ -44,7 +44,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{MAX_LIVE_COHORTS, MAX_TEXT_LEN};
-use crate::profile::Profile;
+use crate::profile::{Mark, Profile};
 use crate::score::{source_of, CohortKey};
 use crate::{codec, Error, ErrorCode, Money, Timestamp};
 
@@ -82,30 +82,6 @@ impl SourceCounts {
 
     fn is_empty(&self) -> bool {
         *self == SourceCounts::default()
-    }
-}
-
-/// What a profile had before an event, for [`CohortCounts::record`] to count what the event
-/// changed: a few numbers, copied without allocating.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CohortMark {
-    /// Whether the profile had a first session.
-    pub visitor: bool,
-    /// Its orders.
-    pub orders: u32,
-    /// What it paid, in minor units.
-    pub revenue: Money,
-}
-
-impl CohortMark {
-    /// The marks of `profile` now.
-    pub fn of(profile: &Profile) -> CohortMark {
-        let purchases = profile.purchases();
-        CohortMark {
-            visitor: profile.first_session().is_some(),
-            orders: purchases.count,
-            revenue: purchases.total,
-        }
     }
 }
 
@@ -192,14 +168,14 @@ impl CohortCounts {
         Some((w * mine + (1.0 - w) * rate(&self.all)).min(1.0))
     }
 
-    /// Counts what changed in `after` since `before` ([`CohortMark::of`] the same profile before
+    /// Counts what changed in `after` since `before` ([`Profile::mark`] of the same profile before
     /// an event was applied to it): a first session makes a visitor; new orders and their
     /// revenue count, the first as a first purchase. Only visitors count (a profile with no
     /// session, such as a till-only customer, has no source), and only those whose first session
     /// started at or after [`since`](Self::since). Wrap applied events only, never a `merge`:
     /// the other profile's activity was counted where it happened.
-    pub fn record(&mut self, before: CohortMark, after: &Profile) {
-        let now = CohortMark::of(after);
+    pub fn record(&mut self, before: Mark, after: &Profile) {
+        let now = after.mark();
         let arrived = after.first_session().is_some_and(|s| s.start >= self.since);
         if !now.visitor || !arrived {
             return;

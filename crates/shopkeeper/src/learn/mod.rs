@@ -32,7 +32,7 @@
 mod cohorts;
 pub mod ope;
 
-pub use cohorts::{CohortCounts, CohortMark, SourceCounts, MAX_COHORT_COUNTS_LEN, OTHER_SOURCES};
+pub use cohorts::{CohortCounts, SourceCounts, MAX_COHORT_COUNTS_LEN, OTHER_SOURCES};
 
 use alloc::collections::BTreeMap;
 use alloc::format;

@@ -1,0 +1,215 @@
+//! Live KPIs of the treatment arm and the control group: what counts (a customer once, with the
+//! purchases their profile knows; revenue squared per customer), merging by adding (commutative,
+//! associative, a fleet equal to one node: property-tested), the arm from the catalog's control
+//! group, and hostile bytes.
+
+mod common;
+
+use common::config;
+use proptest::prelude::*;
+use serde_json::json;
+use shopkeeper::decide::{Catalog, Engine};
+use shopkeeper::kpi::{ArmCounts, Kpis, Verdict};
+use shopkeeper::score::Models;
+use shopkeeper::{ErrorCode, Event, Profile};
+
+const NOW: i64 = 1_795_500_000;
+
+fn event(json: serde_json::Value) -> Event {
+    Event::from_json(&json.to_string()).unwrap()
+}
+
+fn session(at: i64) -> Event {
+    event(json!({"type": "session_start", "at": at, "channel": "web"}))
+}
+
+fn purchase(at: i64, order: &str, total: i64) -> Event {
+    event(
+        json!({"type": "purchase", "at": at, "channel": "web", "order": order, "total": total,
+                 "lines": [{"product": "tent", "quantity": 1, "unit_price": total}]}),
+    )
+}
+
+fn apply(kpis: &mut Kpis, profile: &mut Profile, event: &Event, control: bool) {
+    let before = profile.mark();
+    let _ = profile.apply(event, NOW + 86_400);
+    kpis.record(before, profile, control);
+}
+
+#[test]
+fn a_customer_counts_once_with_what_they_bought() {
+    let mut kpis = Kpis::new(NOW).unwrap();
+    // A till customer who bought 30.00 before their first web session, then 20.00 more.
+    let mut till = Profile::known("till").unwrap();
+    apply(
+        &mut kpis,
+        &mut till,
+        &purchase(NOW - 100, "t1", 3_000),
+        false,
+    );
+    assert_eq!(kpis.treatment(), ArmCounts::default(), "not a customer yet");
+    apply(&mut kpis, &mut till, &session(NOW), false);
+    apply(
+        &mut kpis,
+        &mut till,
+        &purchase(NOW + 10, "t2", 2_000),
+        false,
+    );
+    apply(
+        &mut kpis,
+        &mut till,
+        &purchase(NOW + 20, "t2", 2_000),
+        false,
+    ); // twice: ignored
+    let t = kpis.treatment();
+    assert_eq!(
+        (t.customers, t.converters, t.orders, t.revenue),
+        (1, 1, 2, 5_000)
+    );
+    assert_eq!(
+        t.revenue_squares,
+        5_000 * 5_000,
+        "one customer: their total, squared"
+    );
+    // A control customer who buys nothing; one who came before `since` does not count.
+    let mut quiet = Profile::anonymous("quiet").unwrap();
+    apply(&mut kpis, &mut quiet, &session(NOW + 5), true);
+    let mut old = Profile::anonymous("old").unwrap();
+    apply(&mut kpis, &mut old, &session(NOW - 1), true);
+    apply(&mut kpis, &mut old, &purchase(NOW + 30, "o1", 9_000), true);
+    assert_eq!(
+        kpis.control(),
+        ArmCounts {
+            customers: 1,
+            ..ArmCounts::default()
+        }
+    );
+    // 1 of 2 customers bought: at 50%, 10 buyers and 10 others take 20 per arm, 19 more.
+    assert_eq!(
+        kpis.lift().verdict,
+        Verdict::NotEnoughData { more: Some(19) }
+    );
+    let json: serde_json::Value = serde_json::from_str(&kpis.to_json().unwrap()).unwrap();
+    assert_eq!(json["treatment"]["revenue_squares"], "25000000");
+    assert_eq!(json["lift"]["verdict"]["verdict"], "not_enough_data");
+    assert_eq!(json["lift"]["verdict"]["more"], 19);
+    assert!(json["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("not enough data yet: about 19 more customers in each arm"));
+}
+
+#[test]
+fn the_arm_is_the_catalogs_control_group() {
+    let catalog = json!({"version": "1", "default": {"id": "tips"}, "offers": [],
+                         "control_group": {"share": 0.5, "salt": "lift"}});
+    let engine = Engine::new(
+        Catalog::compile(&catalog.to_string(), NOW).unwrap(),
+        Models::default(),
+    )
+    .unwrap();
+    let mut kpis = Kpis::new(0).unwrap();
+    let mut in_control = 0;
+    for i in 0..400 {
+        let mut p = Profile::anonymous(&format!("v{i}")).unwrap();
+        let control = engine.in_control_group(&p);
+        in_control += usize::from(control);
+        apply(&mut kpis, &mut p, &session(NOW), control);
+    }
+    assert_eq!(kpis.control().customers, in_control as u64);
+    assert_eq!(kpis.treatment().customers, 400 - in_control as u64);
+    assert!(
+        (160..240).contains(&in_control),
+        "{in_control} of 400 at a share of 0.5"
+    );
+}
+
+#[test]
+fn bad_input_is_refused() {
+    assert_eq!(Kpis::new(-1).unwrap_err().code(), ErrorCode::InvalidRequest);
+    let mut a = Kpis::new(NOW).unwrap();
+    let b = Kpis::new(NOW + 1).unwrap();
+    let before = a.clone();
+    assert_eq!(a.merge(&b).unwrap_err().code(), ErrorCode::InvalidData);
+    assert_eq!(a, before);
+    let mut p = Profile::anonymous("v").unwrap();
+    apply(&mut a, &mut p, &session(NOW), false);
+    apply(&mut a, &mut p, &purchase(NOW + 1, "o", 700), false);
+    let bytes = a.to_bytes().unwrap();
+    assert_eq!(Kpis::from_bytes(&bytes).unwrap(), a);
+    for len in 0..bytes.len() {
+        assert!(Kpis::from_bytes(&bytes[..len]).is_err());
+    }
+    // Layout: magic (4), version (2), since (zigzag varint, 5 bytes), then the treatment's
+    // customers (1), converters (1): make converters 2 of 1 customer.
+    let mut forged = bytes.clone();
+    assert_eq!((forged[11], forged[12]), (1, 1));
+    forged[12] = 2;
+    assert_eq!(
+        Kpis::from_bytes(&forged).unwrap_err().code(),
+        ErrorCode::DecodeInvalid
+    );
+}
+
+/// A node's customers: (control?, purchases 0-2).
+type Customers = Vec<(bool, u8)>;
+
+fn record(kpis: &mut Kpis, customers: &Customers, node: usize) {
+    for (i, &(control, orders)) in customers.iter().enumerate() {
+        let mut p = Profile::anonymous(&format!("n{node}-{i}")).unwrap();
+        apply(kpis, &mut p, &session(NOW + i as i64), control);
+        for k in 0..orders {
+            let total = 1_000 * i64::from(k + 1) + i as i64;
+            apply(
+                kpis,
+                &mut p,
+                &purchase(NOW + 100, &format!("o{k}"), total),
+                control,
+            );
+        }
+    }
+}
+
+fn node(customers: &Customers, n: usize) -> Kpis {
+    let mut kpis = Kpis::new(NOW).unwrap();
+    record(&mut kpis, customers, n);
+    kpis
+}
+
+fn customers() -> impl Strategy<Value = Customers> {
+    prop::collection::vec((any::<bool>(), 0u8..3), 0..12)
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    #[test]
+    fn merge_is_exact_addition(a in customers(), b in customers(), c in customers()) {
+        let (a, b, c) = (node(&a, 0), node(&b, 1), node(&c, 2));
+        let mut ab = a.clone();
+        ab.merge(&b).unwrap();
+        let mut ba = b.clone();
+        ba.merge(&a).unwrap();
+        prop_assert_eq!(&ab, &ba);
+        let mut ab_c = ab;
+        ab_c.merge(&c).unwrap();
+        let mut bc = b;
+        bc.merge(&c).unwrap();
+        let mut a_bc = a;
+        a_bc.merge(&bc).unwrap();
+        prop_assert_eq!(&ab_c, &a_bc);
+        prop_assert_eq!(Kpis::from_bytes(&ab_c.to_bytes().unwrap()).unwrap(), ab_c);
+    }
+
+    #[test]
+    fn squares_are_each_customers_total_squared(list in customers()) {
+        let kpis = node(&list, 0);
+        let mut want = [0u128; 2];
+        for (i, &(control, orders)) in list.iter().enumerate() {
+            let total: i64 = (0..orders).map(|k| 1_000 * i64::from(k + 1) + i as i64).sum();
+            want[usize::from(control)] += (total as u128) * (total as u128);
+        }
+        prop_assert_eq!(kpis.treatment().revenue_squares, want[0]);
+        prop_assert_eq!(kpis.control().revenue_squares, want[1]);
+    }
+}

@@ -1,0 +1,211 @@
+# Run from the repository root: python3 spec/vectors/tools/kpi_vectors.py
+"""Writes spec/vectors/305 (live KPIs: what counts in each arm, merging nodes, the lift with its
+95% intervals and verdict, and the binary form). The expectations follow spec/catalog.md ("Proof
+that it pays"), computed here by a small model, not by the library: a customer counts once, in
+the arm of the catalog's control group (the documented bucket of their id), when their first
+session starts at or after `since`, with every purchase their profile knows (an order id seen
+before is ignored); the revenue squares are each customer's total squared; the lift is the
+normal approximation documented there, given only when each arm has 10 customers who bought and
+10 who did not."""
+import json
+import math
+import sys
+
+sys.path.insert(0, "spec/vectors/tools")
+from model import bucket  # noqa: E402
+
+NOW = 1795500000
+DAY = 86400
+Z = 1.959963984540054
+Z80 = 0.8416212335729143
+MIN = 10
+SALT, SHARE = "lift", 0.5
+CATALOG = {"version": "kpi", "default": {"id": "tips"}, "offers": [], "control_group": {"share": SHARE, "salt": SALT}}
+
+
+def ev(at, kind, **kw):
+    return dict(at=at, channel="web", type=kind, **kw)
+
+
+def session(at):
+    return ev(at, "session_start")
+
+
+def buy(at, order, total):
+    return ev(at, "purchase", order=order, total=total, lines=[dict(product="tent", quantity=1, unit_price=total)])
+
+
+def count(nodes, since):
+    """Both arms' counts: [customers, converters, orders, revenue, revenue squares]."""
+    arms = {False: [0] * 5, True: [0] * 5}
+    for node in nodes:
+        for p in node:
+            first, orders, total, seen = None, 0, 0, set()
+            for e in p["events"]:
+                if e["type"] == "session_start":
+                    first = e["at"] if first is None else min(first, e["at"])
+                elif e["type"] == "purchase" and e["order"] not in seen:
+                    seen.add(e["order"])
+                    orders, total = orders + 1, total + e["total"]
+            if first is None or first < since:
+                continue
+            a = arms[bucket(SALT, p["id"]) < SHARE]
+            for i, v in enumerate([1, int(orders > 0), orders, total, total * total]):
+                a[i] += v
+    return arms
+
+
+def arm_json(a):
+    return dict(customers=a[0], converters=a[1], orders=a[2], revenue=a[3], revenue_squares=str(a[4]))
+
+
+def lift(t, c):
+    """The lift of spec/catalog.md, as JSON."""
+    def stats(a):
+        n = a[0]
+        if n == 0:
+            return n, 0.0, 0.0, 0.0
+        mean = a[3] / n
+        var = max((a[4] - n * mean * mean) / (n - 1), 0.0) if n > 1 else 0.0
+        return n, a[1] / n, mean, var
+
+    (nt, pt, mt, vt), (nc, pc, mc, vc) = stats(t), stats(c)
+    enough = all(a[1] >= MIN and a[0] - a[1] >= MIN for a in (t, c))
+
+    def around(v, h):
+        return dict(value=v, low=v - h, high=v + h)
+
+    def rel(log_ratio, h):
+        return dict(value=math.exp(log_ratio) - 1, low=math.exp(log_ratio - h) - 1, high=math.exp(log_ratio + h) - 1)
+
+    conversion = dict(treatment=pt, control=pc, absolute=None, relative=None)
+    revenue = dict(treatment=mt, control=mc, absolute=None, relative=None)
+    if enough:
+        conversion["absolute"] = around(pt - pc, Z * math.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc))
+        conversion["relative"] = rel(math.log(pt / pc), Z * math.sqrt((1 - pt) / (nt * pt) + (1 - pc) / (nc * pc)))
+        revenue["absolute"] = around(mt - mc, Z * math.sqrt(vt / nt + vc / nc))
+        if mt > 0 and mc > 0:
+            revenue["relative"] = rel(math.log(mt / mc), Z * math.sqrt(vt / (nt * mt * mt) + vc / (nc * mc * mc)))
+    if nt == 0 or nc == 0:
+        verdict = dict(verdict="no_control")
+    elif conversion["absolute"]:
+        d = conversion["absolute"]
+        if d["low"] > 0 or d["high"] < 0:
+            verdict = dict(verdict="significant", better=d["value"] > 0)
+        else:
+            more = None
+            if pt != pc:
+                need = math.ceil((Z + Z80) ** 2 * (pt * (1 - pt) + pc * (1 - pc)) / (pt - pc) ** 2)
+                more = max(need - min(nt, nc), 1)
+            verdict = dict(verdict="inconclusive", more=more)
+    else:
+        customers, converters = t[0] + c[0], t[1] + c[1]
+        more = None
+        if converters and customers:
+            p = converters / customers
+            rarer = min(p, 1 - p)
+            if rarer > 0:
+                more = max(math.ceil(MIN / rarer) - min(t[0], c[0]), 1)
+        verdict = dict(verdict="not_enough_data", more=more)
+    return dict(treatment_customers=nt, control_customers=nc, conversion=conversion, revenue_per_customer=revenue,
+                verdict=verdict)
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def zigzag(n):
+    return varint((n << 1) ^ (n >> 63))
+
+
+def encode(since, t, c):
+    """The envelope (magic SKK\\x01, version 1 little-endian) around postcard: `since` (zigzag),
+    then each arm, treatment first: customers, converters, orders (varints), revenue (zigzag),
+    revenue squares (a 128-bit varint)."""
+    out = bytearray(b"SKK\x01" + (1).to_bytes(2, "little")) + zigzag(since)
+    for a in (t, c):
+        out += varint(a[0]) + varint(a[1]) + varint(a[2]) + zigzag(a[3]) + varint(a[4])
+    return bytes(out).hex()
+
+
+def kpis_json(since, t, c):
+    return dict(since=since, treatment=arm_json(t), control=arm_json(c), lift=lift(t, c))
+
+
+def pid(i, control):
+    """The i-th id whose bucket puts it in the control group (or not)."""
+    k = 0
+    while True:
+        candidate = f"v{i}-{k}"
+        if (bucket(SALT, candidate) < SHARE) == control:
+            return candidate
+        k += 1
+
+
+def profile(i, control, *events):
+    return dict(id=pid(i, control), events=list(events))
+
+
+node1 = [
+    profile(1, False, session(NOW - 3 * DAY), buy(NOW - 3 * DAY + 60, "o1", 4000), buy(NOW - 3 * DAY + 90, "o1", 4000),
+            buy(NOW - DAY, "o2", 1500)),
+    profile(2, False, session(NOW - 2 * DAY)),
+    profile(3, True, session(NOW - 2 * DAY), buy(NOW - 2 * DAY + 10, "o3", 2500)),
+    profile(4, True, buy(NOW - 9 * DAY, "o4", 9900), session(NOW - DAY)),
+    profile(5, False, session(NOW - 9 * DAY), buy(NOW - DAY, "o5", 700)),
+]
+node2 = [profile(6, True, session(NOW - DAY)), profile(7, False, session(NOW - DAY), buy(NOW - 100, "o6", 300))]
+cases = []
+
+
+def counting(name, nodes, since):
+    t, c = (count(nodes, since)[k] for k in (False, True))
+    cases.append(dict(name=name, catalog=CATALOG, kpis=dict(since=since, nodes=nodes),
+                      expect=dict(kpis=kpis_json(since, t, c))))
+
+
+counting("one node: a customer once, with what their profile knows; arms by the control group", [node1], NOW - 5 * DAY)
+counting("two nodes merge by adding", [node1, node2], NOW - 5 * DAY)
+counting("since 0 counts every customer", [node2, node1], 0)
+counting("no customer yet", [[dict(id="t", events=[buy(NOW - DAY, "o9", 100)])]], 0)
+
+
+def decoded(name, t, c, since=NOW):
+    cases.append(dict(name=name, kpis_hex=encode(since, t, c), expect=dict(kpis=kpis_json(since, t, c))))
+
+
+def arm(n, buyers, per_buyer):
+    """n customers, `buyers` of whom each paid `per_buyer` (minor units)."""
+    return [n, buyers, buyers, buyers * per_buyer, buyers * per_buyer * per_buyer]
+
+
+decoded("lift: significant (6.0% against 4.0% of 1,000)", arm(1000, 60, 5000), arm(1000, 40, 5000))
+decoded("lift: inconclusive, with the customers that would tell", arm(10000, 500, 3000), arm(10000, 490, 3100))
+decoded("lift: inconclusive, arms alike", arm(10000, 500, 3000), arm(10000, 500, 3000))
+decoded("lift: treatment worse", arm(5000, 150, 4000), arm(5000, 250, 4000))
+decoded("lift: not enough data, with an estimate", arm(100, 5, 1000), arm(100, 3, 1000))
+decoded("lift: no control group", arm(100, 5, 1000), [0, 0, 0, 0, 0])
+decoded("lift: spread revenue (squares above the mean's)", [2000, 120, 130, 600000, 6000000000],
+        [2000, 90, 95, 400000, 3000000000])
+cases += [
+    dict(name="bytes: more converters than customers", kpis_hex=encode(NOW, [1, 2, 2, 10, 100], [0] * 5),
+         expect=dict(error="decode_invalid")),
+    dict(name="bytes: negative revenue", kpis_hex=encode(NOW, [1, 1, 1, -10, 100], [0] * 5),
+         expect=dict(error="decode_invalid")),
+    dict(name="bytes: orders without customers", kpis_hex=encode(NOW, [0] * 5, [0, 0, 1, 10, 100]),
+         expect=dict(error="decode_invalid")),
+    dict(name="bytes: a since out of range", kpis_hex=encode(-1, [0] * 5, [0] * 5), expect=dict(error="decode_invalid")),
+    dict(name="bytes: a trailing byte", kpis_hex=encode(NOW, [0] * 5, [0] * 5) + "00",
+         expect=dict(error="decode_trailing_bytes")),
+]
+
+with open("spec/vectors/305-kpis.json", "w") as f:
+    json.dump(dict(title="live KPIs: the arms, merges, the lift with its intervals and verdict, bytes", now=NOW,
+                   cases=cases), f, indent=1)
+    f.write("\n")
