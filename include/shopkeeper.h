@@ -862,12 +862,13 @@ sk_result sk_control_bucket(const char *salt,
                             double *out_value,
                             sk_error **err);
 
-// What `profile` has now: take it before applying an event, and pass it with the profile after
-// to `sk_cohorts_record` and `sk_kpis_record`. A zero mark for a NULL profile.
+// What `profile` has now, written to `out_mark`: take it before applying an event, and pass it
+// with the profile after to `sk_cohorts_record` and `sk_kpis_record`.
 //
 // # Safety
-// `profile` is NULL or a live profile.
-sk_mark sk_profile_mark(const sk_profile *profile);
+// `profile` is live; `out_mark` points to a writable `sk_mark`; `err` is NULL or points to
+// writable storage for a pointer.
+sk_result sk_profile_mark(const sk_profile *profile, sk_mark *out_mark, sk_error **err);
 
 // New, empty cohort counts named by the field of the engine's models' cohorts (the affiliate
 // when the models have none), following the visitors whose first session starts at or after

@@ -37,23 +37,28 @@ impl From<sk_mark> for shopkeeper::profile::Mark {
     }
 }
 
-/// What `profile` has now: take it before applying an event, and pass it with the profile after
-/// to `sk_cohorts_record` and `sk_kpis_record`. A zero mark for a NULL profile.
+/// What `profile` has now, written to `out_mark`: take it before applying an event, and pass it
+/// with the profile after to `sk_cohorts_record` and `sk_kpis_record`.
 ///
 /// # Safety
-/// `profile` is NULL or a live profile.
+/// `profile` is live; `out_mark` points to a writable `sk_mark`; `err` is NULL or points to
+/// writable storage for a pointer.
 #[no_mangle]
-pub unsafe extern "C" fn sk_profile_mark(profile: *const sk_profile) -> sk_mark {
-    ffi!(or sk_mark::default(), {
-        // SAFETY: the caller passes NULL or a live profile.
-        unsafe { profile.as_ref() }.map_or_else(sk_mark::default, |p| {
-            let mark = p.profile.mark();
-            sk_mark {
-                visitor: mark.visitor,
-                orders: mark.orders,
-                revenue: mark.revenue,
-            }
-        })
+pub unsafe extern "C" fn sk_profile_mark(
+    profile: *const sk_profile,
+    out_mark: *mut sk_mark,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_mark = out(out_mark, "out_mark")?;
+        // SAFETY: the caller's contract.
+        let mark = unsafe { handle(profile, "profile") }?.profile.mark();
+        out_mark.write(sk_mark {
+            visitor: mark.visitor,
+            orders: mark.orders,
+            revenue: mark.revenue,
+        });
+        Ok(())
     })
 }
 

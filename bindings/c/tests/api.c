@@ -447,9 +447,12 @@ static void test_live_cohorts(void) {
     CHECK(untouched_new == NULL);
     sk_profile *p = NULL;
     CHECK(sk_profile_new(S("v-1"), false, &p, NULL) == SK_RESULT_OK);
-    sk_mark zero = sk_profile_mark(NULL);
-    CHECK(!zero.visitor && zero.orders == 0 && zero.revenue == 0);
-    sk_mark before = sk_profile_mark(p);
+    sk_mark untouched_mark = {true, 7, 7};
+    CHECK(sk_profile_mark(NULL, &untouched_mark, NULL) == SK_RESULT_NULL_PARAMETER);
+    CHECK(untouched_mark.visitor && untouched_mark.orders == 7);
+    sk_mark before;
+    CHECK(sk_profile_mark(p, &before, NULL) == SK_RESULT_OK);
+    CHECK(!before.visitor && before.orders == 0 && before.revenue == 0);
     const char *session = "{\"type\": \"session_start\", \"at\": 1795499000, \"channel\": "
                           "\"web\", \"affiliate\": \"gadgets.com\"}";
     CHECK(sk_profile_apply_json(p, S(session), NOW, NULL, NULL) == SK_RESULT_OK);
@@ -525,7 +528,8 @@ static void test_kpis(void) {
             "{\"type\": \"purchase\", \"at\": 1795499100, \"channel\": \"web\", \"order\": \"o\", "
             "\"total\": 2500, \"lines\": [{\"product\": \"tent\", \"quantity\": 1, \"unit_price\": 2500}]}"};
         for (int k = 0; k < (i % 2 ? 2 : 1); k++) {
-            sk_mark before = sk_profile_mark(p);
+            sk_mark before;
+            CHECK(sk_profile_mark(p, &before, NULL) == SK_RESULT_OK);
             CHECK(sk_profile_apply_json(p, S(events[k]), NOW, NULL, NULL) == SK_RESULT_OK);
             CHECK(sk_kpis_record(kpis, before, p, control, NULL) == SK_RESULT_OK);
         }

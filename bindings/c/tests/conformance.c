@@ -1235,7 +1235,9 @@ static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t
             own(OWN_PROFILE, profile);
             for (size_t k = 0; jat(jget(p, "events"), k); k++) {
                 const jv *event = jat(jget(p, "events"), k);
-                sk_mark before = sk_profile_mark(profile);
+                sk_mark before;
+                if (sk_profile_mark(profile, &before, E()) != SK_RESULT_OK)
+                    return fail("mark: %s", message()), NULL;
                 /* A rejected event changes nothing, and counts nothing. */
                 sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, NULL);
                 if (sk_cohorts_record(counts, before, profile, E()) != SK_RESULT_OK)
@@ -1333,7 +1335,9 @@ static bool run_kpis(const jv *c, int64_t now) {
                 return fail("control group: %s", message());
             for (size_t k = 0; jat(jget(p, "events"), k); k++) {
                 const jv *event = jat(jget(p, "events"), k);
-                sk_mark before = sk_profile_mark(profile);
+                sk_mark before;
+                if (sk_profile_mark(profile, &before, E()) != SK_RESULT_OK)
+                    return fail("mark: %s", message());
                 /* A rejected event changes nothing, and counts nothing. */
                 sk_profile_apply_json(profile, event->raw, event->raw_len, now, NULL, NULL);
                 if (sk_kpis_record(kpis, before, profile, control, E()) != SK_RESULT_OK)

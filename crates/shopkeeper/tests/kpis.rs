@@ -84,19 +84,20 @@ fn a_customer_counts_once_with_what_they_bought() {
             ..ArmCounts::default()
         }
     );
-    // 1 of 2 customers bought: at 50%, 10 buyers and 10 others take 20 per arm, 19 more.
+    // One customer per arm, one bought: each arm counts as 1 in 2, needs 20, 19 more; each is
+    // half the customers: 38 more in all.
     assert_eq!(
         kpis.lift().verdict,
-        Verdict::NotEnoughData { more: Some(19) }
+        Verdict::NotEnoughData { more: Some(38) }
     );
     let json: serde_json::Value = serde_json::from_str(&kpis.to_json().unwrap()).unwrap();
     assert_eq!(json["treatment"]["revenue_squares"], "25000000");
     assert_eq!(json["lift"]["verdict"]["verdict"], "not_enough_data");
-    assert_eq!(json["lift"]["verdict"]["more"], 19);
+    assert_eq!(json["lift"]["verdict"]["more"], 38);
     assert!(json["summary"]
         .as_str()
         .unwrap()
-        .starts_with("not enough data yet: about 19 more customers in each arm"));
+        .starts_with("not enough data yet: about 38 more customers, both arms together"));
 }
 
 #[test]

@@ -67,7 +67,7 @@ def lift(t, c):
             return n, 0.0, 0.0, 0.0
         mean = a[3] / n
         var = max((a[4] - n * mean * mean) / (n - 1), 0.0) if n > 1 else 0.0
-        return n, a[1] / n, mean, var
+        return n, min(a[1] / n, 1.0), mean, var
 
     (nt, pt, mt, vt), (nc, pc, mc, vc) = stats(t), stats(c)
     enough = all(a[1] >= MIN and a[0] - a[1] >= MIN for a in (t, c))
@@ -95,17 +95,21 @@ def lift(t, c):
         else:
             more = None
             if pt != pc:
-                need = math.ceil((Z + Z80) ** 2 * (pt * (1 - pt) + pc * (1 - pc)) / (pt - pc) ** 2)
-                more = max(need - min(nt, nc), 1)
+                k = nt / nc  # today's split: the control needs n_c, the treatment k times as many
+                n_c = (Z + Z80) ** 2 * (pt * (1 - pt) / k + pc * (1 - pc)) / (pt - pc) ** 2
+                more = max(math.ceil(n_c * (1 + k) - (nt + nc)), 1)
             verdict = dict(verdict="inconclusive", more=more)
     else:
-        customers, converters = t[0] + c[0], t[1] + c[1]
+        total = t[0] + c[0]
+        pooled = min((t[1] + c[1]) / total, 1.0)
         more = None
-        if converters and customers:
-            p = converters / customers
-            rarer = min(p, 1 - p)
-            if rarer > 0:
-                more = max(math.ceil(MIN / rarer) - min(t[0], c[0]), 1)
+        if 0 < pooled < 1:
+            def short(a):
+                n = a[0]
+                edge = 1 / (n + 1)  # an arm with no buyer yet counts as 1 in n + 1
+                q = min(max(a[1] / n, edge), 1 - edge)
+                return max(math.ceil(MIN / min(q, 1 - q)) - n, 0) / (n / total)
+            more = max(math.ceil(max(short(t), short(c))), 1)
         verdict = dict(verdict="not_enough_data", more=more)
     return dict(treatment_customers=nt, control_customers=nc, conversion=conversion, revenue_per_customer=revenue,
                 verdict=verdict)
@@ -191,14 +195,17 @@ decoded("lift: inconclusive, arms alike", arm(10000, 500, 3000), arm(10000, 500,
 decoded("lift: treatment worse", arm(5000, 150, 4000), arm(5000, 250, 4000))
 decoded("lift: not enough data, with an estimate", arm(100, 5, 1000), arm(100, 3, 1000))
 decoded("lift: no control group", arm(100, 5, 1000), [0, 0, 0, 0, 0])
+decoded("lift: a control group of 5%, more customers at today's split", arm(1900, 100, 2000), arm(100, 2, 2000))
+decoded("lift: an arm with no buyer yet counts as 1 in n + 1", arm(1000, 100, 2000), arm(1000, 0, 0))
+decoded("lift: inconclusive at a 9-to-1 split", arm(9000, 495, 3000), arm(1000, 50, 3000))
+decoded("lift: merged counts with more converters than customers read as all bought", [3, 5, 5, 500, 50000],
+        arm(100, 50, 100))
 decoded("lift: spread revenue (squares above the mean's)", [2000, 120, 130, 600000, 6000000000],
         [2000, 90, 95, 400000, 3000000000])
 cases += [
-    dict(name="bytes: more converters than customers", kpis_hex=encode(NOW, [1, 2, 2, 10, 100], [0] * 5),
+    dict(name="bytes: more converters than orders", kpis_hex=encode(NOW, [1, 2, 1, 10, 100], [0] * 5),
          expect=dict(error="decode_invalid")),
     dict(name="bytes: negative revenue", kpis_hex=encode(NOW, [1, 1, 1, -10, 100], [0] * 5),
-         expect=dict(error="decode_invalid")),
-    dict(name="bytes: orders without customers", kpis_hex=encode(NOW, [0] * 5, [0, 0, 1, 10, 100]),
          expect=dict(error="decode_invalid")),
     dict(name="bytes: a since out of range", kpis_hex=encode(-1, [0] * 5, [0] * 5), expect=dict(error="decode_invalid")),
     dict(name="bytes: a trailing byte", kpis_hex=encode(NOW, [0] * 5, [0] * 5) + "00",

@@ -16,7 +16,14 @@
 //!   interval of `ln(m_t/m_c)`, `± z·sqrt(s_t²/(n_t m_t²) + s_c²/(n_c m_c²))`.
 //!
 //! `z` is 1.959963984540054, the 97.5% point of the standard normal. A simulation with a known
-//! true lift checks that the conversion interval covers it about 95% of the time.
+//! true lift checks that the intervals cover it about 95% of the time.
+//!
+//! These are **fixed-horizon** intervals: read once, when the planned number of customers is
+//! reached (the verdict says how many more). Read every hour and stopped at the first
+//! "significant", they call a difference where there is none far more often than 5%.
+//!
+//! How many more customers: counted **both arms together, at today's split**, since a control
+//! group is usually a small share (5% of customers) and grows only with all traffic.
 
 use alloc::format;
 use alloc::string::String;
@@ -94,8 +101,8 @@ pub struct Comparison {
 pub enum Verdict {
     /// An arm has no customers (a catalog without a control group, or no traffic yet).
     NoControl,
-    /// Too few conversions for an interval: about `more` customers in each arm would give one
-    /// (`None` before any conversion, when no estimate is possible).
+    /// Too few conversions for an interval: about `more` customers (both arms together, at
+    /// today's split) would give one (`None` while nobody, or everybody, has bought).
     NotEnoughData {
         /// Customers to add to each arm.
         more: Option<u64>,
@@ -105,8 +112,8 @@ pub enum Verdict {
         /// Whether the treatment converts better.
         better: bool,
     },
-    /// The interval holds 0: about `more` customers in each arm would detect the observed
-    /// difference with 80% power (`None` when the arms convert alike).
+    /// The interval holds 0: about `more` customers (both arms together, at today's split) would
+    /// detect the observed difference with 80% power (`None` when the arms convert alike).
     Inconclusive {
         /// Customers to add to each arm.
         more: Option<u64>,
@@ -205,8 +212,11 @@ impl Lift {
                 "no lift yet: an arm has no customers (does the catalog have a control group?)",
             ),
             Verdict::NotEnoughData { more: Some(n) } => format!(
-                "not enough data yet: about {n} more customers in each arm (each needs {MIN_CONVERSIONS} who bought and {MIN_CONVERSIONS} who did not)"
+                "not enough data yet: about {n} more customers, both arms together (each arm needs {MIN_CONVERSIONS} who bought and {MIN_CONVERSIONS} who did not)"
             ),
+            Verdict::NotEnoughData { more: None } if conv.treatment + conv.control > 0.0 => {
+                String::from("not enough data yet: every customer has bought, nothing to compare")
+            }
             Verdict::NotEnoughData { more: None } => {
                 String::from("not enough data yet: no customer has bought")
             }
@@ -226,7 +236,7 @@ impl Lift {
             Verdict::Inconclusive { more } => {
                 let (low, high) = conv.absolute.map_or((0.0, 0.0), |d| (d.low, d.high));
                 let tail = match more {
-                    Some(n) => format!("; about {n} more customers in each arm would tell"),
+                    Some(n) => format!("; about {n} more customers, both arms together, would tell"),
                     None => String::from("; the arms convert alike"),
                 };
                 format!(
@@ -269,42 +279,51 @@ impl Arm {
         };
         Arm {
             n,
-            p: a.converters as f64 / n,
+            // At most 1: counts merged from nodes that saw a customer's purchase but not their
+            // arrival can hold more converters than customers.
+            p: (a.converters as f64 / n).min(1.0),
             mean,
             var,
         }
     }
 }
 
-/// Customers each arm would need, at the pooled conversion, for the minimum counts; minus what
-/// the smaller arm has.
+/// Customers to add, both arms together at today's split, until each arm can expect
+/// [`MIN_CONVERSIONS`] customers who bought and as many who did not: per arm `ceil(10 / min(q,
+/// 1-q))` at its own conversion `q` (kept within `1/(n+1)` of 0 and 1: an arm of `n` with no
+/// buyer yet counts as 1 in `n+1`), less what it has, over its share of the customers; the
+/// largest.
 fn more_for_counts(t: &ArmCounts, c: &ArmCounts) -> Option<u64> {
-    let customers = t.customers + c.customers;
-    let converters = t.converters + c.converters;
-    if converters == 0 || customers == 0 {
+    let total = t.customers as f64 + c.customers as f64;
+    let pooled = ((t.converters as f64 + c.converters as f64) / total).min(1.0);
+    if !(pooled > 0.0 && pooled < 1.0) {
         return None;
     }
-    let p = converters as f64 / customers as f64;
-    let rarer = p.min(1.0 - p);
-    if rarer <= 0.0 {
-        return None;
-    }
-    let needed = libm::ceil(MIN_CONVERSIONS as f64 / rarer) as u64;
-    Some(needed.saturating_sub(t.customers.min(c.customers)).max(1))
+    let short = |a: &ArmCounts| {
+        let n = a.customers as f64;
+        let edge = 1.0 / (n + 1.0);
+        let q = (a.converters as f64 / n).clamp(edge, 1.0 - edge);
+        let needed = libm::ceil(MIN_CONVERSIONS as f64 / q.min(1.0 - q));
+        (needed - n).max(0.0) / (n / total)
+    };
+    let more = libm::ceil(short(t).max(short(c)));
+    (more.is_finite() && more < 1e18).then(|| (more as u64).max(1))
 }
 
-/// Customers each arm would need to detect the observed difference at 5% with 80% power:
-/// `(z_95 + z_80)² · (p_t(1-p_t) + p_c(1-p_c)) / (p_t - p_c)²`, minus what the smaller arm has.
+/// Customers to add, both arms together at today's split (`k = n_t / n_c`), to detect the
+/// observed difference at 5% with 80% power: the control group needs `(z_95 + z_80)² ·
+/// (p_t(1-p_t)/k + p_c(1-p_c)) / (p_t - p_c)²`, the treatment `k` times as many; less what
+/// both have.
 fn more_for_power(t: &Arm, c: &Arm) -> Option<u64> {
     let diff = t.p - c.p;
     if diff == 0.0 {
         return None;
     }
+    let k = t.n / c.n;
     let z = Z_95 + Z_POWER_80;
-    let needed = z * z * (t.p * (1.0 - t.p) + c.p * (1.0 - c.p)) / (diff * diff);
-    let needed = libm::ceil(needed);
-    (needed.is_finite() && needed < 1e18)
-        .then(|| (needed as u64).saturating_sub(t.n.min(c.n) as u64).max(1))
+    let control = z * z * (t.p * (1.0 - t.p) / k + c.p * (1.0 - c.p)) / (diff * diff);
+    let more = libm::ceil(control * (1.0 + k) - (t.n + c.n));
+    (more.is_finite() && more < 1e18).then(|| (more.max(1.0)) as u64)
 }
 
 #[cfg(test)]
@@ -367,26 +386,47 @@ mod tests {
     fn verdicts_without_enough_data() {
         let none = Lift::of(&arm(100, 5, 0, 0), &ArmCounts::default());
         assert_eq!(none.verdict, Verdict::NoControl);
-        // 5 of 100 and 3 of 100 bought: 8 of 200 pooled, 4%; 10 / 0.04 = 250, minus 100.
+        // 5 of 100 and 3 of 100 bought: the control needs ceil(10 / 0.03) = 334, 234 more,
+        // and it is half the customers: 468 more in all.
         let few = Lift::of(&arm(100, 5, 0, 0), &arm(100, 3, 0, 0));
-        assert_eq!(few.verdict, Verdict::NotEnoughData { more: Some(150) });
+        assert_eq!(few.verdict, Verdict::NotEnoughData { more: Some(468) });
         assert!(few.conversion.absolute.is_none() && few.conversion.relative.is_none());
         assert_eq!(
             few.summary(),
-            "not enough data yet: about 150 more customers in each arm (each needs 10 who bought and 10 who did not)"
+            "not enough data yet: about 468 more customers, both arms together (each arm needs 10 who bought and 10 who did not)"
+        );
+        // A control group of 5%: 1,900 treated (100 bought), 100 in control (2 bought). The
+        // control needs 500 at 2%, 400 more; at 5% of the traffic, 8,000 more in all.
+        let small = Lift::of(&arm(1_900, 100, 0, 0), &arm(100, 2, 0, 0));
+        assert_eq!(small.verdict, Verdict::NotEnoughData { more: Some(8_000) });
+        // An arm of 1,000 with no buyer yet counts as 1 in 1,001: it needs 10,010, 9,010 more,
+        // and it is half the customers.
+        let none_yet = Lift::of(&arm(1_000, 100, 0, 0), &arm(1_000, 0, 0, 0));
+        assert_eq!(
+            none_yet.verdict,
+            Verdict::NotEnoughData { more: Some(18_020) }
         );
         let nobody = Lift::of(&arm(100, 0, 0, 0), &arm(100, 0, 0, 0));
         assert_eq!(nobody.verdict, Verdict::NotEnoughData { more: None });
-        // 5.0% against 4.9% of 10,000: inconclusive; the power formula by hand.
+        assert!(nobody.summary().ends_with("no customer has bought"));
+        let everybody = Lift::of(&arm(5, 5, 0, 0), &arm(5, 5, 0, 0));
+        assert_eq!(everybody.verdict, Verdict::NotEnoughData { more: None });
+        assert!(everybody
+            .summary()
+            .ends_with("every customer has bought, nothing to compare"));
+        // More converters than customers (merged counts): read as everyone, never above 1.
+        let odd = Lift::of(&arm(3, 5, 0, 0), &arm(100, 50, 0, 0));
+        assert_eq!(odd.conversion.treatment, 1.0);
+        // 5.0% against 4.9% of 10,000 each: inconclusive; the power formula by hand (k = 1).
         let close_call = Lift::of(&arm(10_000, 500, 0, 0), &arm(10_000, 490, 0, 0));
         let z = Z_95 + Z_POWER_80;
         let need = (z * z * (0.05 * 0.95 + 0.049 * 0.951) / (0.001f64 * 0.001)).ceil() as u64;
-        assert_eq!(
-            close_call.verdict,
-            Verdict::Inconclusive {
-                more: Some(need - 10_000)
-            }
-        );
+        let more = 2 * need - 20_000;
+        let got = match close_call.verdict {
+            Verdict::Inconclusive { more: Some(n) } => n,
+            v => panic!("{v:?}"),
+        };
+        assert!(got.abs_diff(more) <= 2, "{got} vs {more}");
         let alike = Lift::of(&arm(10_000, 500, 0, 0), &arm(10_000, 500, 0, 0));
         assert_eq!(alike.verdict, Verdict::Inconclusive { more: None });
         assert!(alike.summary().ends_with("the arms convert alike"));
