@@ -7,6 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use shopkeeper::decide::DecisionLog;
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
 use shopkeeper::score::CohortKey;
@@ -201,6 +202,47 @@ fn apply_one(c: &mut Criterion) {
     group.finish();
 }
 
+/// KPIs of 1,000 offers x 10 segments x 48 hourly buckets: their bytes (printed), and the cost
+/// of counting one more decision of one pick into them.
+fn kpis(c: &mut Criterion) {
+    let record = |now: i64, segment: &str, offers: &[&str]| {
+        let picks: Vec<_> = offers
+            .iter()
+            .map(|o| serde_json::json!({"offer": o, "probability": 1.0}))
+            .collect();
+        let json = serde_json::json!({"catalog_version": "k", "customer": "c", "channel": "web",
+            "now": now, "seed": 1, "slots": offers.len(), "segment": segment,
+            "control_group": false, "fallback": false, "picks": picks});
+        DecisionLog::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut kpis = Kpis::new(0).unwrap_or_else(|e| panic!("{e}"));
+    let offers: Vec<String> = (0..1_000).map(|i| format!("offer-{i:04}")).collect();
+    for hour in 0..48 {
+        for segment in 0..10 {
+            for chunk in offers.chunks(16) {
+                let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                kpis.record_decision(&record(
+                    NOW + hour * 3_600,
+                    &format!("segment-{segment}"),
+                    &chunk,
+                ));
+            }
+        }
+    }
+    let bytes = kpis.to_bytes().unwrap_or_else(|e| panic!("{e}"));
+    println!(
+        "KPIs of 1,000 offers x 10 segments x 48 hourly buckets: {} bytes",
+        bytes.len()
+    );
+    let one = record(NOW + 47 * 3_600, "segment-3", &["offer-0500"]);
+    let mut group = c.benchmark_group("kpis");
+    group.bench_function(
+        "count a decision of one pick (1,000 offers x 10 segments x 48 hours)",
+        |b| b.iter(|| kpis.record_decision(black_box(&one))),
+    );
+    group.finish();
+}
+
 fn fold_million(c: &mut Criterion) {
     const EVENTS: usize = 1_000_000;
     const CUSTOMERS: usize = 10_000;
@@ -245,5 +287,5 @@ fn codec(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, apply_one, fold_million, codec);
+criterion_group!(benches, apply_one, fold_million, codec, kpis);
 criterion_main!(benches);

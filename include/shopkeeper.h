@@ -980,6 +980,32 @@ sk_result sk_kpis_record(const sk_kpis *kpis,
                          bool control,
                          sk_error **err);
 
+// Counts a decision (its record: the `log` of the decision's JSON, or a log line's `decision`;
+// `spec/learning.md`, "Decision logs"): each pick once, in its segment, at its time.
+//
+// # Safety
+// `kpis` is live; `record` is (pointer, length) UTF-8; `err` is NULL or points to writable
+// storage for a pointer.
+sk_result sk_kpis_record_decision(const sk_kpis *kpis,
+                                  const char *record,
+                                  size_t record_len,
+                                  sk_error **err);
+
+// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event (JSON, as
+// `sk_profile_apply_json` reads it) for an offer the decision of `record` showed; writes
+// whether it counted (any other event or offer counts nothing).
+//
+// # Safety
+// `kpis` is live; `record` and `event` are (pointer, length) UTF-8; `out_counted` points to a
+// writable bool; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_kpis_record_offer(const sk_kpis *kpis,
+                               const char *record,
+                               size_t record_len,
+                               const char *event,
+                               size_t event_len,
+                               bool *out_counted,
+                               sk_error **err);
+
 // Adds `other`'s counts (another node's) into `kpis`. Fails, changing nothing, for KPIs since
 // another time (`SK_RESULT_INVALID_DATA`). `other` may be `kpis` (doubles its counts).
 //
@@ -996,7 +1022,7 @@ sk_result sk_kpis_merge(const sk_kpis *kpis, const sk_kpis *other, sk_error **er
 // to writable storage for a pointer.
 sk_result sk_kpis_to_json(const sk_kpis *kpis, sk_buffer **out_json, sk_error **err);
 
-// The KPIs in their versioned binary form (for a store or stream; at most 1 KiB).
+// The KPIs in their versioned binary form (for a store or stream; at most 32 MiB).
 //
 // # Safety
 // `kpis` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or

@@ -1,9 +1,10 @@
 //! Untrusted bytes and exported JSON must decode to a valid profile or a clean error, never a panic;
 //! whatever decodes must round-trip and survive every operation. The same bytes as live cohort
-//! counts: decoded or refused, and what decodes round-trips and merges with itself.
+//! counts and as KPIs: decoded or refused, and what decodes round-trips and merges with itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
 use shopkeeper::{Channel, Event, EventKind, Profile};
 
@@ -14,6 +15,15 @@ fuzz_target!(|data: &[u8]| {
         let copy = counts.clone();
         counts.merge(&copy).expect("counts merge with themselves");
         CohortCounts::from_bytes(&counts.to_bytes().expect("encode")).expect("merged counts decode");
+    }
+    if let Ok(mut kpis) = Kpis::from_bytes(data) {
+        let bytes = kpis.to_bytes().expect("decoded KPIs encode");
+        assert_eq!(Kpis::from_bytes(&bytes).expect("and decode again"), kpis);
+        let _ = kpis.to_json().expect("and write JSON");
+        let copy = kpis.clone();
+        if kpis.merge(&copy).is_ok() {
+            Kpis::from_bytes(&kpis.to_bytes().expect("encode")).expect("merged KPIs decode");
+        }
     }
     let decoded = Profile::from_bytes(data).ok().or_else(|| {
         let text = std::str::from_utf8(data).ok()?;

@@ -5,8 +5,10 @@
 use std::ffi::c_char;
 use std::sync::{PoisonError, RwLock};
 
+use shopkeeper::decide::DecisionLog;
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
+use shopkeeper::Event;
 
 use crate::{
     bytes, ffi, handle, out, sk_buffer, sk_engine, sk_error, sk_profile, sk_result, sk_timestamp,
@@ -386,6 +388,65 @@ pub unsafe extern "C" fn sk_kpis_record(
     })
 }
 
+/// Counts a decision (its record: the `log` of the decision's JSON, or a log line's `decision`;
+/// `spec/learning.md`, "Decision logs"): each pick once, in its segment, at its time.
+///
+/// # Safety
+/// `kpis` is live; `record` is (pointer, length) UTF-8; `err` is NULL or points to writable
+/// storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_kpis_record_decision(
+    kpis: *const sk_kpis,
+    record: *const c_char,
+    record_len: usize,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let (kpis, record) =
+            unsafe { (handle(kpis, "kpis")?, text(record, record_len, "record")?) };
+        let record = DecisionLog::from_json(record)?;
+        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
+        kpis.record_decision(&record);
+        Ok(())
+    })
+}
+
+/// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event (JSON, as
+/// `sk_profile_apply_json` reads it) for an offer the decision of `record` showed; writes
+/// whether it counted (any other event or offer counts nothing).
+///
+/// # Safety
+/// `kpis` is live; `record` and `event` are (pointer, length) UTF-8; `out_counted` points to a
+/// writable bool; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_kpis_record_offer(
+    kpis: *const sk_kpis,
+    record: *const c_char,
+    record_len: usize,
+    event: *const c_char,
+    event_len: usize,
+    out_counted: *mut bool,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_counted = out(out_counted, "out_counted")?;
+        // SAFETY: the caller's contract.
+        let (kpis, record, event) = unsafe {
+            (
+                handle(kpis, "kpis")?,
+                text(record, record_len, "record")?,
+                text(event, event_len, "event")?,
+            )
+        };
+        let record = DecisionLog::from_json(record)?;
+        let event = Event::from_json(event)?;
+        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
+        out_counted.write(kpis.record_offer(&record, &event));
+        Ok(())
+    })
+}
+
 /// Adds `other`'s counts (another node's) into `kpis`. Fails, changing nothing, for KPIs since
 /// another time (`SK_RESULT_INVALID_DATA`). `other` may be `kpis` (doubles its counts).
 ///
@@ -439,7 +500,7 @@ pub unsafe extern "C" fn sk_kpis_to_json(
     })
 }
 
-/// The KPIs in their versioned binary form (for a store or stream; at most 1 KiB).
+/// The KPIs in their versioned binary form (for a store or stream; at most 32 MiB).
 ///
 /// # Safety
 /// `kpis` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or

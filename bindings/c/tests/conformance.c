@@ -1305,9 +1305,11 @@ static bool run_cohort_bytes(const jv *c) {
     return true;
 }
 
-/* `{"catalog", "kpis": {"since", "nodes"}, "expect": {"kpis": JSON}}`: each node's KPIs, the arm
- * from the catalog's control group (`sk_engine_in_control_group`), merged into the first; their
- * bytes read back; their JSON holds `expect.kpis`. */
+/* `{"catalog", "kpis": {"since", "nodes", "decisions"?}, "expect": {"kpis": JSON}}`: each node's
+ * KPIs, the arm from the catalog's control group (`sk_engine_in_control_group`); one more KPIs
+ * that record each decision (`sk_kpis_record_decision`) and its offer events
+ * (`sk_kpis_record_offer`); all merged into the first; their bytes read back; their JSON holds
+ * `expect.kpis`. */
 static bool run_kpis(const jv *c, int64_t now) {
     size_t catalog_len;
     const char *catalog = compact(jget(c, "catalog"), &catalog_len);
@@ -1348,7 +1350,27 @@ static bool run_kpis(const jv *c, int64_t now) {
         else if (sk_kpis_merge(first, kpis, E()) != SK_RESULT_OK)
             return fail("merge: %s", message());
     }
-    if (!first) return fail("kpis without nodes");
+    sk_kpis *decided = NULL;
+    if (sk_kpis_new(jint(jget(spec, "since"), 0), &decided, E()) != SK_RESULT_OK)
+        return fail("kpis: %s", message());
+    own(OWN_KPIS, decided);
+    const jv *decisions = jget(spec, "decisions");
+    for (size_t i = 0; jat(decisions, i); i++) {
+        size_t record_len;
+        const char *record = compact(jget(jat(decisions, i), "record"), &record_len);
+        if (sk_kpis_record_decision(decided, record, record_len, E()) != SK_RESULT_OK)
+            return fail("record a decision: %s", message());
+        const jv *events = jget(jat(decisions, i), "events");
+        for (size_t k = 0; jat(events, k); k++) {
+            bool counted;
+            if (sk_kpis_record_offer(decided, record, record_len, jat(events, k)->raw,
+                                     jat(events, k)->raw_len, &counted, E()) != SK_RESULT_OK)
+                return fail("record an offer event: %s", message());
+        }
+    }
+    if (!first) first = decided;
+    else if (sk_kpis_merge(first, decided, E()) != SK_RESULT_OK)
+        return fail("merge: %s", message());
     sk_buffer *bytes = NULL, *json = NULL, *again_json = NULL;
     sk_kpis *again = NULL;
     if (sk_kpis_to_bytes(first, &bytes, E()) != SK_RESULT_OK || !own(OWN_BUFFER, bytes) ||

@@ -8,7 +8,10 @@ use shopkeeper::learn::CohortCounts;
 use shopkeeper::profile::Mark as CoreMark;
 use wasm_bindgen::prelude::*;
 
-use crate::{parsed, seconds, to_js, Profile, Result};
+use shopkeeper::decide::DecisionLog;
+use shopkeeper::Event;
+
+use crate::{json_text, parsed, seconds, to_js, EventArg, Profile, Result};
 
 /// What a profile had before an event (`profile.mark()`), for `cohorts.record` and
 /// `kpis.record` to count what the event changed.
@@ -96,6 +99,31 @@ impl Kpis {
     /// applied), in the control arm when `control` (`engine.inControlGroup(profile)`).
     pub fn record(&mut self, before: &Mark, profile: &Profile, control: bool) {
         self.core.record(before.core, &profile.core, control);
+    }
+
+    /// Counts a decision (its `log`, or a log line's `decision`; object or JSON text): each pick
+    /// once, in its segment, at its time.
+    #[wasm_bindgen(js_name = recordDecision)]
+    pub fn record_decision(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "DecisionLog | string")] record: &JsValue,
+    ) -> Result<()> {
+        let record = DecisionLog::from_json(&json_text(record, "record")?)?;
+        self.core.record_decision(&record);
+        Ok(())
+    }
+
+    /// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event for an offer the
+    /// decision of `record` showed; `false`, counting nothing, for any other event or offer.
+    #[wasm_bindgen(js_name = recordOffer)]
+    pub fn record_offer(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "DecisionLog | string")] record: &JsValue,
+        event: &EventArg,
+    ) -> Result<bool> {
+        let record = DecisionLog::from_json(&json_text(record, "record")?)?;
+        let event = Event::from_json(&json_text(event, "event")?)?;
+        Ok(self.core.record_offer(&record, &event))
     }
 
     /// Adds `other`'s counts (another page's or server's); both must count since the same time.

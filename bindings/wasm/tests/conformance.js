@@ -453,6 +453,13 @@ function runKpis(sk, c, now) {
     if (first) first.merge(kpis);
     else first = kpis;
   }
+  const decided = new sk.Kpis(c.kpis.since);
+  for (const d of c.kpis.decisions ?? []) {
+    decided.recordDecision(d.record);
+    for (const event of d.events) decided.recordOffer(d.record, event);
+  }
+  if (first) first.merge(decided);
+  else first = decided;
   const again = sk.Kpis.fromBytes(first.toBytes());
   if (!same(again.toJSON(), first.toJSON())) return "the bytes round trip changed the KPIs";
   return subset(first.toJSON(), c.expect.kpis);

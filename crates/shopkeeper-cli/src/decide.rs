@@ -194,6 +194,9 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                         if accepted {
                             log[i].accept(offer);
                         }
+                        if let Some(kpis) = kpis.as_mut() {
+                            kpis.record_offer(&log[i].decision, &event);
+                        }
                         if let Some(learner) = learner.as_mut() {
                             if learner.credit(&log[i].decision, offer, response, at) == Ok(true) {
                                 learned += 1;
@@ -237,6 +240,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                     anonymous,
                     &request,
                     index as u64,
+                    kpis.as_mut(),
                 )
                 .map(|entry| {
                     decisions += 1;
@@ -342,6 +346,7 @@ fn decide_line(
     anonymous: bool,
     request: &DecisionRequest,
     line: u64,
+    kpis: Option<&mut Kpis>,
 ) -> Result<LogEntry, Error> {
     let context = request.context(engine.catalog().schema())?;
     let profile = profiles.get(id, anonymous)?;
@@ -354,9 +359,16 @@ fn decide_line(
         .log()
         .ok_or_else(|| Error::new(ErrorCode::Internal, "a logged decision has its record"))?;
     let entry = LogEntry::new(engine, profile, &context, record)?;
+    let mut kpis = kpis;
+    if let Some(kpis) = kpis.as_deref_mut() {
+        kpis.record_decision(&entry.decision);
+    }
     for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply_with(&event, req.now, &engine.listener())?;
+        if let Some(kpis) = kpis.as_deref_mut() {
+            kpis.record_offer(&entry.decision, &event);
+        }
     }
     Ok(entry)
 }

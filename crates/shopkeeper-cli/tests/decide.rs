@@ -540,3 +540,20 @@ fn replay_counts_kpis_of_both_arms_and_prints_the_lift() {
     assert_eq!(kpis.treatment().customers + kpis.control().customers, 12);
     assert_eq!(kpis.treatment().revenue + kpis.control().revenue, 4 * 1000);
 }
+
+#[test]
+fn replay_counts_each_offers_decisions_shows_and_responses_in_the_kpis() {
+    let saved = temp("storefront-kpis.bin", "");
+    let out = replay_example(&["--save-kpis", &saved]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let kpis = shopkeeper::kpi::Kpis::from_bytes(&std::fs::read(&saved).unwrap()).unwrap();
+    let mut totals = std::collections::BTreeMap::<String, (u64, u64, u64)>::new();
+    for (_, offer, _, c) in kpis.offers(shopkeeper::kpi::Resolution::Day) {
+        let t = totals.entry(offer.to_string()).or_default();
+        *t = (t.0 + c.shows, t.1 + c.accepts, t.2 + c.dismisses);
+    }
+    // The same shows, accepts and dismisses as the replay's table (replay_counts_shows_...).
+    assert_eq!(totals["welcome-10"], (3, 1, 1));
+    assert_eq!(totals["sleeping-bag-for-your-tent"], (3, 1, 1));
+    assert_eq!(totals["complete-the-kit"], (3, 1, 0));
+}

@@ -6,7 +6,10 @@ the arm of the catalog's control group (the documented bucket of their id), when
 session starts at or after `since`, with every purchase their profile knows (an order id seen
 before is ignored); the revenue squares are each customer's total squared; the lift is the
 normal approximation documented there, given only when each arm has 10 customers who bought and
-10 who did not."""
+10 who did not. Offers count in hourly and daily buckets (UTC, the newest 48 and 35): a
+decision's picks once each in its segment at its time; an offer event for an offer the decision
+showed in its segment at the event's time; a new order to the offer accepted last within 7 days
+before the latest purchase, with segment ""."""
 import json
 import math
 import sys
@@ -128,18 +131,79 @@ def zigzag(n):
     return varint((n << 1) ^ (n >> 63))
 
 
-def encode(since, t, c):
+def string(text):
+    return varint(len(text.encode())) + text.encode()
+
+
+def encode(since, t, c, offers=(), segments=(), hours=(), days=()):
     """The envelope (magic SKK\\x01, version 1 little-endian) around postcard: `since` (zigzag),
     then each arm, treatment first: customers, converters, orders (varints), revenue (zigzag),
-    revenue squares (a 128-bit varint)."""
+    revenue squares (a 128-bit varint); then the offers: the offer names, the segment names, and
+    the hourly then daily buckets, each its start (zigzag) and rows of (offer index, segment
+    index, decisions, shows, accepts, dismisses, orders, revenue as a zigzag)."""
     out = bytearray(b"SKK\x01" + (1).to_bytes(2, "little")) + zigzag(since)
     for a in (t, c):
         out += varint(a[0]) + varint(a[1]) + varint(a[2]) + zigzag(a[3]) + varint(a[4])
+    for names in (offers, segments):
+        out += varint(len(names)) + b"".join(string(n) for n in names)
+    for level in (hours, days):
+        out += varint(len(level))
+        for start, rows in level:
+            out += zigzag(start) + varint(len(rows))
+            for row in rows:
+                out += b"".join(varint(v) for v in row[:7]) + zigzag(row[7])
     return bytes(out).hex()
 
 
-def kpis_json(since, t, c):
-    return dict(since=since, treatment=arm_json(t), control=arm_json(c), lift=lift(t, c))
+def kpis_json(since, t, c, offers=None):
+    out = dict(since=since, treatment=arm_json(t), control=arm_json(c), lift=lift(t, c))
+    if offers is not None:
+        out["offers"] = offers
+    return out
+
+
+HOUR = 3600
+COUNTS = ["decisions", "shows", "accepts", "dismisses", "orders", "revenue"]
+WINDOW = 7 * DAY
+
+
+def offer_rows(decisions, nodes):
+    """The offers' buckets: {"hours": [rows], "days": [rows]}, rows sorted by time, offer, segment."""
+    levels = {HOUR: {}, DAY: {}}
+
+    def add(at, offer, segment, field, value=1):
+        for length, level in levels.items():
+            key = (at // length * length, offer, segment)
+            level.setdefault(key, dict.fromkeys(COUNTS, 0))[field] += value
+
+    for d in decisions:
+        record = d["record"]
+        for pick in record["picks"]:
+            add(record["now"], pick["offer"], record["segment"], "decisions")
+        showed = {p["offer"] for p in record["picks"]} if not record["fallback"] else set()
+        for e in d["events"]:
+            field = {"offer_shown": "shows", "offer_accepted": "accepts", "offer_dismissed": "dismisses"}.get(e["type"])
+            if field and e["offer"] in showed:
+                add(e["at"], e["offer"], record["segment"], field)
+    for node in nodes:
+        for p in node:
+            accepted, orders, last, seen = {}, 0, None, set()
+            for e in p["events"]:
+                if e["type"] == "offer_accepted":
+                    accepted[e["offer"]] = max(accepted.get(e["offer"], e["at"]), e["at"])
+                elif e["type"] == "purchase" and e["order"] not in seen:
+                    seen.add(e["order"])
+                    last = e["at"] if last is None else max(last, e["at"])
+                    touch = max(((t, o) for o, t in accepted.items() if t <= last and last - t <= WINDOW), default=None)
+                    if touch:
+                        add(last, touch[1], "", "orders")
+                        add(last, touch[1], "", "revenue", e["total"])
+    out = {}
+    for name, length, keep in (("hours", HOUR, 48), ("days", DAY, 35)):
+        starts = sorted({k[0] for k in levels[length]})[-keep:]
+        out[name] = [dict(at=k[0], offer=k[1], segment=k[2], **v) for k, v in sorted(levels[length].items())
+                     if k[0] in starts]
+    return out
 
 
 def pid(i, control):
@@ -180,6 +244,39 @@ counting("since 0 counts every customer", [node2, node1], 0)
 counting("no customer yet", [[dict(id="t", events=[buy(NOW - DAY, "o9", 100)])]], 0)
 
 
+def record(now, segment, *offers, fallback=False):
+    return dict(catalog_version="kpi", schema="0000000000000000", customer="c", channel="web", now=now, seed=1,
+                slots=len(offers), segment=segment, control_group=False, fallback=fallback,
+                picks=[dict(offer=o, probability=1.0) for o in offers])
+
+
+decisions = [
+    dict(record=record(NOW - 3 * HOUR, "members", "free-shipping", "tent-kit"),
+         events=[ev(NOW - 3 * HOUR + 5, "offer_shown", offer="free-shipping"),
+                 ev(NOW - 3 * HOUR + 60, "offer_accepted", offer="free-shipping"),
+                 ev(NOW - 3 * HOUR + 70, "offer_dismissed", offer="tent-kit"),
+                 ev(NOW - 3 * HOUR + 80, "offer_accepted", offer="welcome-10")]),  # not shown by it
+    dict(record=record(NOW - 2 * DAY - 10, "visitors", "welcome-10"),
+         events=[ev(NOW - 2 * DAY, "offer_accepted", offer="welcome-10")]),
+    dict(record=record(NOW - HOUR, "visitors", "tips", fallback=True),
+         events=[ev(NOW - HOUR + 1, "offer_accepted", offer="tips")]),  # a fallback shows no offer
+]
+buyers = [[
+    profile(20, False, session(NOW - 3 * DAY), ev(NOW - 3 * DAY + 10, "offer_accepted", offer="welcome-10"),
+            buy(NOW - 3 * DAY + 600, "b1", 4900), buy(NOW - 2 * HOUR, "b2", 1200)),
+    profile(21, True, session(NOW - 9 * DAY), ev(NOW - 9 * DAY + 10, "offer_accepted", offer="free-shipping"),
+            ev(NOW - 8 * DAY, "offer_accepted", offer="tent-kit"), buy(NOW - HOUR, "b3", 900)),
+]]
+t, c = (count(buyers, 0)[k] for k in (False, True))
+cases.append(dict(name="offers: decisions, shows, accepts and dismisses in hourly and daily buckets; last-touch revenue",
+                  catalog=CATALOG, kpis=dict(since=0, nodes=buyers, decisions=decisions),
+                  expect=dict(kpis=kpis_json(0, t, c, offer_rows(decisions, buyers)))))
+old = [dict(record=record(NOW - 60 * DAY + i * HOUR, "", f"o{i % 3}"), events=[]) for i in range(60)]
+cases.append(dict(name="offers: only the newest 48 hourly and 35 daily buckets are kept", catalog=CATALOG,
+                  kpis=dict(since=0, nodes=[], decisions=old),
+                  expect=dict(kpis=dict(offers=offer_rows(old, [])))))
+
+
 def decoded(name, t, c, since=NOW):
     cases.append(dict(name=name, kpis_hex=encode(since, t, c), expect=dict(kpis=kpis_json(since, t, c))))
 
@@ -190,6 +287,17 @@ def arm(n, buyers, per_buyer):
 
 
 decoded("lift: significant (6.0% against 4.0% of 1,000)", arm(1000, 60, 5000), arm(1000, 40, 5000))
+cases.append(dict(name="bytes: offers' buckets by name index", kpis_hex=encode(
+    NOW, [0] * 5, [0] * 5, offers=["a", "b"], segments=["", "vip"],
+    hours=[(NOW // 3600 * 3600, [(0, 1, 3, 2, 1, 0, 0, 0), (1, 0, 0, 0, 0, 0, 1, 700)])],
+    days=[(NOW // 86400 * 86400, [(1, 1, 1, 1, 0, 1, 0, 0)])]),
+    expect=dict(kpis=dict(offers=dict(
+        hours=[dict(at=NOW // 3600 * 3600, offer="a", segment="vip", decisions=3, shows=2, accepts=1, dismisses=0,
+                    orders=0, revenue=0),
+               dict(at=NOW // 3600 * 3600, offer="b", segment="", decisions=0, shows=0, accepts=0, dismisses=0,
+                    orders=1, revenue=700)],
+        days=[dict(at=NOW // 86400 * 86400, offer="b", segment="vip", decisions=1, shows=1, accepts=0, dismisses=1,
+                   orders=0, revenue=0)])))))
 decoded("lift: inconclusive, with the customers that would tell", arm(10000, 500, 3000), arm(10000, 490, 3100))
 decoded("lift: inconclusive, arms alike", arm(10000, 500, 3000), arm(10000, 500, 3000))
 decoded("lift: treatment worse", arm(5000, 150, 4000), arm(5000, 250, 4000))
@@ -210,6 +318,15 @@ cases += [
     dict(name="bytes: a since out of range", kpis_hex=encode(-1, [0] * 5, [0] * 5), expect=dict(error="decode_invalid")),
     dict(name="bytes: a trailing byte", kpis_hex=encode(NOW, [0] * 5, [0] * 5) + "00",
          expect=dict(error="decode_trailing_bytes")),
+    dict(name="bytes: a row naming no offer", kpis_hex=encode(NOW, [0] * 5, [0] * 5, offers=["a"], segments=[""],
+                                                               hours=[(NOW // 3600 * 3600, [(1, 0, 1, 0, 0, 0, 0, 0)])]),
+         expect=dict(error="decode_invalid")),
+    dict(name="bytes: an hourly bucket off the hour", kpis_hex=encode(NOW, [0] * 5, [0] * 5, offers=["a"], segments=[""],
+                                                                       hours=[(NOW + 1, [(0, 0, 1, 0, 0, 0, 0, 0)])]),
+         expect=dict(error="decode_invalid")),
+    dict(name="bytes: a row listed twice", kpis_hex=encode(NOW, [0] * 5, [0] * 5, offers=["a"], segments=[""],
+                                                            hours=[(NOW // 3600 * 3600, [(0, 0, 1, 0, 0, 0, 0, 0)] * 2)]),
+         expect=dict(error="decode_invalid")),
 ]
 
 with open("spec/vectors/305-kpis.json", "w") as f:

@@ -45,19 +45,26 @@
 //! [`Engine::in_control_group`]: crate::decide::Engine::in_control_group
 
 mod lift;
+mod offers;
 
 pub use lift::{Comparison, Interval, Lift, Verdict, MIN_CONVERSIONS, Z_95, Z_POWER_80};
+pub use offers::{
+    OfferCounts, Resolution, ATTRIBUTION_WINDOW, KPI_DAYS, KPI_HOURS, MAX_KPI_KEYS, OTHER_OFFERS,
+};
+
+use offers::Buckets;
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
+use crate::decide::DecisionLog;
 use crate::profile::{Mark, Profile};
-use crate::{codec, Error, ErrorCode, Money, Timestamp};
+use crate::{codec, Error, ErrorCode, Event, EventKind, Money, Timestamp};
 
 /// Largest encoded KPIs, in bytes.
-pub const MAX_KPIS_LEN: usize = 1024;
+pub const MAX_KPIS_LEN: usize = 32 * 1024 * 1024;
 
 const MAGIC: [u8; 4] = *b"SKK\x01";
 const KPIS_VERSION: u16 = 1;
@@ -87,12 +94,23 @@ impl ArmCounts {
     }
 }
 
-/// Live KPIs of the treatment arm and the control group.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Live KPIs: the treatment arm and the control group, and what each offer did, in hourly and
+/// daily buckets.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Kpis {
     since: Timestamp,
     treatment: ArmCounts,
     control: ArmCounts,
+    offers: Buckets,
+}
+
+/// The encoded form.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    since: Timestamp,
+    treatment: ArmCounts,
+    control: ArmCounts,
+    offers: offers::Wire,
 }
 
 impl Kpis {
@@ -106,6 +124,7 @@ impl Kpis {
             since,
             treatment: ArmCounts::default(),
             control: ArmCounts::default(),
+            offers: Buckets::default(),
         })
     }
 
@@ -124,6 +143,63 @@ impl Kpis {
         self.control
     }
 
+    /// What each offer did, bucket by bucket at `resolution`: the bucket's start (UTC), the
+    /// offer, the learning segment (`""` for attributed orders and revenue), the counts; by
+    /// time, then offer, then segment.
+    pub fn offers(
+        &self,
+        resolution: Resolution,
+    ) -> impl Iterator<Item = (Timestamp, &str, &str, &OfferCounts)> {
+        self.offers.rows(resolution)
+    }
+
+    /// Counts a decision: each of its picks (the default action of a fallback too) once, in the
+    /// decision's segment, at its time.
+    pub fn record_decision(&mut self, decision: &DecisionLog) {
+        let one = OfferCounts {
+            decisions: 1,
+            ..OfferCounts::default()
+        };
+        for pick in decision.picks.iter() {
+            (self.offers).add(decision.now, &pick.offer, &decision.segment, &one);
+        }
+    }
+
+    /// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event for an offer
+    /// `decision` showed, in its segment, at the event's time; `false`, counting nothing, for any
+    /// other event or offer.
+    pub fn record_offer(&mut self, decision: &DecisionLog, event: &Event) -> bool {
+        let (offer, change) = match &event.kind {
+            EventKind::OfferShown { offer } => (
+                offer,
+                OfferCounts {
+                    shows: 1,
+                    ..OfferCounts::default()
+                },
+            ),
+            EventKind::OfferAccepted { offer } => (
+                offer,
+                OfferCounts {
+                    accepts: 1,
+                    ..OfferCounts::default()
+                },
+            ),
+            EventKind::OfferDismissed { offer } => (
+                offer,
+                OfferCounts {
+                    dismisses: 1,
+                    ..OfferCounts::default()
+                },
+            ),
+            _ => return false,
+        };
+        if !decision.showed(offer) {
+            return false;
+        }
+        (self.offers).add(event.at, offer, &decision.segment, &change);
+        true
+    }
+
     /// The lift of the treatment over the control group.
     pub fn lift(&self) -> Lift {
         Lift::of(&self.treatment, &self.control)
@@ -135,6 +211,7 @@ impl Kpis {
     /// the treatment's. A first session at or after `since` makes a customer, with the purchases
     /// the profile already knows; later orders add. Wrap applied events only, never a merge.
     pub fn record(&mut self, before: Mark, after: &Profile, control: bool) {
+        self.attribute(before, after);
         let now = after.mark();
         let arrived = after.first_session().is_some_and(|s| s.start >= self.since);
         if !now.visitor || !arrived {
@@ -165,8 +242,33 @@ impl Kpis {
         arm.add(&change);
     }
 
+    /// New orders go to the offer accepted last within [`ATTRIBUTION_WINDOW`] before the latest
+    /// purchase (last touch), whoever the customer is.
+    fn attribute(&mut self, before: Mark, after: &Profile) {
+        let purchases = after.purchases();
+        let orders = purchases.count.saturating_sub(before.orders);
+        let Some(at) = purchases.last_at.filter(|_| orders > 0) else {
+            return;
+        };
+        let touch = after
+            .offers()
+            .iter()
+            .filter_map(|(offer, h)| h.last_accepted.map(|t| (t, offer)))
+            .filter(|&(t, _)| t <= at && at - t <= ATTRIBUTION_WINDOW)
+            .max();
+        if let Some((_, offer)) = touch {
+            let change = OfferCounts {
+                orders: u64::from(orders),
+                revenue: purchases.total.saturating_sub(before.revenue).max(0),
+                ..OfferCounts::default()
+            };
+            self.offers.add(at, offer, "", &change);
+        }
+    }
+
     /// Adds `other`'s counts (another node's). Fails, changing nothing, for KPIs since another
-    /// time (`invalid_data`).
+    /// time (`invalid_data`) or a bucket that would count more than [`MAX_KPI_KEYS`] offers
+    /// (`limit_exceeded`).
     pub fn merge(&mut self, other: &Kpis) -> Result<(), Error> {
         if other.since != self.since {
             return Err(Error::new(
@@ -177,6 +279,7 @@ impl Kpis {
                 ),
             ));
         }
+        self.offers.merge(&other.offers)?;
         self.treatment.add(&other.treatment);
         self.control.add(&other.control);
         Ok(())
@@ -194,13 +297,37 @@ impl Kpis {
             revenue_squares: String,
         }
         #[derive(Serialize)]
-        struct Json {
+        struct Row<'a> {
+            at: Timestamp,
+            offer: &'a str,
+            segment: &'a str,
+            #[serde(flatten)]
+            counts: &'a OfferCounts,
+        }
+        #[derive(Serialize)]
+        struct Offers<'a> {
+            hours: Vec<Row<'a>>,
+            days: Vec<Row<'a>>,
+        }
+        #[derive(Serialize)]
+        struct Json<'a> {
             since: Timestamp,
             treatment: Arm,
             control: Arm,
             lift: Lift,
             summary: String,
+            offers: Offers<'a>,
         }
+        let rows = |r: Resolution| -> Vec<Row<'_>> {
+            self.offers(r)
+                .map(|(at, offer, segment, counts)| Row {
+                    at,
+                    offer,
+                    segment,
+                    counts,
+                })
+                .collect()
+        };
         let arm = |a: &ArmCounts| Arm {
             customers: a.customers,
             converters: a.converters,
@@ -215,21 +342,37 @@ impl Kpis {
             control: arm(&self.control),
             summary: lift.summary(),
             lift,
+            offers: Offers {
+                hours: rows(Resolution::Hour),
+                days: rows(Resolution::Day),
+            },
         };
         serde_json::to_string(&json).map_err(|e| Error::new(ErrorCode::Internal, format!("{e}")))
     }
 
     /// The binary form: the envelope (magic `SKK\x01`, version 1) around postcard.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        codec::encode(MAGIC, KPIS_VERSION, self)
+        let wire = Wire {
+            since: self.since,
+            treatment: self.treatment,
+            control: self.control,
+            offers: offers::Wire::from(&self.offers),
+        };
+        codec::encode(MAGIC, KPIS_VERSION, &wire)
     }
 
     /// Reads and checks the binary form: `since` in range; in each arm no more converters than
     /// orders and revenue not negative. (Converters may outnumber customers: a node can see a
     /// customer's purchase and another their arrival; the lift reads such an arm as all bought.)
     pub fn from_bytes(bytes: &[u8]) -> Result<Kpis, Error> {
-        let kpis: Kpis = codec::decode(MAGIC, KPIS_VERSION, MAX_KPIS_LEN, bytes)?;
+        let wire: Wire = codec::decode(MAGIC, KPIS_VERSION, MAX_KPIS_LEN, bytes)?;
         let invalid = |why: String| Error::new(ErrorCode::DecodeInvalid, why);
+        let kpis = Kpis {
+            since: wire.since,
+            treatment: wire.treatment,
+            control: wire.control,
+            offers: (wire.offers.check()).map_err(|e| invalid(e.message().into()))?,
+        };
         crate::check::timestamp("since", kpis.since).map_err(|e| invalid(e.message().into()))?;
         for (name, a) in [("treatment", &kpis.treatment), ("control", &kpis.control)] {
             let fine = a.converters <= a.orders && a.revenue >= 0;

@@ -2,7 +2,7 @@
 //! built through marks and records, merged, read back from bytes, and compared.
 
 use serde_json::Value;
-use shopkeeper::decide::{Catalog, Engine};
+use shopkeeper::decide::{Catalog, DecisionLog, Engine};
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
 use shopkeeper::score::Models;
@@ -91,22 +91,32 @@ fn replay(
     Ok(())
 }
 
-/// `{"catalog", "kpis": {"since", "nodes"}, "expect": {"kpis": JSON}}`: each node's KPIs, the
-/// arm from the catalog's control group, merged into the first; their bytes read back; their
-/// JSON holds `expect.kpis`.
+/// `{"catalog", "kpis": {"since", "nodes", "decisions"?}, "expect": {"kpis": JSON}}`: each
+/// node's KPIs, the arm from the catalog's control group; one more KPIs that record each of
+/// `decisions` (`{"record", "events"}`: the decision, then each offer event); all merged into
+/// the first; their bytes read back; their JSON holds `expect.kpis`.
 pub fn run_kpis(case: &Value, now: i64) -> Result<(), String> {
     let catalog = Catalog::compile(&case["catalog"].to_string(), now).map_err(|e| e.to_string())?;
     let engine = Engine::new(catalog, Models::default()).map_err(|e| e.to_string())?;
     let spec = &case["kpis"];
     let since = spec["since"].as_i64().unwrap_or(0);
     let nodes = spec["nodes"].as_array().ok_or("no nodes")?;
-    let mut each: Vec<Kpis> = (0..nodes.len())
+    let mut each: Vec<Kpis> = (0..=nodes.len())
         .map(|_| Kpis::new(since))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     replay(&spec["nodes"], now, |n, before, profile| {
         each[n].record(before, profile, engine.in_control_group(profile));
     })?;
+    let last = each.last_mut().ok_or("no KPIs")?;
+    for d in spec["decisions"].as_array().into_iter().flatten() {
+        let record = DecisionLog::from_json(&d["record"].to_string()).map_err(|e| e.to_string())?;
+        last.record_decision(&record);
+        for event in d["events"].as_array().into_iter().flatten() {
+            let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
+            last.record_offer(&record, &event);
+        }
+    }
     let mut all = each.into_iter();
     let mut kpis = all.next().ok_or("no nodes")?;
     for other in all {
