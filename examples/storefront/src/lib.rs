@@ -6,6 +6,8 @@
 //! command (`check`, `decide`, `replay`).
 //! `tests/scenarios.rs` asserts every decision printed here.
 
+pub mod traffic;
+
 use std::error::Error;
 use std::fmt::Write;
 
