@@ -3,7 +3,7 @@
 //! cohorts") and KPIs (the treatment arm against the control group, and the lift).
 
 use std::ffi::c_char;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use shopkeeper::decide::DecisionLog;
 use shopkeeper::kpi::Kpis;
@@ -14,6 +14,29 @@ use crate::{
     bytes, ffi, handle, out, sk_buffer, sk_engine, sk_error, sk_profile, sk_result, sk_timestamp,
     text,
 };
+
+/// The value behind `lock`, under its shared lock (a value a panicked writer left is still read:
+/// every update either completes or changes nothing).
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The value behind `lock`, under its exclusive lock.
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `merge(into, other)`, with a copy of `other` taken first: holding its read lock while taking
+/// `into`'s write lock would deadlock when they are the same value, or two threads merging
+/// crosswise.
+fn merge_locked<T: Clone>(
+    into: &RwLock<T>,
+    other: &RwLock<T>,
+    merge: impl FnOnce(&mut T, &T) -> Result<(), shopkeeper::Error>,
+) -> Result<(), shopkeeper::Error> {
+    let other = read(other).clone();
+    merge(&mut write(into), &other)
+}
 
 /// What a profile had before an event (`sk_profile_mark`), for the live statistics
 /// (`sk_cohorts_record`, `sk_kpis_record`) to count what the event changed. Treat it as a value:
@@ -147,10 +170,7 @@ pub unsafe extern "C" fn sk_cohorts_record(
         // SAFETY: the caller's contract.
         let (cohorts, profile) =
             unsafe { (handle(cohorts, "cohorts")?, handle(profile, "profile")?) };
-        let mut counts = cohorts
-            .counts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut counts = write(&cohorts.counts);
         counts.record(before.into(), &profile.profile);
         Ok(())
     })
@@ -171,18 +191,7 @@ pub unsafe extern "C" fn sk_cohorts_merge(
     ffi!(err, {
         // SAFETY: the caller's contract.
         let (cohorts, other) = unsafe { (handle(cohorts, "cohorts")?, handle(other, "other")?) };
-        // A copy first: holding `other`'s read lock while taking the write lock would deadlock
-        // when they are the same counts, or two threads merging crosswise.
-        let other = other
-            .counts
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let mut counts = cohorts
-            .counts
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        counts.merge(&other)?;
+        merge_locked(&cohorts.counts, &other.counts, CohortCounts::merge)?;
         Ok(())
     })
 }
@@ -209,11 +218,7 @@ pub unsafe extern "C" fn sk_cohorts_source(
                 text(source, source_len, "source")?,
             )
         };
-        let c = cohorts
-            .counts
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .source(source);
+        let c = read(&cohorts.counts).source(source);
         out_counts.write(sk_source_counts {
             visitors: c.visitors,
             first_purchases: c.first_purchases,
@@ -240,11 +245,7 @@ pub unsafe extern "C" fn sk_cohorts_to_json(
         let out_json = out(out_json, "out_json")?;
         // SAFETY: the caller's contract.
         let cohorts = unsafe { handle(cohorts, "cohorts") }?;
-        let json = cohorts
-            .counts
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_json()?;
+        let json = read(&cohorts.counts).to_json()?;
         out_json.write(sk_buffer::new(json.into_bytes()));
         Ok(())
     })
@@ -265,11 +266,7 @@ pub unsafe extern "C" fn sk_cohorts_to_bytes(
         let out_buffer = out(out_buffer, "out_buffer")?;
         // SAFETY: the caller's contract.
         let cohorts = unsafe { handle(cohorts, "cohorts") }?;
-        let bytes = cohorts
-            .counts
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_bytes()?;
+        let bytes = read(&cohorts.counts).to_bytes()?;
         out_buffer.write(sk_buffer::new(bytes));
         Ok(())
     })
@@ -382,7 +379,7 @@ pub unsafe extern "C" fn sk_kpis_record(
     ffi!(err, {
         // SAFETY: the caller's contract.
         let (kpis, profile) = unsafe { (handle(kpis, "kpis")?, handle(profile, "profile")?) };
-        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kpis = write(&kpis.kpis);
         kpis.record(before.into(), &profile.profile, control);
         Ok(())
     })
@@ -406,7 +403,7 @@ pub unsafe extern "C" fn sk_kpis_record_decision(
         let (kpis, record) =
             unsafe { (handle(kpis, "kpis")?, text(record, record_len, "record")?) };
         let record = DecisionLog::from_json(record)?;
-        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kpis = write(&kpis.kpis);
         kpis.record_decision(&record);
         Ok(())
     })
@@ -441,7 +438,7 @@ pub unsafe extern "C" fn sk_kpis_record_offer(
         };
         let record = DecisionLog::from_json(record)?;
         let event = Event::from_json(event)?;
-        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
+        let mut kpis = write(&kpis.kpis);
         out_counted.write(kpis.record_offer(&record, &event));
         Ok(())
     })
@@ -461,14 +458,7 @@ pub unsafe extern "C" fn sk_kpis_merge(
     ffi!(err, {
         // SAFETY: the caller's contract.
         let (kpis, other) = unsafe { (handle(kpis, "kpis")?, handle(other, "other")?) };
-        // A copy first, as for learners: no lock is held while taking the other.
-        let other = other
-            .kpis
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let mut kpis = kpis.kpis.write().unwrap_or_else(PoisonError::into_inner);
-        kpis.merge(&other)?;
+        merge_locked(&kpis.kpis, &other.kpis, Kpis::merge)?;
         Ok(())
     })
 }
@@ -490,11 +480,7 @@ pub unsafe extern "C" fn sk_kpis_to_json(
         let out_json = out(out_json, "out_json")?;
         // SAFETY: the caller's contract.
         let kpis = unsafe { handle(kpis, "kpis") }?;
-        let json = kpis
-            .kpis
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_json()?;
+        let json = read(&kpis.kpis).to_json()?;
         out_json.write(sk_buffer::new(json.into_bytes()));
         Ok(())
     })
@@ -515,11 +501,7 @@ pub unsafe extern "C" fn sk_kpis_to_bytes(
         let out_buffer = out(out_buffer, "out_buffer")?;
         // SAFETY: the caller's contract.
         let kpis = unsafe { handle(kpis, "kpis") }?;
-        let bytes = kpis
-            .kpis
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_bytes()?;
+        let bytes = read(&kpis.kpis).to_bytes()?;
         out_buffer.write(sk_buffer::new(bytes));
         Ok(())
     })

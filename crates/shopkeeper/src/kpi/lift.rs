@@ -329,7 +329,6 @@ fn more_for_power(t: &Arm, c: &Arm) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::random::Stream;
 
     fn arm(customers: u64, converters: u64, revenue: i64, revenue_squares: u128) -> ArmCounts {
         ArmCounts {
@@ -430,47 +429,5 @@ mod tests {
         let alike = Lift::of(&arm(10_000, 500, 0, 0), &arm(10_000, 500, 0, 0));
         assert_eq!(alike.verdict, Verdict::Inconclusive { more: None });
         assert!(alike.summary().ends_with("the arms convert alike"));
-    }
-
-    /// With a known true lift, the 95% intervals cover it about 95% of the time: 2,000 simulated
-    /// experiments of 4,000 customers per arm converting at 6% and 5%, each buyer paying an
-    /// exponential amount with mean 5,000 (so revenue per customer is skewed, as a shop's is).
-    #[test]
-    fn the_interval_covers_the_true_lift_about_95_percent_of_the_time() {
-        let (n, p_t, p_c, mean, runs) = (4_000u64, 0.06, 0.05, 5_000.0, 2_000);
-        let (mut conversion, mut revenue) = (0, 0);
-        let mut stream = Stream::new(20_261_201);
-        for _ in 0..runs {
-            let mut draw = |p: f64| {
-                let mut a = arm(n, 0, 0, 0);
-                for _ in 0..n {
-                    if stream.open01() < p {
-                        let paid = libm::round(-libm::log(stream.open01()) * mean) as i64;
-                        a.converters += 1;
-                        a.revenue += paid;
-                        a.revenue_squares += (paid as u128) * (paid as u128);
-                    }
-                }
-                a
-            };
-            let (t, c) = (draw(p_t), draw(p_c));
-            let lift = Lift::of(&t, &c);
-            let d = lift.conversion.absolute.unwrap();
-            conversion += usize::from(d.low <= p_t - p_c && p_t - p_c <= d.high);
-            let r = lift.revenue_per_customer.absolute.unwrap();
-            let truth = (p_t - p_c) * mean;
-            revenue += usize::from(r.low <= truth && truth <= r.high);
-        }
-        let share = |k: usize| k as f64 / runs as f64;
-        extern crate std;
-        std::println!(
-            "coverage of the 95% intervals: conversion {}, revenue per customer {}",
-            share(conversion),
-            share(revenue)
-        );
-        // 95% ± 1% (the binomial standard error of 2,000 runs is 0.5%).
-        for coverage in [share(conversion), share(revenue)] {
-            assert!((0.94..=0.96).contains(&coverage), "coverage {coverage}");
-        }
     }
 }
