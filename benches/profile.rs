@@ -225,7 +225,8 @@ fn kpis(c: &mut Criterion) {
                     NOW + hour * 3_600,
                     &format!("segment-{segment}"),
                     &chunk,
-                ));
+                ))
+                .unwrap_or_else(|e| panic!("{e}"));
             }
         }
     }

@@ -1007,7 +1007,8 @@ sk_result sk_kpis_record_offer(const sk_kpis *kpis,
                                sk_error **err);
 
 // Adds `other`'s counts (another node's) into `kpis`. Fails, changing nothing, for KPIs since
-// another time (`SK_RESULT_INVALID_DATA`). `other` may be `kpis` (doubles its counts).
+// another time (`SK_RESULT_INVALID_DATA`), or when a kept bucket would count more offers than
+// its cap (`SK_RESULT_LIMIT_EXCEEDED`). `other` may be `kpis` (doubles its counts).
 //
 // # Safety
 // `kpis` and `other` are live; `err` is NULL or points to writable storage for a pointer.

@@ -404,7 +404,7 @@ pub unsafe extern "C" fn sk_kpis_record_decision(
             unsafe { (handle(kpis, "kpis")?, text(record, record_len, "record")?) };
         let record = DecisionLog::from_json(record)?;
         let mut kpis = write(&kpis.kpis);
-        kpis.record_decision(&record);
+        kpis.record_decision(&record)?;
         Ok(())
     })
 }
@@ -439,13 +439,15 @@ pub unsafe extern "C" fn sk_kpis_record_offer(
         let record = DecisionLog::from_json(record)?;
         let event = Event::from_json(event)?;
         let mut kpis = write(&kpis.kpis);
-        out_counted.write(kpis.record_offer(&record, &event));
+        let counted = kpis.record_offer(&record, &event)?;
+        out_counted.write(counted);
         Ok(())
     })
 }
 
 /// Adds `other`'s counts (another node's) into `kpis`. Fails, changing nothing, for KPIs since
-/// another time (`SK_RESULT_INVALID_DATA`). `other` may be `kpis` (doubles its counts).
+/// another time (`SK_RESULT_INVALID_DATA`), or when a kept bucket would count more offers than
+/// its cap (`SK_RESULT_LIMIT_EXCEEDED`). `other` may be `kpis` (doubles its counts).
 ///
 /// # Safety
 /// `kpis` and `other` are live; `err` is NULL or points to writable storage for a pointer.

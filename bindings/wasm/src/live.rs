@@ -109,8 +109,7 @@ impl Kpis {
         #[wasm_bindgen(unchecked_param_type = "DecisionLog | string")] record: &JsValue,
     ) -> Result<()> {
         let record = DecisionLog::from_json(&json_text(record, "record")?)?;
-        self.core.record_decision(&record);
-        Ok(())
+        Ok(self.core.record_decision(&record)?)
     }
 
     /// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event for an offer the
@@ -123,7 +122,7 @@ impl Kpis {
     ) -> Result<bool> {
         let record = DecisionLog::from_json(&json_text(record, "record")?)?;
         let event = Event::from_json(&json_text(event, "event")?)?;
-        Ok(self.core.record_offer(&record, &event))
+        Ok(self.core.record_offer(&record, &event)?)
     }
 
     /// Adds `other`'s counts (another page's or server's); both must count since the same time.

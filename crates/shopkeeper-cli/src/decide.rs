@@ -195,7 +195,8 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                             log[i].accept(offer);
                         }
                         if let Some(kpis) = kpis.as_mut() {
-                            kpis.record_offer(&log[i].decision, &event);
+                            // The event is checked by the profile below; a bad one counts nothing.
+                            let _ = kpis.record_offer(&log[i].decision, &event);
                         }
                         if let Some(learner) = learner.as_mut() {
                             if learner.credit(&log[i].decision, offer, response, at) == Ok(true) {
@@ -361,13 +362,13 @@ fn decide_line(
     let entry = LogEntry::new(engine, profile, &context, record)?;
     let mut kpis = kpis;
     if let Some(kpis) = kpis.as_deref_mut() {
-        kpis.record_decision(&entry.decision);
+        kpis.record_decision(&entry.decision)?;
     }
     for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply_with(&event, req.now, &engine.listener())?;
         if let Some(kpis) = kpis.as_deref_mut() {
-            kpis.record_offer(&entry.decision, &event);
+            kpis.record_offer(&entry.decision, &event)?;
         }
     }
     Ok(entry)

@@ -239,7 +239,7 @@ mod offers {
         for &(offer, segment, hours, accepted) in decisions {
             let at = NOW + hours * 3_600;
             let log = record(at, &format!("s{segment}"), &[&format!("o{offer}")]);
-            kpis.record_decision(&log);
+            kpis.record_decision(&log).unwrap();
             let kind = if accepted {
                 "offer_accepted"
             } else {
@@ -247,7 +247,7 @@ mod offers {
             };
             let response = event(json!({"type": kind, "at": at + 5, "channel": "web",
                                         "offer": format!("o{offer}")}));
-            assert!(kpis.record_offer(&log, &response));
+            assert!(kpis.record_offer(&log, &response).unwrap());
         }
         kpis
     }
@@ -286,7 +286,8 @@ mod offers {
     fn only_the_newest_buckets_are_kept_and_an_older_event_is_dropped() {
         let mut kpis = Kpis::new(0).unwrap();
         for hour in 0..100 {
-            kpis.record_decision(&record(NOW + hour * 3_600, "", &["a"]));
+            kpis.record_decision(&record(NOW + hour * 3_600, "", &["a"]))
+                .unwrap();
         }
         let hours: Vec<i64> = kpis.offers(Resolution::Hour).map(|r| r.0).collect();
         assert_eq!(hours.len(), KPI_HOURS);
@@ -294,7 +295,7 @@ mod offers {
         let days = kpis.offers(Resolution::Day).count();
         assert!(days <= KPI_DAYS);
         let before = kpis.clone();
-        kpis.record_decision(&record(NOW, "", &["a"])); // older than every hour kept
+        kpis.record_decision(&record(NOW, "", &["a"])).unwrap(); // older than every hour kept
         let total = |k: &Kpis, r| k.offers(r).map(|x| x.3.decisions).sum::<u64>();
         assert_eq!(
             total(&kpis, Resolution::Hour),
@@ -338,6 +339,79 @@ mod offers {
         assert_eq!(none.offers(Resolution::Day).count(), 0);
     }
 
+    #[test]
+    fn daily_buckets_keep_five_weeks() {
+        let mut kpis = Kpis::new(0).unwrap();
+        for day in 0..40 {
+            kpis.record_decision(&record(NOW + day * 86_400, "", &["a"]))
+                .unwrap();
+        }
+        let days: Vec<i64> = kpis.offers(Resolution::Day).map(|r| r.0).collect();
+        assert_eq!(days.len(), KPI_DAYS);
+        assert_eq!(days[0], (NOW / 86_400 + 40 - KPI_DAYS as i64) * 86_400);
+        assert!(kpis.offers(Resolution::Hour).count() <= KPI_HOURS);
+    }
+
+    #[test]
+    fn pairs_past_the_cap_count_as_other_and_bad_records_count_nothing() {
+        use shopkeeper::kpi::{MAX_KPI_KEYS, OTHER_OFFERS};
+        let mut kpis = Kpis::new(0).unwrap();
+        for i in 0..=MAX_KPI_KEYS {
+            kpis.record_decision(&record(NOW, "", &[&format!("o{i}")]))
+                .unwrap();
+        }
+        // An offer literally named (other) joins that one pair, whatever its segment.
+        kpis.record_decision(&record(NOW, "vip", &[OTHER_OFFERS]))
+            .unwrap();
+        let rows: Vec<_> = kpis.offers(Resolution::Hour).collect();
+        assert_eq!(rows.len(), MAX_KPI_KEYS + 1);
+        let other = rows.iter().find(|r| r.1 == OTHER_OFFERS).unwrap();
+        assert_eq!((other.2, other.3.decisions), ("", 2));
+        assert_eq!(Kpis::from_bytes(&kpis.to_bytes().unwrap()).unwrap(), kpis);
+        // A record out of range is refused, and changes nothing.
+        let before = kpis.clone();
+        let mut bad = record(NOW, "", &["a"]);
+        bad.now = -5;
+        assert_eq!(
+            kpis.record_decision(&bad).unwrap_err().code(),
+            ErrorCode::TimestampOutOfRange
+        );
+        let late =
+            event(json!({"type": "offer_accepted", "at": NOW, "channel": "web", "offer": "a"}));
+        assert!(kpis.record_offer(&bad, &late).is_err());
+        assert_eq!(kpis, before);
+    }
+
+    #[test]
+    fn attribution_ends_exactly_seven_days_after_the_accept() {
+        use shopkeeper::kpi::ATTRIBUTION_WINDOW;
+        let accepted = |at: i64| {
+            event(json!({"type": "offer_accepted", "at": at, "channel": "web", "offer": "tent"}))
+        };
+        // The accept at `accept_at`, the purchase at NOW (inside the profile's clock).
+        let orders = |accept_at: i64| {
+            let mut kpis = Kpis::new(0).unwrap();
+            let mut p = Profile::anonymous("v").unwrap();
+            for e in [accepted(accept_at), purchase(NOW, "o", 100)] {
+                apply(&mut kpis, &mut p, &e, false);
+            }
+            kpis.offers(Resolution::Day)
+                .map(|r| r.3.orders)
+                .sum::<u64>()
+        };
+        assert_eq!(
+            orders(NOW - ATTRIBUTION_WINDOW),
+            1,
+            "the last second counts"
+        );
+        assert_eq!(orders(NOW - ATTRIBUTION_WINDOW - 1), 0);
+        assert_eq!(
+            orders(NOW + 1),
+            0,
+            "a purchase before the accept is not its"
+        );
+    }
+
     /// Bytes stay near 9 per counted row (names once, then indexes and varints): 100 offers x
     /// 10 segments x 48 hourly buckets here; the benchmark (`cargo bench -p shopkeeper-benches
     /// --bench profile -- kpis`) prints the size for 1,000 offers.
@@ -350,7 +424,7 @@ mod offers {
                 for chunk in offers.chunks(16) {
                     let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
                     let log = record(NOW + hour * 3_600, &format!("segment-{segment}"), &chunk);
-                    kpis.record_decision(&log);
+                    kpis.record_decision(&log).unwrap();
                 }
             }
         }

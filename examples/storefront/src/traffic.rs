@@ -4,9 +4,9 @@
 //! The ground truth: each visitor arrives once (a session on the web or mobile, from an
 //! affiliate or not), sees the home page (a `decide` line), and buys within ten minutes with
 //! probability **8% when personalized and 5% in the universal control group** (the catalog's
-//! 5%, by the core's own hash). Personalized buyers also accept the offer they were most likely
-//! shown first in a quarter of cases. Everything comes from one seeded SplitMix64 stream, so a
-//! seed gives the same lines on every machine.
+//! 5%, by the core's own hash). Offer responses are not generated (the decisions are made by the
+//! replay, after this is written). Everything comes from one seeded SplitMix64 stream, so a seed
+//! gives the same lines on every machine.
 
 use std::error::Error;
 use std::fmt::Write;

@@ -60,6 +60,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::decide::DecisionLog;
+use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
 use crate::profile::{Mark, Profile};
 use crate::{codec, Error, ErrorCode, Event, EventKind, Money, Timestamp};
 
@@ -102,6 +103,16 @@ pub struct Kpis {
     treatment: ArmCounts,
     control: ArmCounts,
     offers: Buckets,
+}
+
+/// A decision record's time, offers and segment, as a learner checks them.
+fn check_record(decision: &DecisionLog) -> Result<(), Error> {
+    crate::check::timestamp("now", decision.now)?;
+    crate::check::text("segment", &decision.segment, MAX_NAME_LEN)?;
+    for pick in decision.picks.iter() {
+        crate::check::id("offer", &pick.offer, MAX_ID_LEN)?;
+    }
+    Ok(())
 }
 
 /// The encoded form.
@@ -154,8 +165,10 @@ impl Kpis {
     }
 
     /// Counts a decision: each of its picks (the default action of a fallback too) once, in the
-    /// decision's segment, at its time.
-    pub fn record_decision(&mut self, decision: &DecisionLog) {
+    /// decision's segment, at its time. Fails, counting nothing, for a time out of range or an
+    /// offer or segment a learner would refuse (a record read from JSON is not checked).
+    pub fn record_decision(&mut self, decision: &DecisionLog) -> Result<(), Error> {
+        check_record(decision)?;
         let one = OfferCounts {
             decisions: 1,
             ..OfferCounts::default()
@@ -163,12 +176,16 @@ impl Kpis {
         for pick in decision.picks.iter() {
             (self.offers).add(decision.now, &pick.offer, &decision.segment, &one);
         }
+        Ok(())
     }
 
     /// Counts an `offer_shown`, `offer_accepted` or `offer_dismissed` event for an offer
-    /// `decision` showed, in its segment, at the event's time; `false`, counting nothing, for any
-    /// other event or offer.
-    pub fn record_offer(&mut self, decision: &DecisionLog, event: &Event) -> bool {
+    /// `decision` showed, in its segment, at the event's time; `Ok(false)`, counting nothing,
+    /// for any other event or offer. Fails, counting nothing, as `record_decision` does, and for
+    /// an event time out of range.
+    pub fn record_offer(&mut self, decision: &DecisionLog, event: &Event) -> Result<bool, Error> {
+        check_record(decision)?;
+        crate::check::timestamp("at", event.at)?;
         let (offer, change) = match &event.kind {
             EventKind::OfferShown { offer } => (
                 offer,
@@ -191,13 +208,13 @@ impl Kpis {
                     ..OfferCounts::default()
                 },
             ),
-            _ => return false,
+            _ => return Ok(false),
         };
         if !decision.showed(offer) {
-            return false;
+            return Ok(false);
         }
         (self.offers).add(event.at, offer, &decision.segment, &change);
-        true
+        Ok(true)
     }
 
     /// The lift of the treatment over the control group.
@@ -350,15 +367,27 @@ impl Kpis {
         serde_json::to_string(&json).map_err(|e| Error::new(ErrorCode::Internal, format!("{e}")))
     }
 
-    /// The binary form: the envelope (magic `SKK\x01`, version 1) around postcard.
+    /// The binary form: the envelope (magic `SKK\x01`, version 1) around postcard. Fails with
+    /// `limit_exceeded` past [`MAX_KPIS_LEN`] bytes (thousands of offers in every bucket, with
+    /// huge counts), which could not be read back.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let wire = Wire {
             since: self.since,
             treatment: self.treatment,
             control: self.control,
-            offers: offers::Wire::from(&self.offers),
+            offers: offers::Wire::try_from(&self.offers)?,
         };
-        codec::encode(MAGIC, KPIS_VERSION, &wire)
+        let bytes = codec::encode(MAGIC, KPIS_VERSION, &wire)?;
+        if bytes.len() > MAX_KPIS_LEN {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "these KPIs encode to {} bytes, more than the {MAX_KPIS_LEN} that are read back",
+                    bytes.len()
+                ),
+            ));
+        }
+        Ok(bytes)
     }
 
     /// Reads and checks the binary form: `since` in range; in each arm no more converters than

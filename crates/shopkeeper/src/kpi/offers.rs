@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
-use crate::{Error, ErrorCode, Money, Timestamp};
+use crate::{BoundedVec, Error, ErrorCode, Money, Timestamp};
 
 /// Hourly buckets kept: two days.
 pub const KPI_HOURS: usize = 48;
@@ -63,16 +63,35 @@ impl OfferCounts {
     }
 }
 
-/// One bucket: offer, then segment.
-type Bucket = BTreeMap<String, BTreeMap<String, OfferCounts>>;
+/// One bucket: offer, then segment; and how many pairs it counts by name ([`OTHER_OFFERS`] left
+/// out), kept as pairs are added so the cap costs nothing to check.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Bucket {
+    pairs: BTreeMap<String, BTreeMap<String, OfferCounts>>,
+    named: usize,
+}
 
-/// The pairs a bucket counts by name ([`OTHER_OFFERS`] left out).
-fn named(bucket: &Bucket) -> usize {
-    bucket
-        .iter()
-        .filter(|(offer, _)| *offer != OTHER_OFFERS)
-        .map(|(_, segments)| segments.len())
-        .sum()
+impl Bucket {
+    /// Adds `change` to the pair, creating it if new.
+    fn add(&mut self, offer: &str, segment: &str, change: &OfferCounts) {
+        let segments = match self.pairs.get_mut(offer) {
+            Some(segments) => segments,
+            None => self.pairs.entry(offer.into()).or_default(),
+        };
+        match segments.get_mut(segment) {
+            Some(counts) => counts.add(change),
+            None => {
+                segments.insert(segment.into(), *change);
+                self.named += usize::from(offer != OTHER_OFFERS);
+            }
+        }
+    }
+
+    fn has(&self, offer: &str, segment: &str) -> bool {
+        self.pairs
+            .get(offer)
+            .is_some_and(|s| s.contains_key(segment))
+    }
 }
 
 /// The newest hourly and daily buckets.
@@ -99,13 +118,15 @@ impl Buckets {
         ]
     }
 
-    /// Adds `change` to `offer` in `segment` at `at`, in its hour and its day.
+    /// Adds `change` to `offer` in `segment` at `at` (a checked time), in its hour and its day.
+    /// An offer named [`OTHER_OFFERS`] counts with segment `""`, so that name holds one pair.
     pub(crate) fn add(&mut self, at: Timestamp, offer: &str, segment: &str, change: &OfferCounts) {
+        let segment = if offer == OTHER_OFFERS { "" } else { segment };
         for (level, length, keep) in self.levels() {
             let start = at.div_euclid(length) * length;
             // The common case: a pair already counted in its bucket, one lookup each.
             if let Some(counts) = (level.get_mut(&start))
-                .and_then(|b| b.get_mut(offer))
+                .and_then(|b| b.pairs.get_mut(offer))
                 .and_then(|s| s.get_mut(segment))
             {
                 counts.add(change);
@@ -116,21 +137,10 @@ impl Buckets {
                 continue; // older than every bucket kept: it would be dropped at once
             }
             let bucket = level.entry(start).or_default();
-            let known = bucket.get(offer).is_some_and(|s| s.contains_key(segment));
-            let (offer, segment) = if known || named(bucket) < MAX_KPI_KEYS {
-                (offer, segment)
+            if bucket.has(offer, segment) || bucket.named < MAX_KPI_KEYS {
+                bucket.add(offer, segment, change);
             } else {
-                (OTHER_OFFERS, "")
-            };
-            let segments = match bucket.get_mut(offer) {
-                Some(segments) => segments,
-                None => bucket.entry(offer.into()).or_default(),
-            };
-            match segments.get_mut(segment) {
-                Some(counts) => counts.add(change),
-                None => {
-                    segments.insert(segment.into(), *change);
-                }
+                bucket.add(OTHER_OFFERS, "", change);
             }
             while level.len() > keep {
                 level.pop_first();
@@ -141,16 +151,25 @@ impl Buckets {
     /// Adds `other`'s buckets, keeping the newest of the union. Fails, changing nothing, when a
     /// bucket would count more than [`MAX_KPI_KEYS`] named pairs.
     pub(crate) fn merge(&mut self, other: &Buckets) -> Result<(), Error> {
-        for (mine, theirs) in [(&self.hours, &other.hours), (&self.days, &other.days)] {
+        let levels = [
+            (&self.hours, &other.hours, KPI_HOURS),
+            (&self.days, &other.days, KPI_DAYS),
+        ];
+        for (mine, theirs, keep) in levels {
+            // Only the buckets the union keeps: the cap must not refuse what is dropped anyway.
+            let starts: BTreeSet<Timestamp> = mine.keys().chain(theirs.keys()).copied().collect();
+            let oldest_kept = starts.iter().rev().nth(keep - 1).copied();
             for (start, bucket) in theirs {
+                if oldest_kept.is_some_and(|oldest| *start < oldest) {
+                    continue;
+                }
                 let Some(own) = mine.get(start) else { continue };
-                let new = bucket
-                    .iter()
+                let new = (bucket.pairs.iter())
                     .filter(|(o, _)| *o != OTHER_OFFERS)
                     .flat_map(|(o, s)| s.keys().map(move |s| (o, s)))
-                    .filter(|(o, s)| !own.get(*o).is_some_and(|m| m.contains_key(*s)))
+                    .filter(|(o, s)| !own.has(o, s))
                     .count();
-                if named(own) + new > MAX_KPI_KEYS {
+                if own.named + new > MAX_KPI_KEYS {
                     return Err(Error::new(
                         ErrorCode::LimitExceeded,
                         format!("a KPI bucket counts at most {MAX_KPI_KEYS} offers by name"),
@@ -162,10 +181,9 @@ impl Buckets {
         {
             for (start, bucket) in theirs {
                 let own = level.entry(*start).or_default();
-                for (offer, segments) in bucket {
-                    let own = own.entry(offer.clone()).or_default();
+                for (offer, segments) in &bucket.pairs {
                     for (segment, counts) in segments {
-                        own.entry(segment.clone()).or_default().add(counts);
+                        own.add(offer, segment, counts);
                     }
                 }
             }
@@ -187,7 +205,7 @@ impl Buckets {
             Resolution::Day => &self.days,
         };
         level.iter().flat_map(|(start, bucket)| {
-            bucket.iter().flat_map(move |(offer, segments)| {
+            bucket.pairs.iter().flat_map(move |(offer, segments)| {
                 segments
                     .iter()
                     .map(move |(segment, c)| (*start, offer.as_str(), segment.as_str(), c))
@@ -196,24 +214,35 @@ impl Buckets {
     }
 }
 
+/// Names one encoding lists at most: every pair of every kept bucket could name a new one.
+const MAX_WIRE_NAMES: usize = (KPI_HOURS + KPI_DAYS) * (MAX_KPI_KEYS + 1);
+
 /// One encoded bucket: its start, and rows of (offer index, segment index, counts).
-type WireBucket = (Timestamp, Vec<(u32, u32, OfferCounts)>);
+type WireBucket = (
+    Timestamp,
+    BoundedVec<(u32, u32, OfferCounts), { MAX_KPI_KEYS + 1 }>,
+);
 
 /// The encoded form: the names once, then per bucket (offer, segment) as indexes into them.
+/// Every list is bounded while it is read, so no input makes decoding hold more than the caps.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Wire {
-    offers: Vec<String>,
-    segments: Vec<String>,
-    hours: Vec<WireBucket>,
-    days: Vec<WireBucket>,
+    offers: BoundedVec<String, MAX_WIRE_NAMES>,
+    segments: BoundedVec<String, MAX_WIRE_NAMES>,
+    hours: BoundedVec<WireBucket, KPI_HOURS>,
+    days: BoundedVec<WireBucket, KPI_DAYS>,
 }
 
-impl From<&Buckets> for Wire {
-    fn from(b: &Buckets) -> Wire {
+impl TryFrom<&Buckets> for Wire {
+    type Error = Error;
+
+    fn try_from(b: &Buckets) -> Result<Wire, Error> {
         let all = || b.hours.values().chain(b.days.values());
-        let offers: BTreeSet<&str> = all().flat_map(|x| x.keys().map(String::as_str)).collect();
+        let offers: BTreeSet<&str> = all()
+            .flat_map(|x| x.pairs.keys().map(String::as_str))
+            .collect();
         let segments: BTreeSet<&str> = all()
-            .flat_map(|x| x.values().flat_map(|s| s.keys().map(String::as_str)))
+            .flat_map(|x| x.pairs.values().flat_map(|s| s.keys().map(String::as_str)))
             .collect();
         let numbered = |set: &BTreeSet<&str>| -> BTreeMap<String, u32> {
             (set.iter().zip(0u32..))
@@ -222,24 +251,33 @@ impl From<&Buckets> for Wire {
         };
         let (offer_index, segment_index) = (numbered(&offers), numbered(&segments));
         let index = |map: &BTreeMap<String, u32>, name: &str| map.get(name).copied().unwrap_or(0);
-        let level = |l: &BTreeMap<Timestamp, Bucket>| {
+        let bounded = |what: &str| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("KPIs hold more {what} than their caps"),
+            )
+        };
+        let level = |l: &BTreeMap<Timestamp, Bucket>| -> Result<Vec<WireBucket>, Error> {
             l.iter()
                 .map(|(start, bucket)| {
-                    let rows = bucket
-                        .iter()
+                    let rows: Vec<_> = (bucket.pairs.iter())
                         .flat_map(|(o, s)| s.iter().map(move |(s, c)| (o, s, c)))
                         .map(|(o, s, c)| (index(&offer_index, o), index(&segment_index, s), *c))
                         .collect();
-                    (*start, rows)
+                    Ok((*start, rows.try_into().map_err(|_| bounded("rows"))?))
                 })
                 .collect()
         };
-        Wire {
-            hours: level(&b.hours),
-            days: level(&b.days),
-            offers: offers.iter().map(|s| String::from(*s)).collect(),
-            segments: segments.iter().map(|s| String::from(*s)).collect(),
-        }
+        let names = |set: &BTreeSet<&str>| -> Result<BoundedVec<String, MAX_WIRE_NAMES>, Error> {
+            let all: Vec<String> = set.iter().map(|s| String::from(*s)).collect();
+            all.try_into().map_err(|_| bounded("names"))
+        };
+        Ok(Wire {
+            hours: level(&b.hours)?.try_into().map_err(|_| bounded("hours"))?,
+            days: level(&b.days)?.try_into().map_err(|_| bounded("days"))?,
+            offers: names(&offers)?,
+            segments: names(&segments)?,
+        })
     }
 }
 
@@ -247,29 +285,24 @@ impl Wire {
     /// The buckets, checked: names as offers and segments are, indexes in range, buckets on
     /// their boundaries and at most as many as kept, no pair twice, revenue not negative.
     pub(crate) fn check(self) -> Result<Buckets, Error> {
-        for offer in &self.offers {
+        for offer in self.offers.iter() {
             crate::check::id("offer", offer, MAX_ID_LEN)?;
         }
-        for segment in &self.segments {
+        for segment in self.segments.iter() {
             crate::check::text("segment", segment, MAX_NAME_LEN)?;
         }
         let invalid = |why: &str| Error::new(ErrorCode::InvalidData, String::from(why));
         let mut buckets = Buckets::default();
-        let levels = [
-            (self.hours, &mut buckets.hours, HOUR, KPI_HOURS),
-            (self.days, &mut buckets.days, DAY, KPI_DAYS),
+        let levels: [(&[WireBucket], _, _); 2] = [
+            (&self.hours, &mut buckets.hours, HOUR),
+            (&self.days, &mut buckets.days, DAY),
         ];
-        for (wire, level, length, keep) in levels {
-            if wire.len() > keep {
-                return Err(invalid("more KPI buckets than are kept"));
-            }
-            for (start, rows) in wire {
+        for (wire, level, length) in levels {
+            for (start, rows) in wire.iter() {
+                let (start, rows) = (*start, rows.iter().copied());
                 crate::check::timestamp("a bucket", start)?;
                 if start % length != 0 || level.contains_key(&start) {
                     return Err(invalid("a KPI bucket off its boundary, or listed twice"));
-                }
-                if rows.len() > MAX_KPI_KEYS + 1 {
-                    return Err(invalid("a KPI bucket with too many offers"));
                 }
                 let bucket = level.entry(start).or_default();
                 for (o, s, counts) in rows {
@@ -278,15 +311,15 @@ impl Wire {
                     else {
                         return Err(invalid("a KPI row names no offer or segment"));
                     };
-                    if counts.revenue < 0 {
-                        return Err(invalid("negative revenue in a KPI row"));
+                    if counts.revenue < 0 || (offer == OTHER_OFFERS && !segment.is_empty()) {
+                        return Err(invalid("negative revenue, or (other) with a segment"));
                     }
-                    let segments = bucket.entry(offer.clone()).or_default();
-                    if segments.insert(segment.clone(), counts).is_some() {
+                    if bucket.has(offer, segment) {
                         return Err(invalid("a KPI row listed twice"));
                     }
+                    bucket.add(offer, segment, &counts);
                 }
-                if named(bucket) > MAX_KPI_KEYS {
+                if bucket.named > MAX_KPI_KEYS {
                     return Err(invalid("a KPI bucket with too many offers"));
                 }
             }

@@ -111,10 +111,11 @@ pub fn run_kpis(case: &Value, now: i64) -> Result<(), String> {
     let last = each.last_mut().ok_or("no KPIs")?;
     for d in spec["decisions"].as_array().into_iter().flatten() {
         let record = DecisionLog::from_json(&d["record"].to_string()).map_err(|e| e.to_string())?;
-        last.record_decision(&record);
+        last.record_decision(&record).map_err(|e| e.to_string())?;
         for event in d["events"].as_array().into_iter().flatten() {
             let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
-            last.record_offer(&record, &event);
+            last.record_offer(&record, &event)
+                .map_err(|e| e.to_string())?;
         }
     }
     let mut all = each.into_iter();
