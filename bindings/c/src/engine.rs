@@ -1,7 +1,6 @@
 //! Engines (a compiled catalog with its models), decisions and scores; contexts are in context.rs.
 
 use std::ffi::c_char;
-use std::sync::PoisonError;
 
 use shopkeeper::decide::{Catalog, DecisionRequest, Engine, Live, Request, MAX_SLOTS};
 use shopkeeper::limits::{MAX_MESSAGE_LEN, MAX_NAME_LEN};
@@ -12,7 +11,7 @@ use shopkeeper::Channel;
 use shopkeeper::ErrorCode;
 
 use crate::{
-    ffi, handle, items, optional_text, out, sk_buffer, sk_cohorts, sk_context, sk_error,
+    ffi, handle, items, optional_text, out, read, sk_buffer, sk_cohorts, sk_context, sk_error,
     sk_learner, sk_profile, sk_result, sk_str, sk_timestamp, text, Failure,
 };
 
@@ -386,8 +385,8 @@ fn decide<'e>(
     learner: Option<&sk_learner>,
     cohorts: Option<&sk_cohorts>,
 ) -> Result<shopkeeper::decide::Decision<'e>, shopkeeper::Error> {
-    let learner = learner.map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
-    let cohorts = cohorts.map(|c| c.counts.read().unwrap_or_else(PoisonError::into_inner));
+    let learner = learner.map(|l| read(&l.learner));
+    let cohorts = cohorts.map(|c| read(&c.counts));
     let live = Live {
         learner: learner.as_deref(),
         cohorts: cohorts.as_deref(),
@@ -539,7 +538,7 @@ pub unsafe extern "C" fn sk_engine_pick_probabilities(
             .collect::<Result<Vec<_>, _>>()?;
         let mut empty = None;
         let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
-        let guard = learner.map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
+        let guard = learner.map(|l| read(&l.learner));
         let probabilities = engine.pick_probabilities(
             profile,
             context,

@@ -2,7 +2,7 @@
 //! estimates, and the documented random draws the conformance vectors pin.
 
 use std::ffi::c_char;
-use std::sync::{PoisonError, RwLock};
+use std::sync::RwLock;
 
 use shopkeeper::decide::control_bucket;
 use shopkeeper::decide::{DecisionLog, LogEntry};
@@ -12,8 +12,8 @@ use shopkeeper::learn::{sample_beta, Learner, Response};
 use shopkeeper::ErrorCode;
 
 use crate::{
-    bytes, ffi, handle, items, out, sk_buffer, sk_engine, sk_error, sk_result, sk_timestamp, text,
-    Failure,
+    bytes, ffi, handle, items, merge_locked, out, read, sk_buffer, sk_engine, sk_error, sk_result,
+    sk_timestamp, text, write, Failure,
 };
 
 /// A learner: decayed accept and reject counts per offer and segment (`spec/learning.md`).
@@ -121,10 +121,7 @@ pub unsafe extern "C" fn sk_learner_update(
             )
         };
         let response = core_response(response)?;
-        let mut learner = learner
-            .learner
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut learner = write(&learner.learner);
         learner.update(offer, segment, response, at)?;
         Ok(())
     })
@@ -177,10 +174,7 @@ pub unsafe extern "C" fn sk_learner_credit(
         };
         let record = DecisionLog::from_json(record)?;
         let response = core_response(response)?;
-        let mut learner = learner
-            .learner
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut learner = write(&learner.learner);
         out_credited.write(learner.credit(&record, offer, response, at)?);
         Ok(())
     })
@@ -212,8 +206,7 @@ pub unsafe extern "C" fn sk_engine_evaluate_log(
         // SAFETY: the caller's contract.
         let entry = LogEntry::from_json(unsafe { text(line, line_len, "line") }?)?;
         // SAFETY: the caller's contract.
-        let guard = unsafe { learner.as_ref() }
-            .map(|l| l.learner.read().unwrap_or_else(PoisonError::into_inner));
+        let guard = unsafe { learner.as_ref() }.map(|l| read(&l.learner));
         let logged = entry.evaluate(engine, guard.as_deref())?;
         for (i, l) in logged.iter().take(crate::SK_MAX_SLOTS).enumerate() {
             // SAFETY: the caller guarantees SK_MAX_SLOTS writable items; checked not NULL; a log
@@ -246,18 +239,7 @@ pub unsafe extern "C" fn sk_learner_merge(
     ffi!(err, {
         // SAFETY: the caller's contract.
         let (learner, other) = unsafe { (handle(learner, "learner")?, handle(other, "other")?) };
-        // A copy of `other` first: holding its read lock while taking `learner`'s write lock
-        // would deadlock when they are the same learner, or two threads merging crosswise.
-        let other = other
-            .learner
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        let mut learner = learner
-            .learner
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        learner.merge(&other)?;
+        merge_locked(&learner.learner, &other.learner, Learner::merge)?;
         Ok(())
     })
 }
@@ -294,11 +276,7 @@ pub unsafe extern "C" fn sk_learner_counts(
                 text(segment, segment_len, "segment")?,
             )
         };
-        let counts = learner
-            .learner
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .counts(offer, segment, now);
+        let counts = read(&learner.learner).counts(offer, segment, now);
         out_accepts.write(counts.accepts);
         out_rejects.write(counts.rejects);
         Ok(())
@@ -314,7 +292,7 @@ pub unsafe extern "C" fn sk_learner_len(learner: *const sk_learner) -> usize {
     ffi!(or 0, {
         // SAFETY: the caller passes NULL or a live learner.
         unsafe { learner.as_ref() }
-            .map_or(0, |l| l.learner.read().unwrap_or_else(PoisonError::into_inner).len())
+            .map_or(0, |l| read(&l.learner).len())
     })
 }
 
@@ -333,11 +311,7 @@ pub unsafe extern "C" fn sk_learner_to_bytes(
         let out_buffer = out(out_buffer, "out_buffer")?;
         // SAFETY: the caller's contract.
         let learner = unsafe { handle(learner, "learner") }?;
-        let bytes = learner
-            .learner
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_bytes()?;
+        let bytes = read(&learner.learner).to_bytes()?;
         out_buffer.write(sk_buffer::new(bytes));
         Ok(())
     })

@@ -33,6 +33,7 @@ pub use rules::*;
 
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use shopkeeper::{Error, ErrorCode};
 
@@ -396,6 +397,29 @@ pub(crate) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, F
 pub(crate) unsafe fn handle_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
     // SAFETY: forwarded to the caller.
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
+/// The value behind `lock`, under its shared lock (a value a panicked writer left is still read:
+/// every update either completes or changes nothing).
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The value behind `lock`, under its exclusive lock.
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `merge(into, other)`, with a copy of `other` taken first: holding its read lock while taking
+/// `into`'s write lock would deadlock when they are the same value, or two threads merging
+/// crosswise.
+pub(crate) fn merge_locked<T: Clone>(
+    into: &RwLock<T>,
+    other: &RwLock<T>,
+    merge: impl FnOnce(&mut T, &T) -> Result<(), shopkeeper::Error>,
+) -> Result<(), shopkeeper::Error> {
+    let other = read(other).clone();
+    merge(&mut write(into), &other)
 }
 
 /// An out-parameter, checked before any work so that a NULL one changes nothing.

@@ -3,7 +3,7 @@
 //! cohorts") and KPIs (the treatment arm against the control group, and the lift).
 
 use std::ffi::c_char;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::RwLock;
 
 use shopkeeper::decide::DecisionLog;
 use shopkeeper::kpi::Kpis;
@@ -11,32 +11,9 @@ use shopkeeper::learn::CohortCounts;
 use shopkeeper::Event;
 
 use crate::{
-    bytes, ffi, handle, out, sk_buffer, sk_engine, sk_error, sk_profile, sk_result, sk_timestamp,
-    text,
+    bytes, ffi, handle, merge_locked, out, read, sk_buffer, sk_engine, sk_error, sk_profile,
+    sk_result, sk_timestamp, text, write,
 };
-
-/// The value behind `lock`, under its shared lock (a value a panicked writer left is still read:
-/// every update either completes or changes nothing).
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The value behind `lock`, under its exclusive lock.
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// `merge(into, other)`, with a copy of `other` taken first: holding its read lock while taking
-/// `into`'s write lock would deadlock when they are the same value, or two threads merging
-/// crosswise.
-fn merge_locked<T: Clone>(
-    into: &RwLock<T>,
-    other: &RwLock<T>,
-    merge: impl FnOnce(&mut T, &T) -> Result<(), shopkeeper::Error>,
-) -> Result<(), shopkeeper::Error> {
-    let other = read(other).clone();
-    merge(&mut write(into), &other)
-}
 
 /// What a profile had before an event (`sk_profile_mark`), for the live statistics
 /// (`sk_cohorts_record`, `sk_kpis_record`) to count what the event changed. Treat it as a value:
