@@ -557,3 +557,21 @@ fn replay_counts_each_offers_decisions_shows_and_responses_in_the_kpis() {
     assert_eq!(totals["sleeping-bag-for-your-tent"], (3, 1, 1));
     assert_eq!(totals["complete-the-kit"], (3, 1, 0));
 }
+
+/// The README quotes `replay --cohorts` on the storefront's stream: the table it shows is the
+/// one the command prints.
+#[test]
+fn the_readme_shows_what_replay_cohorts_prints() {
+    let out = replay_example(&["--cohorts"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let table: Vec<&str> = printed
+        .lines()
+        .skip_while(|l| !l.starts_with("cohorts by "))
+        .collect();
+    assert_eq!(table.len(), 3, "{printed}");
+    for line in table {
+        assert!(readme.contains(line), "README.md lacks {line:?}");
+    }
+}

@@ -59,4 +59,15 @@ fn a_week_of_traffic_shows_the_lift_it_was_built_with() {
         diff.low <= truth && truth <= diff.high,
         "{diff:?} against {truth}"
     );
+    // The README quotes what `shopkeeper replay --kpis` prints for this week: the same counts
+    // and the same sentence.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let counts = format!(
+        "KPIs: treatment {} customers ({} bought), control group {} ({} bought)",
+        t.customers, t.converters, c.customers, c.converters
+    );
+    for line in [counts, format!("lift: {}", lift.summary())] {
+        assert!(readme.contains(&line), "README.md lacks {line:?}");
+    }
 }
