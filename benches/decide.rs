@@ -4,8 +4,9 @@
 //! offer; a universal control group), for one known customer with a history, with and without the
 //! receipt.
 //!
-//! At 1,000 offers also: the fast path with its decision-log record (`Request::log`), and the
-//! receipt written as JSON; `decide_with` on 1,000 adaptive offers (Thompson sampling from a
+//! At 1,000 offers also: the fast path with its decision-log record (`Request::log`), the
+//! receipt written as JSON, and a budget on every offer read from counters (one in 20 spent, one
+//! in 10 throttled); `decide_with` on 1,000 adaptive offers (Thompson sampling from a
 //! trained learner), without and with the log record (whose probabilities re-draw 256 times).
 //! The ratios of these to the fast path, measured in the same run, are printed at the end.
 //!
@@ -17,12 +18,12 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use shopkeeper::decide::Request;
+use shopkeeper::decide::{Live, Request};
 use shopkeeper::learn::Learner;
 use shopkeeper::{Channel, Profile};
 
 mod fixtures;
-use fixtures::{engine_on_the_cart_page, profile, trained, NOW};
+use fixtures::{budgeted, engine_on_the_cart_page, profile, trained, NOW};
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 2_500];
 
@@ -81,6 +82,23 @@ fn bench(c: &mut Criterion) {
                 .decide(black_box(&profile), &context, &request)
                 .unwrap();
             black_box(decision.receipt().unwrap().to_json().unwrap().len())
+        })
+    });
+    // Budgets on every offer, read from counters: spent ones dropped, paced ones throttled.
+    let (budgeted, budgets) = budgeted(1_000);
+    let live = Live {
+        budgets: Some(&budgets),
+        ..Live::default()
+    };
+    group.bench_function("with budgets/1000", |b| {
+        b.iter(|| {
+            black_box(
+                budgeted
+                    .decide_live(black_box(&profile), &context, &request, live)
+                    .unwrap()
+                    .picks()
+                    .len(),
+            )
         })
     });
     group.finish();
@@ -166,7 +184,24 @@ fn ratios(profile: &Profile, learner: &Learner, calls: u64) {
         .0
     };
     let fast = median(base, false);
+    let (budgeted, budgets) = budgeted(1_000);
+    let live = Live {
+        budgets: Some(&budgets),
+        ..Live::default()
+    };
+    let with_budgets = p50_p99(calls, |seed| {
+        let request = base.seed(seed);
+        black_box(
+            budgeted
+                .decide_live(black_box(profile), &context, &request, live)
+                .unwrap()
+                .picks()
+                .len(),
+        );
+    })
+    .0;
     println!("\ndecide at 1000 offers, p50 over the fast path's (same run):");
+    println!("  {:<16} {:>6.2}x", "with budgets", with_budgets / fast);
     for (name, request, json) in [
         ("with log", base.log(true), false),
         ("with receipt", base.explain(true), false),

@@ -69,6 +69,41 @@ pub fn catalog_json(offers: usize, adaptive: bool) -> String {
     .to_string()
 }
 
+/// The engine of `catalog_json` (fixed propensities) with a budget of 100 accepts a day on every
+/// offer, and its counters at [`NOW`]: one offer in 20 has spent its budget, one in 10 runs half a
+/// lead ahead of the even plan (throttled with probability 1/2), the rest have spent nothing.
+pub fn budgeted(offers: usize) -> (Engine, shopkeeper::budget::Budgets) {
+    let mut catalog: serde_json::Value =
+        serde_json::from_str(&catalog_json(offers, false)).unwrap();
+    for offer in catalog["offers"].as_array_mut().unwrap() {
+        offer["budget"] = json!({"max_accepts": 100, "per": "1d"});
+    }
+    let catalog = Catalog::compile(&catalog.to_string(), NOW).unwrap();
+    let engine = Engine::new(catalog, Models::default()).unwrap();
+    let mut budgets = shopkeeper::budget::Budgets::new();
+    let pacing = engine.catalog().pacing();
+    for (i, offer) in engine.catalog().offers().enumerate() {
+        let budget = offer.budget().unwrap();
+        let spent = match i % 20 {
+            0 => 100,
+            5 | 15 => {
+                let pace = pacing.pace(budget, 0, NOW);
+                (pace.allowed - 100.0 / 24.0 / 2.0).ceil() as u64
+            }
+            _ => 0,
+        };
+        for _ in 0..spent {
+            let kind = EventKind::OfferAccepted {
+                offer: offer.action().id().into(),
+            };
+            budgets
+                .record(engine.catalog(), &Event::new(NOW - 1, Channel::Web, kind))
+                .unwrap();
+        }
+    }
+    (engine, budgets)
+}
+
 /// The engine of `catalog_json`, without models.
 pub fn engine(offers: usize, adaptive: bool) -> Engine {
     let catalog = Catalog::compile(&catalog_json(offers, adaptive), NOW).unwrap();

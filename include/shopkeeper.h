@@ -110,6 +110,10 @@ enum sk_severity
 typedef uint32_t sk_severity;
 #endif // __cplusplus
 
+// Budget counters behind a lock: recording and merging take it for writing, decisions for
+// reading, so threads may share one.
+typedef struct sk_budgets sk_budgets;
+
 // Bytes or text made by the library (an export, a receipt, encoded bytes). Text is followed by
 // a NUL byte that `sk_buffer_len` does not count, so it can be printed with `%s`. Free with
 // `sk_buffer_free`.
@@ -228,6 +232,20 @@ typedef struct {
   // The segment's length in bytes.
   size_t segment_len;
 } sk_decision;
+
+// What a fleet has learned and spent, read by a decision beside the profile
+// (`sk_engine_decide_live`, `sk_engine_decide_json_live`). Every member may be NULL: without a
+// learner adaptive offers sample their priors, without cohort counts `cohort.visitors` and
+// `cohort.conversion` are missing, without budget counters no budget is spent. Zero it
+// (`sk_live live = {0};`) and set what you have.
+typedef struct {
+  // Acceptance statistics of adaptive offers.
+  const sk_learner *learner;
+  // Live cohort counts.
+  const sk_cohorts *cohorts;
+  // What budgeted offers spent in their periods.
+  const sk_budgets *budgets;
+} sk_live;
 
 // A profile's scores under the engine's models; NaN where a score is missing (no models, no
 // purchase yet).
@@ -485,6 +503,85 @@ sk_str sk_version(void);
 // Static and NUL-terminated: never NULL, never freed.
 const char *sk_result_name(uint32_t code);
 
+// New budget counters: nothing spent.
+//
+// # Safety
+// `out_budgets` points to writable storage for a pointer; `err` is NULL or points to writable
+// storage for a pointer.
+sk_result sk_budgets_new(sk_budgets **out_budgets, sk_error **err);
+
+// Frees budget counters. NULL does nothing.
+//
+// # Safety
+// `budgets` is NULL or counters from this library that no thread uses any more.
+void sk_budgets_free(sk_budgets *budgets);
+
+// Counts an event (JSON, `spec/events.md`) that the caller applied: an `offer_shown` or
+// `offer_accepted` of an offer with a budget in the engine's catalog, in the period that holds
+// the event's time. `*out_counted` says whether it counted (other events, and events of a period
+// older than the one counted, do not). Fails, changing nothing, for malformed JSON or a time out
+// of range, or when a new offer would pass the counters' cap (`SK_RESULT_LIMIT_EXCEEDED`).
+//
+// # Safety
+// `budgets` and `engine` are live; `event` is (pointer, length) UTF-8; `out_counted` points to a
+// writable bool; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_budgets_record(const sk_budgets *budgets,
+                            const sk_engine *engine,
+                            const char *event,
+                            size_t event_len,
+                            bool *out_counted,
+                            sk_error **err);
+
+// What the offer `offer` of the engine's catalog spent (shows or accepts, as its budget counts)
+// in the period that holds `now`, written to `out_spent`; `*out_has_budget` is false (and the
+// spent 0) for an offer without a budget or one the catalog lacks.
+//
+// # Safety
+// `budgets` and `engine` are live; `offer` is (pointer, length) UTF-8; `out_spent` and
+// `out_has_budget` point to writable storage; `err` is NULL or points to writable storage for a
+// pointer.
+sk_result sk_budgets_spent(const sk_budgets *budgets,
+                           const sk_engine *engine,
+                           const char *offer,
+                           size_t offer_len,
+                           sk_timestamp now,
+                           uint64_t *out_spent,
+                           bool *out_has_budget,
+                           sk_error **err);
+
+// Adds `other`'s counters (another node's) into `budgets`: per offer, the later period's counts,
+// summed when both count the same period. Fails, changing nothing, past the cap of offers
+// (`SK_RESULT_LIMIT_EXCEEDED`). `other` may be `budgets` (doubles its counts).
+//
+// # Safety
+// `budgets` and `other` are live; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_budgets_merge(const sk_budgets *budgets, const sk_budgets *other, sk_error **err);
+
+// The counters as JSON: `{"offers": {"free-shipping": {"start", "per", "shows", "accepts"}}}`.
+//
+// # Safety
+// `budgets` is live; `out_json` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_budgets_to_json(const sk_budgets *budgets, sk_buffer **out_json, sk_error **err);
+
+// The counters in their versioned binary form (for a store or stream; at most 4 MiB).
+//
+// # Safety
+// `budgets` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_budgets_to_bytes(const sk_budgets *budgets, sk_buffer **out_buffer, sk_error **err);
+
+// Budget counters from their binary form; bytes that are not counters are rejected with a
+// `DECODE_*` code.
+//
+// # Safety
+// `data` points to `len` readable bytes; `out_budgets` points to writable storage for a
+// pointer; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_budgets_from_bytes(const uint8_t *data,
+                                size_t len,
+                                sk_budgets **out_budgets,
+                                sk_error **err);
+
 // A new, empty context for `engine`'s catalog. Set values with `sk_context_set_*` or build one
 // from JSON with `sk_context_from_json`.
 //
@@ -606,18 +703,19 @@ sk_result sk_engine_decide(const sk_engine *engine,
                            sk_buffer **out_receipt,
                            sk_error **err);
 
-// `sk_engine_decide`, with live cohort counts (`cohorts`, NULL for none) read by
-// `cohort.visitors` and `cohort.conversion`. Fails with `SK_RESULT_INVALID_DATA` for counts by
-// another field than the models' cohorts.
+// `sk_engine_decide`, with what the fleet has learned and spent (`live`, NULL for nothing):
+// the learner, cohort counts, and budget counters, whose offers' budgets drop or pace them.
+// Fails with `SK_RESULT_INVALID_DATA` for cohort counts by another field than the models'
+// cohorts.
 //
 // # Safety
-// As `sk_engine_decide`; `cohorts` is NULL or live (shared between threads is fine).
+// As `sk_engine_decide`; `live` is NULL or points to an `sk_live` whose members are NULL or
+// live (shared between threads is fine).
 sk_result sk_engine_decide_live(const sk_engine *engine,
                                 const sk_profile *profile,
                                 const sk_context *context,
                                 const sk_request *request,
-                                const sk_learner *learner,
-                                const sk_cohorts *cohorts,
+                                const sk_live *live,
                                 sk_decision *out_decision,
                                 sk_buffer **out_receipt,
                                 sk_error **err);
@@ -641,17 +739,17 @@ sk_result sk_engine_decide_json(const sk_engine *engine,
                                 sk_buffer **out_json,
                                 sk_error **err);
 
-// `sk_engine_decide_json`, with live cohort counts (`cohorts`, NULL for none) read by
-// `cohort.visitors` and `cohort.conversion`: the npm package's `engine.decideLive`.
+// `sk_engine_decide_json`, with what the fleet has learned and spent (`live`, NULL for
+// nothing; see `sk_live`): the npm package's `engine.decideLive`.
 //
 // # Safety
-// As `sk_engine_decide_json`; `cohorts` is NULL or live.
+// As `sk_engine_decide_json`; `live` is NULL or points to an `sk_live` whose members are NULL
+// or live.
 sk_result sk_engine_decide_json_live(const sk_engine *engine,
                                      const sk_profile *profile,
                                      const char *request,
                                      size_t request_len,
-                                     const sk_learner *learner,
-                                     const sk_cohorts *cohorts,
+                                     const sk_live *live,
                                      sk_buffer **out_json,
                                      sk_error **err);
 

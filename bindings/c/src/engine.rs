@@ -11,8 +11,8 @@ use shopkeeper::Channel;
 use shopkeeper::ErrorCode;
 
 use crate::{
-    ffi, handle, items, optional_text, out, read, sk_buffer, sk_cohorts, sk_context, sk_error,
-    sk_learner, sk_profile, sk_result, sk_str, sk_timestamp, text, Failure,
+    ffi, handle, items, optional_text, out, read, sk_budgets, sk_buffer, sk_cohorts, sk_context,
+    sk_error, sk_learner, sk_profile, sk_result, sk_str, sk_timestamp, text, Failure,
 };
 
 /// A compiled catalog with its models. Immutable: one engine may be used by any number of
@@ -242,40 +242,10 @@ pub unsafe extern "C" fn sk_engine_decide(
     out_receipt: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
-    // SAFETY: forwarded; no cohort counts.
-    unsafe {
-        decide_struct(
-            engine,
-            profile,
-            context,
-            request,
-            learner,
-            std::ptr::null(),
-            out_decision,
-            out_receipt,
-            err,
-        )
-    }
-}
-
-/// `sk_engine_decide`, with live cohort counts (`cohorts`, NULL for none) read by
-/// `cohort.visitors` and `cohort.conversion`. Fails with `SK_RESULT_INVALID_DATA` for counts by
-/// another field than the models' cohorts.
-///
-/// # Safety
-/// As `sk_engine_decide`; `cohorts` is NULL or live (shared between threads is fine).
-#[no_mangle]
-pub unsafe extern "C" fn sk_engine_decide_live(
-    engine: *const sk_engine,
-    profile: *const sk_profile,
-    context: *const sk_context,
-    request: *const sk_request,
-    learner: *const sk_learner,
-    cohorts: *const sk_cohorts,
-    out_decision: *mut sk_decision,
-    out_receipt: *mut *mut sk_buffer,
-    err: *mut *mut sk_error,
-) -> sk_result {
+    let live = sk_live {
+        learner,
+        ..sk_live::default()
+    };
     // SAFETY: forwarded.
     unsafe {
         decide_struct(
@@ -283,8 +253,69 @@ pub unsafe extern "C" fn sk_engine_decide_live(
             profile,
             context,
             request,
-            learner,
-            cohorts,
+            &live,
+            out_decision,
+            out_receipt,
+            err,
+        )
+    }
+}
+
+/// What a fleet has learned and spent, read by a decision beside the profile
+/// (`sk_engine_decide_live`, `sk_engine_decide_json_live`). Every member may be NULL: without a
+/// learner adaptive offers sample their priors, without cohort counts `cohort.visitors` and
+/// `cohort.conversion` are missing, without budget counters no budget is spent. Zero it
+/// (`sk_live live = {0};`) and set what you have.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sk_live {
+    /// Acceptance statistics of adaptive offers.
+    pub learner: *const sk_learner,
+    /// Live cohort counts.
+    pub cohorts: *const sk_cohorts,
+    /// What budgeted offers spent in their periods.
+    pub budgets: *const sk_budgets,
+}
+
+impl Default for sk_live {
+    fn default() -> Self {
+        sk_live {
+            learner: std::ptr::null(),
+            cohorts: std::ptr::null(),
+            budgets: std::ptr::null(),
+        }
+    }
+}
+
+/// `sk_engine_decide`, with what the fleet has learned and spent (`live`, NULL for nothing):
+/// the learner, cohort counts, and budget counters, whose offers' budgets drop or pace them.
+/// Fails with `SK_RESULT_INVALID_DATA` for cohort counts by another field than the models'
+/// cohorts.
+///
+/// # Safety
+/// As `sk_engine_decide`; `live` is NULL or points to an `sk_live` whose members are NULL or
+/// live (shared between threads is fine).
+#[no_mangle]
+pub unsafe extern "C" fn sk_engine_decide_live(
+    engine: *const sk_engine,
+    profile: *const sk_profile,
+    context: *const sk_context,
+    request: *const sk_request,
+    live: *const sk_live,
+    out_decision: *mut sk_decision,
+    out_receipt: *mut *mut sk_buffer,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    // SAFETY: the caller's contract.
+    let live = unsafe { live.as_ref() }.copied().unwrap_or_default();
+    // SAFETY: forwarded.
+    unsafe {
+        decide_struct(
+            engine,
+            profile,
+            context,
+            request,
+            &live,
             out_decision,
             out_receipt,
             err,
@@ -302,8 +333,7 @@ unsafe fn decide_struct(
     profile: *const sk_profile,
     context: *const sk_context,
     request: *const sk_request,
-    learner: *const sk_learner,
-    cohorts: *const sk_cohorts,
+    live: &sk_live,
     out_decision: *mut sk_decision,
     out_receipt: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
@@ -319,12 +349,12 @@ unsafe fn decide_struct(
             )
         };
         // SAFETY: the caller's contract.
-        let (context, learner, cohorts) =
-            unsafe { (context.as_ref(), learner.as_ref(), cohorts.as_ref()) };
+        let context = unsafe { context.as_ref() };
         let mut empty = None;
         let context = sk_context::or_empty(context, engine.catalog().schema(), &mut empty);
         let request = request.request()?.explain(!out_receipt.is_null());
-        let decision = decide(engine, profile, context, &request, learner, cohorts)?;
+        // SAFETY: the caller's contract.
+        let decision = decide(engine, profile, context, &request, unsafe { live.read() })?;
         let none = sk_pick {
             offer: sk_str::of(""),
             is_default: false,
@@ -376,20 +406,44 @@ unsafe fn decide_struct(
     })
 }
 
-/// Decides, with the learner and the cohort counts (under their shared locks) when given.
+/// The members of an `sk_live` that are given.
+type LiveRefs<'a> = (
+    Option<&'a sk_learner>,
+    Option<&'a sk_cohorts>,
+    Option<&'a sk_budgets>,
+);
+
+impl sk_live {
+    /// # Safety
+    /// Every member is NULL or live.
+    unsafe fn read<'a>(&self) -> LiveRefs<'a> {
+        // SAFETY: the caller's contract.
+        unsafe {
+            (
+                self.learner.as_ref(),
+                self.cohorts.as_ref(),
+                self.budgets.as_ref(),
+            )
+        }
+    }
+}
+
+/// Decides with what is given of the learner, cohort counts and budget counters, under their
+/// shared locks.
 fn decide<'e>(
     engine: &'e Engine,
     profile: &shopkeeper::Profile,
     context: &Context,
     request: &Request,
-    learner: Option<&sk_learner>,
-    cohorts: Option<&sk_cohorts>,
+    (learner, cohorts, budgets): LiveRefs<'_>,
 ) -> Result<shopkeeper::decide::Decision<'e>, shopkeeper::Error> {
     let learner = learner.map(|l| read(&l.learner));
     let cohorts = cohorts.map(|c| read(&c.counts));
+    let budgets = budgets.map(|b| read(&b.budgets));
     let live = Live {
         learner: learner.as_deref(),
         cohorts: cohorts.as_deref(),
+        budgets: budgets.as_deref(),
     };
     engine.decide_live(profile, context, request, live)
 }
@@ -415,50 +469,34 @@ pub unsafe extern "C" fn sk_engine_decide_json(
     out_json: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
-    // SAFETY: forwarded; no cohort counts.
-    unsafe {
-        decide_json(
-            engine,
-            profile,
-            request,
-            request_len,
-            learner,
-            std::ptr::null(),
-            out_json,
-            err,
-        )
-    }
+    let live = sk_live {
+        learner,
+        ..sk_live::default()
+    };
+    // SAFETY: forwarded.
+    unsafe { decide_json(engine, profile, request, request_len, &live, out_json, err) }
 }
 
-/// `sk_engine_decide_json`, with live cohort counts (`cohorts`, NULL for none) read by
-/// `cohort.visitors` and `cohort.conversion`: the npm package's `engine.decideLive`.
+/// `sk_engine_decide_json`, with what the fleet has learned and spent (`live`, NULL for
+/// nothing; see `sk_live`): the npm package's `engine.decideLive`.
 ///
 /// # Safety
-/// As `sk_engine_decide_json`; `cohorts` is NULL or live.
+/// As `sk_engine_decide_json`; `live` is NULL or points to an `sk_live` whose members are NULL
+/// or live.
 #[no_mangle]
 pub unsafe extern "C" fn sk_engine_decide_json_live(
     engine: *const sk_engine,
     profile: *const sk_profile,
     request: *const c_char,
     request_len: usize,
-    learner: *const sk_learner,
-    cohorts: *const sk_cohorts,
+    live: *const sk_live,
     out_json: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
+    // SAFETY: the caller's contract.
+    let live = unsafe { live.as_ref() }.copied().unwrap_or_default();
     // SAFETY: forwarded.
-    unsafe {
-        decide_json(
-            engine,
-            profile,
-            request,
-            request_len,
-            learner,
-            cohorts,
-            out_json,
-            err,
-        )
-    }
+    unsafe { decide_json(engine, profile, request, request_len, &live, out_json, err) }
 }
 
 /// The body of `sk_engine_decide_json` and `sk_engine_decide_json_live`.
@@ -471,8 +509,7 @@ unsafe fn decide_json(
     profile: *const sk_profile,
     request: *const c_char,
     request_len: usize,
-    learner: *const sk_learner,
-    cohorts: *const sk_cohorts,
+    live: &sk_live,
     out_json: *mut *mut sk_buffer,
     err: *mut *mut sk_error,
 ) -> sk_result {
@@ -490,8 +527,7 @@ unsafe fn decide_json(
         let context = spec.context(engine.catalog().schema())?;
         let request = spec.request()?;
         // SAFETY: the caller's contract.
-        let (learner, cohorts) = unsafe { (learner.as_ref(), cohorts.as_ref()) };
-        let decision = decide(engine, profile, &context, &request, learner, cohorts)?;
+        let decision = decide(engine, profile, &context, &request, unsafe { live.read() })?;
         out_json.write(sk_buffer::new(decision.to_json()?.into_bytes()));
         Ok(())
     })

@@ -17,6 +17,7 @@
 #![allow(non_camel_case_types)] // C names: `sk_engine`, `sk_result`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod budgets;
 mod context;
 mod engine;
 mod learner;
@@ -24,6 +25,7 @@ mod live;
 mod profile;
 mod rules;
 
+pub use budgets::*;
 pub use context::*;
 pub use engine::*;
 pub use learner::*;

@@ -464,14 +464,14 @@ static void test_live_cohorts(void) {
 
     sk_request request = {SK_CHANNEL_WEB, 1, NOW, 1, false};
     sk_decision d;
-    CHECK(sk_engine_decide_live(engine, p, NULL, &request, NULL, counts, &d, NULL, NULL) ==
-          SK_RESULT_OK);
+    sk_live live = {.cohorts = counts};
+    CHECK(sk_engine_decide_live(engine, p, NULL, &request, &live, &d, NULL, NULL) == SK_RESULT_OK);
     CHECK(same(d.picks[0].offer, "welcome-10"));
     CHECK(sk_engine_decide(engine, p, NULL, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
     CHECK(same(d.picks[0].offer, "tips"));
     /* Counts by another field than the models' cohorts: refused, by a decision and a merge. */
     sk_error *err = NULL;
-    CHECK(sk_engine_decide_live(other_engine, p, NULL, &request, NULL, counts, &d, NULL, &err) ==
+    CHECK(sk_engine_decide_live(other_engine, p, NULL, &request, &live, &d, NULL, &err) ==
           SK_RESULT_INVALID_DATA);
     sk_error_free(err);
     CHECK(sk_cohorts_merge(counts, by_host, NULL) == SK_RESULT_INVALID_DATA);
@@ -561,6 +561,73 @@ static void test_kpis(void) {
     sk_engine_free(engine);
 }
 
+/* Budget counters: counted from shows and accepts of budgeted offers, read by decisions through
+ * `sk_live`; merges, bytes and errors leave things as they were. */
+static void test_budgets(void) {
+    const char *catalog =
+        "{\"version\": \"b\", \"default\": {\"id\": \"tips\"}, \"pacing\": {\"rule\": \"asap\"}, "
+        "\"offers\": ["
+        "{\"id\": \"free-shipping\", \"value\": 8, \"budget\": {\"max_shows\": 2, \"per\": \"1d\"}}, "
+        "{\"id\": \"welcome-10\", \"value\": 5}]}";
+    sk_engine *engine = NULL;
+    CHECK(sk_engine_new(S(catalog), NULL, 0, NOW, &engine, NULL) == SK_RESULT_OK);
+    sk_budgets *budgets = NULL;
+    CHECK(sk_budgets_new(&budgets, NULL) == SK_RESULT_OK);
+    CHECK(sk_budgets_new(NULL, NULL) == SK_RESULT_NULL_PARAMETER);
+    const char *shown = "{\"type\": \"offer_shown\", \"at\": 1795499000, \"channel\": \"web\", "
+                        "\"offer\": \"free-shipping\"}";
+    const char *other = "{\"type\": \"offer_shown\", \"at\": 1795499000, \"channel\": \"web\", "
+                        "\"offer\": \"welcome-10\"}";
+    bool counted = false;
+    CHECK(sk_budgets_record(budgets, engine, S(shown), &counted, NULL) == SK_RESULT_OK && counted);
+    CHECK(sk_budgets_record(budgets, engine, S(other), &counted, NULL) == SK_RESULT_OK && !counted);
+    CHECK(sk_budgets_record(budgets, engine, S("{"), &counted, NULL) == SK_RESULT_INVALID_JSON);
+    CHECK(sk_budgets_record(NULL, engine, S(shown), &counted, NULL) == SK_RESULT_NULL_PARAMETER);
+    uint64_t spent = 9;
+    bool has_budget = false;
+    CHECK(sk_budgets_spent(budgets, engine, S("free-shipping"), NOW, &spent, &has_budget, NULL) ==
+          SK_RESULT_OK);
+    CHECK(spent == 1 && has_budget);
+    CHECK(sk_budgets_spent(budgets, engine, S("welcome-10"), NOW, &spent, &has_budget, NULL) ==
+          SK_RESULT_OK);
+    CHECK(spent == 0 && !has_budget);
+    /* Spent once merged with itself: the decision drops the offer, and without counters it does not. */
+    sk_request request = {SK_CHANNEL_WEB, 1, NOW, 1, false};
+    sk_decision d;
+    sk_profile *p = NULL;
+    CHECK(sk_profile_new(S("v1"), false, &p, NULL) == SK_RESULT_OK);
+    sk_live live = {.budgets = budgets};
+    CHECK(sk_engine_decide_live(engine, p, NULL, &request, &live, &d, NULL, NULL) == SK_RESULT_OK);
+    CHECK(same(d.picks[0].offer, "free-shipping"));
+    CHECK(sk_budgets_merge(budgets, budgets, NULL) == SK_RESULT_OK);
+    sk_buffer *receipt = NULL;
+    CHECK(sk_engine_decide_live(engine, p, NULL, &request, &live, &d, &receipt, NULL) ==
+          SK_RESULT_OK);
+    CHECK(same(d.picks[0].offer, "welcome-10"));
+    CHECK(strstr((const char *)sk_buffer_data(receipt), "\"stage\":\"budget\"") != NULL);
+    sk_buffer_free(receipt);
+    CHECK(sk_engine_decide_live(engine, p, NULL, &request, NULL, &d, NULL, NULL) == SK_RESULT_OK);
+    CHECK(same(d.picks[0].offer, "free-shipping"));
+    /* Bytes round trip; bad bytes write nothing. */
+    sk_buffer *bytes = NULL, *json = NULL;
+    CHECK(sk_budgets_to_bytes(budgets, &bytes, NULL) == SK_RESULT_OK);
+    sk_budgets *decoded = NULL, *untouched = NULL;
+    CHECK(sk_budgets_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &decoded, NULL) ==
+          SK_RESULT_OK);
+    CHECK(sk_budgets_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes) - 1, &untouched,
+                                NULL) != SK_RESULT_OK);
+    CHECK(untouched == NULL);
+    CHECK(sk_budgets_to_json(decoded, &json, NULL) == SK_RESULT_OK);
+    CHECK(strstr((const char *)sk_buffer_data(json), "\"shows\":2") != NULL);
+    sk_buffer_free(json);
+    sk_buffer_free(bytes);
+    sk_budgets_free(decoded);
+    sk_budgets_free(budgets);
+    sk_budgets_free(NULL);
+    sk_profile_free(p);
+    sk_engine_free(engine);
+}
+
 int main(void) {
     test_version();
     test_result_names();
@@ -569,6 +636,7 @@ int main(void) {
     test_decisions_and_learning();
     test_live_cohorts();
     test_kpis();
+    test_budgets();
     test_documented_draws();
     if (failures) {
         fprintf(stderr, "api: %d checks failed\n", failures);

@@ -400,7 +400,7 @@ static bool fail(const char *format, ...) {
 }
 
 typedef enum {
-    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_KPIS, OWN_BUFFER,
+    OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_KPIS, OWN_BUDGETS, OWN_BUFFER,
     OWN_ERROR, OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
 } own_kind;
 
@@ -432,6 +432,7 @@ static void release(void) {
         case OWN_LEARNER: sk_learner_free(ptr); break;
         case OWN_COHORTS: sk_cohorts_free(ptr); break;
         case OWN_KPIS: sk_kpis_free(ptr); break;
+        case OWN_BUDGETS: sk_budgets_free(ptr); break;
         case OWN_BUFFER: sk_buffer_free(ptr); break;
         case OWN_ERROR: sk_error_free(ptr); break;
         case OWN_RULE: sk_rule_free(ptr); break;
@@ -1278,31 +1279,118 @@ static sk_cohorts *cohorts_from(const sk_engine *engine, const jv *spec, int64_t
     return first;
 }
 
-/* `{"cohorts_hex": ..., "expect": {"cohorts": JSON} | {"error": code}}`. */
-static bool run_cohort_bytes(const jv *c) {
+/* One kind of live statistics' bytes: decoded into a handle the case owns, and written as JSON. */
+typedef struct {
+    const char *what; /* the case's key: `<what>_hex` and `expect.<what>` */
+    own_kind kind;
+    sk_result (*decode)(const uint8_t *data, size_t len, void **out);
+    sk_result (*to_json)(const void *handle, sk_buffer **out);
+} bytes_kind;
+
+static sk_result cohorts_decode(const uint8_t *d, size_t n, void **out) {
+    return sk_cohorts_from_bytes(d, n, (sk_cohorts **)out, E());
+}
+static sk_result cohorts_json(const void *h, sk_buffer **out) {
+    return sk_cohorts_to_json(h, out, E());
+}
+static sk_result kpis_decode(const uint8_t *d, size_t n, void **out) {
+    return sk_kpis_from_bytes(d, n, (sk_kpis **)out, E());
+}
+static sk_result kpis_json(const void *h, sk_buffer **out) { return sk_kpis_to_json(h, out, E()); }
+static sk_result budgets_decode(const uint8_t *d, size_t n, void **out) {
+    return sk_budgets_from_bytes(d, n, (sk_budgets **)out, E());
+}
+static sk_result budgets_json(const void *h, sk_buffer **out) {
+    return sk_budgets_to_json(h, out, E());
+}
+static const bytes_kind COHORT_BYTES = {"cohorts", OWN_COHORTS, cohorts_decode, cohorts_json};
+static const bytes_kind KPI_BYTES = {"kpis", OWN_KPIS, kpis_decode, kpis_json};
+static const bytes_kind BUDGET_BYTES = {"budgets", OWN_BUDGETS, budgets_decode, budgets_json};
+
+/* `{"<what>_hex": ..., "expect": {"<what>": JSON} | {"error": code}}`: the bytes decode to a value
+ * whose JSON holds every field expected, or fail with the code and write nothing. */
+static bool run_bytes(const jv *c, const bytes_kind *k) {
     const jv *expect = jget(c, "expect");
     const char *want_error = jstr(jget(expect, "error"));
+    char key[32];
+    snprintf(key, sizeof key, "%s_hex", k->what);
     uint8_t *bytes = NULL;
     size_t len = 0;
-    if (!decode_hex(jstr(jget(c, "cohorts_hex")), &bytes, &len)) return false;
+    if (!decode_hex(jstr(jget(c, key)), &bytes, &len)) return false;
     own(OWN_MEMORY, bytes);
-    sk_cohorts *counts = (sk_cohorts *)1; /* must stay untouched on failure */
-    sk_result r = sk_cohorts_from_bytes(bytes, len, &counts, E());
+    void *handle = (void *)1; /* must stay untouched on failure */
+    sk_result r = k->decode(bytes, len, &handle);
     if (want_error) {
-        if (r == SK_RESULT_OK) return own(OWN_COHORTS, counts), fail("decoded, expected %s", want_error);
+        if (r == SK_RESULT_OK) return own(k->kind, handle), fail("decoded, expected %s", want_error);
         const char *why = message();
         if (strcmp(name(r), want_error)) return fail("decode: %s", why);
-        return counts == (sk_cohorts *)1 ? true : fail("the output was written on failure");
+        return handle == (void *)1 ? true : fail("the output was written on failure");
     }
     if (r != SK_RESULT_OK) return fail("decode: %s", message());
-    own(OWN_COHORTS, counts);
+    own(k->kind, handle);
     sk_buffer *json = NULL;
-    if (sk_cohorts_to_json(counts, &json, E()) != SK_RESULT_OK) return fail("json: %s", message());
+    if (k->to_json(handle, &json) != SK_RESULT_OK) return fail("json: %s", message());
     own(OWN_BUFFER, json);
-    const jv *got = buffer_json(json), *want = jget(expect, "cohorts");
-    if (!got || !same(got, want))
-        return fail("decoded %.*s", got ? (int)got->raw_len : 0, got ? got->raw : "");
+    const jv *got = buffer_json(json), *want = jget(expect, k->what);
+    if (!got || !subset(got, want))
+        return fail("decoded %.*s, expected %.*s", got ? (int)got->raw_len : 0,
+                    got ? got->raw : "", want ? (int)want->raw_len : 0, want ? want->raw : "");
     return true;
+}
+
+/* The budget counters of `{"nodes": [[event, ...], ...]}`: each node's events recorded against
+ * the engine's catalog, the nodes merged into the first; they must survive their bytes and equal
+ * `want` (their JSON). */
+static sk_budgets *budgets_from(const sk_engine *engine, const jv *spec, const jv *want) {
+    const jv *nodes = jget(spec, "nodes");
+    sk_budgets *first = NULL;
+    for (size_t n = 0; jat(nodes, n); n++) {
+        sk_budgets *mine = NULL;
+        if (sk_budgets_new(&mine, E()) != SK_RESULT_OK) return fail("budgets: %s", message()), NULL;
+        own(OWN_BUDGETS, mine);
+        for (size_t i = 0; jat(jat(nodes, n), i); i++) {
+            const jv *event = jat(jat(nodes, n), i);
+            bool counted;
+            if (sk_budgets_record(mine, engine, event->raw, event->raw_len, &counted, E()) !=
+                SK_RESULT_OK)
+                return fail("record: %s", message()), NULL;
+        }
+        if (!first) first = mine;
+        else if (sk_budgets_merge(first, mine, E()) != SK_RESULT_OK)
+            return fail("merge: %s", message()), NULL;
+    }
+    if (!first) return fail("budgets without nodes"), NULL;
+    sk_buffer *bytes = NULL, *json = NULL, *again_json = NULL;
+    sk_budgets *again = NULL;
+    if (sk_budgets_to_bytes(first, &bytes, E()) != SK_RESULT_OK || !own(OWN_BUFFER, bytes) ||
+        sk_budgets_from_bytes(sk_buffer_data(bytes), sk_buffer_len(bytes), &again, E()) !=
+            SK_RESULT_OK ||
+        !own(OWN_BUDGETS, again) || sk_budgets_to_json(first, &json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, json) || sk_budgets_to_json(again, &again_json, E()) != SK_RESULT_OK ||
+        !own(OWN_BUFFER, again_json))
+        return fail("budget bytes: %s", message()), NULL;
+    const jv *got = buffer_json(json), *got_again = buffer_json(again_json);
+    if (!got || !got_again || !same(got, got_again))
+        return fail("the bytes round trip changed the counters"), NULL;
+    if (want && !same(got, want))
+        return fail("budgets %.*s, expected %.*s", (int)got->raw_len, got->raw,
+                    (int)want->raw_len, want->raw), NULL;
+    /* What an offer spent, read directly, agrees with the JSON. */
+    const jv *offers = jget(got, "offers");
+    for (size_t i = 0; offers && i < offers->len; i++) {
+        uint64_t spent = 0;
+        bool has_budget = false;
+        const char *id = offers->keys[i];
+        const jv *spend = &offers->items[i];
+        int64_t at = (int64_t)jnum(jget(spend, "start"));
+        if (sk_budgets_spent(first, engine, id, strlen(id), at, &spent, &has_budget, E()) !=
+            SK_RESULT_OK)
+            return fail("spent: %s", message()), NULL;
+        double shows = jnum(jget(spend, "shows")), accepts = jnum(jget(spend, "accepts"));
+        if (!has_budget || ((double)spent != shows && (double)spent != accepts))
+            return fail("sk_budgets_spent disagrees with the JSON for %s", id), NULL;
+    }
+    return first;
 }
 
 /* `{"catalog", "kpis": {"since", "nodes", "decisions"?}, "expect": {"kpis": JSON}}`: each node's
@@ -1389,34 +1477,6 @@ static bool run_kpis(const jv *c, int64_t now) {
     return true;
 }
 
-/* `{"kpis_hex": ..., "expect": {"kpis": JSON} | {"error": code}}`. */
-static bool run_kpis_bytes(const jv *c) {
-    const jv *expect = jget(c, "expect");
-    const char *want_error = jstr(jget(expect, "error"));
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (!decode_hex(jstr(jget(c, "kpis_hex")), &bytes, &len)) return false;
-    own(OWN_MEMORY, bytes);
-    sk_kpis *kpis = (sk_kpis *)1; /* must stay untouched on failure */
-    sk_result r = sk_kpis_from_bytes(bytes, len, &kpis, E());
-    if (want_error) {
-        if (r == SK_RESULT_OK) return own(OWN_KPIS, kpis), fail("decoded, expected %s", want_error);
-        const char *why = message();
-        if (strcmp(name(r), want_error)) return fail("decode: %s", why);
-        return kpis == (sk_kpis *)1 ? true : fail("the output was written on failure");
-    }
-    if (r != SK_RESULT_OK) return fail("decode: %s", message());
-    own(OWN_KPIS, kpis);
-    sk_buffer *json = NULL;
-    if (sk_kpis_to_json(kpis, &json, E()) != SK_RESULT_OK) return fail("json: %s", message());
-    own(OWN_BUFFER, json);
-    const jv *got = buffer_json(json), *want = jget(expect, "kpis");
-    if (!got || !subset(got, want))
-        return fail("decoded %.*s, expected %.*s", got ? (int)got->raw_len : 0,
-                    got ? got->raw : "", (int)want->raw_len, want->raw);
-    return true;
-}
-
 static bool run_decision(const jv *c, const jv *file) {
 #define GET(key) (jget(c, key) ? jget(c, key) : jget(file, key))
     const jv *expect = jget(c, "expect"), *catalog = GET("catalog"), *models = GET("models");
@@ -1500,6 +1560,12 @@ static bool run_decision(const jv *c, const jv *file) {
     if (jget(c, "cohorts") &&
         !(cohorts = cohorts_from(engine, jget(c, "cohorts"), now, jget(expect, "cohorts"))))
         return false;
+    sk_budgets *budgets = NULL;
+    if (jget(c, "budgets") &&
+        !(budgets = budgets_from(engine, jget(c, "budgets"), jget(expect, "budgets"))))
+        return false;
+    sk_live live = {.learner = learner, .cohorts = cohorts, .budgets = budgets};
+    bool is_live = cohorts || budgets;
     /* The request's JSON form for sk_engine_decide_json: the vector's request with the log asked
      * for, `now` (the case's unless given) and the context. */
     size_t spec_len;
@@ -1517,12 +1583,11 @@ static bool run_decision(const jv *c, const jv *file) {
     sk_decision fast, logged, explained;
     sk_buffer *receipt_json = NULL, *decision_json = NULL;
     /* Without counts the plain entry point, with them the live one. */
-    r = cohorts ? sk_engine_decide_live(engine, profile, context, &request, learner, cohorts,
-                                        &fast, NULL, E())
+    r = is_live ? sk_engine_decide_live(engine, profile, context, &request, &live, &fast, NULL, E())
                 : sk_engine_decide(engine, profile, context, &request, learner, &fast, NULL, E());
     sk_result by_json =
-        cohorts ? sk_engine_decide_json_live(engine, profile, request_json, (size_t)json_len,
-                                             learner, cohorts, &decision_json, NULL)
+        is_live ? sk_engine_decide_json_live(engine, profile, request_json, (size_t)json_len,
+                                             &live, &decision_json, NULL)
                 : sk_engine_decide_json(engine, profile, request_json, (size_t)json_len, learner,
                                         &decision_json, NULL);
     if (by_json == SK_RESULT_OK) own(OWN_BUFFER, decision_json);
@@ -1538,10 +1603,10 @@ static bool run_decision(const jv *c, const jv *file) {
     if (by_json != SK_RESULT_OK) return fail("decide from JSON: %s", name(by_json));
     sk_request with_log = request;
     with_log.log = true;
-    if (sk_engine_decide_live(engine, profile, context, &with_log, learner, cohorts, &logged,
-                              NULL, E()) != SK_RESULT_OK)
+    if (sk_engine_decide_live(engine, profile, context, &with_log, &live, &logged, NULL, E()) !=
+        SK_RESULT_OK)
         return fail("decide with the log: %s", message());
-    if (sk_engine_decide_live(engine, profile, context, &request, learner, cohorts, &explained,
+    if (sk_engine_decide_live(engine, profile, context, &request, &live, &explained,
                               &receipt_json, E()) != SK_RESULT_OK)
         return fail("decide with the receipt: %s", message());
     own(OWN_BUFFER, receipt_json);
@@ -1665,8 +1730,9 @@ static bool run_case(const jv *c, const jv *file) {
     if (jget(c, "bucket")) return run_bucket(c);
     if (jget(c, "beta")) return run_beta(c);
     if (jget(c, "ope")) return run_ope(c);
-    if (jget(c, "cohorts_hex")) return run_cohort_bytes(c);
-    if (jget(c, "kpis_hex")) return run_kpis_bytes(c);
+    if (jget(c, "cohorts_hex")) return run_bytes(c, &COHORT_BYTES);
+    if (jget(c, "kpis_hex")) return run_bytes(c, &KPI_BYTES);
+    if (jget(c, "budgets_hex")) return run_bytes(c, &BUDGET_BYTES);
     if (jget(c, "kpis")) return run_kpis(c, jint(jget(file, "now"), 0));
     if (jget(c, "learner") && !jget(c, "catalog")) return run_learner(c);
     if (jget(c, "request") || jget(c, "catalog")) return run_decision(c, file);

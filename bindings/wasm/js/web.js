@@ -40,7 +40,8 @@ const api = facade({
 });
 
 export const {
-  Engine, Profile, Learner, Cohorts, Kpis, Mark, Rule, checkCatalog, controlBucket, sampleBeta, ipw,
+  Engine, Profile, Learner, Cohorts, Kpis, Budgets, Mark, Rule, checkCatalog, controlBucket,
+  sampleBeta, ipw,
   snipw, version,
   __panicForTests,
 } = api;

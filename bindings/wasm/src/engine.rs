@@ -12,9 +12,9 @@ use wasm_bindgen::JsCast;
 
 use crate::check::diagnostics_of;
 use crate::{
-    field, json_text, number_field, parsed, seconds, seed_text, set, to_js, whole, CatalogArg,
-    Cohorts, DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner, Profile,
-    Result, StringList,
+    field, json_text, number_field, parsed, seconds, seed_text, set, to_js, whole, Budgets,
+    CatalogArg, Cohorts, DecisionRequest as DecisionRequestArg, EngineOptions, Failure, Learner,
+    Profile, Result, StringList,
 };
 
 /// A compiled catalog with its models. Immutable: build a new engine to publish a new catalog.
@@ -98,15 +98,8 @@ impl Engine {
         to_js(&entry.evaluate(&self.core, learner)?)
     }
 
-    fn decision(
-        &self,
-        profile: &Profile,
-        request: &JsValue,
-        learner: Option<&CoreLearner>,
-        cohorts: Option<&CohortCounts>,
-    ) -> Result<JsValue> {
+    fn decision(&self, profile: &Profile, request: &JsValue, live: Live<'_>) -> Result<JsValue> {
         let asked = self.asked(request)?;
-        let live = Live { learner, cohorts };
         let decision =
             self.core
                 .decide_live(&profile.core, &asked.context, &asked.request, live)?;
@@ -155,7 +148,7 @@ impl Engine {
     /// decision carries its receipt (slower: it explains every offer).
     #[wasm_bindgen(unchecked_return_type = "Decision")]
     pub fn decide(&self, profile: &Profile, request: &DecisionRequestArg) -> Result<JsValue> {
-        self.decision(profile, request, None, None)
+        self.decision(profile, request, Live::default())
     }
 
     /// `decide`, with adaptive offers sampled from `learner`'s statistics.
@@ -166,12 +159,18 @@ impl Engine {
         request: &DecisionRequestArg,
         learner: &Learner,
     ) -> Result<JsValue> {
-        self.decision(profile, request, Some(&learner.core), None)
+        let live = Live {
+            learner: Some(&learner.core),
+            ..Live::default()
+        };
+        self.decision(profile, request, live)
     }
 
-    /// `decide`, with what the fleet has learned: `learner` for adaptive offers (an empty one,
-    /// `engine.newLearner()`, samples the priors as `decide` does) and `cohorts` for
-    /// `cohort.visitors` and `cohort.conversion`.
+    /// `decide`, with what the fleet has learned and spent: `learner` for adaptive offers (an
+    /// empty one, `engine.newLearner()`, samples the priors as `decide` does), `cohorts` for
+    /// `cohort.visitors` and `cohort.conversion`, and `budgets`, whose spent budgets drop offers
+    /// and whose pacing throttles them. Pass empty ones for none: `engine.newCohorts()`,
+    /// `new Budgets()`.
     #[wasm_bindgen(js_name = decideLive, unchecked_return_type = "Decision")]
     pub fn decide_live(
         &self,
@@ -179,8 +178,14 @@ impl Engine {
         request: &DecisionRequestArg,
         learner: &Learner,
         cohorts: &Cohorts,
+        budgets: &Budgets,
     ) -> Result<JsValue> {
-        self.decision(profile, request, Some(&learner.core), Some(&cohorts.core))
+        let live = Live {
+            learner: Some(&learner.core),
+            cohorts: Some(&cohorts.core),
+            budgets: Some(&budgets.core),
+        };
+        self.decision(profile, request, live)
     }
 
     /// Off-policy evaluation: the probability that this engine puts each of `logged` (another

@@ -14,12 +14,14 @@ use shopkeeper::ErrorCode;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod budgets;
 mod check;
 mod engine;
 mod learner;
 mod live;
 mod profile;
 
+pub use budgets::Budgets;
 pub use check::{check_catalog, Rule};
 pub use engine::Engine;
 pub use learner::{control_bucket, ipw, sample_beta, snipw, Learner};

@@ -111,6 +111,8 @@ export interface OfferSource {
     stop_after_accept?: boolean;
   };
   propensity?: { fixed: number } | { expression: string } | { model: string } | { adaptive: { prior?: [number, number] } };
+  /** At most this many accepts or shows per period (spec/catalog.md, "Budgets and pacing"). */
+  budget?: { max_accepts: number; per: Duration } | { max_shows: number; per: Duration };
   payload?: unknown;
 }
 
@@ -125,6 +127,8 @@ export interface CatalogSource {
   contact_policy?: Partial<Record<Channel, { max_shows: number; window: Duration }>>;
   control_group?: { share: number; salt: string };
   learning?: { segment?: string; half_life?: Duration; floor?: number };
+  /** How budgets are spread over their periods: even (the default, 1/24 ahead) or as soon as asked. */
+  pacing?: { rule: "even"; ahead?: number } | { rule: "asap" };
   /** Intent name to the phrases that express it, found in messages' text. */
   intents?: Record<string, string[]>;
   default: { id: string; title?: string; kind?: "offer" | "content" | "action"; payload?: unknown };
@@ -202,7 +206,7 @@ export interface DecisionLog {
 /** Where the pipeline dropped an offer. */
 export type Stage =
   | "channel" | "validity" | "eligibility" | "applicability" | "suitability" | "contact_policy"
-  | "score" | "exclusion_group" | "slots";
+  | "budget" | "score" | "exclusion_group" | "slots";
 
 /** The explanation of a decision (spec/catalog.md, "The receipt"). */
 export interface Receipt {
@@ -318,6 +322,21 @@ export interface CohortCountsJson {
   /** The earliest first session the counts follow (seconds). */
   since: number;
   sources: Record<string, SourceCounts>;
+}
+
+/** What one budgeted offer spent in its latest counted period. */
+export interface Spend {
+  /** When the period started (seconds). */
+  start: number;
+  /** Its length, in seconds. */
+  per: number;
+  shows: number;
+  accepts: number;
+}
+
+/** `budgets.toJSON()`: every budgeted offer's spend, by id. */
+export interface BudgetsJson {
+  offers: Record<string, Spend>;
 }
 
 /** One logged decision for off-policy evaluation. */

@@ -30,8 +30,9 @@ export function run(sk, files) {
 }
 
 function dispatch(sk, c, file) {
-  if ("cohorts_hex" in c) return runCohortBytes(sk, c);
-  if ("kpis_hex" in c) return runKpisBytes(sk, c);
+  if ("cohorts_hex" in c) return runBytes(sk.Cohorts, c, "cohorts");
+  if ("kpis_hex" in c) return runBytes(sk.Kpis, c, "kpis");
+  if ("budgets_hex" in c) return runBytes(sk.Budgets, c, "budgets");
   if ("kpis" in c) return runKpis(sk, c, file.now);
   if ("hear" in c) return runHear(sk, c);
   if ("log_entry" in c) return runLogEntry(sk, c);
@@ -416,15 +417,42 @@ function buildCohorts(sk, engine, spec, now, want) {
   return first;
 }
 
-function runCohortBytes(sk, c) {
-  let counts;
+/**
+ * `{<what>_hex, expect: {<what>} | {error}}`: the bytes decode (`Class.fromBytes`) to a value whose
+ * JSON holds every field expected, or throw the code.
+ */
+function runBytes(Class, c, what) {
+  let value;
   try {
-    counts = sk.Cohorts.fromBytes(hexToBytes(c.cohorts_hex));
+    value = Class.fromBytes(hexToBytes(c[`${what}_hex`]));
   } catch (e) {
     return c.expect.error === e.code ? null : `decode: ${e.code} ${e.message}`;
   }
   if (c.expect.error) return `decoded, expected ${c.expect.error}`;
-  return same(counts.toJSON(), c.expect.cohorts) ? null : `decoded ${show(counts.toJSON())}`;
+  return subset(value.toJSON(), c.expect[what]);
+}
+
+/**
+ * The budget counters of `{nodes: [[event, ...], ...]}`: each node records its events against
+ * the engine's catalog, the nodes merged into the first; they survive their bytes and their JSON
+ * equals `want`.
+ */
+function buildBudgets(sk, engine, spec, want) {
+  let first = null;
+  for (const node of spec.nodes) {
+    const mine = new sk.Budgets();
+    for (const event of node) mine.record(engine, event);
+    if (first) first.merge(mine);
+    else first = mine;
+  }
+  const again = sk.Budgets.fromBytes(first.toBytes());
+  if (!same(again.toJSON(), first.toJSON())) return "the bytes round trip changed the counters";
+  if (want !== undefined && !same(first.toJSON(), want)) return `budgets ${show(first.toJSON())}`;
+  for (const [id, spend] of Object.entries(first.toJSON().offers)) {
+    const spent = first.spent(engine, id, spend.start);
+    if (spent !== spend.shows && spent !== spend.accepts) return `budgets.spent(${id}) is ${spent}`;
+  }
+  return first;
 }
 
 /**
@@ -463,17 +491,6 @@ function runKpis(sk, c, now) {
   const again = sk.Kpis.fromBytes(first.toBytes());
   if (!same(again.toJSON(), first.toJSON())) return "the bytes round trip changed the KPIs";
   return subset(first.toJSON(), c.expect.kpis);
-}
-
-function runKpisBytes(sk, c) {
-  let kpis;
-  try {
-    kpis = sk.Kpis.fromBytes(hexToBytes(c.kpis_hex));
-  } catch (e) {
-    return c.expect.error === e.code ? null : `decode: ${e.code} ${e.message}`;
-  }
-  if (c.expect.error) return `decoded, expected ${c.expect.error}`;
-  return subset(kpis.toJSON(), c.expect.kpis);
 }
 
 function runDecision(sk, c, file) {
@@ -519,9 +536,22 @@ function runDecision(sk, c, file) {
     if (typeof built === "string") return built;
     cohorts = built;
   }
+  let budgets = null;
+  if ("budgets" in c) {
+    const built = buildBudgets(sk, engine, c.budgets, expect.budgets);
+    if (typeof built === "string") return built;
+    budgets = built;
+  }
+  const live = cohorts || budgets;
   const decide = (req) =>
-    cohorts
-      ? engine.decideLive(profile, req, learner ?? engine.newLearner(), cohorts)
+    live
+      ? engine.decideLive(
+          profile,
+          req,
+          learner ?? engine.newLearner(),
+          cohorts ?? engine.newCohorts(),
+          budgets ?? new sk.Budgets(),
+        )
       : learner
         ? engine.decideWith(profile, req, learner)
         : engine.decide(profile, req);

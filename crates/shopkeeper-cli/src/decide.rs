@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use shopkeeper::budget::{Budgets, Limit};
 use shopkeeper::decide::{DecisionRequest, Engine, Live, LogEntry, Request};
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::{CohortCounts, Learner, Response};
@@ -132,6 +133,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     let mut learned = 0u64;
     let mut cohorts: Option<CohortCounts> = None;
     let mut kpis: Option<Kpis> = None;
+    let mut budgets = Budgets::new();
     let mut profiles = Profiles::default();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     // Every decision's log entry, and the entry that last showed each (profile, offer): a
@@ -222,7 +224,12 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                             }
                         },
                     )
-                    .map(|_| ())
+                    .map(|_| {
+                        if let Some(engine) = engine.as_ref() {
+                            // Shows and accepts of budgeted offers; the time was checked.
+                            let _ = budgets.record(engine.catalog(), &event);
+                        }
+                    })
             }
             Ok(Line::Decide {
                 profile,
@@ -233,15 +240,19 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                 let live = Live {
                     learner: learner.as_ref(),
                     cohorts: cohorts.as_ref(),
+                    budgets: None,
+                };
+                let counters = Counters {
+                    kpis: kpis.as_mut(),
+                    budgets: &mut budgets,
                 };
                 decide_line(
                     (engine, live),
                     &mut profiles,
-                    &profile,
-                    anonymous,
+                    (&profile, anonymous),
                     &request,
                     index as u64,
-                    kpis.as_mut(),
+                    counters,
                 )
                 .map(|entry| {
                     decisions += 1;
@@ -282,6 +293,9 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     out.push_str(&format!(
         "{decisions} decisions ({fallbacks} fell back to the default, {control} in the control group); {rejected} lines rejected"
     ));
+    if let Some(engine) = &engine {
+        out.push_str(&budget_lines(engine, &budgets));
+    }
     if let Some(learner) = &learner {
         out.push_str(&format!(
             "\nlearned from {learned} responses: {} arms, half-life {} s",
@@ -337,17 +351,22 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     Ok((out, rejected == 0))
 }
 
-/// Decides with the policy (engine and learner) for a profile of the stream (the request's
-/// seed, else the line number), records the picks as shown, and returns the decision's log entry
-/// (its record, with the profile and context it saw).
+/// What a replayed decision counts: the KPIs, when asked for, and the budget counters.
+struct Counters<'a> {
+    kpis: Option<&'a mut Kpis>,
+    budgets: &'a mut Budgets,
+}
+
+/// Decides with the policy (engine, learner, cohort counts, and the budget counters) for a
+/// profile of the stream (the request's seed, else the line number), records the picks as shown,
+/// and returns the decision's log entry (its record, with the profile and context it saw).
 fn decide_line(
     (engine, live): (&Engine, Live<'_>),
     profiles: &mut Profiles,
-    id: &str,
-    anonymous: bool,
+    (id, anonymous): (&str, bool),
     request: &DecisionRequest,
     line: u64,
-    kpis: Option<&mut Kpis>,
+    counters: Counters<'_>,
 ) -> Result<LogEntry, Error> {
     let context = request.context(engine.catalog().schema())?;
     let profile = profiles.get(id, anonymous)?;
@@ -355,6 +374,11 @@ fn decide_line(
     if request.seed.is_none() {
         req = req.seed(line);
     }
+    let Counters { kpis, budgets } = counters;
+    let live = Live {
+        budgets: Some(budgets),
+        ..live
+    };
     let decision = engine.decide_live(profile, &context, &req, live)?;
     let record = decision
         .log()
@@ -367,11 +391,34 @@ fn decide_line(
     for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply_with(&event, req.now, &engine.listener())?;
+        budgets.record(engine.catalog(), &event)?;
         if let Some(kpis) = kpis.as_deref_mut() {
             kpis.record_offer(&entry.decision, &event)?;
         }
     }
     Ok(entry)
+}
+
+/// Each budgeted offer's spend in the last period the stream counted.
+fn budget_lines(engine: &Engine, budgets: &Budgets) -> String {
+    let mut out = String::new();
+    for (id, spend) in budgets.offers() {
+        let Some(budget) = engine.catalog().offer(id).and_then(|o| o.budget()) else {
+            continue;
+        };
+        let spent = match budget.limit {
+            Limit::Shows => spend.shows,
+            Limit::Accepts => spend.accepts,
+        };
+        out.push_str(&format!(
+            "\nbudget of {id}: {spent} of {} {} spent in the {}-second period from {}",
+            budget.max,
+            budget.limit.as_str(),
+            spend.per,
+            spend.start
+        ));
+    }
+    out
 }
 
 /// The live cohorts the stream counted: the largest sources (by visitors) with their conversion

@@ -42,6 +42,7 @@ extern crate std;
 mod codes;
 
 mod bounded;
+pub mod budget;
 mod check;
 mod codec;
 pub mod decide;

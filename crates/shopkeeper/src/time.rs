@@ -36,6 +36,16 @@ pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
     Some(day * 86_400 + seconds)
 }
 
+/// A duration for people: `7d`, `36h`, `90m`, `45s` (the largest unit that divides it).
+pub(crate) fn format_duration(seconds: Timestamp) -> String {
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds != 0 && seconds % size == 0 {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    format!("{seconds}s")
+}
+
 /// Writes `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's civil_from_days).
 pub(crate) fn format_utc(at: Timestamp) -> String {
     let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));

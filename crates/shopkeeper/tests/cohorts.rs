@@ -332,8 +332,8 @@ fn decisions_read_live_cohorts() {
     let request = Request::new(Channel::Web, NOW + 60).explain(true);
     let pick = |live: &CohortCounts| {
         let state = Live {
-            learner: None,
             cohorts: Some(live),
+            ..Live::default()
         };
         let d = engine
             .decide_live(&visitor, &context, &request, state)
@@ -362,8 +362,8 @@ fn decisions_read_live_cohorts() {
     let by_referrer =
         Engine::new(Catalog::compile(&catalog.to_string(), NOW).unwrap(), models).unwrap();
     let state = Live {
-        learner: None,
         cohorts: Some(&live),
+        ..Live::default()
     };
     let err = by_referrer
         .decide_live(&visitor, &context, &request, state)

@@ -41,6 +41,8 @@ fn every_conformance_vector_passes() {
             cases += 1;
             let result = if case.get("cohorts_hex").is_some() {
                 live::run_cohort_bytes(case)
+            } else if case.get("budgets_hex").is_some() {
+                live::run_budget_bytes(case)
             } else if case.get("kpis_hex").is_some() {
                 live::run_kpis_bytes(case)
             } else if case.get("kpis").is_some() {
@@ -507,13 +509,18 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         Some(spec) => Some(live::cohorts(&engine, spec, now, &expect["cohorts"])?),
         None => None,
     };
-    let decide = |request: &Request| match (&learner, &cohorts) {
-        (Some(l), None) => engine.decide_with(&profile, &context, request, l),
-        (None, None) => engine.decide(&profile, &context, request),
-        (learner, cohorts) => {
+    let budgets = match case.get("budgets") {
+        Some(spec) => Some(live::budgets(&engine, spec, &expect["budgets"])?),
+        None => None,
+    };
+    let decide = |request: &Request| match (&learner, &cohorts, &budgets) {
+        (Some(l), None, None) => engine.decide_with(&profile, &context, request, l),
+        (None, None, None) => engine.decide(&profile, &context, request),
+        (learner, cohorts, budgets) => {
             let live = Live {
                 learner: learner.as_ref(),
                 cohorts: cohorts.as_ref(),
+                budgets: budgets.as_ref(),
             };
             engine.decide_live(&profile, &context, request, live)
         }

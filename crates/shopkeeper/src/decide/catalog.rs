@@ -13,6 +13,7 @@ use serde_json::value::RawValue;
 
 use super::clauses::{ClauseTable, Clauses};
 use super::contact::{Cap, ContactPolicy};
+use crate::budget::{Budget, Pacing};
 use crate::listen::Intents;
 use crate::rules::{Diagnostic, Diagnostics, Rule, Schema};
 use crate::{Channel, Error, ErrorCode, Timestamp};
@@ -133,12 +134,19 @@ pub struct Offer {
     pub(crate) group: Option<u32>,
     pub(crate) contact: ContactPolicy,
     pub(crate) propensity: Propensity,
+    /// How many shows or accepts per period it may spend.
+    pub(crate) budget: Option<Budget>,
 }
 
 impl Offer {
     /// What the channel shows.
     pub fn action(&self) -> &Action {
         &self.action
+    }
+
+    /// Its budget, if it declares one.
+    pub fn budget(&self) -> Option<Budget> {
+        self.budget
     }
 }
 
@@ -185,6 +193,8 @@ pub struct Catalog {
     pub(crate) reads_scores: bool,
     /// How adaptive propensities learn.
     pub(crate) learning: Learning,
+    /// How budgets are spread over their periods.
+    pub(crate) pacing: Pacing,
     /// The intents messages are searched for.
     pub(crate) intents: Intents,
 }
@@ -251,6 +261,12 @@ impl Catalog {
     /// An empty learner with the catalog's half-life (`learning.half_life`, 14 days by default).
     pub fn new_learner(&self) -> Result<crate::learn::Learner, Error> {
         crate::learn::Learner::new(self.learning.half_life)
+    }
+
+    /// How the offers' budgets are spread over their periods (`"pacing"`; even, 1/24 ahead, by
+    /// default).
+    pub fn pacing(&self) -> Pacing {
+        self.pacing
     }
 
     /// Warnings: offers that can never be chosen, and why.

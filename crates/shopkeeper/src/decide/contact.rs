@@ -1,8 +1,6 @@
 //! Contact policies: how often an offer may be shown, how long it rests after a dismiss, whether it
 //! stops after an accept; and how many offers a channel may show in a window.
 
-use alloc::format;
-use alloc::string::String;
 use core::fmt;
 
 use crate::profile::OfferHistory;
@@ -78,16 +76,6 @@ impl ContactPolicy {
     }
 }
 
-/// A duration for people: `7d`, `36h`, `90m`, `45s` (the largest unit that divides it).
-pub(crate) fn duration(seconds: Timestamp) -> String {
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if seconds != 0 && seconds % size == 0 {
-            return format!("{}{unit}", seconds / size);
-        }
-    }
-    format!("{seconds}s")
-}
-
 impl fmt::Display for ContactBlock {
     /// The reason, as a receipt states it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -107,7 +95,7 @@ impl fmt::Display for ContactBlock {
                 f,
                 "shown {shows} time{} in the last {} (cap {max_shows})",
                 if *shows == 1 { "" } else { "s" },
-                duration(*window),
+                crate::time::format_duration(*window),
             ),
         }
     }

@@ -14,7 +14,8 @@ use super::decision::{Decision, Pick, Suppression};
 use super::explain::{Dropped, PickRecord, PropensitySource, Receipt};
 use super::filter::{Cause, Pass, Reject, Stage};
 use super::request::Request;
-use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
+use super::select::{highest_bounds_first, scores, Candidate, Paced, Pending, Seeded, Selection};
+use crate::budget::{Budgets, Pace};
 use crate::learn::{CohortCounts, Learner};
 use crate::limits::MAX_NAME_LEN;
 use crate::listen::{Heard, Listener};
@@ -43,6 +44,8 @@ pub struct Live<'a> {
     pub learner: Option<&'a Learner>,
     /// Visitors and first purchases per source.
     pub cohorts: Option<&'a CohortCounts>,
+    /// What budgeted offers spent in their periods: without it, no budget is spent.
+    pub budgets: Option<&'a Budgets>,
 }
 
 /// What [`Engine::rank`] chose, and the probabilities asked for.
@@ -130,7 +133,7 @@ impl Engine {
     ) -> Result<Decision<'_>, Error> {
         let live = Live {
             learner: Some(learner),
-            cohorts: None,
+            ..Live::default()
         };
         self.decide_live(profile, context, request, live)
     }
@@ -171,7 +174,7 @@ impl Engine {
         let request = request.explain(false).log(false);
         let live = Live {
             learner,
-            cohorts: None,
+            ..Live::default()
         };
         let (decision, probabilities) = self.run(profile, context, &request, live, Some(&asked))?;
         let default = &self.catalog.fallback.id;
@@ -275,6 +278,7 @@ impl Engine {
                 kind_weights,
                 memo,
                 arms: live.learner.and_then(|l| l.segment(&segment)),
+                budgets: live.budgets,
             };
             // The channel's cap also limits the slots to the room it has left.
             let slots = request.slots.min(room);
@@ -359,11 +363,18 @@ impl Engine {
         } else {
             &catalog.by_channel[request.channel.index()]
         };
-        // Candidates whose score does not depend on the seed; adaptive ones drawn under the
-        // request's seed; adaptive offers that passed the filters (re-drawn for probabilities).
+        // Candidates whose score does not depend on the seed; those that do (adaptive, or
+        // paced by a budget), under the request's seed; paced offers with fixed scores and
+        // adaptive offers that passed the filters (both drawn again for probabilities).
         let mut fixed: Vec<Candidate> = Vec::new();
-        let mut adaptive: Vec<Candidate> = Vec::new();
+        let mut drawn: Vec<Candidate> = Vec::new();
+        let mut paced: Vec<Paced> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
+        // Budgeted offers with fixed scores, whose counters are read after the loop and only
+        // while they can still make the slots (not when explaining: the receipt says why each
+        // offer was dropped).
+        let defer = !explaining && pass.budgets.is_some();
+        let mut deferred: Vec<Candidate> = Vec::new();
         for &index in offers {
             let offer = &catalog.offers[index as usize];
             let block = blocked
@@ -372,29 +383,46 @@ impl Engine {
                 .map(|(_, block)| *block);
             let is_adaptive = matches!(offer.propensity, Propensity::Adaptive { .. });
             let scored = match self.filter(offer, index, pass, block) {
+                Err(reject) => Err(reject),
                 Ok(parts) if is_adaptive => {
-                    // Its best score: an infinite bound (the parts overflow) is never pruned, since
-                    // a propensity below 1 may still give a finite score.
-                    let bound = parts.0 * parts.1 * offer.lever;
-                    if bound > 0.0 {
+                    let pace = self.pace(offer, pass);
+                    let passing = pace.map_or(1.0, |p| p.probability);
+                    // Its best score: an infinite bound (the parts overflow) is never pruned,
+                    // since a propensity below 1 may still give a finite score.
+                    let bound = parts.context_weight * parts.value * offer.lever;
+                    if bound > 0.0 && passing > 0.0 {
                         pending.push(Pending {
                             index,
-                            context_weight: parts.0,
-                            value: parts.1,
+                            context_weight: parts.context_weight,
+                            value: parts.value,
                             bound,
+                            pass: passing,
                         });
                     }
                     if !explaining {
                         continue; // drawn below, and only if it can still make the slots
                     }
-                    self.score(offer, index, pass, parts)
+                    let score = self.score(offer, index, pass, parts);
+                    score.and_then(|s| self.budgeted(offer, pace, request.seed).map(|_| (s, true)))
                 }
-                Ok(parts) => self.score(offer, index, pass, parts),
-                Err(reject) => Err(reject),
+                Ok(parts) => match self.score(offer, index, pass, parts) {
+                    Ok(score) if defer && offer.budget.is_some() => {
+                        deferred.push(Candidate { index, score });
+                        continue;
+                    }
+                    Ok(score) => {
+                        let pace = self.pace(offer, pass);
+                        let candidate = Candidate { index, score };
+                        self.pace_candidate(candidate, pace, &mut paced);
+                        self.budgeted(offer, pace, request.seed)
+                            .map(|seeded| (score, seeded))
+                    }
+                    Err(reject) => Err(reject),
+                },
             };
             match (scored, explain.as_deref_mut()) {
-                (Ok(score), _) if is_adaptive => adaptive.push(Candidate { index, score }),
-                (Ok(score), _) => fixed.push(Candidate { index, score }),
+                (Ok((score, true)), _) => drawn.push(Candidate { index, score }),
+                (Ok((score, false)), _) => fixed.push(Candidate { index, score }),
                 (Err(reject), Some(dropped)) => {
                     let (stage, cause, clause) = match reject {
                         Reject::Clause(stage, id) => {
@@ -414,11 +442,38 @@ impl Engine {
                 (Err(_), None) => {}
             }
         }
+        if !deferred.is_empty() {
+            // The best first (sorting only the first few): once the offers sure to pass fill
+            // the slots above an offer, it can never be chosen, whatever its budget.
+            let by_score = |a: &Candidate, b: &Candidate| b.score.score.total_cmp(&a.score.score);
+            let first = deferred.len().min(4 * slots);
+            if first < deferred.len() {
+                deferred.select_nth_unstable_by(first, by_score);
+            }
+            deferred[..first].sort_unstable_by(by_score);
+            let mut sure = self.bar(slots, scores(&fixed));
+            for candidate in deferred {
+                if sure.excludes(candidate.score.score) {
+                    continue;
+                }
+                let offer = &catalog.offers[candidate.index as usize];
+                let pace = self.pace(offer, pass);
+                self.pace_candidate(candidate, pace, &mut paced);
+                match self.budgeted(offer, pace, request.seed) {
+                    Ok(false) => {
+                        self.raise(&mut sure, scores(&[candidate]));
+                        fixed.push(candidate);
+                    }
+                    Ok(true) => drawn.push(candidate),
+                    Err(_) => {}
+                }
+            }
+        }
         if !explaining && !pending.is_empty() {
             highest_bounds_first(&mut pending, slots, false);
-            let bar = self.bar(slots, scores(&fixed));
+            let bar = self.bar(slots, scores(&fixed).chain(scores(&drawn)));
             self.draw_adaptive(bar, pending.iter(), request.seed, pass, |p, score| {
-                adaptive.push(Candidate {
+                drawn.push(Candidate {
                     index: p.index,
                     score,
                 });
@@ -430,9 +485,9 @@ impl Engine {
             (false, true) => slots + 1,
             (false, false) => slots,
         };
-        let chosen = self.select(request.seed, keep, scores(&fixed).chain(scores(&adaptive)));
+        let chosen = self.select(request.seed, keep, scores(&fixed).chain(scores(&drawn)));
         if let Some(dropped) = explain {
-            self.explain_selection(&chosen, slots, &fixed, &adaptive, dropped);
+            self.explain_selection(&chosen, slots, &fixed, &drawn, dropped);
         }
         let own: SmallVec<[Option<u32>; 4]> = chosen
             .finalists
@@ -445,7 +500,10 @@ impl Engine {
                 asked.unwrap_or(&own),
                 &chosen,
                 &fixed,
-                &mut pending,
+                Seeded {
+                    paced: &paced,
+                    pending: &mut pending,
+                },
                 slots,
                 pass,
             ),
@@ -453,7 +511,7 @@ impl Engine {
         };
         let mut picks: SmallVec<[Pick<'c>; 4]> = SmallVec::new();
         for (rank, &(index, _)) in chosen.finalists.iter().take(slots).enumerate() {
-            let found = fixed.iter().chain(&adaptive).find(|c| c.index == index);
+            let found = fixed.iter().chain(&drawn).find(|c| c.index == index);
             if let Some(c) = found {
                 picks.push(Pick {
                     action: &catalog.offers[index as usize].action,
@@ -470,6 +528,17 @@ impl Engine {
         }
     }
 
+    /// Keeps a scored offer that its budget throttles (neither open nor held back) for the
+    /// re-draws of logged probabilities.
+    fn pace_candidate(&self, candidate: Candidate, pace: Option<Pace>, paced: &mut Vec<Paced>) {
+        if let Some(p) = pace.filter(|p| p.probability > 0.0 && p.probability < 1.0) {
+            paced.push(Paced {
+                candidate,
+                probability: p.probability,
+            });
+        }
+    }
+
     /// Adds the offers the selection left out to `dropped` (which holds the earlier stages'
     /// drops, in catalog order), keeping catalog order: each group's losers, then the finalists
     /// below the last slot.
@@ -478,13 +547,13 @@ impl Engine {
         chosen: &Selection,
         slots: usize,
         fixed: &[Candidate],
-        adaptive: &[Candidate],
+        drawn: &[Candidate],
         dropped: &mut Vec<Dropped<'c>>,
     ) {
         let catalog = &self.catalog;
         let id = |index: u32| catalog.offers[index as usize].action.id.as_str();
         let mut later: Vec<Dropped<'c>> = Vec::new();
-        for c in fixed.iter().chain(adaptive) {
+        for c in fixed.iter().chain(drawn) {
             let Some(g) = catalog.offers[c.index as usize].group else {
                 continue;
             };

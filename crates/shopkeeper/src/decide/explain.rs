@@ -62,6 +62,7 @@ impl fmt::Display for Cause<'_> {
             Cause::Expired(until) => write!(f, "valid until {}", format_utc(*until)),
             Cause::Clause(clause) => f.write_str(clause),
             Cause::Contact(block) => write!(f, "{block}"),
+            Cause::Budget(pace) => write!(f, "{pace}"),
             Cause::NoPropensity => f.write_str("the propensity is missing"),
             Cause::NoValue => f.write_str("the value is missing"),
             Cause::Score(s) => write!(

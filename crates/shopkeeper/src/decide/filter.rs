@@ -3,8 +3,11 @@
 //! and its numbers, the score's parts), never text: `explain.rs` puts a cause into words, and only
 //! for a receipt.
 //!
-//! channel ▸ validity ▸ eligibility ▸ applicability ▸ suitability ▸ contact policy ▸ score, then,
-//! among the offers that passed, exclusion group ▸ slots (`select.rs` makes those two causes).
+//! channel ▸ validity ▸ eligibility ▸ applicability ▸ suitability ▸ contact policy ▸ score ▸
+//! budget, then, among the offers that passed, exclusion group ▸ slots (`select.rs` makes those two
+//! causes). The budget comes last, so its counters are read only for offers that could be chosen;
+//! a budget that paces an offer drops it only in the draws its throttle holds back (`engine.rs`
+//! and `probability.rs` draw it).
 
 use serde::Serialize;
 
@@ -14,6 +17,7 @@ use super::contact::ContactBlock;
 use super::decision::Score;
 use super::engine::Engine;
 use super::request::Request;
+use crate::budget::{self, Budgets, Pace};
 use crate::learn::SegmentArms;
 use crate::random::Stream;
 use crate::rules::{Features, Value};
@@ -38,6 +42,8 @@ pub enum Stage {
     ContactPolicy,
     /// Its score is missing or not positive.
     Score,
+    /// Its budget is spent, or its pacing held it back in this draw.
+    Budget,
     /// A better offer of its exclusion group was chosen.
     ExclusionGroup,
     /// Ranked below the last slot.
@@ -55,6 +61,7 @@ impl Stage {
             Stage::Suitability => "suitability",
             Stage::ContactPolicy => "contact_policy",
             Stage::Score => "score",
+            Stage::Budget => "budget",
             Stage::ExclusionGroup => "exclusion_group",
             Stage::Slots => "slots",
         }
@@ -76,6 +83,8 @@ pub enum Cause<'c> {
     Clause(&'c str),
     /// Its contact policy holds it back.
     Contact(ContactBlock),
+    /// Its budget is spent, or its pacing's throttle held it back: where the budget stands.
+    Budget(Pace),
     /// Its propensity (expression or model) is missing.
     NoPropensity,
     /// Its value expression is missing or not finite.
@@ -116,7 +125,7 @@ pub(crate) enum Reject<'c> {
 }
 
 impl<'c> Reject<'c> {
-    fn at(stage: Stage, cause: Cause<'c>) -> Self {
+    pub(crate) fn at(stage: Stage, cause: Cause<'c>) -> Self {
         Reject::Other(stage, cause)
     }
 }
@@ -131,6 +140,15 @@ pub(crate) struct Pass<'f, 'a> {
     pub(crate) memo: Memo,
     /// The learner's arms of the request's segment, if any.
     pub(crate) arms: Option<SegmentArms<'f>>,
+    /// What the budgeted offers spent, if known.
+    pub(crate) budgets: Option<&'f Budgets>,
+}
+
+/// The parts of an offer's score known before its propensity.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Parts {
+    pub(crate) context_weight: f64,
+    pub(crate) value: f64,
 }
 
 impl Engine {
@@ -143,7 +161,7 @@ impl Engine {
         index: u32,
         pass: &mut Pass<'_, '_>,
         block: Option<ContactBlock>,
-    ) -> Result<(f64, f64), Reject<'c>> {
+    ) -> Result<Parts, Reject<'c>> {
         let (features, request) = (pass.features, pass.request);
         let memo = &mut pass.memo;
         let table = &self.catalog.clauses;
@@ -170,7 +188,10 @@ impl Engine {
             return Err(Reject::at(Stage::ContactPolicy, Cause::Contact(block)));
         }
         match value(offer, features) {
-            Some(value) => Ok((pass.kind_weights[offer.action.kind.index()], value)),
+            Some(value) => Ok(Parts {
+                context_weight: pass.kind_weights[offer.action.kind.index()],
+                value,
+            }),
             // The receipt names the propensity first when both are missing.
             None => Err(Reject::at(
                 Stage::Score,
@@ -189,8 +210,13 @@ impl Engine {
         offer: &'c Offer,
         index: u32,
         pass: &Pass<'_, '_>,
-        (context_weight, value): (f64, f64),
+        parts: Parts,
     ) -> Result<Score, Reject<'c>> {
+        let Parts {
+            context_weight,
+            value,
+            ..
+        } = parts;
         let propensity = self
             .propensity(offer, index, pass)
             .ok_or(Reject::at(Stage::Score, Cause::NoPropensity))?;
@@ -205,6 +231,32 @@ impl Engine {
             return Err(Reject::at(Stage::Score, Cause::Score(score)));
         }
         Ok(score)
+    }
+
+    /// Where the offer's budget stands for this request; `None` without a budget, or without
+    /// counters (nothing spent).
+    pub(crate) fn pace(&self, offer: &Offer, pass: &Pass<'_, '_>) -> Option<Pace> {
+        let now = pass.request.now;
+        let spent = pass.budgets?.spent(offer, now)?;
+        let budget = offer.budget?;
+        Some(self.catalog.pacing.pace(budget, spent, now))
+    }
+
+    /// The budget stage for an offer that scored, under `seed`: whether it passed by its
+    /// throttle's draw (its place then depends on the seed), or why its budget drops it.
+    pub(crate) fn budgeted<'c>(
+        &self,
+        offer: &Offer,
+        pace: Option<Pace>,
+        seed: u64,
+    ) -> Result<bool, Reject<'c>> {
+        let Some(pace) = pace.filter(|p| p.probability < 1.0) else {
+            return Ok(false);
+        };
+        match pace.probability > 0.0 && budget::passes(seed, offer.id_hash, pace.probability) {
+            true => Ok(true),
+            false => Err(Reject::at(Stage::Budget, Cause::Budget(pace))),
+        }
     }
 
     /// The offer's propensity, clamped to `[0, 1]`; `None` when its expression is missing.

@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 
 use super::engine::Engine;
 use super::filter::Pass;
-use super::select::{highest_bounds_first, scores, Candidate, Pending, Selection};
+use super::select::{highest_bounds_first, scores, Candidate, Seeded, Selection};
 use super::LOGGING_DRAWS;
 use crate::random::Stream;
 
@@ -16,14 +16,14 @@ impl Engine {
     /// The probability of each of `asked` (catalog indices, best first; `None`: an offer the
     /// catalog lacks, never picked) at its rank. `picks` are the decision's own (the first draw,
     /// under the request's seed); `chosen` its selection, kept to `slots + 1` finalists or more;
-    /// `fixed` the candidates whose scores do not depend on the seed, `pending` the adaptive
-    /// offers that passed the filters.
+    /// `fixed` the candidates whose scores do not depend on the seed, `paced` those whose budgets
+    /// throttle them, `pending` the adaptive offers that passed the filters.
     pub(crate) fn probabilities(
         &self,
         asked: &[Option<u32>],
         chosen: &Selection,
         fixed: &[Candidate],
-        pending: &mut [Pending],
+        Seeded { paced, pending }: Seeded<'_>,
         slots: usize,
         pass: &Pass<'_, '_>,
     ) -> SmallVec<[f64; 4]> {
@@ -33,7 +33,8 @@ impl Engine {
             .zip(picks.chain(core::iter::repeat(u32::MAX)))
             .map(|(want, got)| u32::from(*want == Some(got)))
             .collect();
-        let random = !pending.is_empty() || self.tie_matters(chosen, fixed, slots);
+        let random =
+            !pending.is_empty() || !paced.is_empty() || self.tie_matters(chosen, fixed, slots);
         if !random {
             return hits.iter().map(|&h| f64::from(h)).collect();
         }
@@ -44,7 +45,10 @@ impl Engine {
         for _ in 0..LOGGING_DRAWS {
             let seed = seeds.next_u64();
             drawn.clear();
-            self.draw_adaptive(bar.clone(), pending.iter(), seed, pass, |p, s| {
+            drawn.extend(self.passing(seed, paced));
+            let mut bar = bar.clone();
+            self.raise(&mut bar, drawn.iter().copied());
+            self.draw_adaptive(bar, pending.iter(), seed, pass, |p, s| {
                 drawn.push((p.index, s.score));
             });
             let draw = self.select(seed, slots, scores(fixed).chain(drawn.iter().copied()));

@@ -19,6 +19,22 @@ pub(crate) struct Candidate {
     pub(crate) score: Score,
 }
 
+/// An offer with a fixed score that its budget's pacing throttles: in a draw only when it passes
+/// the throttle under the draw's seed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Paced {
+    pub(crate) candidate: Candidate,
+    /// The chance that it passes, in (0, 1).
+    pub(crate) probability: f64,
+}
+
+/// The offers that passed the filters whose place in a draw depends on its seed: paced offers
+/// with fixed scores, and adaptive offers.
+pub(crate) struct Seeded<'a> {
+    pub(crate) paced: &'a [Paced],
+    pub(crate) pending: &'a mut [Pending],
+}
+
 /// An adaptive offer that passed the filters, its propensity not drawn yet.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Pending {
@@ -28,6 +44,8 @@ pub(crate) struct Pending {
     /// Its score with a propensity of 1: the most it can score (positive; infinite when the parts
     /// overflow).
     pub(crate) bound: f64,
+    /// The chance that it passes its budget's throttle (1: not throttled).
+    pub(crate) pass: f64,
 }
 
 /// What [`Engine::select`] chose.
@@ -128,6 +146,9 @@ impl Engine {
                 continue;
             }
             let offer = &self.catalog.offers[p.index as usize];
+            if !crate::budget::passes(seed, offer.id_hash, p.pass) {
+                continue;
+            }
             let propensity = self.adaptive_propensity(offer, seed, pass);
             let score = Score {
                 propensity,
@@ -143,13 +164,33 @@ impl Engine {
         }
     }
 
+    /// The paced offers that pass their throttles under `seed`, as (catalog index, score).
+    pub(crate) fn passing<'a>(
+        &'a self,
+        seed: u64,
+        paced: &'a [Paced],
+    ) -> impl Iterator<Item = (u32, f64)> + 'a {
+        paced
+            .iter()
+            .filter(move |p| {
+                let hash = self.catalog.offers[p.candidate.index as usize].id_hash;
+                crate::budget::passes(seed, hash, p.probability)
+            })
+            .map(|p| (p.candidate.index, p.candidate.score.score))
+    }
+
     /// The bar the scored offers set for `slots` slots.
     pub(crate) fn bar(&self, slots: usize, scored: impl Iterator<Item = (u32, f64)>) -> Bar {
         let mut bar = Bar::new(slots, self.catalog.groups.len());
+        self.raise(&mut bar, scored);
+        bar
+    }
+
+    /// Raises `bar` with more scored offers.
+    pub(crate) fn raise(&self, bar: &mut Bar, scored: impl Iterator<Item = (u32, f64)>) {
         for (index, score) in scored {
             bar.admit(score, self.catalog.offers[index as usize].group);
         }
-        bar
     }
 }
 
@@ -212,7 +253,7 @@ impl Bar {
     }
 
     /// Whether an offer that scores at most `bound` can no longer take a slot.
-    fn excludes(&self, bound: f64) -> bool {
+    pub(crate) fn excludes(&self, bound: f64) -> bool {
         self.top.len() == self.slots && self.top.last().is_some_and(|&last| bound < last)
     }
 }

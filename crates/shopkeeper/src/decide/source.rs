@@ -31,6 +31,8 @@ pub(crate) struct CatalogSource {
     pub(crate) control_group: Option<ControlGroupSource>,
     #[serde(default)]
     pub(crate) learning: Option<LearningSource>,
+    #[serde(default)]
+    pub(crate) pacing: Option<PacingSource>,
     /// Intent name to the phrases that express it.
     #[serde(default)]
     pub(crate) intents: BTreeMap<String, Vec<String>>,
@@ -84,6 +86,8 @@ pub(crate) struct OfferSource {
     pub(crate) contact: Option<ContactSource>,
     #[serde(default)]
     pub(crate) propensity: Option<PropensitySource>,
+    #[serde(default)]
+    pub(crate) budget: Option<BudgetSource>,
     #[serde(default)]
     pub(crate) payload: Option<Box<RawValue>>,
 }
@@ -165,4 +169,22 @@ pub(crate) struct LearningSource {
 pub(crate) struct ControlGroupSource {
     pub(crate) share: f64,
     pub(crate) salt: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BudgetSource {
+    #[serde(default)]
+    pub(crate) max_accepts: Option<u64>,
+    #[serde(default)]
+    pub(crate) max_shows: Option<u64>,
+    pub(crate) per: DurationSource,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PacingSource {
+    pub(crate) rule: String,
+    #[serde(default)]
+    pub(crate) ahead: Option<f64>,
 }

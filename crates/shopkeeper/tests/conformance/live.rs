@@ -1,7 +1,9 @@
-//! The live statistics' cases of `spec/vectors` (files 304 and 305): cohort counts and KPIs
-//! built through marks and records, merged, read back from bytes, and compared.
+//! The live statistics' cases of `spec/vectors` (files 304, 305 and 306): cohort counts and KPIs
+//! built through marks and records, budget counters from events, merged, read back from bytes,
+//! and compared.
 
 use serde_json::Value;
+use shopkeeper::budget::Budgets;
 use shopkeeper::decide::{Catalog, DecisionLog, Engine};
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
@@ -51,15 +53,28 @@ pub fn cohorts(
 
 /// `{"cohorts_hex": ..., "expect": {"cohorts": JSON} | {"error": code}}`.
 pub fn run_cohort_bytes(case: &Value) -> Result<(), String> {
-    let bytes = decode_hex(case["cohorts_hex"].as_str().unwrap_or(""))?;
+    run_bytes(
+        case,
+        "cohorts",
+        CohortCounts::from_bytes,
+        CohortCounts::to_json,
+    )
+}
+
+/// `{"<what>_hex": ..., "expect": {"<what>": JSON} | {"error": code}}`: the bytes decode to a
+/// value whose JSON holds every field expected, or fail with the code.
+fn run_bytes<T>(
+    case: &Value,
+    what: &str,
+    decode: fn(&[u8]) -> Result<T, shopkeeper::Error>,
+    to_json: fn(&T) -> Result<String, shopkeeper::Error>,
+) -> Result<(), String> {
+    let bytes = decode_hex(case[format!("{what}_hex")].as_str().unwrap_or(""))?;
     let expect = &case["expect"];
-    match (CohortCounts::from_bytes(&bytes), expect["error"].as_str()) {
-        (Ok(counts), None) => {
-            let json: Value = serde_json::from_str(&counts.to_json().unwrap()).unwrap();
-            match json == expect["cohorts"] {
-                true => Ok(()),
-                false => Err(format!("decoded {json}")),
-            }
+    match (decode(&bytes), expect["error"].as_str()) {
+        (Ok(value), None) => {
+            let json: Value = serde_json::from_str(&to_json(&value).unwrap()).unwrap();
+            subset(&json, &expect[what])
         }
         (Err(e), Some(code)) if e.code().as_str() == code => Ok(()),
         (Err(e), _) => Err(format!("decode: {e}")),
@@ -134,15 +149,36 @@ pub fn run_kpis(case: &Value, now: i64) -> Result<(), String> {
 
 /// `{"kpis_hex": ..., "expect": {"kpis": JSON} | {"error": code}}`.
 pub fn run_kpis_bytes(case: &Value) -> Result<(), String> {
-    let bytes = decode_hex(case["kpis_hex"].as_str().unwrap_or(""))?;
-    let expect = &case["expect"];
-    match (Kpis::from_bytes(&bytes), expect["error"].as_str()) {
-        (Ok(kpis), None) => {
-            let json: Value = serde_json::from_str(&kpis.to_json().unwrap()).unwrap();
-            subset(&json, &expect["kpis"])
+    run_bytes(case, "kpis", Kpis::from_bytes, Kpis::to_json)
+}
+
+/// `{"budgets_hex": ..., "expect": {"budgets": JSON} | {"error": code}}`.
+pub fn run_budget_bytes(case: &Value) -> Result<(), String> {
+    run_bytes(case, "budgets", Budgets::from_bytes, Budgets::to_json)
+}
+
+/// The budget counters of `{"nodes": [[event, ...], ...]}`: each node records its events against
+/// the engine's catalog, the nodes merged into the first; they must survive their bytes and equal
+/// `want` (their JSON) when given.
+pub fn budgets(engine: &Engine, spec: &Value, want: &Value) -> Result<Budgets, String> {
+    let mut all = Budgets::new();
+    for node in spec["nodes"].as_array().ok_or("budgets without nodes")? {
+        let mut mine = Budgets::new();
+        for event in node.as_array().ok_or("a node is a list of events")? {
+            let event = Event::from_json(&event.to_string()).map_err(|e| e.to_string())?;
+            mine.record(engine.catalog(), &event)
+                .map_err(|e| format!("record: {e}"))?;
         }
-        (Err(e), Some(code)) if e.code().as_str() == code => Ok(()),
-        (Err(e), _) => Err(format!("decode: {e}")),
-        (Ok(_), Some(code)) => Err(format!("decoded, expected {code}")),
+        all.merge(&mine).map_err(|e| format!("merge: {e}"))?;
     }
+    let again = Budgets::from_bytes(&all.to_bytes().map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
+    if again != all {
+        return Err("the bytes round trip changed the counters".into());
+    }
+    let json: Value = serde_json::from_str(&all.to_json().map_err(|e| e.to_string())?).unwrap();
+    if !want.is_null() && json != *want {
+        return Err(format!("budgets {json}, expected {want}"));
+    }
+    Ok(all)
 }

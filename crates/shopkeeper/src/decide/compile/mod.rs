@@ -11,16 +11,16 @@ use super::catalog::{
     ProblemCode, Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
     MAX_CONTEXT_KEYS, MAX_CONTEXT_WEIGHTS, MAX_PAYLOAD_LEN, MAX_PROBLEMS,
 };
+mod policy;
+
 use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
-use super::contact::{Cap, ContactPolicy};
 use super::source::{
-    ActionSource, CatalogSource, ContactSource, DurationSource, LearningSource, NumberOrText,
-    OfferSource, PropensitySource, TimeSource,
+    ActionSource, CatalogSource, LearningSource, NumberOrText, OfferSource, PropensitySource,
 };
-use crate::limits::{MAX_ATTRIBUTES, MAX_RECENT_SHOWS};
+use crate::limits::MAX_ATTRIBUTES;
 use crate::listen::Intents;
 use crate::random::fnv1a;
-use crate::rules::{parse, Diagnostic, Expr, Rule, Schema, Type};
+use crate::rules::{Diagnostic, Rule, Schema, Type};
 use crate::{Channel, Timestamp};
 
 /// Reads and compiles a catalog: [`Catalog::compile`].
@@ -76,7 +76,7 @@ const DEFAULT_HALF_LIFE: Timestamp = 14 * 86_400;
 /// The request-context key a catalog may not declare: reserved for the request's own fields.
 const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
 
-struct Compiler {
+pub(super) struct Compiler {
     problems: Vec<Problem>,
     table: ClauseTable,
     now: Timestamp,
@@ -85,9 +85,9 @@ struct Compiler {
 
 /// Where in the catalog something is: the offer's id (if any) and the field.
 #[derive(Clone, Copy)]
-struct At<'a> {
-    offer: Option<&'a str>,
-    field: &'a str,
+pub(super) struct At<'a> {
+    pub(super) offer: Option<&'a str>,
+    pub(super) field: &'a str,
 }
 
 impl Compiler {
@@ -104,11 +104,11 @@ impl Compiler {
         }
     }
 
-    fn error(&mut self, at: At<'_>, message: String) {
+    pub(super) fn error(&mut self, at: At<'_>, message: String) {
         self.push(Problem::error(at.offer, at.field, message));
     }
 
-    fn warn(&mut self, at: At<'_>, message: String) {
+    pub(super) fn warn(&mut self, at: At<'_>, message: String) {
         self.push(Problem::new(Severity::Warning, at.offer, at.field, message));
     }
 
@@ -181,6 +181,7 @@ impl Compiler {
             })
         });
         let learning = self.learning(src.learning, &schema);
+        let pacing = self.pacing(src.pacing.as_ref());
         let mut intent_problems = Vec::new();
         let intents = Intents::compile(&src.intents, &mut intent_problems);
         for (field, message) in intent_problems {
@@ -272,6 +273,7 @@ impl Compiler {
             warnings: Vec::new(),
             reads_scores: self.reads_scores,
             learning,
+            pacing,
             intents,
         })
     }
@@ -514,6 +516,7 @@ impl Compiler {
             *groups.entry(name).or_insert(next)
         });
         let contact = o.contact.map(|c| self.contact(&id, c)).unwrap_or_default();
+        let budget = o.budget.as_ref().and_then(|b| self.budget(&id, b));
         Offer {
             id_hash: fnv1a(&[action.id.as_bytes()]),
             action,
@@ -528,109 +531,7 @@ impl Compiler {
             group,
             contact,
             propensity,
-        }
-    }
-
-    fn contact(&mut self, id: &str, c: ContactSource) -> ContactPolicy {
-        let at = |field| At {
-            offer: Some(id),
-            field,
-        };
-        let cap = match (c.max_shows, &c.window) {
-            (None, None) => None,
-            (max, window) => self.cap(at("contact"), max, window.as_ref()),
-        };
-        let cooldown = match (&c.cooldown_after_dismiss, c.dismissals) {
-            (None, None) => None,
-            (None, Some(_)) => {
-                self.error(
-                    at("contact.dismissals"),
-                    "`dismissals` needs `cooldown_after_dismiss`".into(),
-                );
-                None
-            }
-            (Some(rest), dismissals) => {
-                let rest = self.duration(at("contact.cooldown_after_dismiss"), rest);
-                let dismissals = dismissals.unwrap_or(1);
-                if dismissals == 0 {
-                    self.error(at("contact.dismissals"), "at least 1".into());
-                }
-                rest.map(|r| (dismissals.max(1), r))
-            }
-        };
-        ContactPolicy {
-            cap,
-            cooldown,
-            stop_after_accept: c.stop_after_accept,
-        }
-    }
-
-    fn cap(
-        &mut self,
-        at: At<'_>,
-        max_shows: Option<u32>,
-        window: Option<&DurationSource>,
-    ) -> Option<Cap> {
-        let (Some(max_shows), Some(window)) = (max_shows, window) else {
-            self.error(
-                at,
-                "a frequency cap needs both `max_shows` and `window`".into(),
-            );
-            return None;
-        };
-        if max_shows as usize > MAX_RECENT_SHOWS {
-            self.error(
-                at,
-                format!("`max_shows` is at most {MAX_RECENT_SHOWS}: a profile keeps the {MAX_RECENT_SHOWS} latest shows"),
-            );
-            return None;
-        }
-        if max_shows == 0 {
-            self.warn(at, "`max_shows` of 0: never shown".into());
-        }
-        let window = self.duration(at, window)?;
-        Some(Cap { max_shows, window })
-    }
-
-    /// A duration: seconds, or a rule-language literal such as `"7d"` or `"12h"`.
-    fn duration(&mut self, at: At<'_>, src: &DurationSource) -> Option<Timestamp> {
-        let seconds = match src {
-            NumberOrText::Number(n) => Some(*n).filter(|n| libm::trunc(*n) == *n),
-            NumberOrText::Text(text) => match parse(text).map(|n| n.expr) {
-                Ok(Expr::Duration(d)) => Some(d),
-                _ => None,
-            },
-        };
-        match seconds {
-            Some(s) if s.is_finite() && s >= 1.0 && s <= crate::limits::MAX_TIMESTAMP as f64 => {
-                Some(s as Timestamp)
-            }
-            _ => {
-                self.error(
-                    at,
-                    "a duration is a positive whole number of seconds or a literal such as \"7d\", \"12h\", \"30m\"".into(),
-                );
-                None
-            }
-        }
-    }
-
-    /// A time: seconds since the epoch, `"YYYY-MM-DD"` (midnight UTC) or `"YYYY-MM-DDTHH:MM:SSZ"`.
-    fn time(&mut self, at: At<'_>, src: &TimeSource) -> Option<Timestamp> {
-        let seconds = match src {
-            NumberOrText::Number(n) if libm::trunc(*n) == *n => Some(*n as Timestamp),
-            NumberOrText::Number(_) => None,
-            NumberOrText::Text(text) => crate::time::parse_utc(text),
-        };
-        match seconds {
-            Some(t) if (0..=crate::limits::MAX_TIMESTAMP).contains(&t) => Some(t),
-            _ => {
-                self.error(
-                    at,
-                    "a time is seconds since 1970, \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\" (UTC)".into(),
-                );
-                None
-            }
+            budget,
         }
     }
 
