@@ -1,9 +1,11 @@
 //! Untrusted bytes and exported JSON must decode to a valid profile or a clean error, never a panic;
 //! whatever decodes must round-trip and survive every operation. The same bytes as live cohort
-//! counts and as KPIs: decoded or refused, and what decodes round-trips and merges with itself.
+//! counts, KPIs and budget counters: decoded or refused, and what decodes round-trips and merges
+//! with itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use shopkeeper::budget::Budgets;
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::CohortCounts;
 use shopkeeper::{Channel, Event, EventKind, Profile};
@@ -24,6 +26,14 @@ fuzz_target!(|data: &[u8]| {
         if kpis.merge(&copy).is_ok() {
             Kpis::from_bytes(&kpis.to_bytes().expect("encode")).expect("merged KPIs decode");
         }
+    }
+    if let Ok(mut budgets) = Budgets::from_bytes(data) {
+        let bytes = budgets.to_bytes().expect("decoded counters encode");
+        assert_eq!(Budgets::from_bytes(&bytes).expect("and decode again"), budgets);
+        let _ = budgets.to_json().expect("and write JSON");
+        let copy = budgets.clone();
+        budgets.merge(&copy).expect("counters merge with themselves");
+        Budgets::from_bytes(&budgets.to_bytes().expect("encode")).expect("merged counters decode");
     }
     let decoded = Profile::from_bytes(data).ok().or_else(|| {
         let text = std::str::from_utf8(data).ok()?;

@@ -206,7 +206,7 @@ export interface DecisionLog {
 /** Where the pipeline dropped an offer. */
 export type Stage =
   | "channel" | "validity" | "eligibility" | "applicability" | "suitability" | "contact_policy"
-  | "budget" | "score" | "exclusion_group" | "slots";
+  | "score" | "budget" | "exclusion_group" | "slots";
 
 /** The explanation of a decision (spec/catalog.md, "The receipt"). */
 export interface Receipt {

@@ -226,8 +226,10 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
                     )
                     .map(|_| {
                         if let Some(engine) = engine.as_ref() {
-                            // Shows and accepts of budgeted offers; the time was checked.
-                            let _ = budgets.record(engine.catalog(), &event);
+                            // Shows and accepts of budgeted offers (the time was checked).
+                            if let Err(e) = budgets.record(engine.catalog(), &event) {
+                                eprintln!("{name}:{}: budgets: {e}", index + 1);
+                            }
                         }
                     })
             }
@@ -391,7 +393,9 @@ fn decide_line(
     for event in decision.shown_events(req.now) {
         // Ignored for a customer who objects to personalization: nothing is recorded then.
         profile.apply_with(&event, req.now, &engine.listener())?;
-        budgets.record(engine.catalog(), &event)?;
+        if let Err(e) = budgets.record(engine.catalog(), &event) {
+            eprintln!("budgets: {e}");
+        }
         if let Some(kpis) = kpis.as_deref_mut() {
             kpis.record_offer(&entry.decision, &event)?;
         }

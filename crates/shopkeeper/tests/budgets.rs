@@ -125,6 +125,20 @@ fn counters_count_the_current_period_of_budgeted_offers() {
         .unwrap());
     assert_eq!(b.spent(offer, MIDNIGHT + DAY + 6), Some(1));
     assert_eq!(b.spent(offer, MIDNIGHT + 40), Some(0));
+    // The catalog changes the period's length: the new budget starts from nothing.
+    let hourly = catalog("", r#"{"max_accepts": 500, "per": "1h"}"#);
+    assert!(b
+        .record(&hourly, &accepted(MIDNIGHT + DAY + 7, "free-shipping"))
+        .unwrap());
+    let offer = hourly.offer("free-shipping").unwrap();
+    assert_eq!(b.spent(offer, MIDNIGHT + DAY + 8), Some(1));
+    assert!(b
+        .record(&c, &accepted(MIDNIGHT + DAY + 9, "free-shipping"))
+        .unwrap());
+    assert_eq!(
+        b.spent(c.offer("free-shipping").unwrap(), MIDNIGHT + DAY + 9),
+        Some(1)
+    );
     let bad = accepted(-1, "free-shipping");
     assert_eq!(
         b.record(&c, &bad).unwrap_err().code(),
@@ -136,6 +150,11 @@ fn counters_count_the_current_period_of_budgeted_offers() {
             r#"{{"offers":{{"free-shipping":{{"start":{},"per":86400,"shows":0,"accepts":1}}}}}}"#,
             MIDNIGHT + DAY
         )
+    );
+    // Far out of range, a time reads nothing spent and panics nowhere.
+    assert_eq!(
+        b.spent(c.offer("free-shipping").unwrap(), i64::MIN),
+        Some(0)
     );
 }
 

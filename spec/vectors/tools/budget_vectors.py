@@ -66,17 +66,18 @@ def count(catalog, nodes):
                 continue
             period = (start(e["at"], b[2]), b[2])
             have = mine.get(e["offer"])
-            if have and period < (have[0], have[1]):
+            if have and have[1] == b[2] and period[0] < have[0]:
                 continue
-            if not have or period > (have[0], have[1]):
+            if not have or have[1] != b[2] or period[0] > have[0]:
                 have = [period[0], period[1], 0, 0]
             have[2 if e["type"] == "offer_shown" else 3] += 1
             mine[e["offer"]] = have
+        key = lambda s: (s[0] + s[1], s[1], s[0])  # the period that ends later first
         for oid, s in mine.items():
             m = merged.get(oid)
-            if not m or (s[0], s[1]) > (m[0], m[1]):
+            if not m or key(s) > key(m):
                 merged[oid] = list(s)
-            elif (s[0], s[1]) == (m[0], m[1]):
+            elif key(s) == key(m):
                 m[2] += s[2]
                 m[3] += s[3]
     return merged
@@ -95,8 +96,12 @@ def pace(budget, spent, now, pacing):
     else:
         ahead = pacing.get("ahead", 1.0 / 24.0)
         elapsed = (now - s) / per
-        allowed = mx * min(elapsed + ahead, 1.0)
-        p = min(max((allowed - spent) / (mx * ahead), 0.0), 1.0)
+        left = (s + per - now) / per
+        if ahead < left:
+            allowed, lead = mx * (elapsed + ahead), ahead
+        else:
+            allowed, lead = float(mx), left
+        p = min(max((allowed - spent) / (mx * lead), 0.0), 1.0)
     if spent >= mx:
         p = 0.0
     return allowed, p, s + per
@@ -213,6 +218,11 @@ decision("shows and dismissals of an offer without a budget are not counted",
          [[shown("welcome-10", NOW - 5), dict(type="offer_dismissed", at=NOW - 4, channel="web", offer="free-shipping")]])
 decision("3 of 3 shows this hour: the hourly budget is spent", [accepts(48), [shown("gift-wrap", NOW - k) for k in (5, 4, 3)]])
 decision("shows of the hour before do not count", [accepts(48), [shown("gift-wrap", NOW - HOUR + 30 * k) for k in range(3)]])
+decision("23:30, on the plan: the lead has shrunk to what is left, and the offer passes", [accepts(47)],
+         now=MIDNIGHT + DAY - HOUR // 2)
+for seed in (21, 22):
+    decision(f"23:15, ahead of the plan by less than the shrunk lead: throttled, seed {seed}",
+             [accepts(46), accepts(1, first=MIDNIGHT + 3600)], seed=seed, now=MIDNIGHT + DAY - 3 * HOUR // 4)
 decision("asap pacing: no throttle before the budget is spent", [accepts(40)], pacing={"rule": "asap"})
 decision("even pacing with a lead of a quarter", [accepts(20)], seed=4, pacing={"rule": "even", "ahead": 0.25})
 for seed in (11, 12):

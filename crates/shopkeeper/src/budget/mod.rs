@@ -9,8 +9,8 @@
 //! logged probability that off-policy evaluation divides by.
 //!
 //! Counters are whole numbers per offer for the current period, so two nodes' counters merge by
-//! adding (a newer period replaces an older one): merging is commutative and associative
-//! (property-tested), and a fleet sums the contributions each node owns.
+//! adding (the period that ends later replaces the other): merging is commutative and
+//! associative (property-tested), and a fleet sums the contributions each node owns.
 //!
 //! ```
 //! use shopkeeper::budget::Budgets;
@@ -80,9 +80,11 @@ pub struct Spend {
 }
 
 impl Spend {
-    /// The later period first; the same period adds.
+    /// The period that ends later first (then the longer, then the later start); the same
+    /// period adds.
     fn merge(&mut self, other: &Spend) {
-        match (other.start, other.per).cmp(&(self.start, self.per)) {
+        let key = |s: &Spend| (s.start.saturating_add(s.per), s.per, s.start);
+        match key(other).cmp(&key(self)) {
             core::cmp::Ordering::Greater => *self = *other,
             core::cmp::Ordering::Equal => {
                 self.shows = self.shows.saturating_add(other.shows);
@@ -136,9 +138,12 @@ impl Budgets {
 
     /// Counts an `offer_shown` or `offer_accepted` event of an offer that has a budget in
     /// `catalog`, in the period that holds the event's time; `Ok(false)` for any other event,
-    /// and for one of a period older than the one counted (it can no longer matter). Fails,
-    /// changing nothing, for a time out of range (`timestamp_out_of_range`) or when a new offer
-    /// would pass [`MAX_BUDGET_OFFERS`] (`limit_exceeded`).
+    /// and for one of a period older than the one counted (it can no longer matter). A period of
+    /// another length than the one counted (the catalog changed the budget's `per`) starts from
+    /// nothing. When a new offer finds [`MAX_BUDGET_OFFERS`] held, offers whose periods ended
+    /// before this one are forgotten first. Fails, changing nothing, for a time out of range
+    /// (`timestamp_out_of_range`) or when a new offer would still pass the cap
+    /// (`limit_exceeded`).
     pub fn record(&mut self, catalog: &Catalog, event: &Event) -> Result<bool, Error> {
         let (id, accepted) = match &event.kind {
             EventKind::OfferShown { offer } => (offer, false),
@@ -149,17 +154,23 @@ impl Budgets {
             return Ok(false);
         };
         crate::check::timestamp("at", event.at)?;
-        let period = (budget.period_start(event.at), budget.per);
+        let start = budget.period_start(event.at);
         if !self.offers.contains_key(id.as_str()) && self.offers.len() >= MAX_BUDGET_OFFERS {
-            return Err(too_many());
+            // Room from offers whose periods are over: what they spent no longer counts.
+            self.offers
+                .retain(|_, s| s.start.saturating_add(s.per) > start);
+            if self.offers.len() >= MAX_BUDGET_OFFERS {
+                return Err(too_many());
+            }
         }
         let spend = self.offers.entry(id.clone()).or_default();
-        let counted = match period.cmp(&(spend.start, spend.per)) {
-            core::cmp::Ordering::Less if spend.per != 0 => return Ok(false),
-            core::cmp::Ordering::Equal => *spend,
+        // A period of another length is another budget (the catalog changed it): it starts anew.
+        let counted = match start.cmp(&spend.start) {
+            core::cmp::Ordering::Less if spend.per == budget.per => return Ok(false),
+            core::cmp::Ordering::Equal if spend.per == budget.per => *spend,
             _ => Spend {
-                start: period.0,
-                per: period.1,
+                start,
+                per: budget.per,
                 shows: 0,
                 accepts: 0,
             },
@@ -172,8 +183,8 @@ impl Budgets {
         Ok(true)
     }
 
-    /// Adds `other`'s counters (another node's) into these: per offer, the later period's
-    /// counts, summed when both count the same period. Fails, changing nothing, when the union
+    /// Adds `other`'s counters (another node's) into these: per offer, the counts of the period
+    /// that ends later, summed when both count the same period. Fails, changing nothing, when the union
     /// would hold more than [`MAX_BUDGET_OFFERS`] offers (`limit_exceeded`).
     pub fn merge(&mut self, other: &Budgets) -> Result<(), Error> {
         let new = (other.offers.keys())
@@ -230,11 +241,12 @@ impl Budgets {
                 |what: &str| Error::new(ErrorCode::DecodeInvalid, format!("offer {id:?}: {what}"));
             crate::check::id("offer", &id, MAX_ID_LEN)
                 .map_err(|e| Error::new(ErrorCode::DecodeInvalid, e.message()))?;
-            let aligned = Budget::new(Limit::Shows, 1, spend.per)
-                .is_some_and(|b| b.period_start(spend.start) == spend.start);
             // A period that holds 1970-01-01 may start a few days before it.
             let range = -MAX_PERIOD..=crate::limits::MAX_TIMESTAMP;
-            if !aligned || !range.contains(&spend.start) {
+            let aligned = range.contains(&spend.start)
+                && Budget::new(Limit::Shows, 1, spend.per)
+                    .is_some_and(|b| b.period_start(spend.start) == spend.start);
+            if !aligned {
                 return Err(invalid("the period is out of range or not aligned"));
             }
             if spend.shows == 0 && spend.accepts == 0 {

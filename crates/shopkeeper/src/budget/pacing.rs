@@ -70,6 +70,8 @@ impl Budget {
     /// The start of the period that holds `at`: [`PERIOD_ANCHOR`] plus a whole number of
     /// periods.
     pub fn period_start(&self, at: Timestamp) -> Timestamp {
+        // Clamped far outside any valid time, so no input overflows.
+        let at = at.clamp(i64::MIN / 4, i64::MAX / 4);
         PERIOD_ANCHOR + (at - PERIOD_ANCHOR).div_euclid(self.per) * self.per
     }
 }
@@ -125,21 +127,28 @@ impl Pacing {
     /// Where `budget` stands at `now` with `spent` counted in the period that holds `now`.
     ///
     /// `asap`: the offer passes while `spent < max`. `even`: with `f` the share of the period
-    /// elapsed, the pacing allows `allowed = max × min(1, f + ahead)` and the offer passes with
-    /// probability `clamp((allowed − spent) / (max × ahead), 0, 1)`: 1 while spending is at or
-    /// behind the plan, falling to 0 as it runs a whole lead ahead, so spending tracks the plan
-    /// when demand outruns the budget. In both, 0 once `spent ≥ max`.
+    /// elapsed and the lead `l = min(ahead, 1 − f)` (`1 − f` computed as the seconds left over `per`), the pacing allows `allowed = max × (f + l)`
+    /// (`max` itself once `ahead ≥ 1 − f`) and the offer passes with probability `clamp((allowed − spent) / (max × l), 0, 1)`: 1
+    /// while spending is at or behind the plan `max × f`, falling to 0 as it runs a whole lead
+    /// ahead, so spending tracks the plan when demand outruns the budget. In both, 0 once
+    /// `spent ≥ max`.
     pub fn pace(&self, budget: Budget, spent: u64, now: Timestamp) -> Pace {
         let start = budget.period_start(now);
         let max = budget.max as f64;
         let (allowed, open) = match *self {
             Pacing::Asap => (max, 1.0),
             Pacing::Even { ahead } => {
-                let elapsed = (now - start) as f64 / budget.per as f64;
-                let allowed = max * (elapsed + ahead).min(1.0);
+                let per = budget.per as f64;
+                let elapsed = (now - start) as f64 / per;
+                // Near the period's end the lead is what is left, and the whole budget allowed.
+                let left = (start + budget.per - now) as f64 / per;
+                let (allowed, lead) = match ahead < left {
+                    true => (max * (elapsed + ahead), ahead),
+                    false => (max, left),
+                };
                 (
                     allowed,
-                    ((allowed - spent as f64) / (max * ahead)).clamp(0.0, 1.0),
+                    ((allowed - spent as f64) / (max * lead)).clamp(0.0, 1.0),
                 )
             }
         };
@@ -197,6 +206,7 @@ mod tests {
     use super::*;
 
     const DAY: Timestamp = 86_400;
+    const HOUR: Timestamp = 3_600;
 
     #[test]
     fn periods_start_at_midnight_and_on_mondays() {
@@ -207,6 +217,8 @@ mod tests {
         // Monday 2026-11-30.
         assert_eq!(week.period_start(1_796_119_200), 1_796_083_200 - DAY);
         assert_eq!(day.period_start(0), 0);
+        // Far out of range: no overflow.
+        assert!(day.period_start(i64::MIN) < 0 && day.period_start(i64::MAX) > 0);
         assert!(Budget::new(Limit::Shows, 0, DAY).is_none());
         assert!(Budget::new(Limit::Shows, 1, 59).is_none());
     }
@@ -225,6 +237,13 @@ mod tests {
         assert!(!even.pace(budget, 260, noon).is_spent());
         // The first hour may spend two hours' worth, no more.
         assert_eq!(even.pace(budget, 0, PERIOD_ANCHOR).allowed, 20.0);
+        // In the last hour the lead shrinks to what is left: on the plan still passes.
+        let late = PERIOD_ANCHOR + DAY - HOUR / 2;
+        assert_eq!(even.pace(budget, 470, late).probability, 1.0);
+        assert_eq!(even.pace(budget, 475, late).probability, 0.5);
+        let loose = Pacing::Even { ahead: 1.0 };
+        assert_eq!(loose.pace(budget, 240, noon).probability, 1.0);
+        assert_eq!(loose.pace(budget, 360, noon).probability, 0.5);
         assert_eq!(even.pace(budget, 480, noon).probability, 0.0);
         assert!(even.pace(budget, 480, noon).is_spent());
         let asap = Pacing::Asap.pace(budget, 479, PERIOD_ANCHOR);

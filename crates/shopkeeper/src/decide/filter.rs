@@ -5,9 +5,10 @@
 //!
 //! channel ▸ validity ▸ eligibility ▸ applicability ▸ suitability ▸ contact policy ▸ score ▸
 //! budget, then, among the offers that passed, exclusion group ▸ slots (`select.rs` makes those two
-//! causes). The budget comes last, so its counters are read only for offers that could be chosen;
-//! a budget that paces an offer drops it only in the draws its throttle holds back (`engine.rs`
-//! and `probability.rs` draw it).
+//! causes). The budget comes last: on the fast path, counters are read for an offer with a fixed
+//! score only while it could still make the slots (an adaptive offer's, before its draw); a
+//! budget that paces an offer drops it only in the draws its throttle holds back (`engine.rs` and
+//! `probability.rs` draw it).
 
 use serde::Serialize;
 
