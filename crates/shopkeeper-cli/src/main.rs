@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod check;
+mod dashboard;
 mod decide;
 mod eval;
 mod fit;
@@ -264,20 +265,33 @@ enum Command {
         #[arg(long)]
         now: Option<i64>,
     },
-    /// Write a self-contained HTML report with SVG charts of the models against a transaction log.
+    /// Write a self-contained HTML page with SVG charts: with --decisions or --kpis, the
+    /// dashboard of whether the engine pays (acceptance and revenue per offer over time, the lift
+    /// over the control group, budgets against their plan, drop reasons); with --transactions,
+    /// the fitted models against a transaction log.
     Report {
+        /// A decision log (`shopkeeper replay --log`): the dashboard.
+        #[arg(long)]
+        decisions: Option<PathBuf>,
+        /// KPIs in their binary form (`shopkeeper replay --save-kpis`): the dashboard's lift and
+        /// revenue per offer.
+        #[arg(long)]
+        kpis: Option<PathBuf>,
+        /// The catalog of the logged decisions: the dashboard's budgets and drop reasons.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
         /// The models file (`shopkeeper fit --out`).
-        #[arg(long)]
-        models: PathBuf,
+        #[arg(long, required_unless_present_any = ["decisions", "kpis"])]
+        models: Option<PathBuf>,
         /// The transaction log the models were fitted on.
-        #[arg(long)]
-        transactions: PathBuf,
+        #[arg(long, required_unless_present_any = ["decisions", "kpis"])]
+        transactions: Option<PathBuf>,
         /// How the log is written.
         #[arg(long, value_enum, default_value = "csv")]
         format: transactions::Format,
         /// The last day of the calibration period (YYYY-MM-DD).
-        #[arg(long)]
-        calibration_end: String,
+        #[arg(long, required_unless_present_any = ["decisions", "kpis"])]
+        calibration_end: Option<String>,
         /// The last day of the holdout period, for the calibration-vs-holdout chart.
         #[arg(long)]
         holdout_end: Option<String>,
@@ -466,23 +480,42 @@ fn main() -> ExitCode {
             1,
         ),
         Command::Report {
+            decisions,
+            kpis,
+            catalog,
             models,
             transactions,
             format,
             calibration_end,
             holdout_end,
             out,
-        } => finish(
-            report::run(&report::ReportArgs {
-                models,
-                transactions,
-                format,
-                calibration_end,
-                holdout_end,
-                out,
-            }),
-            1,
-        ),
+        } => match (transactions, calibration_end, &decisions, &kpis) {
+            (Some(transactions), Some(calibration_end), None, None) => finish(
+                report::run(&report::ReportArgs {
+                    models: models.unwrap_or_default(),
+                    transactions,
+                    format,
+                    calibration_end,
+                    holdout_end,
+                    out,
+                }),
+                1,
+            ),
+            (None, None, _, _) => finish(
+                dashboard::run(&dashboard::DashboardArgs {
+                    decisions,
+                    kpis,
+                    catalog,
+                    models,
+                    out,
+                }),
+                1,
+            ),
+            _ => finish(
+                Err("report: either --decisions or --kpis (the dashboard), or --transactions with --calibration-end (the models' report)".into()),
+                2,
+            ),
+        },
         Command::Profile {
             events,
             now,

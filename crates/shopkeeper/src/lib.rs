@@ -56,7 +56,7 @@ pub mod profile;
 mod random;
 pub mod rules;
 pub mod score;
-mod time;
+pub mod time;
 
 /// The README's examples, compiled and run as doc tests so they keep working when pasted.
 #[cfg(doctest)]

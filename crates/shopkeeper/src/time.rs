@@ -8,7 +8,7 @@ use crate::score::parse_date;
 use crate::Timestamp;
 
 /// Reads `"YYYY-MM-DD"` (midnight UTC) or `"YYYY-MM-DDTHH:MM:SSZ"` as seconds since the epoch.
-pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
+pub fn parse_utc(text: &str) -> Option<Timestamp> {
     let (date, time) = match text.split_once('T') {
         Some((date, time)) => (date, Some(time.strip_suffix('Z')?)),
         None => (text, None),
@@ -37,7 +37,7 @@ pub(crate) fn parse_utc(text: &str) -> Option<Timestamp> {
 }
 
 /// A duration for people: `7d`, `36h`, `90m`, `45s` (the largest unit that divides it).
-pub(crate) fn format_duration(seconds: Timestamp) -> String {
+pub fn format_duration(seconds: Timestamp) -> String {
     for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
         if seconds != 0 && seconds % size == 0 {
             return format!("{}{unit}", seconds / size);
@@ -47,7 +47,7 @@ pub(crate) fn format_duration(seconds: Timestamp) -> String {
 }
 
 /// Writes `YYYY-MM-DDTHH:MM:SSZ` (Howard Hinnant's civil_from_days).
-pub(crate) fn format_utc(at: Timestamp) -> String {
+pub fn format_utc(at: Timestamp) -> String {
     let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

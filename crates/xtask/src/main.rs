@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod dashboard;
 mod instructions;
 mod wasm;
 
@@ -156,6 +157,8 @@ fn test() -> Result<(), String> {
 
     step("running the README's quick start (the storefront example)");
     cargo(&["run", "--quiet", "--package", "storefront"])?;
+    step("replaying the storefront's week of traffic into the README's dashboard, checked in headless Chromium with a screenshot");
+    dashboard::run(&root)?;
 
     println!(
         "\nxtask: every test passed in {:.0} s",

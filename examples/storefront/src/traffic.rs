@@ -2,17 +2,23 @@
 //! what the lift against the control group looks like when personalization works.
 //!
 //! The ground truth: each visitor arrives once (a session on the web or mobile, from an
-//! affiliate or not), sees the home page (a `decide` line), and buys within ten minutes with
-//! probability **8% when personalized and 5% in the universal control group** (the catalog's
-//! 5%, by the core's own hash). Offer responses are not generated (the decisions are made by the
-//! replay, after this is written). Everything comes from one seeded SplitMix64 stream, so a seed
-//! gives the same lines on every machine.
+//! affiliate or not), puts a product in the cart with probability 40%, sees the home or the cart
+//! page (a `decide` line with its seed), and buys within ten minutes with probability **8% when
+//! personalized and 5% in the universal control group** (the catalog's 5%, by the core's own
+//! hash). The generator makes the replay's own decision (the same profile, request, seed and
+//! budget counters) and answers the offer shown: accepted with the offer's [`acceptance`]
+//! (`register-free-shipping` 25%, `welcome-10` 18%, `complete-the-kit` 12%), else dismissed
+//! with probability 30%, within ten minutes. Everything comes from two seeded SplitMix64
+//! streams (one for purchases, one for carts, seeds and answers), so a seed gives the same lines
+//! on every machine.
 
 use std::error::Error;
 use std::fmt::Write;
 
-use shopkeeper::decide::{Catalog, Engine};
-use shopkeeper::{Profile, Timestamp};
+use shopkeeper::budget::Budgets;
+use shopkeeper::decide::{Catalog, Engine, Live, Request};
+use shopkeeper::rules::{Context, Value};
+use shopkeeper::{Channel, Event, EventKind, Profile, Timestamp};
 
 use crate::{models, CATALOG, NOW};
 
@@ -43,6 +49,47 @@ impl Stream {
     }
 }
 
+/// Share of visitors who put a product in the cart before the decision (on the cart page).
+pub const CART_SHARE: f64 = 0.4;
+/// Share of shown offers dismissed (among those not accepted first).
+const DISMISSALS: f64 = 0.3;
+
+/// The chance that a visitor accepts `offer` when shown it: the truth the dashboard's acceptance
+/// per offer shows.
+pub fn acceptance(offer: &str) -> f64 {
+    match offer {
+        "welcome-10" => 0.18,
+        "register-free-shipping" => 0.25,
+        "complete-the-kit" => 0.12,
+        _ => 0.05,
+    }
+}
+
+/// The replay's decision for this visitor (`shopkeeper replay` with the same budget counters):
+/// the `offer_shown` events of its picks.
+fn decide(
+    engine: &Engine,
+    profile: &Profile,
+    budgets: &Budgets,
+    channel: &str,
+    page: &str,
+    now: Timestamp,
+    seed: u64,
+) -> Result<Vec<Event>, Box<dyn Error>> {
+    let schema = engine.catalog().schema();
+    let mut context = Context::new(schema);
+    context.set(schema, "page_type", Value::String(page.into()))?;
+    let channel = Channel::from_name(channel).ok_or("a channel")?;
+    let request = Request::new(channel, now).slots(1).seed(seed);
+    let live = Live {
+        budgets: Some(budgets),
+        ..Live::default()
+    };
+    Ok(engine
+        .decide_live(profile, &context, &request, live)?
+        .shown_events(now))
+}
+
 /// `visitors` visitors' events and decision requests as JSON Lines (`shopkeeper replay`'s
 /// input), spread over the week before [`NOW`], from `seed`.
 pub fn week(visitors: u64, seed: u64) -> Result<String, Box<dyn Error>> {
@@ -51,6 +98,9 @@ pub fn week(visitors: u64, seed: u64) -> Result<String, Box<dyn Error>> {
         models()?,
     )?;
     let mut random = Stream(seed);
+    // Carts, seeds and answers come from a second stream, so purchases stay as they were.
+    let mut responses = Stream(seed ^ 0x5e5e_5e5e_5e5e_5e5e);
+    let mut budgets = Budgets::new();
     let mut out = String::new();
     let week: Timestamp = 7 * 86_400;
     let products = [
@@ -74,14 +124,66 @@ pub fn week(visitors: u64, seed: u64) -> Result<String, Box<dyn Error>> {
                 "{{\"profile\": \"{id}\", \"anonymous\": true, \"channel\": \"{channel}\", {body}}}"
             );
         };
-        line(
+        let mut profile = Profile::anonymous(&id)?;
+        let event =
+            |out: &mut String, (profile, budgets): (&mut Profile, &mut Budgets), body: String| {
+                line(out, body.clone());
+                let event = Event::from_json(&format!("{{\"channel\": \"{channel}\", {body}}}"))?;
+                profile.apply(&event, event.at)?;
+                budgets.record(engine.catalog(), &event)?;
+                Ok::<(), shopkeeper::Error>(())
+            };
+        event(
             &mut out,
+            (&mut profile, &mut budgets),
             format!("\"at\": {at}, \"type\": \"session_start\"{from}"),
-        );
+        )?;
+        // Some visitors put a product in the cart first, and see the cart page.
+        let page = if responses.unit() < CART_SHARE {
+            let (product, category, price) = products[(responses.next() % 4) as usize];
+            event(
+                &mut out,
+                (&mut profile, &mut budgets),
+                format!("\"at\": {}, \"type\": \"cart_add\", \"product\": \"{product}\", \"category\": \"{category}\", \"quantity\": 1, \"unit_price\": {price}", at + 2),
+            )?;
+            "cart"
+        } else {
+            "home"
+        };
+        let seed = responses.next() >> 11;
         line(
             &mut out,
-            format!("\"at\": {}, \"type\": \"decide\", \"slots\": 1, \"context\": {{\"page_type\": \"home\"}}", at + 5),
+            format!("\"at\": {}, \"type\": \"decide\", \"slots\": 1, \"seed\": {seed}, \"context\": {{\"page_type\": \"{page}\"}}", at + 5),
         );
+        // The same decision as the replay's (same profile, request, seed and budget counters),
+        // and the customer's answer to it.
+        let shown = decide(&engine, &profile, &budgets, channel, page, at + 5, seed)?;
+        for e in shown.iter() {
+            profile.apply(e, at + 5)?;
+            budgets.record(engine.catalog(), e)?;
+        }
+        if let Some(offer) = shown.first().and_then(|e| match &e.kind {
+            EventKind::OfferShown { offer } => Some(offer.clone()),
+            _ => None,
+        }) {
+            let answer = responses.unit();
+            let accept = acceptance(&offer);
+            let kind = if answer < accept {
+                Some("offer_accepted")
+            } else if answer < accept + DISMISSALS {
+                Some("offer_dismissed")
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                let when = at + 35 + (responses.next() % 500) as i64;
+                event(
+                    &mut out,
+                    (&mut profile, &mut budgets),
+                    format!("\"at\": {when}, \"type\": \"{kind}\", \"offer\": \"{offer}\""),
+                )?;
+            }
+        }
         let control = engine.in_control_group(&Profile::anonymous(&id)?);
         let conversion = if control {
             CONTROL_CONVERSION
