@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use shopkeeper::budget::{Budgets, Limit, Pacing};
 use shopkeeper::decide::{Engine, Live, LogEntry};
@@ -19,7 +18,7 @@ use shopkeeper::kpi::{Kpis, Resolution};
 use shopkeeper::time::format_utc;
 use shopkeeper::{Channel, Event, EventKind, Timestamp};
 
-use crate::svg::escape;
+use crate::charts::{escape, svg};
 
 pub struct DashboardArgs {
     pub decisions: Option<PathBuf>,
@@ -31,10 +30,8 @@ pub struct DashboardArgs {
 
 /// Offers drawn per chart (the most shown).
 const TOP_OFFERS: usize = 6;
-const WIDTH: u32 = 640;
+/// The dashboard's charts' height, in pixels.
 const HEIGHT: u32 = 320;
-
-type Drawn = Result<(), Box<dyn std::error::Error>>;
 
 pub fn run(args: &DashboardArgs) -> Result<String, String> {
     let entries = match &args.decisions {
@@ -89,8 +86,10 @@ pub fn run(args: &DashboardArgs) -> Result<String, String> {
                 let title = format!("Budget of {offer}: spent against the even plan");
                 html.push_str(&card(&title, &budget_chart(engine, offer, points)?));
             }
-            if replayed.budgets.is_empty() {
+            if engine.catalog().offers().all(|o| o.budget().is_none()) {
                 said.push("no offer of the catalog has a budget");
+            } else if replayed.budgets.is_empty() {
+                said.push("no offer with a budget was shown in the log");
             }
             html.push_str(&card("Top reasons offers were dropped", &drops(&replayed)?));
         }
@@ -166,18 +165,6 @@ fn card(title: &str, body: &str) -> String {
     format!("<section><h2>{}</h2>{body}</section>", escape(title))
 }
 
-/// Draws into an SVG string.
-fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn) -> Result<String, String> {
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root).map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
-    Ok(out)
-}
-
 /// One offer's day: shows, accepts, attributed revenue (minor units).
 type Day = (u64, u64, i64);
 /// Per offer and day.
@@ -191,9 +178,9 @@ fn offer_rows(kpis: &Kpis) -> Rows {
             .or_default()
             .entry(day)
             .or_default();
-        cell.0 += c.shows;
-        cell.1 += c.accepts;
-        cell.2 += c.revenue;
+        cell.0 = cell.0.saturating_add(c.shows);
+        cell.1 = cell.1.saturating_add(c.accepts);
+        cell.2 = cell.2.saturating_add(c.revenue);
     }
     rows
 }
@@ -231,6 +218,9 @@ fn day_label(t: &i64) -> String {
 
 /// One line per top offer of `value(shows, accepts, revenue)` by day.
 fn daily_lines(rows: &Rows, y: &str, value: fn(&Day) -> Option<f64>) -> Result<String, String> {
+    if top(rows).is_empty() {
+        return Ok("<p>No offer was shown.</p>".into());
+    }
     let lines: Vec<(String, Vec<(i64, f64)>)> = top(rows)
         .into_iter()
         .map(|(offer, days)| {
@@ -250,7 +240,7 @@ fn daily_lines(rows: &Rows, y: &str, value: fn(&Day) -> Option<f64>) -> Result<S
         .iter()
         .flat_map(|(_, p)| p.iter().map(|(_, v)| *v))
         .fold(0.0, f64::max);
-    svg(|root| {
+    svg(HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(28)
@@ -329,7 +319,7 @@ fn lift_chart(kpis: &Kpis) -> Result<String, String> {
         .fold(0.0, f64::max)
         .max(interval.map_or(0.0, |i| i.2));
     let low = interval.map_or(0.0, |i| i.1.min(0.0));
-    let chart = svg(|root| {
+    let chart = svg(HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(28)
@@ -384,12 +374,16 @@ fn lift_chart(kpis: &Kpis) -> Result<String, String> {
 
 /// What playing the log again with receipts gave: each budget's spend over time, and the drops.
 struct Replayed {
-    /// Per budgeted offer: (time, spent in the period then).
+    /// Per budgeted offer that was shown: (time, spent in the period then).
     budgets: BTreeMap<String, Vec<(Timestamp, u64)>>,
     /// (stage, offer) to the count and one reason.
     drops: BTreeMap<(String, String), (u64, String)>,
     decided: u64,
     same_picks: u64,
+    /// Entries whose profile or context could not be read, or that could not be decided again.
+    unread: u64,
+    /// Entries logged with another catalog version than the one read.
+    other_catalog: u64,
 }
 
 /// Decides every logged decision again with its receipt, its profile and context, and budget
@@ -402,10 +396,14 @@ fn replay(engine: &Engine, entries: &[LogEntry]) -> Result<Replayed, String> {
         drops: BTreeMap::new(),
         decided: 0,
         same_picks: 0,
+        unread: 0,
+        other_catalog: 0,
     };
     for entry in entries {
         let record = &entry.decision;
+        out.other_catalog += u64::from(record.catalog_version != catalog.version());
         let (Ok(profile), Ok(context)) = (entry.profile(), entry.context(catalog.schema())) else {
+            out.unread += 1;
             continue;
         };
         let live = Live {
@@ -429,6 +427,8 @@ fn replay(engine: &Engine, entries: &[LogEntry]) -> Result<Replayed, String> {
                     .or_insert_with(|| (0, dropped.reason()));
                 slot.0 += 1;
             }
+        } else {
+            out.unread += 1;
         }
         if record.fallback {
             continue;
@@ -446,7 +446,11 @@ fn replay(engine: &Engine, entries: &[LogEntry]) -> Result<Replayed, String> {
         }
         for offer in catalog.offers().filter(|o| o.budget().is_some()) {
             let id = offer.action().id();
+            let shown = record.picks.iter().any(|p| p.offer == id);
             if let Some(spent) = counters.spent(offer, record.now) {
+                if !shown && !out.budgets.contains_key(id) {
+                    continue;
+                }
                 let series = out.budgets.entry(id.to_string()).or_default();
                 if series.last().is_none_or(|last| last.1 != spent)
                     || record.picks.iter().any(|p| p.offer == id)
@@ -476,16 +480,18 @@ fn budget_chart(
         budget.period_start(last.0) + budget.per,
     );
     let max = budget.max as f64;
+    // Above the budget too: a budget of accepts can be overspent by late answers.
+    let highest = points.iter().map(|p| p.1 as f64).fold(max, f64::max);
     let what = match budget.limit {
         Limit::Shows => "shows",
         Limit::Accepts => "accepts",
     };
-    let chart = svg(|root| {
+    let chart = svg(HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, 0.0..max * 1.15)?;
+            .build_cartesian_2d(x0..x1, 0.0..highest * 1.15)?;
         chart
             .configure_mesh()
             .x_label_formatter(&day_label)
@@ -543,7 +549,7 @@ fn budget_chart(
         _ => "as soon as asked, until the budget is spent".into(),
     };
     Ok(format!(
-        "<p class=\"summary\">Pacing {}.</p>{chart}",
+        "<p class=\"summary\">Pacing {}. Spend rebuilt from the log, accepts at their decision's time.</p>{chart}",
         escape(&pacing)
     ))
 }
@@ -558,7 +564,7 @@ fn drops(replayed: &Replayed) -> Result<String, String> {
     stages.sort_by_key(|s| std::cmp::Reverse(s.1));
     let most = stages.first().map_or(1, |s| s.1) as f64;
     let rows = stages.len().max(1) as f64;
-    let chart = svg(|root| {
+    let chart = svg(HEIGHT, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
             .x_label_area_size(28)
@@ -602,8 +608,21 @@ fn drops(replayed: &Replayed) -> Result<String, String> {
         );
     }
     table.push_str("</table>");
+    let mut caveats = String::new();
+    if replayed.unread > 0 {
+        let _ = write!(caveats, " {} could not be decided again.", replayed.unread);
+    }
+    if replayed.other_catalog > 0 {
+        let _ = write!(
+            caveats,
+            " {} were logged with another catalog version than the one read.",
+            replayed.other_catalog
+        );
+    }
     Ok(format!(
-        "<p class=\"summary\">Every logged decision decided again with its receipt: {} of {} gave the logged picks.</p>{chart}{table}",
-        replayed.same_picks, replayed.decided
+        "<p class=\"summary\">Every logged decision decided again with its receipt: {} of {} gave the logged picks.{}</p>{chart}{table}",
+        replayed.same_picks,
+        replayed.decided,
+        escape(&caveats)
     ))
 }

@@ -2,6 +2,7 @@
 //! in the `shopkeeper` crate.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod charts;
 mod check;
 mod dashboard;
 mod decide;
@@ -12,7 +13,6 @@ mod load;
 mod ope;
 mod report;
 mod score;
-mod svg;
 mod text;
 mod transactions;
 
@@ -501,7 +501,7 @@ fn main() -> ExitCode {
                 }),
                 1,
             ),
-            (None, None, _, _) => finish(
+            (None, None, _, _) if holdout_end.is_none() => finish(
                 dashboard::run(&dashboard::DashboardArgs {
                     decisions,
                     kpis,
@@ -512,7 +512,7 @@ fn main() -> ExitCode {
                 1,
             ),
             _ => finish(
-                Err("report: either --decisions or --kpis (the dashboard), or --transactions with --calibration-end (the models' report)".into()),
+                Err("report: either --decisions or --kpis (the dashboard, with --catalog and --models), or --transactions with --calibration-end and --holdout-end (the models' report)".into()),
                 2,
             ),
         },

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use shopkeeper::score::{Models, PurchaseModel, Rfm, Segment, Summary, EXPECTED_PURCHASES_DAYS};
 
 use crate::fit::{holdout, period};
-use crate::svg::{bars, escape, Heatmap, Lines};
+use plotters::style::RGBColor;
+
+use crate::charts::{bars, escape, Heatmap, Lines};
 use crate::transactions::Format;
 
 pub struct ReportArgs {
@@ -85,7 +87,7 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
         cells: matrix(&|s| model.p_alive(s)),
         value_format: |v| format!("{v:.2}"),
     }
-    .render();
+    .render()?;
     let horizon = EXPECTED_PURCHASES_DAYS / unit.days();
     let expected = Heatmap {
         title: "Expected purchases in the next 90 days",
@@ -96,7 +98,7 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
         cells: matrix(&|s| model.expected_purchases(s, horizon)),
         value_format: |v| format!("{v:.2}"),
     }
-    .render();
+    .render()?;
 
     let holdout_chart = if period.holdout > 0.0 {
         let rows = holdout(&model, &period.histories, period.holdout);
@@ -118,11 +120,11 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
             y_label: "average purchases in the holdout",
             x_ticks: (0..8).map(|i| if i == 7 { "7+".into() } else { i.to_string() }).collect(),
             series: vec![
-                ("actual", "#264653", (0..8).map(|i| rows[i].2 * per(i)).collect()),
-                ("model", "#e76f51", (0..8).map(|i| rows[i].1 * per(i)).collect()),
+                ("actual", RGBColor(38, 70, 83), (0..8).map(|i| rows[i].2 * per(i)).collect()),
+                ("model", RGBColor(231, 111, 81), (0..8).map(|i| rows[i].1 * per(i)).collect()),
             ],
         };
-        chart.render()
+        chart.render()?
     } else {
         "<p>No holdout period: pass <code>--holdout-end</code> to compare predictions with what happened.</p>".into()
     };
@@ -132,7 +134,7 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
         Some(rfm) => Some(rfm.clone()),
         None => Rfm::fit(&population).ok(),
     };
-    let segments = rfm.map(|rfm| {
+    let segments = rfm.map(|rfm| -> Result<String, String> {
         let mut counts = [0usize; 11];
         for input in &population {
             let segment = rfm.score(input).segment();
@@ -153,6 +155,7 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
             &items,
         )
     });
+    let segments = segments.transpose()?;
 
     let mut html = String::new();
     let _ = write!(
@@ -161,8 +164,7 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
 <style>body{{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1340px;color:#1d3557;padding:0 1rem}}
 h1{{font-size:1.6rem}} .grid{{display:grid;grid-template-columns:repeat(auto-fit,minmax(640px,1fr));gap:1.5rem}}
 figure{{margin:0;background:#fff;border:1px solid #e0e6ea;border-radius:8px;padding:.5rem}}
-svg .title{{font-weight:600;font-size:13px}} svg .tick{{font-size:11px;fill:#334}} svg .label{{font-size:12px;fill:#334}}
-svg .axis{{stroke:#334}} svg .grid{{stroke:#e5e9ec}} table{{border-collapse:collapse}} td,th{{padding:.2rem .8rem;border-bottom:1px solid #e0e6ea;text-align:right}}</style></head><body>
+table{{border-collapse:collapse}} td,th{{padding:.2rem .8rem;border-bottom:1px solid #e0e6ea;text-align:right}}</style></head><body>
 <h1>Customer-base model report</h1><p>{} customers from <code>{}</code>, calibration end {}, time unit: {unit_name}.</p>{}
 <div class="grid"><figure>{alive}</figure><figure>{expected}</figure><figure>{holdout_chart}</figure><figure>{}</figure></div>
 <p>Charts: P(alive) and expected purchases for a customer of the oldest cohort with each frequency and recency (frequency 0 has recency 0 only); the holdout compares the model's conditional expectations with the purchases that happened, by calibration frequency; segments follow spec/scores.md.</p></body></html>

@@ -65,6 +65,8 @@ pub(crate) fn run(root: &Path) -> Result<(), String> {
         Command::new("node")
             .arg(root.join("crates/shopkeeper-cli/tests/dashboard.mjs"))
             .arg(&html)
-            .arg(target.join("dashboard.png")),
+            .arg(target.join("dashboard.png"))
+            .arg(&traffic)
+            .arg(&log),
     )
 }

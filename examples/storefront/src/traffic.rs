@@ -7,8 +7,10 @@
 //! personalized and 5% in the universal control group** (the catalog's 5%, by the core's own
 //! hash). The generator makes the replay's own decision (the same profile, request, seed and
 //! budget counters) and answers the offer shown: accepted with the offer's [`acceptance`]
-//! (`register-free-shipping` 25%, `welcome-10` 18%, `complete-the-kit` 12%), else dismissed
-//! with probability 30%, within ten minutes. Everything comes from two seeded SplitMix64
+//! (`register-free-shipping` 25%, `welcome-10` 18%, `complete-the-kit` 12%) or dismissed 30%
+//! of the time, within ten minutes. The answers hit shown offers when the stream is replayed as
+//! the README does (`--models examples/storefront/models.json`, no `--learn` or `--cohorts`,
+//! which would change the decisions). Everything comes from two seeded SplitMix64
 //! streams (one for purchases, one for carts, seeds and answers), so a seed gives the same lines
 //! on every machine.
 
@@ -51,7 +53,7 @@ impl Stream {
 
 /// Share of visitors who put a product in the cart before the decision (on the cart page).
 pub const CART_SHARE: f64 = 0.4;
-/// Share of shown offers dismissed (among those not accepted first).
+/// Share of shown offers dismissed.
 const DISMISSALS: f64 = 0.3;
 
 /// The chance that a visitor accepts `offer` when shown it: the truth the dashboard's acceptance

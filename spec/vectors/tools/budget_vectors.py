@@ -7,7 +7,7 @@ pacing rule and the throttle's draw, not by the Rust code."""
 import datetime
 import json
 
-from model import Stream, fnv1a, mix
+from model import Stream, fnv1a, mix, varint, zigzag
 
 ANCHOR = 345_600  # Monday 1970-01-05T00:00:00Z
 MIDNIGHT = 1_796_083_200  # 2026-12-01T00:00:00Z
@@ -228,19 +228,6 @@ decision("even pacing with a lead of a quarter", [accepts(20)], seed=4, pacing={
 for seed in (11, 12):
     decision(f"even pacing with a lead of a quarter, further ahead, seed {seed}", [accepts(21)], seed=seed,
              pacing={"rule": "even", "ahead": 0.25})
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def zigzag(n):
-    return varint((n << 1) ^ (n >> 63))
 
 
 def encode(entries):

@@ -9,6 +9,11 @@ their number and revenue, the first a first purchase; nodes merge by adding; the
 (first purchases + prior * p) / (visitors + prior), p being every source's first purchases over
 every source's visitors, at most 1."""
 import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import varint, zigzag  # noqa: E402
 from urllib.parse import urlsplit
 
 NOW = 1795500000
@@ -160,19 +165,6 @@ decision("a late, earlier session names the source from then on; a rejected even
 cases.append(dict(name="without counts, cohort.visitors and cohort.conversion are missing", catalog=catalog,
                   profile=visitor, request=dict(channel="web", seed=1),
                   expect=dict(picks=["fallback"], dropped={"welcome-10": "score"})))
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def zigzag(n):
-    return varint((n << 1) ^ (n >> 63))
 
 
 def encode(by, sources, since=0):

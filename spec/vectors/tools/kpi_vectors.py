@@ -15,7 +15,7 @@ import math
 import sys
 
 sys.path.insert(0, "spec/vectors/tools")
-from model import bucket  # noqa: E402
+from model import bucket, varint, zigzag  # noqa: E402
 
 NOW = 1795500000
 DAY = 86400
@@ -116,19 +116,6 @@ def lift(t, c):
         verdict = dict(verdict="not_enough_data", more=more)
     return dict(treatment_customers=nt, control_customers=nc, conversion=conversion, revenue_per_customer=revenue,
                 verdict=verdict)
-
-
-def varint(n):
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def zigzag(n):
-    return varint((n << 1) ^ (n >> 63))
 
 
 def string(text):

@@ -45,3 +45,18 @@ class Stream:
 
 def bucket(salt, customer):
     return (mix(fnv1a(salt, customer)) >> 11) / float(1 << 53)
+
+
+def varint(n):
+    """postcard's unsigned varint: 7 bits a byte, least significant first."""
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def zigzag(n):
+    """postcard's signed varint: zigzag, then `varint`."""
+    return varint((n << 1) ^ (n >> 63))
