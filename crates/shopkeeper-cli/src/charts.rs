@@ -2,7 +2,7 @@
 //! over categories, horizontal bars, and the canvas the dashboard draws its own charts on. Text is
 //! left to the browser, so the SVG is inline and needs no font.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 /// A chart's size, in pixels.
@@ -33,6 +33,20 @@ pub fn svg(
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// The legend of the named series, at `at`.
+pub fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    at: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .position(at)
+        .draw()?;
+    Ok(())
 }
 
 /// A color from white (0) to deep teal (1).
@@ -165,13 +179,7 @@ impl Lines<'_> {
                         .map(|p| Circle::new(p, 3, color.filled())),
                 )?;
             }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.3))
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()?;
-            Ok(())
+            legend(&mut chart, SeriesLabelPosition::UpperRight)
         })
     }
 }

@@ -18,7 +18,7 @@ use shopkeeper::kpi::{Kpis, Resolution};
 use shopkeeper::time::format_utc;
 use shopkeeper::{Channel, Event, EventKind, Timestamp};
 
-use crate::charts::{escape, svg};
+use crate::charts::{escape, legend, svg};
 
 pub struct DashboardArgs {
     pub decisions: Option<PathBuf>,
@@ -266,13 +266,7 @@ fn daily_lines(rows: &Rows, y: &str, value: fn(&Day) -> Option<f64>) -> Result<S
                 });
             chart.draw_series(points.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 
@@ -533,13 +527,7 @@ fn budget_chart(
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
             });
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })?;
     let pacing = match engine.catalog().pacing() {
         Pacing::Even { ahead } => format!(
