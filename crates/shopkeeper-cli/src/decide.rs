@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use shopkeeper::budget::{Budgets, Limit};
 use shopkeeper::decide::{DecisionRequest, Engine, Live, LogEntry, Request};
+use shopkeeper::fleet::Directory;
 use shopkeeper::kpi::Kpis;
 use shopkeeper::learn::{CohortCounts, Learner, Response};
 use shopkeeper::rules::{Context, Type, Value};
 use shopkeeper::{Channel, Error, ErrorCode, EventKind, Profile, Timestamp};
 
-use crate::fold::{Line, Profiles};
+use crate::fold::Line;
 
 /// The arguments of `shopkeeper decide`.
 pub struct DecideArgs {
@@ -134,7 +135,7 @@ pub fn replay(args: &ReplayArgs<'_>) -> Result<(String, bool), String> {
     let mut cohorts: Option<CohortCounts> = None;
     let mut kpis: Option<Kpis> = None;
     let mut budgets = Budgets::new();
-    let mut profiles = Profiles::default();
+    let mut profiles = Directory::new();
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     // Every decision's log entry, and the entry that last showed each (profile, offer): a
     // response is credited to the segment of the decision that showed the offer.
@@ -364,7 +365,7 @@ struct Counters<'a> {
 /// and returns the decision's log entry (its record, with the profile and context it saw).
 fn decide_line(
     (engine, live): (&Engine, Live<'_>),
-    profiles: &mut Profiles,
+    profiles: &mut Directory,
     (id, anonymous): (&str, bool),
     request: &DecisionRequest,
     line: u64,

@@ -1,103 +1,12 @@
 //! `shopkeeper profile`: fold a JSON Lines event stream into profiles.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
+use shopkeeper::fleet::Directory;
 use shopkeeper::listen::Listener;
-use shopkeeper::profile::Mark;
-use shopkeeper::{Error, ErrorCode, Event, EventKind, Outcome, Profile, Timestamp};
-
-/// Profiles by id, with the anonymous ids that were merged into them as aliases.
-#[derive(Default)]
-pub struct Profiles {
-    profiles: Vec<Option<Profile>>,
-    by_id: HashMap<String, usize>,
-}
-
-impl Profiles {
-    /// The profile `id` belongs to, created (known or anonymous) if new.
-    fn slot(&mut self, id: &str, anonymous: bool) -> Result<usize, Error> {
-        if let Some(&slot) = self.by_id.get(id) {
-            return Ok(slot);
-        }
-        let profile = Profile::new(id, !anonymous)?;
-        self.profiles.push(Some(profile));
-        let slot = self.profiles.len() - 1;
-        self.by_id.insert(id.to_owned(), slot);
-        Ok(slot)
-    }
-
-    /// After `slot` identified as a known customer: merge it with that customer's profile, if any.
-    fn after_identify(&mut self, slot: usize) -> Result<(), Error> {
-        let Some(id) = self.profiles[slot].as_ref().map(|p| p.id().to_owned()) else {
-            return Ok(());
-        };
-        match self.by_id.get(&id).copied() {
-            Some(other) if other != slot => {
-                let visitor = self.profiles[slot].take();
-                if let (Some(known), Some(visitor)) =
-                    (self.profiles[other].as_mut(), visitor.as_ref())
-                {
-                    if let Err(e) = known.merge(visitor) {
-                        self.profiles[slot] = Some(visitor.clone());
-                        return Err(e);
-                    }
-                }
-                for target in self.by_id.values_mut().filter(|t| **t == slot) {
-                    *target = other;
-                }
-            }
-            Some(_) => {}
-            None => {
-                self.by_id.insert(id, slot);
-            }
-        }
-        Ok(())
-    }
-
-    /// The profile of `id` (an alias of a merged visitor leads to the customer's).
-    pub fn get(&mut self, id: &str, anonymous: bool) -> Result<&mut Profile, Error> {
-        let slot = self.slot(id, anonymous)?;
-        self.profiles[slot].as_mut().ok_or_else(|| {
-            Error::new(
-                ErrorCode::Internal,
-                "a customer id was routed to a merged profile",
-            )
-        })
-    }
-
-    /// Applies `event` to the profile of `id`, a message's text heard by `listener`, and hands
-    /// `record` the profile's mark before and the profile after (for live statistics); an
-    /// identify merges the visitor into the customer (a merge is not recorded: both profiles'
-    /// activity was recorded where it happened).
-    pub fn apply(
-        &mut self,
-        id: &str,
-        anonymous: bool,
-        event: &Event,
-        now: Timestamp,
-        listener: &Listener<'_>,
-        record: impl FnOnce(Mark, &Profile),
-    ) -> Result<Outcome, Error> {
-        let slot = self.slot(id, anonymous)?;
-        let profile = self.get(id, anonymous)?;
-        let before = profile.mark();
-        let outcome = profile.apply_with(event, now, listener)?;
-        record(before, profile);
-        if outcome == Outcome::Recorded && matches!(event.kind, EventKind::Identify { .. }) {
-            self.after_identify(slot)?;
-        }
-        Ok(outcome)
-    }
-
-    fn into_sorted(self) -> Vec<Profile> {
-        let mut all: Vec<Profile> = self.profiles.into_iter().flatten().collect();
-        all.sort_by(|a, b| a.id().cmp(b.id()));
-        all
-    }
-}
+use shopkeeper::{Error, ErrorCode, Event, Outcome, Profile, Timestamp};
 
 /// Counts for the closing summary.
 #[derive(Default)]
@@ -196,7 +105,7 @@ pub fn run(
             File::open(path).map_err(|e| format!("cannot open {name}: {e}"))?,
         ))
     };
-    let mut profiles = Profiles::default();
+    let mut profiles = Directory::new();
     let mut tally = Tally::default();
     for (index, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| format!("cannot read {name}: {e}"))?;
@@ -221,7 +130,7 @@ pub fn run(
             }
         }
     }
-    let all = profiles.into_sorted();
+    let all = profiles.into_profiles();
     print(&all, jsonl).map_err(|e| format!("cannot write: {e}"))?;
     eprintln!(
         "shopkeeper: {} profiles; {} events recorded, {} ignored, {} rejected",
@@ -234,7 +143,7 @@ pub fn run(
 }
 
 fn fold_line(
-    profiles: &mut Profiles,
+    profiles: &mut Directory,
     line: &str,
     now: Timestamp,
     listener: &Listener<'_>,

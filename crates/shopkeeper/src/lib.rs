@@ -48,6 +48,7 @@ mod codec;
 pub mod decide;
 mod error;
 mod event;
+pub mod fleet;
 pub mod kpi;
 pub mod learn;
 pub mod limits;
