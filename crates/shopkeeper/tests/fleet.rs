@@ -131,6 +131,19 @@ fn nodes_are_named_and_bounded() {
     assert_eq!(fleet.node("n0").unwrap().sequence, 2);
 }
 
+#[test]
+fn a_contribution_that_cannot_merge_names_its_node() {
+    use shopkeeper::kpi::Kpis;
+    let mut fleet = Fleet::new();
+    fleet
+        .publish("web-1", 1, Kpis::new(NOW - DAY).unwrap())
+        .unwrap();
+    fleet.publish("web-2", 1, Kpis::new(NOW).unwrap()).unwrap();
+    let err = fleet.global().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidData);
+    assert!(err.message().starts_with("node \"web-2\": "), "{err}");
+}
+
 fn event(at: i64, kind: EventKind) -> Event {
     Event::new(at, Channel::Web, kind)
 }

@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod dashboard;
+mod debian;
 mod instructions;
 mod wasm;
 
@@ -69,13 +70,12 @@ fn test() -> Result<(), String> {
 
     step("installing what the tests need (rustup targets and components)");
     install_rust_tools()?;
-
+    step("installing redis-server (Debian) when missing: the store's tests start their own");
+    debian::install_redis();
     step("installing what the WASM package's tests need (wasm-bindgen-cli at the crate's version, Chromium, chromedriver, binaryen, playwright-core)");
     wasm::install_tools(&root)?;
-
     step("checking formatting (cargo fmt)");
     cargo(&["fmt", "--all", "--", "--check"])?;
-
     step("linting with warnings denied (cargo clippy)");
     cargo(&[
         "clippy",

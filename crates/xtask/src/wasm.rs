@@ -20,13 +20,6 @@ fn pinned_bindgen(root: &Path) -> Result<String, String> {
         .ok_or_else(|| "bindings/wasm/Cargo.toml must pin wasm-bindgen = \"=X.Y.Z\"".into())
 }
 
-fn on_path(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Installs what the package's build and tests need, when missing: the wasm-bindgen CLI at the
 /// pinned version; Chromium, its driver and binaryen (wasm-opt) from Debian; playwright-core.
 pub fn install_tools(root: &Path) -> Result<(), String> {
@@ -38,38 +31,14 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
         println!("installing wasm-bindgen-cli {version} (the crate's exact version; about 8 minutes on two cores)");
         cargo(&["install", "wasm-bindgen-cli", "--version", &version])?;
     }
-    let missing: Vec<&str> = [
-        ("chromium", "chromium"),
-        ("chromedriver", "chromium-driver"),
-        ("wasm-opt", "binaryen"),
-    ]
-    .into_iter()
-    .filter(|(tool, _)| !on_path(tool))
-    .map(|(_, package)| package)
-    .collect();
-    if missing.is_empty() {
-        println!("chromium, chromedriver and wasm-opt already installed");
-    } else {
-        let uid = output(Command::new("id").arg("-u")).unwrap_or_default();
-        if uid.trim() != "0" {
-            return Err(format!(
-                "the WASM tests need the Debian packages {}: run `sudo apt-get install {}`",
-                missing.join(", "),
-                missing.join(" ")
-            ));
-        }
-        println!("installing {} from Debian", missing.join(", "));
-        let install = |update: bool| {
-            if update {
-                run(Command::new("apt-get").arg("update"))?;
-            }
-            run(Command::new("apt-get")
-                .args(["install", "-y", "--no-install-recommends"])
-                .args(&missing)
-                .env("DEBIAN_FRONTEND", "noninteractive"))
-        };
-        install(false).or_else(|_| install(true))?;
-    }
+    crate::debian::install(
+        &[
+            ("chromium", "chromium"),
+            ("chromedriver", "chromium-driver"),
+            ("wasm-opt", "binaryen"),
+        ],
+        "the WASM tests",
+    )?;
     let tests = root.join("bindings/wasm/tests");
     if tests
         .join("node_modules/playwright-core/package.json")
@@ -165,7 +134,7 @@ pub fn build(root: &Path) -> Result<PathBuf, String> {
 /// binaryen 108 predates `table.fill`, which wasm-bindgen's reference-type shims use: it then
 /// says so and the module ships as rustc and wasm-bindgen wrote it.
 fn optimize(module: &Path) -> Result<(), String> {
-    if !on_path("wasm-opt") {
+    if !crate::debian::on_path("wasm-opt") {
         println!("wasm-opt not found (Debian: binaryen): the .wasm is not post-optimized");
         return Ok(());
     }

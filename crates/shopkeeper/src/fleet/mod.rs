@@ -111,7 +111,8 @@ impl<T: Contribution> Fleet<T> {
     }
 
     /// Takes `node`'s contribution at `sequence`: it replaces the node's slot when newer than the
-    /// one held (`true`), and is ignored otherwise (`false`: a stale or repeated publication).
+    /// one held (`true`), and is ignored otherwise (`false`: a stale or repeated publication). A
+    /// node's sequence must only grow, across its restarts too (keep it, or use the time).
     /// Fails, changing nothing, for a node id that is empty or longer than 128 bytes,
     /// or a new node past [`MAX_NODES`] (`limit_exceeded`).
     pub fn publish(&mut self, node: &str, sequence: u64, state: T) -> Result<bool, Error> {
@@ -146,16 +147,18 @@ impl<T: Contribution> Fleet<T> {
     }
 
     /// The global view: every node's latest contribution merged, in node-id order (so every
-    /// reader gets the same bits); `None` before any publication. Fails when two contributions
-    /// cannot merge.
+    /// reader gets the same bits); `None` before any publication. Fails, naming the node, when a
+    /// contribution cannot merge (KPIs counted since another time, a learner's other half-life).
     pub fn global(&self) -> Result<Option<T>, Error> {
-        let mut states = self.nodes.values().map(|p| &p.state);
-        let Some(first) = states.next() else {
+        let mut nodes = self.nodes.iter();
+        let Some((_, first)) = nodes.next() else {
             return Ok(None);
         };
-        let mut all = first.clone();
-        for state in states {
-            all.merge_from(state)?;
+        let mut all = first.state.clone();
+        for (node, published) in nodes {
+            all.merge_from(&published.state).map_err(|e| {
+                Error::new(e.code(), alloc::format!("node {node:?}: {}", e.message()))
+            })?;
         }
         Ok(Some(all))
     }

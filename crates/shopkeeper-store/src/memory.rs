@@ -1,0 +1,105 @@
+//! The embedded default: everything in this process's memory, behind one lock. A service that
+//! must survive a restart on one machine runs on Redis with its append-only file instead.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
+
+use crate::{Slot, Store, StoreError, Versioned};
+
+#[derive(Default)]
+struct State {
+    profiles: HashMap<String, Versioned>,
+    aliases: HashMap<String, String>,
+    slots: HashMap<String, BTreeMap<String, (u64, Vec<u8>)>>,
+    log: Vec<String>,
+}
+
+/// A store in memory, shared by the threads of one process.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl Store for MemoryStore {
+    fn profile(&self, customer: &str) -> Result<Option<Versioned>, StoreError> {
+        Ok(self.with(|s| s.profiles.get(customer).cloned()))
+    }
+
+    fn put_profile(
+        &self,
+        customer: &str,
+        expected: u64,
+        bytes: &[u8],
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(self.with(|s| {
+            let held = s.profiles.get(customer).map_or(0, |v| v.version);
+            (held == expected).then(|| {
+                let version = expected + 1;
+                let stored = Versioned {
+                    version,
+                    bytes: bytes.to_vec(),
+                };
+                s.profiles.insert(customer.into(), stored);
+                version
+            })
+        }))
+    }
+
+    fn alias(&self, anonymous: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.with(|s| s.aliases.get(anonymous).cloned()))
+    }
+
+    fn set_alias(&self, anonymous: &str, customer: &str) -> Result<(), StoreError> {
+        self.with(|s| s.aliases.insert(anonymous.into(), customer.into()));
+        Ok(())
+    }
+
+    fn publish(
+        &self,
+        kind: &str,
+        node: &str,
+        sequence: u64,
+        bytes: &[u8],
+    ) -> Result<bool, StoreError> {
+        Ok(self.with(|s| {
+            let slots = s.slots.entry(kind.into()).or_default();
+            let newer = slots.get(node).is_none_or(|held| held.0 < sequence);
+            if newer {
+                slots.insert(node.into(), (sequence, bytes.to_vec()));
+            }
+            newer
+        }))
+    }
+
+    fn slots(&self, kind: &str) -> Result<Vec<Slot>, StoreError> {
+        Ok(self.with(|s| {
+            let all = s.slots.get(kind).into_iter().flatten();
+            all.map(|(node, (sequence, bytes))| Slot {
+                node: node.clone(),
+                sequence: *sequence,
+                bytes: bytes.clone(),
+            })
+            .collect()
+        }))
+    }
+
+    fn append_log(&self, line: &str) -> Result<(), StoreError> {
+        self.with(|s| s.log.push(line.into()));
+        Ok(())
+    }
+
+    fn log(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        Ok(self.with(|s| s.log.iter().take(limit).cloned().collect()))
+    }
+}

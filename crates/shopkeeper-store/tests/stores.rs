@@ -1,0 +1,235 @@
+//! Both stores under the same tests: concurrent updates of one customer lose nothing
+//! (compare-and-set with retries), node slots keep each node's newest contribution, aliases and
+//! logs. The Redis tests start their own `redis-server` on a free port in a temporary folder and
+//! stop it after; without one they say they skip, unless `CI` is set, where they fail.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shopkeeper::budget::Budgets;
+use shopkeeper::decide::Catalog;
+use shopkeeper::fleet::Fleet;
+use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine};
+use shopkeeper_store::{update_profile, MemoryStore, RedisStore, Store};
+
+const NOW: i64 = 1_796_100_000;
+const THREADS: usize = 4;
+const UPDATES: usize = 50;
+
+fn purchase(order: String) -> Event {
+    let line = PurchaseLine {
+        product: "tent".into(),
+        category: None,
+        quantity: 1,
+        unit_price: 100,
+    };
+    let kind = EventKind::Purchase {
+        order,
+        lines: vec![line].try_into().unwrap(),
+        total: 100,
+    };
+    Event::new(NOW, Channel::Web, kind)
+}
+
+/// `THREADS` threads, each with its own store handle, add `UPDATES` orders each to one customer:
+/// every order is in the profile afterwards. Returns the retries the contention caused.
+fn no_update_is_lost(open: impl Fn() -> Arc<dyn Store>) -> u32 {
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let store = open();
+            std::thread::spawn(move || {
+                let mut retries = 0;
+                for k in 0..UPDATES {
+                    let event = purchase(format!("t{t}-{k}"));
+                    let updated = update_profile(
+                        store.as_ref(),
+                        "c-1",
+                        || Profile::known("c-1"),
+                        |p| p.apply(&event, NOW),
+                    )
+                    .unwrap();
+                    retries += updated.retries;
+                }
+                retries
+            })
+        })
+        .collect();
+    let retries = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let stored = open().profile("c-1").unwrap().unwrap();
+    let profile = Profile::from_bytes(&stored.bytes).unwrap();
+    assert_eq!(profile.mark().orders as usize, THREADS * UPDATES);
+    assert!(stored.version as usize >= THREADS * UPDATES);
+    retries
+}
+
+/// Node slots keep each node's newest contribution, and the fleet's merge counts each once.
+fn slots_count_each_node_once(store: &dyn Store) {
+    let catalog = Catalog::compile(
+        r#"{"version": "s", "default": {"id": "n"},
+            "offers": [{"id": "o", "budget": {"max_shows": 100, "per": "1d"}}]}"#,
+        NOW,
+    )
+    .unwrap();
+    let shown = Event::new(
+        NOW,
+        Channel::Web,
+        EventKind::OfferShown { offer: "o".into() },
+    );
+    let mut mine = Budgets::new();
+    for sequence in 1..=3u64 {
+        mine.record(&catalog, &shown).unwrap();
+        let bytes = mine.to_bytes().unwrap();
+        assert!(store.publish("budgets", "web-1", sequence, &bytes).unwrap());
+        // The same, and an older one, change nothing.
+        assert!(!store.publish("budgets", "web-1", sequence, &bytes).unwrap());
+        assert!(!store
+            .publish("budgets", "web-1", sequence - 1, b"stale")
+            .unwrap());
+    }
+    let mut other = Budgets::new();
+    other.record(&catalog, &shown).unwrap();
+    assert!(store
+        .publish("budgets", "web-2", 7, &other.to_bytes().unwrap())
+        .unwrap());
+    let mut fleet = Fleet::new();
+    for slot in store.slots("budgets").unwrap() {
+        let counters = Budgets::from_bytes(&slot.bytes).unwrap();
+        fleet.publish(&slot.node, slot.sequence, counters).unwrap();
+    }
+    let global = fleet.global().unwrap().unwrap();
+    assert_eq!(global.spent(catalog.offer("o").unwrap(), NOW), Some(4));
+    assert!(store.slots("learner").unwrap().is_empty());
+}
+
+fn aliases_and_logs(store: &dyn Store) {
+    assert_eq!(store.alias("anon-1").unwrap(), None);
+    store.set_alias("anon-1", "c-9").unwrap();
+    assert_eq!(store.alias("anon-1").unwrap().as_deref(), Some("c-9"));
+    for i in 0..3 {
+        store.append_log(&format!("{{\"line\": {i}}}")).unwrap();
+    }
+    assert_eq!(store.log(2).unwrap(), ["{\"line\": 0}", "{\"line\": 1}"]);
+    // A stale version writes nothing.
+    assert_eq!(store.put_profile("c-stale", 3, b"x").unwrap(), None);
+    assert_eq!(store.put_profile("c-stale", 0, b"x").unwrap(), Some(1));
+    assert_eq!(store.put_profile("c-stale", 0, b"y").unwrap(), None);
+}
+
+#[test]
+fn a_change_that_renames_the_profile_writes_nothing() {
+    let store = MemoryStore::new();
+    let identify = Event::new(
+        NOW,
+        Channel::Web,
+        EventKind::Identify {
+            customer: "c-7".into(),
+        },
+    );
+    let err = update_profile(
+        &store,
+        "anon-3",
+        || Profile::anonymous("anon-3"),
+        |p| p.apply(&identify, NOW),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not written"), "{err}");
+    assert_eq!(store.profile("anon-3").unwrap(), None);
+    assert_eq!(store.profile("c-7").unwrap(), None);
+}
+
+#[test]
+fn the_memory_store_loses_nothing() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let retries = no_update_is_lost(|| Arc::clone(&store));
+    eprintln!(
+        "memory store: {} updates, {retries} retries",
+        THREADS * UPDATES
+    );
+    slots_count_each_node_once(store.as_ref());
+    aliases_and_logs(store.as_ref());
+}
+
+/// A `redis-server` of this test's own, on a unix socket in a temporary folder (no port another
+/// server could take); stopped on drop.
+struct Redis {
+    child: Child,
+    url: String,
+    dir: std::path::PathBuf,
+}
+
+impl Redis {
+    fn start() -> Option<Redis> {
+        let dir = std::env::temp_dir().join(format!("shopkeeper-redis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let socket = dir.join("redis.sock");
+        let child = Command::new("redis-server")
+            .args(["--port", "0", "--unixsocket"])
+            .arg(&socket)
+            .args([
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+            ])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut redis = Redis {
+            child,
+            url: format!("redis+unix://{}", socket.display()),
+            dir,
+        };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(status)) = redis.child.try_wait() {
+                panic!("redis-server stopped at once: {status}");
+            }
+            if RedisStore::open(&redis.url).ok()?.alias("ping").is_ok() {
+                return Some(redis);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not answer within 10 s");
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn the_redis_store_loses_nothing() {
+    let Some(redis) = Redis::start() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "redis-server is needed with CI set (cargo xtask test installs it)"
+        );
+        eprintln!("SKIPPED: no redis-server on this machine (cargo xtask test installs it)");
+        return;
+    };
+    let url = redis.url.clone();
+    let open = || -> Arc<dyn Store> { Arc::new(RedisStore::open(&url).unwrap()) };
+    let retries = no_update_is_lost(open);
+    eprintln!(
+        "redis store: {} updates, {retries} retries",
+        THREADS * UPDATES
+    );
+    slots_count_each_node_once(open().as_ref());
+    aliases_and_logs(open().as_ref());
+    // Redis gone: a clear error, not a panic.
+    drop(redis);
+    let err = open().profile("c-1").unwrap_err();
+    assert!(
+        err.to_string().starts_with("the store is unavailable"),
+        "{err}"
+    );
+}
