@@ -9,15 +9,19 @@
 //! A profile changes only through [`update_profile`]: read the bytes and their version, apply the
 //! change to the decoded profile, write back if the version is still the one read, else read
 //! again and retry. Two processes updating one customer at once both land, one after the other:
-//! no lost update.
+//! no lost update. Events go through [`apply_event`], which routes them as
+//! `shopkeeper::fleet::Directory` does: aliases lead visitors to customers, and an identify moves
+//! the visitor's profile into the customer's once, even with two processes at it (`route.rs`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod memory;
 mod redis_store;
+mod route;
 
 pub use memory::MemoryStore;
 pub use redis_store::RedisStore;
+pub use route::apply_event;
 
 use std::fmt;
 
@@ -56,6 +60,12 @@ pub enum StoreError {
     Unavailable(String),
     /// What the store holds cannot be read as a profile (a core error: its code says why).
     Core(shopkeeper::Error),
+    /// The profile was moved into customer `into`'s by an identify (on any process): the move
+    /// is finished; apply the change there ([`apply_event`] follows it by itself).
+    Moved {
+        /// The customer's id.
+        into: String,
+    },
     /// Every try of a compare-and-set met a newer version: too much contention.
     Contended {
         /// The tries made.
@@ -68,6 +78,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::Unavailable(why) => write!(f, "the store is unavailable: {why}"),
             StoreError::Core(e) => write!(f, "{e}"),
+            StoreError::Moved { into } => write!(f, "the profile moved into {into:?}'s"),
             StoreError::Contended { tries } => {
                 write!(f, "{tries} tries met a newer version of the profile")
             }
@@ -151,7 +162,13 @@ pub fn update_profile<T>(
             std::thread::sleep(std::time::Duration::from_micros(20 << retries.min(8)));
         }
         let (expected, mut profile) = match store.profile(customer)? {
-            Some(stored) => (stored.version, Profile::from_bytes(&stored.bytes)?),
+            Some(stored) => match route::Moved::from_bytes(&stored.bytes)? {
+                Some(moved) => {
+                    route::finish(store, customer, &moved)?;
+                    return Err(StoreError::Moved { into: moved.into });
+                }
+                None => (stored.version, Profile::from_bytes(&stored.bytes)?),
+            },
             None => (0, create()?),
         };
         let value = change(&mut profile)?;

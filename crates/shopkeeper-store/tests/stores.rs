@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use shopkeeper::budget::Budgets;
 use shopkeeper::decide::Catalog;
 use shopkeeper::fleet::Fleet;
+use shopkeeper::listen::Listener;
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine};
-use shopkeeper_store::{update_profile, MemoryStore, RedisStore, Store};
+use shopkeeper_store::{apply_event, update_profile, MemoryStore, RedisStore, Store};
 
 const NOW: i64 = 1_796_100_000;
 const THREADS: usize = 4;
@@ -61,6 +62,72 @@ fn no_update_is_lost(open: impl Fn() -> Arc<dyn Store>) -> u32 {
     assert_eq!(profile.mark().orders as usize, THREADS * UPDATES);
     assert!(stored.version as usize >= THREADS * UPDATES);
     retries
+}
+
+/// A visitor who already bought twice identifies as a customer with one order, on two threads
+/// at once, while two more threads add 10 orders each under the visitor's id: afterwards the
+/// customer's profile holds every order once (23), and the visitor's id leads there.
+fn an_identify_moves_the_visitor_once(open: impl Fn() -> Arc<dyn Store>) {
+    let listener = Listener::default();
+    let store = open();
+    apply_event(
+        store.as_ref(),
+        "c-9",
+        false,
+        &purchase("c0".into()),
+        NOW,
+        &listener,
+    )
+    .unwrap();
+    for k in 0..2 {
+        let event = purchase(format!("v{k}"));
+        apply_event(store.as_ref(), "anon-9", true, &event, NOW, &listener).unwrap();
+    }
+    let identify = Event::new(
+        NOW,
+        Channel::Web,
+        EventKind::Identify {
+            customer: "c-9".into(),
+        },
+    );
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let (store, identify) = (open(), identify.clone());
+            std::thread::spawn(move || {
+                let listener = Listener::default();
+                if t < 2 {
+                    apply_event(store.as_ref(), "anon-9", true, &identify, NOW, &listener).unwrap();
+                    return;
+                }
+                for k in 0..10 {
+                    let event = purchase(format!("t{t}-{k}"));
+                    apply_event(store.as_ref(), "anon-9", true, &event, NOW, &listener).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let stored = store.profile("c-9").unwrap().unwrap();
+    let customer = Profile::from_bytes(&stored.bytes).unwrap();
+    assert_eq!(customer.mark().orders, 23, "every order once");
+    assert_eq!(store.alias("anon-9").unwrap().as_deref(), Some("c-9"));
+    // Later events under the visitor's id land in the customer's profile.
+    apply_event(
+        store.as_ref(),
+        "anon-9",
+        true,
+        &purchase("late".into()),
+        NOW,
+        &listener,
+    )
+    .unwrap();
+    let stored = store.profile("c-9").unwrap().unwrap();
+    assert_eq!(
+        Profile::from_bytes(&stored.bytes).unwrap().mark().orders,
+        24
+    );
 }
 
 /// Node slots keep each node's newest contribution, and the fleet's merge counts each once.
@@ -146,6 +213,7 @@ fn the_memory_store_loses_nothing() {
         "memory store: {} updates, {retries} retries",
         THREADS * UPDATES
     );
+    an_identify_moves_the_visitor_once(|| Arc::clone(&store));
     slots_count_each_node_once(store.as_ref());
     aliases_and_logs(store.as_ref());
 }
@@ -223,6 +291,7 @@ fn the_redis_store_loses_nothing() {
         "redis store: {} updates, {retries} retries",
         THREADS * UPDATES
     );
+    an_identify_moves_the_visitor_once(open);
     slots_count_each_node_once(open().as_ref());
     aliases_and_logs(open().as_ref());
     // Redis gone: a clear error, not a panic.
