@@ -66,7 +66,9 @@ fn no_update_is_lost(open: impl Fn() -> Arc<dyn Store>) -> u32 {
 
 /// A visitor who already bought twice identifies as a customer with one order, on two threads
 /// at once, while two more threads add 10 orders each under the visitor's id: afterwards the
-/// customer's profile holds every order once (23), and the visitor's id leads there.
+/// customer's profile holds every order once (23), and the visitor's id leads there. Threads
+/// rarely interleave inside the move here; `route.rs`'s unit test stops a move after its first
+/// step and is the one that proves a second finisher merges nothing twice.
 fn an_identify_moves_the_visitor_once(open: impl Fn() -> Arc<dyn Store>) {
     let listener = Listener::default();
     let store = open();
