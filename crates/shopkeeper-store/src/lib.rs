@@ -18,10 +18,11 @@
 mod memory;
 mod redis_store;
 mod route;
+pub mod server;
 
 pub use memory::MemoryStore;
-pub use redis_store::RedisStore;
-pub use route::apply_event;
+pub use redis_store::{RedisStore, CONNECTIONS};
+pub use route::{apply_event, read_profile, Applied};
 
 use std::fmt;
 
@@ -86,6 +87,19 @@ impl fmt::Display for StoreError {
     }
 }
 
+impl StoreError {
+    /// A stable snake_case code: the core's for [`StoreError::Core`], else `store_unavailable`,
+    /// `moved` or `contended`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Unavailable(_) => "store_unavailable",
+            StoreError::Core(e) => e.code().as_str(),
+            StoreError::Moved { .. } => "moved",
+            StoreError::Contended { .. } => "contended",
+        }
+    }
+}
+
 impl std::error::Error for StoreError {}
 
 impl From<shopkeeper::Error> for StoreError {
@@ -108,6 +122,19 @@ pub trait Store: Send + Sync {
         bytes: &[u8],
     ) -> Result<Option<u64>, StoreError>;
 
+    /// Writes `bytes` as [`Store::put_profile`] does and, in the same atomic step, records that
+    /// `visitor`'s profile is merged into the customer's ([`Store::merged`]).
+    fn put_merged(
+        &self,
+        customer: &str,
+        expected: u64,
+        bytes: &[u8],
+        visitor: &str,
+    ) -> Result<Option<u64>, StoreError>;
+
+    /// Whether `visitor`'s profile was merged into the customer's by [`Store::put_merged`].
+    fn merged(&self, customer: &str, visitor: &str) -> Result<bool, StoreError>;
+
     /// The customer an anonymous id was merged into, if it was.
     fn alias(&self, anonymous: &str) -> Result<Option<String>, StoreError>;
 
@@ -127,6 +154,14 @@ pub trait Store: Send + Sync {
     /// Every node's latest contribution of `kind`, by node id.
     fn slots(&self, kind: &str) -> Result<Vec<Slot>, StoreError>;
 
+    /// Keeps the record (`shopkeeper::decide::DecisionLog` JSON) of the decision that last
+    /// showed `offer` to the customer, for [`Store::take_shown`].
+    fn set_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError>;
+
+    /// Takes the record kept by [`Store::set_shown`], atomically: of many processes taking it
+    /// at once, one gets it. A response is credited to its decision once.
+    fn take_shown(&self, customer: &str, offer: &str) -> Result<Option<String>, StoreError>;
+
     /// Appends one decision-log line (`shopkeeper::decide::LogEntry` JSON).
     fn append_log(&self, line: &str) -> Result<(), StoreError>;
 
@@ -142,6 +177,8 @@ pub struct Updated<T> {
     pub value: T,
     /// The version written.
     pub version: u64,
+    /// The profile as written.
+    pub profile: Profile,
     /// Tries that met a newer version before this one.
     pub retries: u32,
 }
@@ -186,6 +223,7 @@ pub fn update_profile<T>(
             return Ok(Updated {
                 value,
                 version,
+                profile,
                 retries,
             });
         }

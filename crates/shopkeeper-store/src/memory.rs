@@ -1,7 +1,7 @@
 //! The embedded default: everything in this process's memory, behind one lock. A service that
 //! must survive a restart on one machine runs on Redis with its append-only file instead.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use crate::{Slot, Store, StoreError, Versioned};
@@ -10,6 +10,8 @@ use crate::{Slot, Store, StoreError, Versioned};
 struct State {
     profiles: HashMap<String, Versioned>,
     aliases: HashMap<String, String>,
+    shown: HashMap<(String, String), String>,
+    merged: HashSet<(String, String)>,
     slots: HashMap<String, BTreeMap<String, (u64, Vec<u8>)>>,
     log: Vec<String>,
 }
@@ -56,6 +58,34 @@ impl Store for MemoryStore {
         }))
     }
 
+    fn put_merged(
+        &self,
+        customer: &str,
+        expected: u64,
+        bytes: &[u8],
+        visitor: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        // One lock held throughout: the write and the mark land together.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = state.profiles.get(customer).map_or(0, |v| v.version);
+        if held != expected {
+            return Ok(None);
+        }
+        let version = expected + 1;
+        let stored = Versioned {
+            version,
+            bytes: bytes.to_vec(),
+        };
+        state.profiles.insert(customer.into(), stored);
+        state.merged.insert((customer.into(), visitor.into()));
+        Ok(Some(version))
+    }
+
+    fn merged(&self, customer: &str, visitor: &str) -> Result<bool, StoreError> {
+        let key = (customer.to_string(), visitor.to_string());
+        Ok(self.with(|s| s.merged.contains(&key)))
+    }
+
     fn alias(&self, anonymous: &str) -> Result<Option<String>, StoreError> {
         Ok(self.with(|s| s.aliases.get(anonymous).cloned()))
     }
@@ -92,6 +122,17 @@ impl Store for MemoryStore {
             })
             .collect()
         }))
+    }
+
+    fn set_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError> {
+        let key = (customer.to_string(), offer.to_string());
+        self.with(|s| s.shown.insert(key, record.into()));
+        Ok(())
+    }
+
+    fn take_shown(&self, customer: &str, offer: &str) -> Result<Option<String>, StoreError> {
+        let key = (customer.to_string(), offer.to_string());
+        Ok(self.with(|s| s.shown.remove(&key)))
     }
 
     fn append_log(&self, line: &str) -> Result<(), StoreError> {

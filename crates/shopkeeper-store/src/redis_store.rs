@@ -5,6 +5,8 @@
 //! |---|---|---|
 //! | `sk:{c:ID}:profile` | hash `v`, `b` | the customer's profile: version and bytes |
 //! | `sk:{c:ID}:alias` | string | the customer an anonymous id was merged into |
+//! | `sk:{c:ID}:merged` | set | the visitors merged into the customer's profile |
+//! | `sk:{c:ID}:shown` | hash `OFFER` → record | the decision that last showed each offer |
 //! | `sk:{fleet}:slots:KIND` | hash `NODE` → 8-byte big-endian sequence + bytes | each node's contribution |
 //! | `sk:{fleet}:log` | stream, field `line` | decision-log lines |
 //!
@@ -14,6 +16,7 @@
 //! about its newest million lines (`MAXLEN ~`).
 
 use redis::{Client, Commands, Connection, Script};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,6 +31,15 @@ local held = redis.call('HGET', KEYS[1], 'v') or '0'
 if held ~= ARGV[1] then return -1 end
 local version = tonumber(held) + 1
 redis.call('HSET', KEYS[1], 'v', version, 'b', ARGV[2])
+return version";
+
+/// CAS, and in the same step adds ARGV[3] to the set KEYS[2] (the same customer's hash tag).
+const CAS_MERGED: &str = r"
+local held = redis.call('HGET', KEYS[1], 'v') or '0'
+if held ~= ARGV[1] then return -1 end
+local version = tonumber(held) + 1
+redis.call('HSET', KEYS[1], 'v', version, 'b', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
 return version";
 
 /// Keeps the node's slot when ARGV[2] (8 bytes, big-endian) is newer than the one held: 1 or 0.
@@ -45,13 +57,25 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ARGV[3])
 return 1";
 
-/// A store on one Redis server (or a cluster's proxy). One connection, reconnected when a call
-/// fails; share the store between threads or open one per thread for more throughput.
+/// Gets and deletes the hash field ARGV[1] of KEYS[1] in one step.
+const TAKE: &str = r"
+local held = redis.call('HGET', KEYS[1], ARGV[1])
+if held then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return held";
+
+/// Connections a store keeps by default: threads beyond this many wait for one.
+pub const CONNECTIONS: usize = 8;
+
+/// A store on one Redis server (or a cluster's proxy). A small pool of connections, each
+/// reconnected when a call on it fails; share the store between threads.
 pub struct RedisStore {
     client: Client,
-    connection: Mutex<Option<Connection>>,
+    connections: Vec<Mutex<Option<Connection>>>,
+    next: AtomicUsize,
     cas: Script,
+    cas_merged: Script,
     publish: Script,
+    take: Script,
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
@@ -66,6 +90,14 @@ fn alias_key(anonymous: &str) -> String {
     format!("sk:{{c:{anonymous}}}:alias")
 }
 
+fn merged_key(customer: &str) -> String {
+    format!("sk:{{c:{customer}}}:merged")
+}
+
+fn shown_key(customer: &str) -> String {
+    format!("sk:{{c:{customer}}}:shown")
+}
+
 fn slots_key(kind: &str) -> String {
     format!("sk:{{fleet}}:slots:{kind}")
 }
@@ -75,27 +107,41 @@ const LOG_KEY: &str = "sk:{fleet}:log";
 const LOG_LINES: usize = 1_000_000;
 
 impl RedisStore {
-    /// A store on `url` (`redis://host:port/db`); connects at the first call, so a Redis that is
-    /// down is an `Unavailable` error then, not here.
+    /// A store on `url` (`redis://host:port/db`, or `redis+unix:///path`) with [`CONNECTIONS`]
+    /// connections; connects at each connection's first call, so a Redis that is down is an
+    /// `Unavailable` error then, not here.
     pub fn open(url: &str) -> Result<RedisStore, StoreError> {
+        RedisStore::with_connections(url, CONNECTIONS)
+    }
+
+    /// [`RedisStore::open`] with `connections` connections (at least one).
+    pub fn with_connections(url: &str, connections: usize) -> Result<RedisStore, StoreError> {
         Ok(RedisStore {
             client: Client::open(url).map_err(unavailable)?,
-            connection: Mutex::new(None),
+            connections: (0..connections.max(1)).map(|_| Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
             cas: Script::new(CAS),
+            cas_merged: Script::new(CAS_MERGED),
             publish: Script::new(PUBLISH),
+            take: Script::new(TAKE),
         })
     }
 
-    /// Runs `call` on the connection, connecting first if needed; a failed call drops the
-    /// connection, so the next one connects again.
+    /// Runs `call` on a free connection (else waits for one), connecting first if needed; a
+    /// failed call drops the connection, so the next one on it connects again.
     fn with<T>(
         &self,
         call: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
-        let mut held = self
-            .connection
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let n = self.connections.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        let free = (0..n).find_map(|i| self.connections[(start + i) % n].try_lock().ok());
+        let mut held = match free {
+            Some(held) => held,
+            None => self.connections[start]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        };
         if held.is_none() {
             let connection = self
                 .client
@@ -150,6 +196,29 @@ impl Store for RedisStore {
         Ok(u64::try_from(written).ok())
     }
 
+    fn put_merged(
+        &self,
+        customer: &str,
+        expected: u64,
+        bytes: &[u8],
+        visitor: &str,
+    ) -> Result<Option<u64>, StoreError> {
+        let written: i64 = self.with(|c| {
+            self.cas_merged
+                .key(profile_key(customer))
+                .key(merged_key(customer))
+                .arg(expected.to_string())
+                .arg(bytes)
+                .arg(visitor)
+                .invoke(c)
+        })?;
+        Ok(u64::try_from(written).ok())
+    }
+
+    fn merged(&self, customer: &str, visitor: &str) -> Result<bool, StoreError> {
+        self.with(|c| c.sismember(merged_key(customer), visitor))
+    }
+
     fn alias(&self, anonymous: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| c.get(alias_key(anonymous)))
     }
@@ -194,6 +263,14 @@ impl Store for RedisStore {
         }
         slots.sort_by(|a, b| a.node.cmp(&b.node));
         Ok(slots)
+    }
+
+    fn set_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError> {
+        self.with(|c| c.hset(shown_key(customer), offer, record))
+    }
+
+    fn take_shown(&self, customer: &str, offer: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| self.take.key(shown_key(customer)).arg(offer).invoke(c))
     }
 
     fn append_log(&self, line: &str) -> Result<(), StoreError> {

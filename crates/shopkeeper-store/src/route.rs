@@ -7,14 +7,17 @@
 //! 1. the visitor's key is replaced, at the version read, by a **forwarding record**: the
 //!    customer's id and the visitor's profile with the identify applied. A writer that read the
 //!    visitor before fails its compare-and-set and, reading again, finds the record;
-//! 2. the profile in the record is merged into the customer's, unless the customer's identity
-//!    already lists the visitor's id among its anonymous ids (merged before: nothing twice);
+//! 2. the profile in the record is merged into the customer's, unless the store marks the
+//!    visitor as merged there already; the merged profile and the mark are written in one
+//!    atomic step (`Store::put_merged`), so nothing is merged twice, however many merges come
+//!    after (a profile lists only its newest anonymous ids: no proof of an old merge);
 //! 3. the visitor's id is aliased to the customer, so later events skip the record.
 //!
 //! Whoever finds a forwarding record (step 1 done, 2 or 3 not yet) does 2 and 3, then applies
 //! its own event to the customer.
 
 use shopkeeper::listen::Listener;
+use shopkeeper::profile::Mark;
 use shopkeeper::{Event, EventKind, Outcome, Profile, Timestamp};
 
 use crate::{update_profile, Store, StoreError, MAX_TRIES};
@@ -69,9 +72,23 @@ fn corrupt(what: &str) -> StoreError {
     ))
 }
 
+/// What [`apply_event`] did, for live statistics (`Kpis::record`, `CohortCounts::record`).
+#[derive(Debug)]
+pub struct Applied {
+    /// What the profile did with the event.
+    pub outcome: Outcome,
+    /// The profile's mark before the event.
+    pub before: Mark,
+    /// The profile as written, with the event (an identify's: the visitor's, renamed, before
+    /// its merge, as `fleet::Directory::apply` hands it).
+    pub after: Profile,
+    /// Tries that met a newer version of the profile first.
+    pub retries: u32,
+}
+
 /// Applies `event` for the profile `id` (anonymous when `anonymous`, if it must be created)
-/// with the routing rules above, a message's text heard by `listener`: what the profile did with
-/// it. Fails as [`update_profile`] does.
+/// with the routing rules above, a message's text heard by `listener`. Fails as
+/// [`update_profile`] does.
 pub fn apply_event(
     store: &dyn Store,
     id: &str,
@@ -79,13 +96,13 @@ pub fn apply_event(
     event: &Event,
     now: Timestamp,
     listener: &Listener<'_>,
-) -> Result<Outcome, StoreError> {
+) -> Result<Applied, StoreError> {
     let mut target = store.alias(id)?.unwrap_or_else(|| id.to_string());
     for _ in 0..MAX_TRIES {
         if let EventKind::Identify { customer } = &event.kind {
             if *customer != target {
                 match identify(store, &target, anonymous, customer, event, now, listener)? {
-                    Routed::Done(outcome) => return Ok(outcome),
+                    Routed::Done(applied) => return Ok(*applied),
                     Routed::MovedTo(into) => {
                         target = into;
                         continue;
@@ -95,9 +112,18 @@ pub fn apply_event(
         }
         let create = || Profile::new(&target, !anonymous);
         match update_profile(store, &target, create, |p| {
-            p.apply_with(event, now, listener)
+            let before = p.mark();
+            p.apply_with(event, now, listener).map(|o| (o, before))
         }) {
-            Ok(updated) => return Ok(updated.value),
+            Ok(updated) => {
+                let (outcome, before) = updated.value;
+                return Ok(Applied {
+                    outcome,
+                    before,
+                    after: updated.profile,
+                    retries: updated.retries,
+                });
+            }
             Err(StoreError::Moved { into }) => target = into,
             Err(e) => return Err(e),
         }
@@ -105,8 +131,27 @@ pub fn apply_event(
     Err(StoreError::Contended { tries: MAX_TRIES })
 }
 
+/// The id `id` leads to (its alias, then any forwarding record, finished on the way) and the
+/// profile stored there, if any: what a decision reads.
+pub fn read_profile(store: &dyn Store, id: &str) -> Result<(String, Option<Profile>), StoreError> {
+    let mut target = store.alias(id)?.unwrap_or_else(|| id.to_string());
+    for _ in 0..MAX_TRIES {
+        let Some(stored) = store.profile(&target)? else {
+            return Ok((target, None));
+        };
+        match Moved::from_bytes(&stored.bytes)? {
+            Some(moved) => {
+                finish(store, &target, &moved)?;
+                target = moved.into;
+            }
+            None => return Ok((target, Some(Profile::from_bytes(&stored.bytes)?))),
+        }
+    }
+    Err(StoreError::Contended { tries: MAX_TRIES })
+}
+
 enum Routed {
-    Done(Outcome),
+    Done(Box<Applied>),
     /// The visitor had already moved: route again to its customer.
     MovedTo(String),
 }
@@ -121,7 +166,7 @@ fn identify(
     now: Timestamp,
     listener: &Listener<'_>,
 ) -> Result<Routed, StoreError> {
-    for _ in 0..MAX_TRIES {
+    for retries in 0..MAX_TRIES {
         let (version, profile) = match store.profile(visitor)? {
             None => (0, Profile::new(visitor, !anonymous)?),
             Some(stored) => match Moved::from_bytes(&stored.bytes)? {
@@ -132,13 +177,20 @@ fn identify(
                 None => (stored.version, Profile::from_bytes(&stored.bytes)?),
             },
         };
+        let before = profile.mark();
         let mut renamed = profile;
         let outcome = renamed.apply_with(event, now, listener)?;
+        let applied = |after| Applied {
+            outcome,
+            before,
+            after,
+            retries,
+        };
         if outcome != Outcome::Recorded || renamed.id() != customer {
             // Ignored (or refused above): nothing moves. Written as any other event.
             let written = store.put_profile(visitor, version, &renamed.to_bytes()?)?;
             match written {
-                Some(_) => return Ok(Routed::Done(outcome)),
+                Some(_) => return Ok(Routed::Done(Box::new(applied(renamed)))),
                 None => continue,
             }
         }
@@ -153,7 +205,7 @@ fn identify(
             continue; // the visitor changed since it was read: read it again
         }
         finish(store, visitor, &moved)?;
-        return Ok(Routed::Done(outcome));
+        return Ok(Routed::Done(Box::new(applied(moved.profile))));
     }
     Err(StoreError::Contended { tries: MAX_TRIES })
 }
@@ -164,17 +216,19 @@ pub(crate) fn finish(store: &dyn Store, visitor: &str, moved: &Moved) -> Result<
     let into = moved.into.as_str();
     let mut merged = false;
     for _ in 0..MAX_TRIES {
-        let written = match store.profile(into)? {
-            None => store.put_profile(into, 0, &moved.profile.to_bytes()?)?,
+        let stored = store.profile(into)?;
+        // Read after the profile: a merge that lands after this read changes the version, so
+        // the write below fails and the next try sees its mark.
+        if store.merged(into, visitor)? {
+            merged = true;
+            break;
+        }
+        let written = match stored {
+            None => store.put_merged(into, 0, &moved.profile.to_bytes()?, visitor)?,
             Some(stored) => {
                 let mut known = Profile::from_bytes(&stored.bytes)?;
-                let linked = known.identity().anonymous_ids.iter();
-                if linked.clone().any(|l| l.id == visitor) {
-                    merged = true;
-                    break;
-                }
                 known.merge(&moved.profile)?;
-                store.put_profile(into, stored.version, &known.to_bytes()?)?
+                store.put_merged(into, stored.version, &known.to_bytes()?, visitor)?
             }
         };
         if written.is_some() {
@@ -244,9 +298,33 @@ mod tests {
         apply_event(&store, "anon-1", true, &purchase("v1"), NOW, &listener).unwrap();
         assert_eq!(orders(&store, "c-1"), 3, "c0, v0 moved, v1 routed");
         assert_eq!(store.alias("anon-1").unwrap().as_deref(), Some("c-1"));
-        // Steps 2 and 3 again (a second process finding the same record): nothing twice.
+        // Steps 2 and 3 again (a second process finding the same record): nothing twice,
+        // even after more visitors than a profile lists merged in between.
         finish(&store, "anon-1", &moved).unwrap();
         assert_eq!(orders(&store, "c-1"), 3);
+        let more = shopkeeper::limits::MAX_ANONYMOUS_IDS + 2;
+        for v in 0..more {
+            let (id, order) = (format!("anon-x{v}"), format!("x{v}"));
+            apply_event(&store, &id, true, &purchase(&order), NOW, &listener).unwrap();
+            let identify = Event::new(
+                NOW + 1,
+                Channel::Web,
+                EventKind::Identify {
+                    customer: "c-1".into(),
+                },
+            );
+            apply_event(&store, &id, true, &identify, NOW, &listener).unwrap();
+        }
+        assert_eq!(orders(&store, "c-1"), 3 + more as u32);
+        let stored = store.profile("c-1").unwrap().unwrap();
+        let ids = Profile::from_bytes(&stored.bytes)
+            .unwrap()
+            .identity()
+            .anonymous_ids
+            .clone();
+        assert!(!ids.iter().any(|l| l.id == "anon-1"), "no longer listed");
+        finish(&store, "anon-1", &moved).unwrap();
+        assert_eq!(orders(&store, "c-1"), 3 + more as u32);
         // A writer holding the visitor's old version fails and finds the record.
         let err = update_profile(
             &store,

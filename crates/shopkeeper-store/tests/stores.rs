@@ -3,15 +3,14 @@
 //! logs. The Redis tests start their own `redis-server` on a free port in a temporary folder and
 //! stop it after; without one they say they skip, unless `CI` is set, where they fail.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use shopkeeper::budget::Budgets;
 use shopkeeper::decide::Catalog;
 use shopkeeper::fleet::Fleet;
 use shopkeeper::listen::Listener;
 use shopkeeper::{Channel, Event, EventKind, Profile, PurchaseLine};
+use shopkeeper_store::server::RedisServer;
 use shopkeeper_store::{apply_event, update_profile, MemoryStore, RedisStore, Store};
 
 const NOW: i64 = 1_796_100_000;
@@ -183,6 +182,18 @@ fn aliases_and_logs(store: &dyn Store) {
     assert_eq!(store.put_profile("c-stale", 3, b"x").unwrap(), None);
     assert_eq!(store.put_profile("c-stale", 0, b"x").unwrap(), Some(1));
     assert_eq!(store.put_profile("c-stale", 0, b"y").unwrap(), None);
+    // A shown record is taken once, by one of the threads that race for it.
+    store.set_shown("c-9", "o-1", "{\"seed\": 1}").unwrap();
+    store.set_shown("c-9", "o-1", "{\"seed\": 2}").unwrap();
+    let taken: Vec<Option<String>> = std::thread::scope(|s| {
+        let racing: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| store.take_shown("c-9", "o-1").unwrap()))
+            .collect();
+        racing.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let got: Vec<&String> = taken.iter().flatten().collect();
+    assert_eq!(got, ["{\"seed\": 2}"]);
+    assert_eq!(store.take_shown("c-9", "o-2").unwrap(), None);
 }
 
 #[test]
@@ -222,63 +233,9 @@ fn the_memory_store_loses_nothing() {
 
 /// A `redis-server` of this test's own, on a unix socket in a temporary folder (no port another
 /// server could take); stopped on drop.
-struct Redis {
-    child: Child,
-    url: String,
-    dir: std::path::PathBuf,
-}
-
-impl Redis {
-    fn start() -> Option<Redis> {
-        let dir = std::env::temp_dir().join(format!("shopkeeper-redis-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let socket = dir.join("redis.sock");
-        let child = Command::new("redis-server")
-            .args(["--port", "0", "--unixsocket"])
-            .arg(&socket)
-            .args([
-                "--unixsocketperm",
-                "700",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-            ])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .ok()?;
-        let mut redis = Redis {
-            child,
-            url: format!("redis+unix://{}", socket.display()),
-            dir,
-        };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(status)) = redis.child.try_wait() {
-                panic!("redis-server stopped at once: {status}");
-            }
-            if RedisStore::open(&redis.url).ok()?.alias("ping").is_ok() {
-                return Some(redis);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not answer within 10 s");
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn the_redis_store_loses_nothing() {
-    let Some(redis) = Redis::start() else {
+    let Some(redis) = RedisServer::start(false).unwrap() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "redis-server is needed with CI set (cargo xtask test installs it)"

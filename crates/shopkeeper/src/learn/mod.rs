@@ -327,6 +327,14 @@ impl Learner {
     }
 
     /// Every arm: offer, segment, counts as of the arm's clock.
+    /// Every arm's decayed counts at `now`, as `(offer, segment, counts)`, by segment then
+    /// offer: what a fleet's operators read to check what it learned.
+    pub fn arms(&self, now: Timestamp) -> impl Iterator<Item = (&str, &str, Counts)> + '_ {
+        let half_life = self.half_life;
+        self.all()
+            .map(move |(offer, segment, arm)| (offer, segment, arm.at(now, half_life)))
+    }
+
     fn all(&self) -> impl Iterator<Item = (&str, &str, &Arm)> {
         self.segments.iter().flat_map(|(segment, arms)| {
             arms.iter()
