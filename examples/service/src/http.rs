@@ -11,9 +11,11 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::Router;
+use http_body_util::LengthLimitError;
 use serde::Deserialize;
 use shopkeeper::decide::{MAX_CATALOG_LEN, MAX_REQUEST_LEN};
 use shopkeeper::limits::MAX_EVENT_JSON_LEN;
+use shopkeeper::ErrorCode;
 
 use crate::service::{Refused, Service};
 
@@ -78,8 +80,18 @@ struct At {
     at: Option<shopkeeper::Timestamp>,
 }
 
-async fn learner(State(s): State<Arc<Service>>, Query(at): Query<At>) -> Response {
-    blocking(move || s.learner(at.at)).await
+async fn learner(
+    State(s): State<Arc<Service>>,
+    at: Result<Query<At>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    match at {
+        Ok(Query(at)) => blocking(move || s.learner(at.at)).await,
+        Err(e) => {
+            let message = format!("`at` is seconds since the epoch: {e}");
+            let error = shopkeeper::Error::new(shopkeeper::ErrorCode::InvalidRequest, message);
+            reply(Err(Refused::from(error)))
+        }
+    }
 }
 
 async fn health(State(s): State<Arc<Service>>) -> Response {
@@ -96,9 +108,19 @@ async fn run(service: Arc<Service>, body: Body, limit: usize, handle: Handler) -
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            let message = format!("the body is over {limit} bytes or could not be read: {e}");
-            let error = shopkeeper::Error::new(shopkeeper::ErrorCode::TooLong, message);
-            return reply(Err(Refused::from(error)));
+            // Over the limit, or the client went away mid-body.
+            let over = std::error::Error::source(&e).is_some_and(|s| s.is::<LengthLimitError>());
+            let (code, message) = match over {
+                true => (
+                    ErrorCode::TooLong,
+                    format!("the body is over {limit} bytes"),
+                ),
+                false => (
+                    ErrorCode::InvalidRequest,
+                    format!("cannot read the body: {e}"),
+                ),
+            };
+            return reply(Err(Refused::from(shopkeeper::Error::new(code, message))));
         }
     };
     blocking(move || handle(&service, &bytes)).await

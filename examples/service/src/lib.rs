@@ -9,6 +9,11 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// The storefront example's catalog: what the service decides with by default.
+pub const STOREFRONT_CATALOG: &str = include_str!("../../storefront/catalog.json");
+/// The storefront example's models.
+pub const STOREFRONT_MODELS: &str = include_str!("../../storefront/models.json");
+
 pub mod http;
 pub mod load;
 pub mod node;

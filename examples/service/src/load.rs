@@ -13,6 +13,60 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use shopkeeper::Timestamp;
 
+/// A `shopkeeper-service` child process on a free port, killed when dropped.
+pub struct Process {
+    /// The child.
+    pub child: std::process::Child,
+    /// Its base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Process {
+    /// Starts `exe` (the service binary) with `args` (on a free port of the loopback unless
+    /// they say `--listen`), and reads its URL from the first line it prints.
+    pub fn start(exe: &std::path::Path, args: &[&str]) -> Result<Process, String> {
+        use std::io::BufRead;
+        let listen = match args.contains(&"--listen") {
+            true => &[][..],
+            false => &["--listen", "127.0.0.1:0"][..],
+        };
+        let mut child = std::process::Command::new(exe)
+            .args(listen)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
+        }
+        match line.trim().strip_prefix("listening on ") {
+            Some(url) => Ok(Process {
+                url: url.to_string(),
+                child,
+            }),
+            None => Err(format!("{} did not start: {line:?}", exe.display())),
+        }
+    }
+
+    /// SIGTERM, then the exit status: a graceful stop publishes everything and exits 0.
+    pub fn stop(mut self) -> Result<std::process::ExitStatus, String> {
+        let pid = self.child.id().to_string();
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        term.map_err(|e| e.to_string())?;
+        self.child.wait().map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// What to send.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -54,6 +108,8 @@ pub struct Expected {
 pub struct Report {
     /// Per customer.
     pub customers: BTreeMap<usize, Expected>,
+    /// Decisions acknowledged as recorded, and decision requests sent (retries included).
+    pub decisions: (u64, u64),
     /// Responses acknowledged as credited: accepts, then dismissals.
     pub credited: (u64, u64),
     /// Responses that met a failure before their acknowledgment (may have been credited then).
@@ -83,6 +139,8 @@ impl Report {
             mine.maybe_orders += e.maybe_orders;
             mine.visitors.extend(e.visitors);
         }
+        self.decisions.0 += other.decisions.0;
+        self.decisions.1 += other.decisions.1;
         self.credited.0 += other.credited.0;
         self.credited.1 += other.credited.1;
         self.maybe_credited += other.maybe_credited;
@@ -210,9 +268,10 @@ pub fn run(plan: &Plan) -> Report {
         let workers: Vec<_> = (0..plan.workers)
             .map(|w| s.spawn(move || work(plan, w)))
             .collect();
+        // A worker's panic (a refusal the plan did not expect) fails the run.
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_default())
+            .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
     let mut total = Report::default();
@@ -266,7 +325,11 @@ fn work(plan: &Plan, worker: usize) -> Report {
                     "now": at, "slots": 1, "seed": rng.next() % (1 << 52),
                     "context": {"page_type": "cart"}}});
                 let sent = Instant::now();
-                if let Answer::Ok(answer, _) = client.post("/v1/decisions", &body, &mut report) {
+                let before = report.unavailable + report.unanswered;
+                let answer = client.post("/v1/decisions", &body, &mut report);
+                report.decisions.1 += 1 + report.unavailable + report.unanswered - before;
+                if let Answer::Ok(answer, _) = answer {
+                    report.decisions.0 += u64::from(answer["recorded"] == true);
                     report.decision_latencies.push(sent.elapsed());
                     if !answer["degraded"].is_null() {
                         report.degraded += 1;
@@ -391,6 +454,27 @@ pub fn check(node: &str, report: &Report, at: Timestamp) -> Vec<String> {
                 problems.push(format!("c-{k}: visitor {visitor} merged {times} times"));
             }
         }
+    }
+    let kpis = get("/v1/kpis");
+    let days = kpis["kpis"]["offers"]["days"].as_array();
+    let count = |field: &str| -> u64 {
+        let rows = days.into_iter().flatten();
+        rows.map(|r| r[field].as_u64().unwrap_or(0)).sum()
+    };
+    let (decided, (recorded, sent)) = (count("decisions"), report.decisions);
+    if decided < recorded || decided > sent {
+        problems.push(format!(
+            "the KPIs count {decided} decisions; {recorded} were acknowledged as recorded, {sent} requested"
+        ));
+    }
+    let responses = count("accepts") + count("dismisses");
+    let credited = report.credited.0 + report.credited.1;
+    if responses < credited || responses > credited + report.maybe_credited {
+        problems.push(format!(
+            "the KPIs count {responses} responses to shown offers; {credited} were acknowledged \
+             as credited (+{} that met a failure first)",
+            report.maybe_credited
+        ));
     }
     let learner = get(&format!("/v1/learner?at={at}"));
     let total = |field: &str| -> f64 {

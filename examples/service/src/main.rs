@@ -16,11 +16,8 @@ use std::time::Duration;
 use clap::Parser;
 use shopkeeper_service::http::router;
 use shopkeeper_service::service::{engine, now, Service};
+use shopkeeper_service::{STOREFRONT_CATALOG, STOREFRONT_MODELS};
 use shopkeeper_store::{MemoryStore, RedisStore, Store};
-
-/// The storefront example's catalog and models: what the service decides with by default.
-const CATALOG: &str = include_str!("../../storefront/catalog.json");
-const MODELS: &str = include_str!("../../storefront/models.json");
 
 /// Shopkeeper over HTTP/JSON: events, decisions, responses, KPIs, catalog swaps.
 #[derive(Parser)]
@@ -33,8 +30,9 @@ struct Args {
     /// of in this process's memory.
     #[arg(long, value_name = "URL")]
     redis: Option<String>,
-    /// This process's node id in the fleet: keep it stable across restarts, and different from
-    /// every other process's (default: one made from the process id and start time).
+    /// This process's node id in the fleet: keep it stable across restarts (a restarted node
+    /// goes on from its slots), never shared by two running processes (default: a random one,
+    /// new at each start).
     #[arg(long)]
     node: Option<String>,
     /// The catalog (default: the storefront example's).
@@ -65,7 +63,10 @@ fn read(path: &PathBuf) -> Result<String, String> {
 fn serve(args: Args) -> Result<(), String> {
     let (catalog, models) = match &args.catalog {
         Some(path) => (read(path)?, args.models.as_ref().map(read).transpose()?),
-        None => (CATALOG.to_string(), Some(MODELS.to_string())),
+        None => (
+            STOREFRONT_CATALOG.to_string(),
+            Some(STOREFRONT_MODELS.to_string()),
+        ),
     };
     let engine = engine(&catalog, models.as_deref(), now()).map_err(|e| e.to_string())?;
     let (store, name): (Arc<dyn Store>, _) = match &args.redis {
@@ -75,9 +76,14 @@ fn serve(args: Args) -> Result<(), String> {
         ),
         None => (Arc::new(MemoryStore::new()), "memory"),
     };
-    let node = args
-        .node
-        .unwrap_or_else(|| format!("node-{}-{}", std::process::id(), now()));
+    let node = args.node.unwrap_or_else(|| {
+        // Random (the standard library's OS-seeded hasher keys): two replicas never share it.
+        use std::hash::{BuildHasher, Hasher};
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        format!("node-{random:016x}")
+    });
     let service = Service::new(engine, store, name, &node)
         .map_err(|e| format!("cannot start node {node:?}: {}", e.message))?;
     let service = Arc::new(service);

@@ -52,6 +52,8 @@ struct Flushed {
     through: u64,
     /// Publication rounds that failed.
     failures: u64,
+    /// The changes the last failed round carried (a change count).
+    failed_through: u64,
     last_error: Option<String>,
     stopping: bool,
 }
@@ -97,6 +99,7 @@ impl Node {
             flushed: Mutex::new(Flushed {
                 through: 0,
                 failures: 0,
+                failed_through: 0,
                 last_error: None,
                 stopping: false,
             }),
@@ -120,9 +123,9 @@ impl Node {
         (value, held.1)
     }
 
-    /// Waits until the change `ticket` is published: `Unavailable` when a publication round
-    /// fails meanwhile (the change stays, and goes out with a later round) or none succeeds in
-    /// time.
+    /// Waits until the change `ticket` is published: `Unavailable` when a round carrying it
+    /// fails (the change stays, and goes out with a later round) or none succeeds in time. The
+    /// change may then still be published: a refused request is not proof it counted nothing.
     pub fn commit(&self, ticket: u64) -> Result<(), StoreError> {
         let deadline = Instant::now() + COMMIT_WAIT;
         let mut flushed = lock(&self.flushed);
@@ -132,7 +135,7 @@ impl Node {
             if flushed.through >= ticket {
                 return Ok(());
             }
-            if flushed.failures > failures {
+            if flushed.failures > failures && flushed.failed_through >= ticket {
                 let why = flushed.last_error.clone().unwrap_or_default();
                 return Err(StoreError::Unavailable(why));
             }
@@ -169,9 +172,15 @@ impl Node {
             (ticket, bytes)
         };
         let result = KINDS.iter().zip(&bytes).try_for_each(|(kind, bytes)| {
-            self.store
-                .publish(kind, &self.id, *sequence + 1, bytes)
-                .map(drop)
+            match self.store.publish(kind, &self.id, *sequence + 1, bytes)? {
+                true => Ok(()),
+                // Never acknowledge a change another process's publication hides.
+                false => Err(StoreError::Unavailable(format!(
+                    "the {kind} slot of node {:?} holds a newer publication: is another \
+                     process running under this node id?",
+                    self.id
+                ))),
+            }
         });
         let mut flushed = lock(&self.flushed);
         match result {
@@ -184,6 +193,7 @@ impl Node {
                 // The sequence is still bumped: a round may have landed in part.
                 *sequence += 1;
                 flushed.failures += 1;
+                flushed.failed_through = ticket;
                 flushed.last_error = Some(e.to_string());
             }
         }

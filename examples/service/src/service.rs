@@ -301,11 +301,11 @@ impl Service {
             .log()
             .ok_or_else(|| Error::new(ErrorCode::Internal, "a logged decision has its record"))?;
         let shown = decision.shown_events(req.now);
-        let mut recorded = false;
+        let (mut recorded, mut target) = (false, target);
         if degraded.is_none() {
             let entry = LogEntry::new(&engine, &profile, &context, record.clone())?;
             match self.record(&engine, (&target, anonymous), &entry, &shown) {
-                Ok(()) => recorded = true,
+                Ok(id) => (recorded, target) = (true, id),
                 Err(StoreError::Unavailable(why)) => degraded = Some(why),
                 Err(e) => return Err(e.into()),
             }
@@ -332,28 +332,41 @@ impl Service {
     }
 
     /// Records a decision: the shown events in the profile, the log line, the shown record
-    /// each pick's response is credited to, and the node's counts.
+    /// each pick's response is credited to, and the node's counts. Returns the profile's id
+    /// (a visitor identified since it was read: its customer's).
     fn record(
         &self,
         engine: &Engine,
         (target, anonymous): (&str, bool),
         entry: &LogEntry,
         shown: &[Event],
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let record = &entry.decision;
         let listener = engine.listener();
         let at = record.now;
-        if !shown.is_empty() {
-            let create = || Profile::new(target, !anonymous);
-            let updated = update_profile(&*self.store, target, create, |p| {
+        let mut target = target.to_string();
+        // At most one move: a visitor into its customer.
+        for _ in 0..2 {
+            if shown.is_empty() {
+                break;
+            }
+            let create = || Profile::new(&target, !anonymous);
+            let updated = update_profile(&*self.store, &target, create, |p| {
                 shown
                     .iter()
                     .try_for_each(|e| p.apply_with(e, at, &listener).map(drop))
-            })?;
-            self.stats
-                .retries
-                .fetch_add(u64::from(updated.retries), Ordering::Relaxed);
+            });
+            match updated {
+                Ok(updated) => {
+                    let retries = u64::from(updated.retries);
+                    self.stats.retries.fetch_add(retries, Ordering::Relaxed);
+                    break;
+                }
+                Err(StoreError::Moved { into }) => target = into,
+                Err(e) => return Err(e),
+            }
         }
+        let target = target.as_str();
         self.store.append_log(&entry.to_json()?)?;
         if !record.fallback {
             let json = record.to_json()?;
@@ -369,7 +382,8 @@ impl Service {
                 let _ = local.kpis.record_offer(record, event);
             }
         });
-        self.node.commit(ticket)
+        self.node.commit(ticket)?;
+        Ok(target.to_string())
     }
 
     /// `POST /v1/responses`: `{"profile", "anonymous"?, "offer", "response": "accepted" |
@@ -397,34 +411,41 @@ impl Service {
         event.validate(now())?;
         let engine = self.engine();
         let (id, offer) = (body.profile.as_str(), body.offer.as_str());
-        // Taken first, then credited: a retry after a failure below credits nothing twice.
-        let mut shown_by = self.store.take_shown(id, offer)?;
-        if shown_by.is_none() {
+        // Taken, so that of any retries and racing nodes one credits it; put back when the
+        // profile cannot be written. A node killed between the take and its next publication
+        // loses the credit of a response it never acknowledged.
+        let mut taken = (id.to_string(), self.store.take_shown(id, offer)?);
+        if taken.1.is_none() {
             let (target, _) = read_profile(&*self.store, id)?;
             if target != id {
-                shown_by = self.store.take_shown(&target, offer)?;
+                taken = (target.clone(), self.store.take_shown(&target, offer)?);
             }
         }
-        let shown_by = shown_by
+        let listener = engine.listener();
+        let applied = match apply_event(&*self.store, id, body.anonymous, &event, now(), &listener)
+        {
+            Ok(applied) => applied,
+            Err(e) => {
+                if let (holder, Some(json)) = &taken {
+                    let _ = self.store.set_shown(holder, offer, json);
+                }
+                return Err(e.into());
+            }
+        };
+        let shown_by = taken
+            .1
             .map(|json| DecisionLog::from_json(&json))
             .transpose()?;
-        let (credited, ticket) = self.node.change(|local| match &shown_by {
-            Some(record) => {
-                let _ = local.kpis.record_offer(record, &event);
-                let _ = local.budgets.record(engine.catalog(), &event);
-                local.learner.credit(record, &body.offer, response, at)
-            }
-            None => Ok(false),
+        let (credited, ticket) = self.node.change(|local| {
+            let Some(record) = &shown_by else {
+                return Ok(false);
+            };
+            let credited = local.learner.credit(record, offer, response, at)?;
+            let _ = local.kpis.record_offer(record, &event);
+            let _ = local.budgets.record(engine.catalog(), &event);
+            Ok::<_, Error>(credited)
         });
         let credited = credited?;
-        let applied = apply_event(
-            &*self.store,
-            id,
-            body.anonymous,
-            &event,
-            now(),
-            &engine.listener(),
-        )?;
         self.node.commit(ticket)?;
         Ok(done(&applied, Some(credited)))
     }

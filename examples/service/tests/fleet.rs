@@ -4,56 +4,36 @@
 //! shared between processes, and then every profile and the merged learners compared with what
 //! was acknowledged. The Redis tests say they skip without `redis-server`, unless `CI` is set.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use shopkeeper_service::load::{check, run, Plan, Report};
+use shopkeeper_service::load::{check, run, Plan, Process, Report};
 use shopkeeper_service::service::now;
 use shopkeeper_store::server::RedisServer;
 
-/// A `shopkeeper-service` child process, killed when dropped.
-struct Service {
-    child: Child,
-    url: String,
+/// A `shopkeeper-service` process syncing every 100 ms.
+struct Service(Process);
+
+impl std::ops::Deref for Service {
+    type Target = Process;
+    fn deref(&self) -> &Process {
+        &self.0
+    }
 }
 
 impl Service {
     fn start(args: &[&str]) -> Service {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shopkeeper-service"))
-            .args(["--listen", "127.0.0.1:0", "--sync-ms", "100"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        let stdout = child.stdout.take().unwrap();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap()
-            .to_string();
-        Service { child, url }
+        let exe = std::path::Path::new(env!("CARGO_BIN_EXE_shopkeeper-service"));
+        let args: Vec<&str> = ["--sync-ms", "100"].iter().chain(args).copied().collect();
+        Service(Process::start(exe, &args).unwrap())
     }
 
     fn health(&self) -> Value {
         get(&format!("{}/health", self.url))
     }
 
-    /// SIGTERM, then the exit status: a graceful stop publishes everything and exits 0.
-    fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    fn stop(self) -> std::process::ExitStatus {
+        self.0.stop().unwrap()
     }
 }
 
@@ -154,7 +134,7 @@ fn three_processes_on_one_redis_lose_nothing() {
     let nodes: Vec<Service> = (1..=3)
         .map(|n| Service::start(&["--redis", &redis.url, "--node", &format!("web-{n}")]))
         .collect();
-    let plan = plan(&nodes.iter().collect::<Vec<_>>(), 2000, 6, 700);
+    let plan = plan(&nodes.iter().collect::<Vec<_>>(), 3000, 6, 800);
     let report = run(&plan);
     assert_eq!(report.unacknowledged, 0);
     assert_eq!((report.unavailable, report.unanswered), (0, 0));
@@ -189,7 +169,7 @@ fn a_redis_outage_and_a_killed_node_lose_nothing_acknowledged() {
         let load = s.spawn(|| run(&plan));
         pause(200);
         // A node killed mid-run: requests in flight to it are sent again to the other.
-        b.child.kill().unwrap();
+        b.0.child.kill().unwrap();
         pause(200);
         redis.kill();
         pause(200);
@@ -211,6 +191,12 @@ fn a_redis_outage_and_a_killed_node_lose_nothing_acknowledged() {
         pause(800);
         // Back with its append-only file: the load goes on where it stopped.
         redis.restart().unwrap();
+        // The killed node back under its id and address: it goes on from its slots.
+        let address = b.url.trim_start_matches("http://").to_string();
+        let args = [
+            "--redis", &redis.url, "--node", "web-b", "--listen", &address,
+        ];
+        b = Service::start(&args);
         load.join().unwrap()
     });
     eprintln!(
@@ -225,6 +211,13 @@ fn a_redis_outage_and_a_killed_node_lose_nothing_acknowledged() {
     assert_eq!(report.unacknowledged, 0);
     assert_holds(&a, &report, &plan);
     assert_eq!(a.health()["status"], "ok");
+    let restarted = b.health();
+    assert_eq!(restarted["publish_failures"], 0, "{restarted}");
+    assert!(
+        restarted["changes_published"].as_u64().unwrap() > 0,
+        "{restarted}"
+    );
+    assert!(b.stop().success());
     // The order refused during the outage was never stored.
     let c1 = get(&format!("{}/v1/profiles/c-1", a.url));
     assert!(!c1.to_string().contains("outage-1"));
