@@ -20,7 +20,7 @@ mod redis_store;
 mod route;
 pub mod server;
 
-pub use memory::MemoryStore;
+pub use memory::{MemoryStore, MEMORY_LOG_LINES};
 pub use redis_store::{RedisStore, CONNECTIONS};
 pub use route::{apply_event, read_profile, Applied};
 

@@ -1,7 +1,7 @@
 //! The embedded default: everything in this process's memory, behind one lock. A service that
 //! must survive a restart on one machine runs on Redis with its append-only file instead.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, PoisonError};
 
 use crate::{Slot, Store, StoreError, Versioned};
@@ -13,8 +13,12 @@ struct State {
     shown: HashMap<(String, String), String>,
     merged: HashSet<(String, String)>,
     slots: HashMap<String, BTreeMap<String, (u64, Vec<u8>)>>,
-    log: Vec<String>,
+    log: VecDeque<String>,
 }
+
+/// Decision-log lines the memory store keeps: the newest (a long-running process must not grow
+/// without bound; Redis keeps about a million).
+pub const MEMORY_LOG_LINES: usize = 100_000;
 
 /// A store in memory, shared by the threads of one process.
 #[derive(Default)]
@@ -136,7 +140,12 @@ impl Store for MemoryStore {
     }
 
     fn append_log(&self, line: &str) -> Result<(), StoreError> {
-        self.with(|s| s.log.push(line.into()));
+        self.with(|s| {
+            if s.log.len() >= MEMORY_LOG_LINES {
+                s.log.pop_front();
+            }
+            s.log.push_back(line.into());
+        });
         Ok(())
     }
 

@@ -261,3 +261,14 @@ fn the_redis_store_loses_nothing() {
         "{err}"
     );
 }
+
+#[test]
+fn the_memory_log_keeps_its_newest_lines() {
+    let store = MemoryStore::new();
+    for i in 0..=shopkeeper_store::MEMORY_LOG_LINES {
+        store.append_log(&i.to_string()).unwrap();
+    }
+    let kept = store.log(usize::MAX).unwrap();
+    assert_eq!(kept.len(), shopkeeper_store::MEMORY_LOG_LINES);
+    assert_eq!(kept[0], "1", "the oldest line went first");
+}
