@@ -140,6 +140,10 @@ typedef struct sk_engine sk_engine;
 // JSON, catalogs) the 1-based line and column. Free with `sk_error_free`.
 typedef struct sk_error sk_error;
 
+// Nodes' contributions behind a lock: publications take it for writing, the global view for
+// reading, so threads may share one.
+typedef struct sk_fleet sk_fleet;
+
 // Live KPIs: the customers of the treatment arm and of the control group, what they bought, and
 // the lift between them (`spec/catalog.md`, "Proof that it pays").
 //
@@ -797,6 +801,49 @@ sk_result sk_engine_scores(const sk_engine *engine,
                            sk_scores *out_scores,
                            sk_buffer **out_json,
                            sk_error **err);
+
+// A new fleet: no node has published.
+//
+// # Safety
+// `out_fleet` points to writable storage for a pointer; `err` is NULL or points to writable
+// storage for a pointer.
+sk_result sk_fleet_new(sk_fleet **out_fleet, sk_error **err);
+
+// Frees a fleet. NULL does nothing.
+//
+// # Safety
+// `fleet` is NULL or a fleet from this library that no thread uses any more.
+void sk_fleet_free(sk_fleet *fleet);
+
+// Takes node `node`'s contribution (the bytes of `sk_learner_to_bytes`, `sk_kpis_to_bytes`,
+// `sk_budgets_to_bytes` or `sk_cohorts_to_bytes`) at `sequence`: `*out_replaced` is true when it
+// replaced the node's slot, false for a stale or repeated publication (a node's sequence only
+// grows, across its restarts too). The first publication's kind is the fleet's. Fails, changing
+// nothing, for an empty node id or one over 128 bytes, a new node past 1,024, bytes that do not
+// decode (`DECODE_*`), or another kind than the first (`SK_RESULT_INVALID_DATA`).
+//
+// # Safety
+// `fleet` is live; `node` is (pointer, length) UTF-8; `data` points to `len` readable bytes;
+// `out_replaced` points to a writable bool; `err` is NULL or points to writable storage for a
+// pointer.
+sk_result sk_fleet_publish(const sk_fleet *fleet,
+                           const char *node,
+                           size_t node_len,
+                           uint64_t sequence,
+                           const uint8_t *data,
+                           size_t len,
+                           bool *out_replaced,
+                           sk_error **err);
+
+// The global view: every node's latest contribution merged, in node-id order, as the bytes of
+// its kind (read them with `sk_learner_from_bytes` and the like); `*out_buffer` is NULL before
+// any publication. Fails when contributions cannot merge (KPIs counted since different times,
+// learners of different half-lives), naming the node.
+//
+// # Safety
+// `fleet` is live; `out_buffer` points to writable storage for a pointer; `err` is NULL or
+// points to writable storage for a pointer.
+sk_result sk_fleet_global(const sk_fleet *fleet, sk_buffer **out_buffer, sk_error **err);
 
 // A new, empty learner whose counts halve every `half_life` seconds (1 minute to 10 years).
 //

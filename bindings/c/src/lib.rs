@@ -20,6 +20,7 @@
 mod budgets;
 mod context;
 mod engine;
+mod fleet;
 mod learner;
 mod live;
 mod profile;
@@ -28,6 +29,7 @@ mod rules;
 pub use budgets::*;
 pub use context::*;
 pub use engine::*;
+pub use fleet::*;
 pub use learner::*;
 pub use live::*;
 pub use profile::*;

@@ -401,7 +401,7 @@ static bool fail(const char *format, ...) {
 
 typedef enum {
     OWN_ENGINE, OWN_PROFILE, OWN_CONTEXT, OWN_LEARNER, OWN_COHORTS, OWN_KPIS, OWN_BUDGETS, OWN_BUFFER,
-    OWN_ERROR, OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY
+    OWN_ERROR, OWN_RULE, OWN_DIAGNOSTICS, OWN_JSON, OWN_MEMORY, OWN_FLEET
 } own_kind;
 
 static struct {
@@ -439,6 +439,7 @@ static void release(void) {
         case OWN_DIAGNOSTICS: sk_diagnostics_free(ptr); break;
         case OWN_JSON: jfree(ptr); free(ptr); break;
         case OWN_MEMORY: free(ptr); break;
+        case OWN_FLEET: sk_fleet_free(ptr); break;
         }
     }
 }
@@ -1338,6 +1339,48 @@ static bool run_bytes(const jv *c, const bytes_kind *k) {
     return true;
 }
 
+/* Publications to a fleet, each replacing its node's slot or not (or refused with its code), then
+ * the global view's bytes. */
+static bool run_fleet(const jv *c) {
+    sk_fleet *fleet = NULL;
+    if (sk_fleet_new(&fleet, E()) != SK_RESULT_OK) return fail("fleet: %s", message());
+    own(OWN_FLEET, fleet);
+    const jv *steps = jget(c, "fleet");
+    for (size_t i = 0; i < steps->len; i++) {
+        const jv *step = &steps->items[i];
+        const char *node = jstr(jget(step, "node")), *want_error = jstr(jget(step, "error"));
+        uint64_t sequence = strtoull(jstr(jget(step, "sequence")), NULL, 10);
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        if (!decode_hex(jstr(jget(step, "bytes_hex")), &bytes, &len)) return false;
+        own(OWN_MEMORY, bytes);
+        bool replaced = false;
+        sk_result r = sk_fleet_publish(fleet, node, strlen(node), sequence, bytes, len, &replaced, E());
+        if (want_error) {
+            if (r == SK_RESULT_OK) return fail("publication %zu: published, expected %s", i, want_error);
+            const char *why = message();
+            if (strcmp(name(r), want_error)) return fail("publication %zu: %s", i, why);
+        } else if (r != SK_RESULT_OK) {
+            return fail("publication %zu: %s", i, message());
+        } else if (replaced != jtrue(jget(step, "replaced"))) {
+            return fail("publication %zu: replaced is %d", i, replaced);
+        }
+    }
+    sk_buffer *global = NULL;
+    if (sk_fleet_global(fleet, &global, E()) != SK_RESULT_OK) return fail("global: %s", message());
+    const char *want = jstr(jget(jget(c, "expect"), "global_hex"));
+    if (!global) return want ? fail("no global view, expected %s", want) : true;
+    own(OWN_BUFFER, global);
+    size_t n = sk_buffer_len(global);
+    const uint8_t *data = sk_buffer_data(global);
+    char *hex = malloc(2 * n + 1);
+    own(OWN_MEMORY, hex);
+    for (size_t i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", data[i]);
+    hex[2 * n] = '\0';
+    if (!want || strcmp(hex, want)) return fail("global %s, expected %s", hex, want ? want : "none");
+    return true;
+}
+
 /* The budget counters of `{"nodes": [[event, ...], ...]}`: each node's events recorded against
  * the engine's catalog, the nodes merged into the first; they must survive their bytes and equal
  * `want` (their JSON). */
@@ -1733,6 +1776,7 @@ static bool run_case(const jv *c, const jv *file) {
     if (jget(c, "cohorts_hex")) return run_bytes(c, &COHORT_BYTES);
     if (jget(c, "kpis_hex")) return run_bytes(c, &KPI_BYTES);
     if (jget(c, "budgets_hex")) return run_bytes(c, &BUDGET_BYTES);
+    if (jget(c, "fleet")) return run_fleet(c);
     if (jget(c, "kpis")) return run_kpis(c, jint(jget(file, "now"), 0));
     if (jget(c, "learner") && !jget(c, "catalog")) return run_learner(c);
     if (jget(c, "request") || jget(c, "catalog")) return run_decision(c, file);

@@ -8,7 +8,7 @@
 
 const INNER = Symbol("shopkeeper.inner");
 const GENERATION = Symbol("shopkeeper.generation");
-const CLASSES = ["Engine", "Profile", "Learner", "Cohorts", "Kpis", "Budgets", "Mark", "Rule"];
+const CLASSES = ["Engine", "Profile", "Learner", "Cohorts", "Kpis", "Budgets", "Fleet", "Mark", "Rule"];
 
 /** An `Error` with the C API's code name, as the module throws them. */
 export function failure(code, message) {

@@ -17,7 +17,7 @@ const api = facade({
 });
 
 export const {
-  Engine, Profile, Learner, Cohorts, Kpis, Budgets, Mark, Rule, checkCatalog, controlBucket,
+  Engine, Profile, Learner, Cohorts, Kpis, Budgets, Fleet, Mark, Rule, checkCatalog, controlBucket,
   sampleBeta, ipw,
   snipw, version,
   __panicForTests,

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 mod budgets;
 mod check;
 mod engine;
+mod fleet;
 mod learner;
 mod live;
 mod profile;
@@ -24,6 +25,7 @@ mod profile;
 pub use budgets::Budgets;
 pub use check::{check_catalog, Rule};
 pub use engine::Engine;
+pub use fleet::Fleet;
 pub use learner::{control_bucket, ipw, sample_beta, snipw, Learner};
 pub use live::{Cohorts, Kpis, Mark};
 pub use profile::Profile;
@@ -187,14 +189,20 @@ pub(crate) fn seed(value: &JsValue) -> Result<u64> {
     if value.is_undefined() || value.is_null() {
         return Ok(0);
     }
+    whole_u64(value, "seed")
+}
+
+/// A non-negative safe integer, or a BigInt for the full 64 bits (`name` for errors).
+pub(crate) fn whole_u64(value: &JsValue, name: &str) -> Result<u64> {
     if value.is_bigint() {
         return u64::try_from(value.clone().unchecked_into::<js_sys::BigInt>())
-            .map_err(|_| Failure::request("seed must be a BigInt from 0 to 2^64 - 1"));
+            .map_err(|_| Failure::request(format!("{name} must be a BigInt from 0 to 2^64 - 1")));
     }
     let n = value
         .as_f64()
-        .ok_or_else(|| Failure::request("seed must be a number or a BigInt"))?;
-    u64::try_from(whole(n, "seed")?).map_err(|_| Failure::request("seed must not be negative"))
+        .ok_or_else(|| Failure::request(format!("{name} must be a number or a BigInt")))?;
+    u64::try_from(whole(n, name)?)
+        .map_err(|_| Failure::request(format!("{name} must not be negative")))
 }
 
 // The TypeScript names of the plain objects the API takes (declared in `types.d.ts`), so that

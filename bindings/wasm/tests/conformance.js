@@ -33,6 +33,7 @@ function dispatch(sk, c, file) {
   if ("cohorts_hex" in c) return runBytes(sk.Cohorts, c, "cohorts");
   if ("kpis_hex" in c) return runBytes(sk.Kpis, c, "kpis");
   if ("budgets_hex" in c) return runBytes(sk.Budgets, c, "budgets");
+  if ("fleet" in c) return runFleet(sk, c);
   if ("kpis" in c) return runKpis(sk, c, file.now);
   if ("hear" in c) return runHear(sk, c);
   if ("log_entry" in c) return runLogEntry(sk, c);
@@ -430,6 +431,28 @@ function runBytes(Class, c, what) {
   }
   if (c.expect.error) return `decoded, expected ${c.expect.error}`;
   return subset(value.toJSON(), c.expect[what]);
+}
+
+/**
+ * Publications to a fleet, each replacing its node's slot or not (or refused with its code),
+ * then the global view's bytes.
+ */
+function runFleet(sk, c) {
+  const fleet = new sk.Fleet();
+  for (const [i, step] of c.fleet.entries()) {
+    let replaced;
+    try {
+      replaced = fleet.publish(step.node, BigInt(step.sequence), hexToBytes(step.bytes_hex));
+    } catch (e) {
+      if (step.error === e.code) continue;
+      return `publication ${i}: ${e.code} ${e.message}`;
+    }
+    if (step.error) return `publication ${i}: published, expected ${step.error}`;
+    if (replaced !== step.replaced) return `publication ${i}: replaced is ${replaced}`;
+  }
+  const global = fleet.global();
+  const hex = global === undefined ? null : Array.from(global, (b) => b.toString(16).padStart(2, "0")).join("");
+  return hex === (c.expect.global_hex ?? null) ? null : `global ${hex}, expected ${c.expect.global_hex}`;
 }
 
 /**

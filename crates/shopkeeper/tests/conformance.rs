@@ -41,6 +41,8 @@ fn every_conformance_vector_passes() {
             cases += 1;
             let result = if case.get("cohorts_hex").is_some() {
                 live::run_cohort_bytes(case)
+            } else if case.get("fleet").is_some() {
+                live::run_fleet(case)
             } else if case.get("budgets_hex").is_some() {
                 live::run_budget_bytes(case)
             } else if case.get("kpis_hex").is_some() {

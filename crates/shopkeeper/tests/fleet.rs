@@ -244,3 +244,31 @@ fn a_visitor_who_identifies_as_a_new_customer_becomes_that_customer() {
     assert!(d.get("c-2", false).unwrap().is_known());
     assert_eq!(d.route("never-seen"), None);
 }
+
+#[test]
+fn contributions_as_bytes_follow_the_same_rule() {
+    use shopkeeper::fleet::Contributions;
+    let mut web_1 = Learner::new(7 * DAY).unwrap();
+    web_1.update("o0", "", Response::Accepted, NOW).unwrap();
+    let mut web_2 = Learner::new(7 * DAY).unwrap();
+    web_2.update("o0", "", Response::Dismissed, NOW).unwrap();
+    let mut fleet = Contributions::new();
+    assert_eq!((fleet.kind(), fleet.global().unwrap()), (None, None));
+    // A refused first publication sets no kind.
+    let err = fleet.publish("web-1", 1, b"SKP\x01\x01\x00").unwrap_err();
+    assert_eq!((err.code(), fleet.kind()), (ErrorCode::DecodeBadMagic, None));
+    assert!(fleet.publish("web-1", 1, &web_1.to_bytes().unwrap()).unwrap());
+    assert!(fleet.publish("web-2", 4, &web_2.to_bytes().unwrap()).unwrap());
+    assert!(!fleet.publish("web-2", 4, &web_2.to_bytes().unwrap()).unwrap());
+    assert_eq!(fleet.kind(), Some("learner"));
+    let mut merged = web_1.clone();
+    merged.merge(&web_2).unwrap();
+    let global = Learner::from_bytes(&fleet.global().unwrap().unwrap()).unwrap();
+    assert_eq!(global, merged);
+    // Another kind is refused, changing nothing.
+    let other = Budgets::new().to_bytes().unwrap();
+    let err = fleet.publish("web-3", 1, &other).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidData, "{err}");
+    assert!(err.message().contains("learner"), "{err}");
+    assert_eq!(Learner::from_bytes(&fleet.global().unwrap().unwrap()).unwrap(), merged);
+}

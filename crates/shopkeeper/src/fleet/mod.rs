@@ -6,6 +6,7 @@
 //!   as often as it likes, and the global view is the merge of every node's latest contribution
 //!   (the grow-only-counter pattern). Publishing again replaces the node's slot instead of adding
 //!   to it, so nothing is counted twice, whatever order publications arrive in (property-tested).
+//!   [`Contributions`] is the same over the contributions' bytes, for the bindings.
 //! - **Routing** ([`Directory`]): which profile an event belongs to, when anonymous visitors
 //!   identify as customers: the visitor's profile is merged into the customer's once, and its
 //!   anonymous id leads there from then on.
@@ -34,11 +35,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod bytes;
 mod directory;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 
+pub use bytes::Contributions;
 pub use directory::Directory;
 
 use crate::budget::Budgets;

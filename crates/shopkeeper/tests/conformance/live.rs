@@ -157,6 +157,40 @@ pub fn run_budget_bytes(case: &Value) -> Result<(), String> {
     run_bytes(case, "budgets", Budgets::from_bytes, Budgets::to_json)
 }
 
+/// Publications to a fleet (`fleet::Contributions`), each replacing its node's slot or not (or
+/// refused with its code), then the global view's bytes.
+pub fn run_fleet(case: &Value) -> Result<(), String> {
+    let mut fleet = shopkeeper::fleet::Contributions::new();
+    for (i, step) in case["fleet"]
+        .as_array()
+        .ok_or("no steps")?
+        .iter()
+        .enumerate()
+    {
+        let bytes = super::decode_hex(step["bytes_hex"].as_str().unwrap_or(""))?;
+        let sequence: u64 = step["sequence"]
+            .as_str()
+            .unwrap_or("")
+            .parse()
+            .map_err(|e| format!("{e}"))?;
+        let node = step["node"].as_str().unwrap_or("");
+        match (
+            fleet.publish(node, sequence, &bytes),
+            step["error"].as_str(),
+        ) {
+            (Ok(replaced), None) if Some(replaced) == step["replaced"].as_bool() => {}
+            (Err(e), Some(code)) if e.code().as_str() == code => {}
+            (got, _) => return Err(format!("publication {i}: {got:?}, expected {step}")),
+        }
+    }
+    let global = fleet.global().map_err(|e| e.to_string())?;
+    let hex = global.map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    match (hex.as_deref(), case["expect"]["global_hex"].as_str()) {
+        (got, want) if got == want => Ok(()),
+        (got, want) => Err(format!("global {got:?}, expected {want:?}")),
+    }
+}
+
 /// The budget counters of `{"nodes": [[event, ...], ...]}`: each node records its events against
 /// the engine's catalog, the nodes merged into the first; they must survive their bytes and equal
 /// `want` (their JSON) when given.
