@@ -256,10 +256,19 @@ fn contributions_as_bytes_follow_the_same_rule() {
     assert_eq!((fleet.kind(), fleet.global().unwrap()), (None, None));
     // A refused first publication sets no kind.
     let err = fleet.publish("web-1", 1, b"SKP\x01\x01\x00").unwrap_err();
-    assert_eq!((err.code(), fleet.kind()), (ErrorCode::DecodeBadMagic, None));
-    assert!(fleet.publish("web-1", 1, &web_1.to_bytes().unwrap()).unwrap());
-    assert!(fleet.publish("web-2", 4, &web_2.to_bytes().unwrap()).unwrap());
-    assert!(!fleet.publish("web-2", 4, &web_2.to_bytes().unwrap()).unwrap());
+    assert_eq!(
+        (err.code(), fleet.kind()),
+        (ErrorCode::DecodeBadMagic, None)
+    );
+    assert!(fleet
+        .publish("web-1", 1, &web_1.to_bytes().unwrap())
+        .unwrap());
+    assert!(fleet
+        .publish("web-2", 4, &web_2.to_bytes().unwrap())
+        .unwrap());
+    assert!(!fleet
+        .publish("web-2", 4, &web_2.to_bytes().unwrap())
+        .unwrap());
     assert_eq!(fleet.kind(), Some("learner"));
     let mut merged = web_1.clone();
     merged.merge(&web_2).unwrap();
@@ -270,5 +279,8 @@ fn contributions_as_bytes_follow_the_same_rule() {
     let err = fleet.publish("web-3", 1, &other).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidData, "{err}");
     assert!(err.message().contains("learner"), "{err}");
-    assert_eq!(Learner::from_bytes(&fleet.global().unwrap().unwrap()).unwrap(), merged);
+    assert_eq!(
+        Learner::from_bytes(&fleet.global().unwrap().unwrap()).unwrap(),
+        merged
+    );
 }
