@@ -20,7 +20,7 @@ mod redis_store;
 mod route;
 pub mod server;
 
-pub use memory::{MemoryStore, MEMORY_LOG_LINES};
+pub use memory::{MemoryStore, MEMORY_LOG_BYTES, MEMORY_LOG_LINES};
 pub use redis_store::{RedisStore, CONNECTIONS};
 pub use route::{apply_event, read_profile, Applied};
 
@@ -157,6 +157,9 @@ pub trait Store: Send + Sync {
     /// Keeps the record (`shopkeeper::decide::DecisionLog` JSON) of the decision that last
     /// showed `offer` to the customer, for [`Store::take_shown`].
     fn set_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError>;
+
+    /// Puts back a record [`Store::take_shown`] took, unless a newer one was kept since.
+    fn restore_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError>;
 
     /// Takes the record kept by [`Store::set_shown`], atomically: of many processes taking it
     /// at once, one gets it. A response is credited to its decision once.

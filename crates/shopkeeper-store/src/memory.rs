@@ -14,11 +14,15 @@ struct State {
     merged: HashSet<(String, String)>,
     slots: HashMap<String, BTreeMap<String, (u64, Vec<u8>)>>,
     log: VecDeque<String>,
+    log_bytes: usize,
 }
 
 /// Decision-log lines the memory store keeps: the newest (a long-running process must not grow
-/// without bound; Redis keeps about a million).
+/// without bound; Redis keeps about a million), and at most [`MEMORY_LOG_BYTES`] of them.
 pub const MEMORY_LOG_LINES: usize = 100_000;
+
+/// Bytes of decision-log lines the memory store keeps, at most (each line holds a profile).
+pub const MEMORY_LOG_BYTES: usize = 64 * 1024 * 1024;
 
 /// A store in memory, shared by the threads of one process.
 #[derive(Default)]
@@ -134,6 +138,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn restore_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError> {
+        let key = (customer.to_string(), offer.to_string());
+        self.with(|s| {
+            s.shown.entry(key).or_insert_with(|| record.into());
+        });
+        Ok(())
+    }
+
     fn take_shown(&self, customer: &str, offer: &str) -> Result<Option<String>, StoreError> {
         let key = (customer.to_string(), offer.to_string());
         Ok(self.with(|s| s.shown.remove(&key)))
@@ -141,10 +153,12 @@ impl Store for MemoryStore {
 
     fn append_log(&self, line: &str) -> Result<(), StoreError> {
         self.with(|s| {
-            if s.log.len() >= MEMORY_LOG_LINES {
-                s.log.pop_front();
-            }
+            s.log_bytes += line.len();
             s.log.push_back(line.into());
+            while s.log.len() > MEMORY_LOG_LINES || s.log_bytes > MEMORY_LOG_BYTES {
+                let Some(old) = s.log.pop_front() else { break };
+                s.log_bytes -= old.len();
+            }
         });
         Ok(())
     }

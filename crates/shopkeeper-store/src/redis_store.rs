@@ -269,6 +269,10 @@ impl Store for RedisStore {
         self.with(|c| c.hset(shown_key(customer), offer, record))
     }
 
+    fn restore_shown(&self, customer: &str, offer: &str, record: &str) -> Result<(), StoreError> {
+        self.with(|c| c.hset_nx(shown_key(customer), offer, record))
+    }
+
     fn take_shown(&self, customer: &str, offer: &str) -> Result<Option<String>, StoreError> {
         self.with(|c| self.take.key(shown_key(customer)).arg(offer).invoke(c))
     }

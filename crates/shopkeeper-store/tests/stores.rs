@@ -194,6 +194,18 @@ fn aliases_and_logs(store: &dyn Store) {
     let got: Vec<&String> = taken.iter().flatten().collect();
     assert_eq!(got, ["{\"seed\": 2}"]);
     assert_eq!(store.take_shown("c-9", "o-2").unwrap(), None);
+    // A record put back returns, unless a newer decision showed the offer since.
+    store.restore_shown("c-9", "o-1", "{\"seed\": 2}").unwrap();
+    assert_eq!(
+        store.take_shown("c-9", "o-1").unwrap().as_deref(),
+        Some("{\"seed\": 2}")
+    );
+    store.set_shown("c-9", "o-1", "{\"seed\": 3}").unwrap();
+    store.restore_shown("c-9", "o-1", "{\"seed\": 2}").unwrap();
+    assert_eq!(
+        store.take_shown("c-9", "o-1").unwrap().as_deref(),
+        Some("{\"seed\": 3}")
+    );
 }
 
 #[test]
@@ -271,4 +283,15 @@ fn the_memory_log_keeps_its_newest_lines() {
     let kept = store.log(usize::MAX).unwrap();
     assert_eq!(kept.len(), shopkeeper_store::MEMORY_LOG_LINES);
     assert_eq!(kept[0], "1", "the oldest line went first");
+}
+
+#[test]
+fn the_memory_log_keeps_its_bytes_bounded() {
+    let store = MemoryStore::new();
+    let line = "x".repeat(1024 * 1024);
+    for _ in 0..shopkeeper_store::MEMORY_LOG_BYTES / line.len() + 3 {
+        store.append_log(&line).unwrap();
+    }
+    let kept = store.log(usize::MAX).unwrap();
+    assert_eq!(kept.len(), shopkeeper_store::MEMORY_LOG_BYTES / line.len());
 }

@@ -346,8 +346,9 @@ impl Service {
         let at = record.now;
         let mut target = target.to_string();
         // At most one move: a visitor into its customer.
+        let mut written = shown.is_empty();
         for _ in 0..2 {
-            if shown.is_empty() {
+            if written {
                 break;
             }
             let create = || Profile::new(&target, !anonymous);
@@ -360,11 +361,14 @@ impl Service {
                 Ok(updated) => {
                     let retries = u64::from(updated.retries);
                     self.stats.retries.fetch_add(retries, Ordering::Relaxed);
-                    break;
+                    written = true;
                 }
                 Err(StoreError::Moved { into }) => target = into,
                 Err(e) => return Err(e),
             }
+        }
+        if !written {
+            return Err(StoreError::Contended { tries: 2 });
         }
         let target = target.as_str();
         self.store.append_log(&entry.to_json()?)?;
@@ -411,9 +415,10 @@ impl Service {
         event.validate(now())?;
         let engine = self.engine();
         let (id, offer) = (body.profile.as_str(), body.offer.as_str());
-        // Taken, so that of any retries and racing nodes one credits it; put back when the
-        // profile cannot be written. A node killed between the take and its next publication
-        // loses the credit of a response it never acknowledged.
+        // Taken, so that of any retries and racing nodes one credits it (at most once); put back
+        // when the profile cannot be written, unless a newer decision showed the offer since. A
+        // store gone before the put-back, or a node killed between the take and its next
+        // publication, loses the credit of a response it never acknowledged.
         let mut taken = (id.to_string(), self.store.take_shown(id, offer)?);
         if taken.1.is_none() {
             let (target, _) = read_profile(&*self.store, id)?;
@@ -427,7 +432,7 @@ impl Service {
             Ok(applied) => applied,
             Err(e) => {
                 if let (holder, Some(json)) = &taken {
-                    let _ = self.store.set_shown(holder, offer, json);
+                    let _ = self.store.restore_shown(holder, offer, json);
                 }
                 return Err(e.into());
             }
@@ -509,8 +514,10 @@ impl Service {
 
     /// `GET /health`: `ok`, or `degraded` while the store is away, with the node's counters.
     pub fn health(&self) -> (bool, String) {
-        let reachable = self.store.alias("\u{1}health").is_ok();
         let (published, failures, last_error) = self.node.published();
+        // Degraded while the store is away or this node's last publication failed (the store
+        // away then, or another process publishing under this node's id).
+        let reachable = self.store.alias("\u{1}health").is_ok() && last_error.is_none();
         let engine = self.engine();
         let s = &self.stats;
         let out = serde_json::json!({

@@ -37,7 +37,8 @@ struct Args {
     /// Only decisions (for throughput), after one purchase per customer.
     #[arg(long)]
     bench: bool,
-    /// Afterwards, compare what the fleet holds with what was acknowledged.
+    /// Afterwards, compare what the fleet holds with what was acknowledged (the fleet's store
+    /// must have been empty when its nodes started: the learner and KPIs are compared whole).
     #[arg(long)]
     check: bool,
     /// The seed of every choice.
