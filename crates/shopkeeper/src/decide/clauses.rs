@@ -87,15 +87,18 @@ pub(crate) struct ClauseTree<'s> {
 
 impl Clauses {
     /// Compiles `source` as a condition, interning its clauses in `table`; diagnostics point into
-    /// `source`. Also returns each clause's tree, for [`contradiction`].
+    /// `source`. Also returns each clause's tree, for [`contradiction`], and whether it reads a
+    /// score path (from the one parse).
     pub(crate) fn compile<'s>(
         source: &'s str,
         schema: &Schema,
         table: &mut ClauseTable,
-    ) -> Result<(Clauses, Vec<ClauseTree<'s>>), Diagnostics> {
+    ) -> Result<(Clauses, Vec<ClauseTree<'s>>, bool), Diagnostics> {
         Rule::condition(source, schema)?;
         let mut trees = Vec::new();
+        let mut reads_scores = false;
         if let Ok(node) = parse(source) {
+            reads_scores = crate::rules::reads_scores(&node);
             split(node, source, &mut trees);
         }
         let ids: Option<SmallVec<[u32; 4]>> = trees
@@ -112,7 +115,7 @@ impl Clauses {
                 .into_iter()
                 .collect(),
         };
-        Ok((Clauses { ids }, trees))
+        Ok((Clauses { ids }, trees, reads_scores))
     }
 
     /// Whether every clause holds (missing counts as false).

@@ -51,14 +51,8 @@ use compile::Compiler;
 use crate::score::Models;
 use crate::{Error, ErrorCode, Profile, Timestamp};
 
-/// Whether the expression `source` reads any score path (so scoring can be skipped when none
-/// does).
-pub(crate) fn source_reads_scores(source: &str) -> bool {
-    parse(source).is_ok_and(|node| reads_scores(&node))
-}
-
-/// Whether the tree reads any score path.
-fn reads_scores(node: &Node) -> bool {
+/// Whether the tree reads any score path (so scoring can be skipped when none does).
+pub(crate) fn reads_scores(node: &Node) -> bool {
     match &node.expr {
         Expr::Path(parts) => is_score_path(&parts.join(".")),
         Expr::Unary(_, a) => reads_scores(a),

@@ -286,8 +286,11 @@ impl Compiler {
             floor: None,
         });
         let segment = src.segment.and_then(|source| {
-            self.reads_scores |= crate::rules::source_reads_scores(&source);
-            match Rule::compile(&source, schema) {
+            let compiled = Rule::compile(&source, schema);
+            if let Ok(rule) = &compiled {
+                self.reads_scores |= rule.reads_scores();
+            }
+            match compiled {
                 Ok(rule) if rule.ty() == Type::String => Some(rule),
                 Ok(rule) => {
                     self.error(
@@ -544,9 +547,11 @@ impl Compiler {
         let Some(source) = source else {
             return Default::default();
         };
-        self.reads_scores |= crate::rules::source_reads_scores(source);
         match Clauses::compile(source, schema, &mut self.table) {
-            Ok(compiled) => compiled,
+            Ok((clauses, trees, reads_scores)) => {
+                self.reads_scores |= reads_scores;
+                (clauses, trees)
+            }
             Err(diagnostics) => {
                 self.rule_errors(at, source, diagnostics.0);
                 Default::default()
@@ -555,8 +560,11 @@ impl Compiler {
     }
 
     fn number_rule(&mut self, at: At<'_>, source: &str, schema: &Schema) -> Option<Rule> {
-        self.reads_scores |= crate::rules::source_reads_scores(source);
-        match Rule::compile(source, schema) {
+        let compiled = Rule::compile(source, schema);
+        if let Ok(rule) = &compiled {
+            self.reads_scores |= rule.reads_scores();
+        }
+        match compiled {
             Ok(rule) if rule.ty() == Type::Number => Some(rule),
             Ok(rule) => {
                 self.error(
