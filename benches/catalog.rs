@@ -14,6 +14,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use shopkeeper::decide::{Catalog, Engine};
 use shopkeeper::score::Models;
 
+#[allow(dead_code)]
 mod fixtures;
 use fixtures::{catalog_json, NOW};
 
