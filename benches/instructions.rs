@@ -1,27 +1,37 @@
-//! Deterministic instruction counts of `decide` on the 1,000-offer benchmark catalog, for
-//! comparing a change before and after without the noise of a shared machine. `cargo xtask
-//! instructions` runs this under valgrind's callgrind, counting only inside `shopkeeper_measured`
-//! (10 decisions after a warm-up), once per way of deciding: `fast`, `log`, `explain`, `json`
-//! (the receipt written as JSON), `adaptive` and `adaptive-log`.
+//! Deterministic instruction counts on the 1,000-offer benchmark catalog, for comparing a change
+//! before and after without the noise of a shared machine. `cargo xtask instructions` runs this
+//! under valgrind's callgrind, counting only inside `shopkeeper_measured` (10 runs after a
+//! warm-up), once per mode. Deciding: `fast`, `log`, `explain`, `json` (the receipt written as
+//! JSON), `adaptive` and `adaptive-log`. Loading the catalog: `read-json` (the peer: the text read
+//! into a `serde_json::Value`), `compile` (`Catalog::compile`) and `engine` (`Engine::new` on top),
+//! and `compile-adaptive`.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
 
-use shopkeeper::decide::{Engine, Request};
+use shopkeeper::decide::{Catalog, Engine, Request};
 use shopkeeper::learn::Learner;
 use shopkeeper::rules::Context;
+use shopkeeper::score::Models;
 use shopkeeper::{Channel, Profile};
 
 #[path = "fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
-use fixtures::{engine_on_the_cart_page, profile, trained, NOW};
+use fixtures::{catalog_json, engine_on_the_cart_page, profile, trained, NOW};
 
 /// Decisions inside the measured function: the count is divided by this.
 pub const REPS: u64 = 10;
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
+    if let Some(load) = Load::parse(&mode) {
+        let json = catalog_json(1_000, mode.ends_with("adaptive"));
+        load.run(&json);
+        shopkeeper_measured_load(load, &json);
+        println!("{mode}: {REPS} loads of {} bytes measured", json.len());
+        return;
+    }
     let adaptive = mode.starts_with("adaptive");
     let (engine, context) = engine_on_the_cart_page(1_000, adaptive);
     let learner = trained(&engine);
@@ -33,7 +43,7 @@ fn main() {
         "explain" => (base.explain(true), false),
         "json" => (base.explain(true), true),
         _ => {
-            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log");
+            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log|read-json|compile|engine|compile-adaptive");
             std::process::exit(2);
         }
     };
@@ -89,4 +99,47 @@ fn run(
         Some(receipt) if json => black_box(receipt.to_json().unwrap().len()),
         _ => black_box(decision.log().map_or(0, |log| log.picks.len())),
     };
+}
+
+/// What loading a catalog is measured as.
+#[derive(Clone, Copy)]
+pub enum Load {
+    /// The peer: the text read into a `serde_json::Value`, the least any JSON reader does.
+    ReadJson,
+    Compile,
+    Engine,
+}
+
+impl Load {
+    fn parse(mode: &str) -> Option<Load> {
+        match mode {
+            "read-json" => Some(Load::ReadJson),
+            "compile" | "compile-adaptive" => Some(Load::Compile),
+            "engine" => Some(Load::Engine),
+            _ => None,
+        }
+    }
+
+    fn run(self, json: &str) {
+        match self {
+            Load::ReadJson => {
+                black_box(serde_json::from_str::<serde_json::Value>(black_box(json)).unwrap());
+            }
+            Load::Compile => {
+                black_box(Catalog::compile(black_box(json), NOW).unwrap());
+            }
+            Load::Engine => {
+                let catalog = Catalog::compile(black_box(json), NOW).unwrap();
+                black_box(Engine::new(catalog, Models::default()).unwrap());
+            }
+        }
+    }
+}
+
+/// The measured loads; callgrind collects only while this runs (`--toggle-collect`).
+#[inline(never)]
+pub fn shopkeeper_measured_load(load: Load, json: &str) {
+    for _ in 0..REPS {
+        load.run(json);
+    }
 }

@@ -26,25 +26,98 @@ pub(crate) struct ClauseTable {
     rules: Vec<Rule>,
     /// Each clause's text as a JSON string (quoted, escaped), made once: receipts copy it.
     json: Vec<String>,
-    by_source: BTreeMap<String, u32>,
+}
+
+/// What compiling a catalog keeps until the catalog is built: the table, each clause's tree (for
+/// [`Interner::contradiction`]), and the clauses and whole conditions seen, by text, so that one
+/// that many offers share is parsed and compiled once.
+#[derive(Default)]
+pub(crate) struct Interner {
+    table: ClauseTable,
+    trees: Vec<Node>,
+    by_text: BTreeMap<String, u32>,
+    /// A condition's clauses, and whether it reads a score path.
+    conditions: BTreeMap<String, (SmallVec<[u32; 4]>, bool)>,
+}
+
+impl Interner {
+    /// The table, once every condition is compiled.
+    pub(crate) fn finish(self) -> ClauseTable {
+        self.table
+    }
+
+    /// Compiles `source` as a condition, interning its clauses; diagnostics point into `source`.
+    /// Also says whether it reads a score path.
+    pub(crate) fn condition(
+        &mut self,
+        source: &str,
+        schema: &Schema,
+    ) -> Result<(Clauses, bool), Diagnostics> {
+        if let Some((ids, reads_scores)) = self.conditions.get(source) {
+            return Ok((Clauses { ids: ids.clone() }, *reads_scores));
+        }
+        let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
+        let reads_scores = crate::rules::reads_scores(&node);
+        let mut parts = Vec::new();
+        split(node, source, &mut parts);
+        let mut ids = SmallVec::new();
+        let mut full = false;
+        for (node, text) in parts {
+            match self.intern(&text, node, schema) {
+                Ok(Some(id)) => ids.push(id),
+                Ok(None) => full = true,
+                // Each clause compiles when the whole does: the whole's diagnostics say why not.
+                Err(_) => {
+                    Rule::condition(source, schema)?;
+                    full = true;
+                }
+            }
+        }
+        // Should a clause not fit (the table is full), the whole is one clause, and should that
+        // not fit either, a clause that never holds: fail closed.
+        if full {
+            ids = self
+                .intern_text(source, schema)
+                .or_else(|| self.intern_text("false", schema))
+                .into_iter()
+                .collect();
+        }
+        self.conditions
+            .insert(source.into(), (ids.clone(), reads_scores));
+        Ok((Clauses { ids }, reads_scores))
+    }
+
+    /// Clause `text`, parsed as `node`: its id, `None` when the table is full.
+    fn intern(
+        &mut self,
+        text: &str,
+        node: Node,
+        schema: &Schema,
+    ) -> Result<Option<u32>, Diagnostics> {
+        if let Some(&id) = self.by_text.get(text) {
+            return Ok(Some(id));
+        }
+        let rule = Rule::from_tree(text, &node, schema, true)?;
+        let Ok(id) = u32::try_from(self.table.rules.len()) else {
+            return Ok(None);
+        };
+        self.table.rules.push(rule);
+        self.table.json.push(super::explain::json_string(text));
+        self.trees.push(node);
+        self.by_text.insert(text.into(), id);
+        Ok(Some(id))
+    }
+
+    fn intern_text(&mut self, text: &str, schema: &Schema) -> Option<u32> {
+        let node = parse(text).ok()?;
+        self.intern(text, node, schema).ok().flatten()
+    }
 }
 
 impl ClauseTable {
     /// A memo for one request: nothing evaluated yet.
     pub(crate) fn memo(&self) -> Memo {
         Memo(alloc::vec![UNKNOWN; self.rules.len()])
-    }
-
-    fn intern(&mut self, text: &str, schema: &Schema) -> Option<u32> {
-        if let Some(&id) = self.by_source.get(text) {
-            return Some(id);
-        }
-        let rule = Rule::condition(text, schema).ok()?;
-        let id = u32::try_from(self.rules.len()).ok()?;
-        self.rules.push(rule);
-        self.json.push(super::explain::json_string(text));
-        self.by_source.insert(text.into(), id);
-        Some(id)
     }
 
     /// Clause `id` as written, and as a JSON string.
@@ -79,43 +152,10 @@ const UNKNOWN: u8 = 0;
 const FALSE: u8 = 1;
 const TRUE: u8 = 2;
 
-/// A clause's tree and its source text, for the contradiction check.
-pub(crate) struct ClauseTree<'s> {
-    node: Node,
-    text: Cow<'s, str>,
-}
-
 impl Clauses {
-    /// Compiles `source` as a condition, interning its clauses in `table`; diagnostics point into
-    /// `source`. Also returns each clause's tree, for [`contradiction`], and whether it reads a
-    /// score path (from the one parse).
-    pub(crate) fn compile<'s>(
-        source: &'s str,
-        schema: &Schema,
-        table: &mut ClauseTable,
-    ) -> Result<(Clauses, Vec<ClauseTree<'s>>, bool), Diagnostics> {
-        Rule::condition(source, schema)?;
-        let mut trees = Vec::new();
-        let mut reads_scores = false;
-        if let Ok(node) = parse(source) {
-            reads_scores = crate::rules::reads_scores(&node);
-            split(node, source, &mut trees);
-        }
-        let ids: Option<SmallVec<[u32; 4]>> = trees
-            .iter()
-            .map(|t| table.intern(&t.text, schema))
-            .collect();
-        // Each clause compiles when the whole does; should one not, the whole is one clause, and
-        // should that fail (the table is full), a clause that never holds: fail closed.
-        let ids = match ids {
-            Some(ids) => ids,
-            None => table
-                .intern(source, schema)
-                .or_else(|| table.intern("false", schema))
-                .into_iter()
-                .collect(),
-        };
-        Ok((Clauses { ids }, trees, reads_scores))
+    /// The clauses' ids in the table, in the order written.
+    pub(crate) fn ids(&self) -> &[u32] {
+        &self.ids
     }
 
     /// Whether every clause holds (missing counts as false).
@@ -144,7 +184,8 @@ impl Clauses {
     }
 }
 
-fn split<'s>(node: Node, source: &'s str, out: &mut Vec<ClauseTree<'s>>) {
+/// A condition's top-level `and` clauses: each one's tree and its text.
+fn split<'s>(node: Node, source: &'s str, out: &mut Vec<(Node, Cow<'s, str>)>) {
     match node.expr {
         Expr::Binary(BinOp::And, left, right) => {
             split(*left, source, out);
@@ -159,7 +200,7 @@ fn split<'s>(node: Node, source: &'s str, out: &mut Vec<ClauseTree<'s>>) {
             } else {
                 Cow::Owned(node.to_string())
             };
-            out.push(ClauseTree { node, text });
+            out.push((node, text));
         }
     }
 }
@@ -178,17 +219,24 @@ struct Allowed<'s> {
     string_clauses: Vec<&'s str>,
 }
 
-/// Clauses that can never all hold, or one that never holds, as a sentence for a warning.
+/// Clauses `ids` that can never all hold, or one that never holds, as a sentence for a warning.
 /// Understands comparisons of a path with a number or duration, `==`/`!=` with a string,
 /// `in`/`not in` a list, and the literal `false`; anything else is assumed satisfiable.
-pub(crate) fn contradiction(trees: &[ClauseTree<'_>]) -> Option<String> {
+pub(crate) fn contradiction(
+    interner: &Interner,
+    ids: impl IntoIterator<Item = u32>,
+) -> Option<String> {
     let mut paths: BTreeMap<String, Allowed<'_>> = BTreeMap::new();
-    for tree in trees {
-        let text: &str = &tree.text;
-        if tree.node.expr == Expr::Bool(false) {
+    for id in ids {
+        let i = id as usize;
+        let (Some(node), Some(rule)) = (interner.trees.get(i), interner.table.rules.get(i)) else {
+            continue;
+        };
+        let text = rule.source();
+        if node.expr == Expr::Bool(false) {
             return Some(format!("`{text}` is always false"));
         }
-        let Expr::Binary(op, left, right) = &tree.node.expr else {
+        let Expr::Binary(op, left, right) = &node.expr else {
             continue;
         };
         let (op, path, constant) = match (&left.expr, &right.expr) {

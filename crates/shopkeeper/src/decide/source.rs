@@ -92,11 +92,39 @@ pub(crate) struct OfferSource {
     pub(crate) payload: Option<Box<RawValue>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A number or a string (durations, times, values). Read by hand: serde's `untagged` buffers the
+/// value and builds an error message per variant it tries, which dominated reading a catalog.
 pub(crate) enum NumberOrText {
     Number(f64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for NumberOrText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = NumberOrText;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<NumberOrText, E> {
+                Ok(NumberOrText::Number(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<NumberOrText, E> {
+                Ok(NumberOrText::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<NumberOrText, E> {
+                Ok(NumberOrText::Number(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<NumberOrText, E> {
+                Ok(NumberOrText::Text(v.into()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<NumberOrText, E> {
+                Ok(NumberOrText::Text(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 pub(crate) type TimeSource = NumberOrText;

@@ -51,6 +51,15 @@ use compile::Compiler;
 use crate::score::Models;
 use crate::{Error, ErrorCode, Profile, Timestamp};
 
+/// The seconds of a text that is one duration literal (`"7d"`, `" 12h "`), as the rule language
+/// writes them; `None` for anything else. Read with the lexer alone: catalogs hold many.
+pub(crate) fn duration_literal(text: &str) -> Option<f64> {
+    match lexer::tokenize(text).ok()?.as_slice() {
+        [(lexer::Tok::Duration(seconds), _), (lexer::Tok::End, _)] => Some(*seconds),
+        _ => None,
+    }
+}
+
 /// Whether the tree reads any score path (so scoring can be skipped when none does).
 pub(crate) fn reads_scores(node: &Node) -> bool {
     match &node.expr {
@@ -101,8 +110,20 @@ impl Rule {
 
     fn build(source: &str, schema: &Schema, condition: bool) -> Result<Rule, Diagnostics> {
         let node = parse(source).map_err(|d| Diagnostics(alloc::vec![d]))?;
+        Self::from_tree(source, &node, schema, condition)
+    }
+
+    /// Compiles a tree already parsed: `source` is what the rule says it was written as, and the
+    /// diagnostics' spans are the tree's (a catalog compiles each clause of a condition from the
+    /// condition's one parse, its spans pointing into the condition).
+    pub(crate) fn from_tree(
+        source: &str,
+        node: &Node,
+        schema: &Schema,
+        condition: bool,
+    ) -> Result<Rule, Diagnostics> {
         let mut compiler = Compiler::new(schema);
-        let code = compiler.compile(&node);
+        let code = compiler.compile(node);
         let code = match code {
             Some(code) if compiler.diagnostics.is_empty() => code,
             _ => return Err(Diagnostics(compiler.diagnostics)),
@@ -121,7 +142,7 @@ impl Rule {
             code,
             consts: compiler.consts,
             schema: schema.clone(),
-            reads_scores: reads_scores(&node),
+            reads_scores: reads_scores(node),
         })
     }
 

@@ -13,7 +13,7 @@ use super::catalog::{
 };
 mod policy;
 
-use super::clauses::{contradiction, ClauseTable, ClauseTree, Clauses};
+use super::clauses::{contradiction, Clauses, Interner};
 use super::source::{
     ActionSource, CatalogSource, LearningSource, NumberOrText, OfferSource, PropensitySource,
 };
@@ -50,7 +50,7 @@ pub(crate) fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
     })?;
     let mut c = Compiler {
         problems: Vec::new(),
-        table: ClauseTable::default(),
+        interner: Interner::default(),
         now,
         reads_scores: false,
     };
@@ -78,7 +78,7 @@ const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
 
 pub(super) struct Compiler {
     problems: Vec<Problem>,
-    table: ClauseTable,
+    interner: Interner,
     now: Timestamp,
     reads_scores: bool,
 }
@@ -215,7 +215,7 @@ impl Compiler {
                 &schema,
             );
             context_weights.push(ContextWeight {
-                when: when.0,
+                when,
                 channels,
                 kind: w.kind,
                 weight: w.weight,
@@ -267,7 +267,7 @@ impl Compiler {
             by_channel,
             index,
             context_weights,
-            clauses: core::mem::take(&mut self.table),
+            clauses: core::mem::take(&mut self.interner).finish(),
             channel_caps,
             control,
             warnings: Vec::new(),
@@ -439,14 +439,13 @@ impl Compiler {
                 );
             }
         }
-        let (eligibility, mut trees) =
-            self.clauses(at("eligibility"), o.eligibility.as_deref(), schema);
-        let (applicability, more) =
-            self.clauses(at("applicability"), o.applicability.as_deref(), schema);
-        trees.extend(more);
-        let (suitability, more) = self.clauses(at("suitability"), o.suitability.as_deref(), schema);
-        trees.extend(more);
-        if let Some(why) = contradiction(&trees) {
+        let eligibility = self.clauses(at("eligibility"), o.eligibility.as_deref(), schema);
+        let applicability = self.clauses(at("applicability"), o.applicability.as_deref(), schema);
+        let suitability = self.clauses(at("suitability"), o.suitability.as_deref(), schema);
+        let ids = [&eligibility, &applicability, &suitability]
+            .into_iter()
+            .flat_map(|c| c.ids().iter().copied());
+        if let Some(why) = contradiction(&self.interner, ids) {
             self.warn(at(""), format!("can never be eligible: {why}"));
         }
         let value = match o.value {
@@ -538,19 +537,14 @@ impl Compiler {
         }
     }
 
-    fn clauses<'s>(
-        &mut self,
-        at: At<'_>,
-        source: Option<&'s str>,
-        schema: &Schema,
-    ) -> (Clauses, Vec<ClauseTree<'s>>) {
+    fn clauses(&mut self, at: At<'_>, source: Option<&str>, schema: &Schema) -> Clauses {
         let Some(source) = source else {
             return Default::default();
         };
-        match Clauses::compile(source, schema, &mut self.table) {
-            Ok((clauses, trees, reads_scores)) => {
+        match self.interner.condition(source, schema) {
+            Ok((clauses, reads_scores)) => {
                 self.reads_scores |= reads_scores;
-                (clauses, trees)
+                clauses
             }
             Err(diagnostics) => {
                 self.rule_errors(at, source, diagnostics.0);

@@ -10,7 +10,6 @@ use crate::decide::source::{
     BudgetSource, ContactSource, DurationSource, NumberOrText, PacingSource, TimeSource,
 };
 use crate::limits::MAX_RECENT_SHOWS;
-use crate::rules::{parse, Expr};
 use crate::Timestamp;
 
 impl Compiler {
@@ -79,10 +78,7 @@ impl Compiler {
     pub(super) fn duration(&mut self, at: At<'_>, src: &DurationSource) -> Option<Timestamp> {
         let seconds = match src {
             NumberOrText::Number(n) => Some(*n).filter(|n| libm::trunc(*n) == *n),
-            NumberOrText::Text(text) => match parse(text).map(|n| n.expr) {
-                Ok(Expr::Duration(d)) => Some(d),
-                _ => None,
-            },
+            NumberOrText::Text(text) => crate::rules::duration_literal(text),
         };
         match seconds {
             Some(s) if s.is_finite() && s >= 1.0 && s <= crate::limits::MAX_TIMESTAMP as f64 => {
