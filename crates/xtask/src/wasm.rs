@@ -226,9 +226,7 @@ pub fn bench(root: &Path) -> Result<(), String> {
         "Rust Engine::decide",
     ])?;
     let median = |name: &str| -> Result<f64, String> {
-        let path = root.join(format!(
-            "target/criterion/decide 1000 offers/{name}/new/estimates.json"
-        ));
+        let path = root.join(format!("target/criterion/{name}/new/estimates.json"));
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         // `"median":{"confidence_interval":{...},"point_estimate":N,...}`, in nanoseconds.
@@ -240,8 +238,24 @@ pub fn bench(root: &Path) -> Result<(), String> {
             .map(|ns| ns / 1000.0)
             .ok_or_else(|| format!("no median in {}", path.display()))
     };
-    let native = median("Rust Engine__decide")?;
-    let native_receipt = median("Rust Engine__decide, receipt as JSON")?;
+    step("native: a catalog load of 1,000 offers, and reading its text into a serde_json::Value (criterion)");
+    cargo(&[
+        "bench",
+        "--package",
+        "shopkeeper-benches",
+        "--bench",
+        "catalog",
+        "--",
+        "--warm-up-time",
+        "1",
+        "--measurement-time",
+        "3",
+        "1000 fixed",
+    ])?;
+    let native = median("decide 1000 offers/Rust Engine__decide")?;
+    let native_receipt = median("decide 1000 offers/Rust Engine__decide, receipt as JSON")?;
+    let native_engine = median("catalog_engine_1000 fixed")? / 1000.0;
+    let native_read = median("catalog_read JSON (serde_json__Value)_1000 fixed")? / 1000.0;
     step("WASM in Node: the same catalog, customer and request through the package");
     let fixture = root.join("target/wasm-bench-fixture.json");
     let json = output(Command::new("cargo").args([
@@ -284,6 +298,17 @@ pub fn bench(root: &Path) -> Result<(), String> {
         number("compileMs")?,
         number("instantiateMs")?,
         number("engineMs")?
+    );
+    let (engine, parse) = (number("engineRepeatMs")?, number("jsonParseMs")?);
+    println!("a catalog load, 1,000 offers (median per load):");
+    println!(
+        "  WASM new Engine {engine:.2} ms, JSON.parse of the same text {parse:.2} ms: {:.2}x",
+        engine / parse
+    );
+    println!(
+        "  native Engine::new {native_engine:.2} ms, serde_json::Value {native_read:.2} ms: {:.2}x; WASM / native = {:.2}",
+        native_engine / native_read,
+        engine / native_engine
     );
     Ok(())
 }
