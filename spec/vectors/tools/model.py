@@ -36,6 +36,7 @@ class Stream:
             x = s.normal(); v = 1 + c * x
             if v <= 0: continue
             v = v * v * v; u = s.open01()
+            if u < 1 - 0.0331 * (x * x) * (x * x): return d * v
             if math.log(u) < 0.5 * x * x + d - d * v + d * math.log(v): return d * v
         return d
     def beta(s, a, b):

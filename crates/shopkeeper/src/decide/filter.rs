@@ -286,7 +286,7 @@ impl Engine {
         };
         let counts = pass
             .arms
-            .map(|arms| arms.counts(&offer.action.id, pass.request.now))
+            .map(|arms| arms.counts(&offer.action.id, offer.id_hash, pass.request.now))
             .unwrap_or_default();
         let mut stream = Stream::new(super::bucket::tie_key(seed, offer.id_hash));
         let p = stream.beta(alpha + counts.accepts, beta + counts.rejects);

@@ -40,6 +40,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_TIMESTAMP};
 use crate::{codec, Error, ErrorCode, Timestamp};
@@ -154,18 +155,79 @@ impl Arm {
     }
 }
 
+/// One segment's arms, by the FNV-1a hash of the offer id, then the id: a catalog hashes each
+/// offer's id once, so the many look-ups of a decision compare integers, not strings. Ids that
+/// share a hash (none in practice) share an entry, at most [`MAX_SHARED_HASH`] of them, so crafted
+/// collisions cannot make a look-up slow.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Arms(BTreeMap<u64, SmallVec<[(String, Arm); 1]>>);
+
+/// Most offer ids of one segment whose hashes are equal.
+const MAX_SHARED_HASH: usize = 4;
+
+/// The FNV-1a hash of an offer id, as catalogs compute it for their offers.
+fn offer_hash(offer: &str) -> u64 {
+    crate::random::fnv1a(&[offer.as_bytes()])
+}
+
+impl Arms {
+    fn get(&self, offer: &str, hash: u64) -> Option<&Arm> {
+        let shared = self.0.get(&hash)?;
+        shared.iter().find(|(o, _)| o == offer).map(|(_, arm)| arm)
+    }
+
+    fn get_mut(&mut self, offer: &str, hash: u64) -> Option<&mut Arm> {
+        let shared = self.0.get_mut(&hash)?;
+        shared
+            .iter_mut()
+            .find(|(o, _)| o == offer)
+            .map(|(_, arm)| arm)
+    }
+
+    /// Whether a new arm for `offer` fits beside the ids that share its hash.
+    fn has_room(&self, hash: u64) -> bool {
+        self.0.get(&hash).is_none_or(|s| s.len() < MAX_SHARED_HASH)
+    }
+
+    /// Adds a new arm (the caller checked that it is new and has room).
+    fn insert(&mut self, offer: String, hash: u64, arm: Arm) {
+        self.0.entry(hash).or_default().push((offer, arm));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &Arm)> {
+        self.0
+            .values()
+            .flat_map(|shared| shared.iter().map(|(o, arm)| (o.as_str(), arm)))
+    }
+
+    /// Sorted by offer id: the order of the encoded form and of [`Learner::arms`].
+    fn by_offer(&self) -> Vec<(&str, &Arm)> {
+        let mut sorted: Vec<(&str, &Arm)> = self.iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        sorted
+    }
+}
+
+fn shared_hash(offer: &str) -> Error {
+    Error::new(
+        ErrorCode::LimitExceeded,
+        format!("more than {MAX_SHARED_HASH} offer ids of a segment share the hash of {offer:?}"),
+    )
+}
+
 /// One segment's arms, found once.
 #[derive(Clone, Copy)]
 pub(crate) struct SegmentArms<'l> {
-    arms: &'l BTreeMap<String, Arm>,
+    arms: &'l Arms,
     half_life: Timestamp,
 }
 
 impl SegmentArms<'_> {
-    /// The decayed counts of `offer` at `now` (zero for an arm never seen).
-    pub(crate) fn counts(&self, offer: &str, now: Timestamp) -> Counts {
+    /// The decayed counts of `offer`, whose id hashes to `hash` ([`fnv1a`](crate::random::fnv1a)
+    /// of its bytes), at `now` (zero for an arm never seen).
+    pub(crate) fn counts(&self, offer: &str, hash: u64, now: Timestamp) -> Counts {
         self.arms
-            .get(offer)
+            .get(offer, hash)
             .map(|arm| arm.at(now, self.half_life))
             .unwrap_or_default()
     }
@@ -185,7 +247,7 @@ fn decay(elapsed: Timestamp, half_life: Timestamp) -> f64 {
 pub struct Learner {
     half_life: Timestamp,
     /// Segment, then offer: a decision reads one segment's arms.
-    segments: BTreeMap<String, BTreeMap<String, Arm>>,
+    segments: BTreeMap<String, Arms>,
     arms: usize,
 }
 
@@ -216,7 +278,7 @@ impl Learner {
     }
 
     fn arm(&self, offer: &str, segment: &str) -> Option<&Arm> {
-        self.segments.get(segment)?.get(offer)
+        self.segments.get(segment)?.get(offer, offer_hash(offer))
     }
 
     /// Records a response to `offer` shown in `segment` (use `""` without segments) at `at`.
@@ -238,6 +300,10 @@ impl Learner {
                 ErrorCode::LimitExceeded,
                 format!("a learner holds at most {MAX_ARMS} arms"),
             ));
+        }
+        let room = |arms: &Arms| arms.has_room(offer_hash(offer));
+        if new && !self.segments.get(segment).is_none_or(room) {
+            return Err(shared_hash(offer));
         }
         let one = Arm {
             accepts: f64::from(u8::from(response == Response::Accepted)),
@@ -304,8 +370,27 @@ impl Learner {
                 format!("the merged learner would hold more than {MAX_ARMS} arms"),
             ));
         }
+        self.room_for(other)?;
         for (offer, segment, theirs) in other.all() {
             self.add(offer, segment, theirs);
+        }
+        Ok(())
+    }
+
+    /// Fails if `other`'s new arms would put more than [`MAX_SHARED_HASH`] ids on one hash.
+    fn room_for(&self, other: &Learner) -> Result<(), Error> {
+        for (segment, theirs) in &other.segments {
+            let mine = self.segments.get(segment);
+            for (hash, shared) in &theirs.0 {
+                let existing = mine.and_then(|m| m.0.get(hash));
+                let new = shared
+                    .iter()
+                    .filter(|(o, _)| existing.is_none_or(|e| e.iter().all(|(x, _)| x != o)))
+                    .count();
+                if existing.map_or(0, |e| e.len()) + new > MAX_SHARED_HASH {
+                    return Err(shared_hash(shared.first().map_or("", |(o, _)| o)));
+                }
+            }
         }
         Ok(())
     }
@@ -317,10 +402,11 @@ impl Learner {
             Some(arms) => arms,
             None => self.segments.entry(segment.into()).or_default(),
         };
-        match arms.get_mut(offer) {
+        let hash = offer_hash(offer);
+        match arms.get_mut(offer, hash) {
             Some(mine) => *mine = mine.plus(arm, half_life),
             None => {
-                arms.insert(offer.into(), *arm);
+                arms.insert(offer.into(), hash, *arm);
                 self.arms += 1;
             }
         }
@@ -331,14 +417,18 @@ impl Learner {
     /// offer: what a fleet's operators read to check what it learned.
     pub fn arms(&self, now: Timestamp) -> impl Iterator<Item = (&str, &str, Counts)> + '_ {
         let half_life = self.half_life;
-        self.all()
-            .map(move |(offer, segment, arm)| (offer, segment, arm.at(now, half_life)))
+        self.segments.iter().flat_map(move |(segment, arms)| {
+            arms.by_offer()
+                .into_iter()
+                .map(move |(offer, arm)| (offer, segment.as_str(), arm.at(now, half_life)))
+        })
     }
 
+    /// Every arm, in no particular order within a segment.
     fn all(&self) -> impl Iterator<Item = (&str, &str, &Arm)> {
         self.segments.iter().flat_map(|(segment, arms)| {
             arms.iter()
-                .map(move |(offer, arm)| (offer.as_str(), segment.as_str(), arm))
+                .map(move |(offer, arm)| (offer, segment.as_str(), arm))
         })
     }
 
@@ -384,8 +474,9 @@ impl From<&Learner> for Wire {
                 .iter()
                 .map(|(segment, arms)| {
                     let arms = arms
-                        .iter()
-                        .map(|(offer, arm)| (offer.clone(), *arm))
+                        .by_offer()
+                        .into_iter()
+                        .map(|(offer, arm)| (offer.into(), *arm))
                         .collect();
                     (segment.clone(), arms)
                 })
@@ -422,11 +513,68 @@ impl Wire {
                 ));
             }
             let arms = learner.segments.entry(segment).or_default();
-            if arms.insert(offer, arm).is_some() {
+            let hash = offer_hash(&offer);
+            if arms.get(&offer, hash).is_some() {
                 return Err(Error::new(ErrorCode::InvalidData, "an arm appears twice"));
             }
+            if !arms.has_room(hash) {
+                return Err(shared_hash(&offer));
+            }
+            arms.insert(offer, hash, arm);
             learner.arms += 1;
         }
         Ok(learner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = 1_795_500_000;
+
+    #[test]
+    fn arms_are_listed_and_encoded_by_offer_whatever_the_order_of_updates() {
+        let mut a = Learner::new(86_400).unwrap();
+        let mut b = Learner::new(86_400).unwrap();
+        for offer in ["b", "a", "c", "offer-10", "offer-9"] {
+            a.update(offer, "s", Response::Accepted, NOW).unwrap();
+        }
+        for offer in ["offer-9", "c", "offer-10", "a", "b"] {
+            b.update(offer, "s", Response::Accepted, NOW).unwrap();
+        }
+        let listed: Vec<&str> = a.arms(NOW).map(|(offer, _, _)| offer).collect();
+        assert_eq!(listed, ["a", "b", "c", "offer-10", "offer-9"]);
+        assert_eq!(a.to_bytes().unwrap(), b.to_bytes().unwrap());
+        assert_eq!(Learner::from_bytes(&a.to_bytes().unwrap()).unwrap(), a);
+        let arms = a.segment("s").unwrap();
+        assert_eq!(arms.counts("c", offer_hash("c"), NOW).accepts, 1.0);
+        assert_eq!(arms.counts("d", offer_hash("d"), NOW), Counts::default());
+    }
+
+    #[test]
+    fn ids_sharing_a_hash_are_kept_apart_and_capped() {
+        // Real collisions of 64-bit FNV-1a are not at hand: the ids are filed under one hash.
+        let arm = |accepts| Arm {
+            accepts,
+            rejects: 0.0,
+            at: NOW,
+        };
+        let mut arms = Arms::default();
+        for (i, offer) in ["w", "x", "y", "z"].into_iter().enumerate() {
+            assert!(arms.has_room(7));
+            arms.insert(offer.into(), 7, arm(i as f64));
+        }
+        assert!(!arms.has_room(7), "a fifth id on one hash is refused");
+        assert!(arms.has_room(8));
+        assert_eq!(arms.get("y", 7).map(|a| a.accepts), Some(2.0));
+        assert_eq!(arms.get("y", 8), None);
+        arms.get_mut("z", 7).unwrap().accepts = 9.0;
+        let sorted: Vec<(&str, f64)> = arms
+            .by_offer()
+            .iter()
+            .map(|(o, a)| (*o, a.accepts))
+            .collect();
+        assert_eq!(sorted, [("w", 0.0), ("x", 1.0), ("y", 2.0), ("z", 9.0)]);
     }
 }
