@@ -29,7 +29,7 @@ pub(crate) struct ClauseTable {
 }
 
 /// What compiling a catalog keeps until the catalog is built: the table, each clause's tree (for
-/// [`Interner::contradiction`]), and the clauses and whole conditions seen, by text, so that one
+/// [`contradiction`]), and the clauses and whole conditions seen, by text, so that one
 /// that many offers share is parsed and compiled once.
 #[derive(Default)]
 pub(crate) struct Interner {
