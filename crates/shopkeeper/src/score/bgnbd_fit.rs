@@ -27,20 +27,14 @@ struct Group {
 /// A population's summaries, grouped for the likelihood.
 pub(crate) struct Population {
     pub(crate) customers: usize,
-    /// Distinct frequencies and their customers.
+    /// Distinct frequencies of repeat customers, and their customers.
     frequencies: Vec<(f64, f64)>,
     /// Distinct ages, their customers and the sum of those customers' frequencies.
     ages: Vec<(f64, f64, f64)>,
-    /// Distinct recencies of repeat customers.
+    /// Distinct recencies of repeat customers, in increasing order.
     recencies: Vec<f64>,
+    /// By recency, then frequency and age.
     repeat: Vec<Group>,
-}
-
-/// The sorted distinct values.
-fn distinct<T: Ord>(mut values: Vec<T>) -> Vec<T> {
-    values.sort_unstable();
-    values.dedup();
-    values
 }
 
 /// Where `value` is in the sorted `values` (it is there).
@@ -48,9 +42,23 @@ fn position<T: Ord>(values: &[T], value: &T) -> usize {
     values.binary_search(value).unwrap_or(0)
 }
 
+/// The runs of equal values in `sorted`: each value once, with how many times it occurs.
+fn runs<T: PartialEq + Copy>(sorted: &[T]) -> Vec<(T, f64)> {
+    let mut runs: Vec<(T, f64)> = Vec::new();
+    for v in sorted {
+        match runs.last_mut() {
+            Some((last, count)) if last == v => *count += 1.0,
+            _ => runs.push((*v, 1.0)),
+        }
+    }
+    runs
+}
+
 impl Population {
     /// Checks every summary and groups them; errors without summaries or without a repeat
-    /// purchase.
+    /// purchase. Sorting does the grouping: every age, and the repeat customers by (recency,
+    /// frequency, age), so the distinct recencies come out in order (looking each customer's
+    /// recency up in a table of a few hundred thousand would cost a cache miss per step).
     pub(crate) fn new(summaries: &[Summary]) -> Result<Self, Error> {
         for s in summaries {
             s.validate()?;
@@ -59,52 +67,43 @@ impl Population {
             return Err(fit::nothing_to_fit("customers"));
         }
         // Bit patterns of non-negative floats sort as the floats do.
-        let frequencies = distinct(summaries.iter().map(|s| s.frequency).collect());
-        let ages = distinct(summaries.iter().map(|s| s.age.to_bits()).collect());
-        let recencies = distinct(
-            (summaries.iter().filter(|s| s.frequency > 0))
-                .map(|s| s.recency.to_bits())
-                .collect(),
-        );
-        let mut frequency_customers = alloc::vec![0.0; frequencies.len()];
-        let mut age_totals = alloc::vec![(0.0, 0.0); ages.len()];
-        let mut keys = Vec::new();
-        for s in summaries {
-            let frequency = position(&frequencies, &s.frequency);
-            let age = position(&ages, &s.age.to_bits());
-            frequency_customers[frequency] += 1.0;
-            age_totals[age].0 += 1.0;
-            age_totals[age].1 += f64::from(s.frequency);
-            if s.frequency > 0 {
-                keys.push((frequency, position(&recencies, &s.recency.to_bits()), age));
-            }
-        }
+        let mut ages: Vec<u64> = summaries.iter().map(|s| s.age.to_bits()).collect();
+        ages.sort_unstable();
+        let ages = runs(&ages);
+        let mut keys: Vec<(u64, u32, u64)> = (summaries.iter().filter(|s| s.frequency > 0))
+            .map(|s| (s.recency.to_bits(), s.frequency, s.age.to_bits()))
+            .collect();
         if keys.is_empty() {
             return Err(fit::no_repeat_purchase("bgnbd"));
         }
         keys.sort_unstable();
-        let mut repeat: Vec<Group> = Vec::new();
-        for (frequency, recency, age) in keys {
-            match repeat.last_mut() {
-                Some(g) if (g.frequency, g.recency, g.age) == (frequency, recency, age) => {
-                    g.customers += 1.0
-                }
-                _ => repeat.push(Group {
-                    frequency,
-                    recency,
-                    age,
-                    customers: 1.0,
-                }),
+        let mut frequencies: Vec<u32> = keys.iter().map(|k| k.1).collect();
+        frequencies.sort_unstable();
+        let frequencies = runs(&frequencies);
+        let age_values: Vec<u64> = ages.iter().map(|a| a.0).collect();
+        let frequency_values: Vec<u32> = frequencies.iter().map(|f| f.0).collect();
+        let mut age_frequencies = alloc::vec![0.0; ages.len()];
+        let (mut recencies, mut repeat) = (Vec::new(), Vec::new());
+        for ((recency, frequency, age), customers) in runs(&keys) {
+            if recencies.last() != Some(&recency) {
+                recencies.push(recency);
             }
+            let age = position(&age_values, &age);
+            age_frequencies[age] += customers * f64::from(frequency);
+            repeat.push(Group {
+                frequency: position(&frequency_values, &frequency),
+                recency: recencies.len() - 1,
+                age,
+                customers,
+            });
         }
         Ok(Population {
             customers: summaries.len(),
-            frequencies: (frequencies.iter().map(|x| f64::from(*x)))
-                .zip(frequency_customers)
+            frequencies: (frequencies.iter())
+                .map(|(x, n)| (f64::from(*x), *n))
                 .collect(),
-            ages: (ages.iter().map(|t| f64::from_bits(*t)))
-                .zip(age_totals)
-                .map(|(t, (n, x))| (t, n, x))
+            ages: (ages.iter().zip(age_frequencies))
+                .map(|((t, n), x)| (f64::from_bits(*t), *n, x))
                 .collect(),
             recencies: recencies.iter().map(|t| f64::from_bits(*t)).collect(),
             repeat,
@@ -135,11 +134,8 @@ impl Population {
         let (tg_r, tg_b, tg_ab) = (trigamma(r), trigamma(b), trigamma(a + b));
         // Per frequency: ln a − ln(b+x−1) (in d) and 1/(b+x−1).
         let mut odds = Vec::with_capacity(self.frequencies.len());
+        // (Without repeats A1 + A2 = 0.)
         for &(x, customers) in &self.frequencies {
-            if x == 0.0 {
-                odds.push((0.0, 0.0));
-                continue;
-            }
             value += customers
                 * (ln_gamma(r + x) - lg_r + lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x));
             let d_ab = dg_ab - digamma(a + b + x);
