@@ -27,10 +27,10 @@ recording itself moves the estimates, alpha most).
 Measured on 2 shared cores (loaded: lifetimes' times vary by 1.5x between runs), one run of
 `--synthetic 1000000 --seed 1`:
     data                 customers  lifetimes (s)  shopkeeper (s)   ratio
-    CDNOW_sample.txt          2357          0.124          0.0006    197x
-    CDNOW_master.txt         23570          0.406          0.0047     86x
-    synthetic, exact       1000000         12.356          0.3825     32x
-    synthetic, day log     1000000         14.000          0.1648     85x
+    CDNOW_sample.txt          2357          0.100          0.0006    162x
+    CDNOW_master.txt         23570          0.294          0.0047     62x
+    synthetic, exact       1000000         10.293          0.2151     48x
+    synthetic, day log     1000000         11.143          0.1401     80x
 (before Newton's method and grouping, CDNOW_master: 0.298 s against 0.0839 s, 4x). Both tools find
 the same estimates; on the exact summaries BG/NBD's are within 1 standard error of the truth,
 Gamma-Gamma's within 3.2 (q 3.584 for 3.6245; seeds 2 to 5 give 3.584 to 3.638); on the day log
