@@ -226,7 +226,7 @@ fn describe(model: &str, params: &[(&str, f64)], r: &FitReport, clock: Instant) 
         .map(|(n, v)| format!("{n} = {v:.4}"))
         .collect();
     format!(
-        "{model} ({} customers): {}\n  log-likelihood {:.2}, {} iterations ({} evaluations), {:.1} ms",
+        "{model} ({} customers): {}\n  log-likelihood {:.2}, {} iterations ({} evaluations), {:.2} ms",
         r.customers,
         params.join("  "),
         r.ln_likelihood,

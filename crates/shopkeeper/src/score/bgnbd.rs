@@ -4,9 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{self, Fitted, Weighted};
+use super::bgnbd_fit::Population;
+use super::fit::{self, Fitted};
 use super::special::{
-    digamma, exp, ln, ln_add_exp, ln_gamma, one_minus_exp_over, one_over_one_plus_exp, power_series,
+    exp, ln, ln_add_exp, ln_gamma, one_minus_exp_over, one_over_one_plus_exp, power_series,
 };
 use super::Summary;
 use crate::Error;
@@ -38,11 +39,11 @@ impl BgNbd {
         fit::check_parameters("bgnbd", &Self::NAMES, &self.to_array())
     }
 
-    /// Maximum-likelihood fit from default starting values (all parameters 1), by BFGS with the
-    /// likelihood's analytic gradient.
+    /// Maximum-likelihood fit from default starting values (all parameters 1), by Newton's method
+    /// with the likelihood's analytic gradient and Hessian, over customers grouped by their
+    /// summaries (each term computed once per distinct value it depends on).
     pub fn fit(summaries: &[Summary]) -> Result<Fitted<BgNbd>, Error> {
-        let data = Weighted::new(summaries)?;
-        data.require_repeat("bgnbd")?;
+        let data = Population::new(summaries)?;
         let from = |p: &[f64]| BgNbd {
             r: p[0],
             alpha: p[1],
@@ -54,66 +55,9 @@ impl BgNbd {
             &Self::NAMES,
             &[1.0; 4],
             data.customers,
-            |p, gradient| {
-                let model = from(p);
-                data.ln_likelihood_and_gradient(
-                    |x| model.frequency_gradient_terms(x),
-                    |s, t| model.ln_likelihood_and_gradient(s, t),
-                    gradient,
-                )
-            },
+            |p, gradient, hessian| data.ln_likelihood(&from(p), gradient, hessian),
         )
         .map(|(p, report)| (from(&p), report))
-    }
-
-    /// Per frequency: `A1 + A2`, `ln a − ln(b+x−1)`, and the digamma parts of `∂/∂r`, `∂/∂a`, `∂/∂b`.
-    fn frequency_gradient_terms(&self, frequency: u32) -> [f64; 5] {
-        let BgNbd { r, alpha, a, b } = *self;
-        let x = f64::from(frequency);
-        let (a12, ln_odds) = self.frequency_terms(frequency);
-        let ab = digamma(a + b) - digamma(a + b + x);
-        [
-            a12,
-            ln_odds,
-            digamma(r + x) - digamma(r) + ln(alpha),
-            ab,
-            ab + digamma(b + x) - digamma(b),
-        ]
-    }
-
-    /// One customer's log-likelihood and its gradient with respect to `(r, alpha, a, b)`.
-    fn ln_likelihood_and_gradient(&self, s: &Summary, t: [f64; 5]) -> (f64, [f64; 4]) {
-        let BgNbd { r, alpha, a, b } = *self;
-        let x = f64::from(s.frequency);
-        let [a12, ln_odds, dr, da, db] = t;
-        let (at_age, at_recency) = (alpha + s.age, alpha + s.recency);
-        let a3 = -(r + x) * ln(at_age);
-        let a4 = if s.frequency > 0 {
-            ln_odds - (r + x) * ln(at_recency)
-        } else {
-            f64::NEG_INFINITY
-        };
-        let total = ln_add_exp(a3, a4);
-        // The weights of the two terms inside the logarithm.
-        let (w3, w4) = (
-            exp(a3 - total),
-            if s.frequency > 0 {
-                exp(a4 - total)
-            } else {
-                0.0
-            },
-        );
-        let gradient = [
-            dr - w3 * ln(at_age) - w4 * ln(at_recency),
-            r / alpha - (r + x) * (w3 / at_age + w4 / at_recency),
-            da + w4 / a,
-            db - if s.frequency > 0 {
-                w4 / (b + x - 1.0)
-            } else {
-                0.0
-            },
-        ];
-        (a12 + total, gradient)
     }
 
     /// The log-likelihood of the summaries under these parameters.
@@ -121,27 +65,20 @@ impl BgNbd {
         summaries.iter().map(|s| self.ln_likelihood_one(s)).sum()
     }
 
-    /// One customer's log-likelihood (FHL 2005, equation 6, in log space): the fit's formula,
-    /// without using its gradient.
+    /// One customer's log-likelihood (FHL 2005, equation 6, in log space): the formula the fit's
+    /// grouped sums must add up to.
     fn ln_likelihood_one(&self, s: &Summary) -> f64 {
-        self.ln_likelihood_and_gradient(s, self.frequency_gradient_terms(s.frequency))
-            .0
-    }
-
-    /// The likelihood's terms that depend on the frequency alone: `A1 + A2` and `ln(b + x - 1)`.
-    fn frequency_terms(&self, frequency: u32) -> (f64, f64) {
         let BgNbd { r, alpha, a, b } = *self;
-        let x = f64::from(frequency);
+        let x = f64::from(s.frequency);
         let a1 = ln_gamma(r + x) - ln_gamma(r) + r * ln(alpha);
         let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-        (
-            a1 + a2,
-            if frequency > 0 {
-                ln(a) - ln(b + x - 1.0)
-            } else {
-                0.0
-            },
-        )
+        let a3 = -(r + x) * ln(alpha + s.age);
+        let a4 = if s.frequency > 0 {
+            ln(a) - ln(b + x - 1.0) - (r + x) * ln(alpha + s.recency)
+        } else {
+            f64::NEG_INFINITY
+        };
+        a1 + a2 + ln_add_exp(a3, a4)
     }
 
     /// `ln` of the odds that the customer has dropped out: `δ(x>0)·a/(b+x-1)·((α+T)/(α+t_x))^(r+x)`.

@@ -16,7 +16,7 @@ use crate::{Error, ErrorCode};
 pub struct FitReport {
     /// The maximised log-likelihood.
     pub ln_likelihood: f64,
-    /// Simplex iterations.
+    /// Iterations of the search (simplex or Newton steps).
     pub iterations: u32,
     /// Likelihood evaluations.
     pub evaluations: u32,
@@ -27,58 +27,37 @@ pub struct FitReport {
 /// Fitted parameters and how the fit went.
 pub type Fitted<T> = (T, FitReport);
 
-/// Summaries de-duplicated into distinct values with their counts: customers who share a history
-/// (every one-time buyer of a cohort day) cost one likelihood term.
+/// Summaries de-duplicated into distinct (frequency, recency, age) with their counts: customers who
+/// share a history (every one-time buyer of a cohort day) cost one likelihood term.
 pub(crate) struct Weighted {
     distinct: Vec<(Summary, f64)>,
     pub(crate) customers: usize,
 }
 
 impl Weighted {
-    /// Checks every summary; errors when there are none to fit.
+    /// Checks and de-duplicates every summary; errors when there are none to fit.
     pub(crate) fn new(summaries: &[Summary]) -> Result<Self, Error> {
-        Self::of(summaries.iter().copied(), "customers")
-    }
-
-    /// Checks and de-duplicates `summaries`; `what` names them in the error when there are none
-    /// (the spend model fits a subset: repeat buyers with a positive spend).
-    pub(crate) fn of(summaries: impl Iterator<Item = Summary>, what: &str) -> Result<Self, Error> {
-        let mut counts: BTreeMap<(u32, u64, u64, u64), (Summary, f64)> = BTreeMap::new();
-        let mut customers = 0;
+        let mut counts: BTreeMap<(u32, u64, u64), (Summary, f64)> = BTreeMap::new();
         for s in summaries {
             s.validate()?;
-            customers += 1;
-            let key = (
-                s.frequency,
-                s.recency.to_bits(),
-                s.age.to_bits(),
-                s.monetary.to_bits(),
-            );
-            counts.entry(key).or_insert((s, 0.0)).1 += 1.0;
+            let key = (s.frequency, s.recency.to_bits(), s.age.to_bits());
+            counts.entry(key).or_insert((*s, 0.0)).1 += 1.0;
         }
-        if customers == 0 {
-            return Err(Error::new(
-                ErrorCode::InvalidData,
-                format!("no {what} to fit the model on"),
-            ));
+        if summaries.is_empty() {
+            return Err(nothing_to_fit("customers"));
         }
         Ok(Weighted {
             distinct: counts.into_values().collect(),
-            customers,
+            customers: summaries.len(),
         })
     }
 
-    /// Errors unless someone bought again: without repeat purchases the dropout process (BG/NBD's
-    /// `a` and `b`, Pareto/NBD's `s` and `beta`) leaves the likelihood flat, and any value would
-    /// be an invention.
+    /// Errors unless someone bought again (see [`no_repeat_purchase`]).
     pub(crate) fn require_repeat(&self, model: &str) -> Result<(), Error> {
         if self.distinct.iter().any(|(s, _)| s.frequency > 0) {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorCode::InvalidData,
-                format!("{model}: no customer bought twice, so dropout cannot be estimated"),
-            ))
+            Err(no_repeat_purchase(model))
         }
     }
 
@@ -86,78 +65,61 @@ impl Weighted {
     pub(crate) fn sum(&self, f: impl Fn(&Summary) -> f64) -> f64 {
         self.distinct.iter().map(|(s, w)| w * f(s)).sum()
     }
-
-    /// Calls `f(summary, weight, per_frequency(frequency))` for each distinct summary: they are
-    /// sorted by frequency, so terms that depend only on it (log-gamma and digamma functions) are
-    /// computed once per frequency.
-    pub(crate) fn each_by_frequency<T: Copy>(
-        &self,
-        per_frequency: impl Fn(u32) -> T,
-        mut f: impl FnMut(&Summary, f64, T),
-    ) {
-        let mut cached: Option<(u32, T)> = None;
-        for (s, w) in &self.distinct {
-            let terms = match cached {
-                Some((x, terms)) if x == s.frequency => terms,
-                _ => {
-                    let terms = per_frequency(s.frequency);
-                    cached = Some((s.frequency, terms));
-                    terms
-                }
-            };
-            f(s, *w, terms);
-        }
-    }
 }
 
-impl Weighted {
-    /// `Σ weight · ll` and `Σ weight · ∇ll` (written to `gradient`), where `each` gives one
-    /// summary's log-likelihood and gradient from the terms shared by its frequency.
-    pub(crate) fn ln_likelihood_and_gradient<T: Copy, const N: usize>(
-        &self,
-        per_frequency: impl Fn(u32) -> T,
-        each: impl Fn(&Summary, T) -> (f64, [f64; N]),
-        gradient: &mut [f64],
-    ) -> f64 {
-        let (mut total, mut sum) = (0.0, [0.0; N]);
-        self.each_by_frequency(per_frequency, |s, w, t| {
-            let (ll, d) = each(s, t);
-            total += w * ll;
-            sum.iter_mut().zip(d).for_each(|(gi, di)| *gi += w * di);
-        });
-        gradient.copy_from_slice(&sum);
-        total
-    }
+/// The error for a population without a repeat purchase: the dropout process (BG/NBD's `a` and
+/// `b`, Pareto/NBD's `s` and `beta`) then leaves the likelihood flat, and any value would be an
+/// invention.
+pub(crate) fn no_repeat_purchase(model: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidData,
+        format!("{model}: no customer bought twice, so dropout cannot be estimated"),
+    )
 }
 
-/// Maximises a log-likelihood with an analytic gradient over positive parameters: BFGS on their
-/// logarithms from `start`. `ln_likelihood(params, gradient)` returns the value and writes the
-/// gradient with respect to the parameters.
+/// The error for a fit without data; `what` names the data it needs.
+pub(crate) fn nothing_to_fit(what: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidData,
+        format!("no {what} to fit the model on"),
+    )
+}
+
+/// Maximises a log-likelihood with analytic gradient and Hessian over positive parameters: Newton's
+/// method on their logarithms from `start`. `ln_likelihood(params, gradient, hessian)` returns the
+/// value and writes the gradient and the row-major Hessian with respect to the parameters.
 pub(crate) fn maximize_smooth(
     model: &str,
     names: &[&str],
     start: &[f64],
     customers: usize,
-    ln_likelihood: impl Fn(&[f64], &mut [f64]) -> f64,
+    ln_likelihood: impl Fn(&[f64], &mut [f64], &mut [f64]) -> f64,
 ) -> Result<(Vec<f64>, FitReport), Error> {
     let n = customers.max(1) as f64;
+    let k = start.len();
     let mut evaluations = 0u32;
-    let mut params = alloc::vec![0.0; start.len()];
-    let mut gradient = alloc::vec![0.0; start.len()];
-    // The mean negative log-likelihood and its gradient in log space.
-    let mut objective = |logs: &[f64], out: &mut [f64]| -> f64 {
+    let mut params = alloc::vec![0.0; k];
+    let (mut gradient, mut hessian) = (alloc::vec![0.0; k], alloc::vec![0.0; k * k]);
+    // The mean negative log-likelihood, its gradient and Hessian in log space: with `p = e^l`,
+    // `∂/∂l_i = p_i·∂/∂p_i` and `∂²/∂l_i∂l_j = p_i·p_j·∂²/∂p_i∂p_j + δ_ij·p_i·∂/∂p_i`.
+    let mut objective = |logs: &[f64], out: &mut [f64], out_hessian: &mut [f64]| -> f64 {
         evaluations += 1;
         for (p, l) in params.iter_mut().zip(logs) {
             *p = exp(*l);
         }
-        let value = ln_likelihood(&params, &mut gradient);
-        for ((o, g), p) in out.iter_mut().zip(&gradient).zip(&params) {
-            *o = -g * p / n;
+        let value = ln_likelihood(&params, &mut gradient, &mut hessian);
+        for i in 0..k {
+            out[i] = -gradient[i] * params[i] / n;
+            for j in 0..k {
+                let diagonal = if i == j { gradient[i] * params[i] } else { 0.0 };
+                out_hessian[i * k + j] =
+                    -(hessian[i * k + j] * params[i] * params[j] + diagonal) / n;
+            }
         }
         -value / n
     };
     let from: Vec<f64> = start.iter().map(|p| ln(*p)).collect();
-    let found = super::optimize::bfgs(&from, &mut objective);
+    let found = super::optimize::newton(&from, &mut objective);
     let best: Vec<f64> = found.point.iter().map(|l| exp(*l)).collect();
     finish(model, names, best, found, evaluations, customers, n)
 }

@@ -23,6 +23,7 @@
 //! ```
 
 mod bgnbd;
+mod bgnbd_fit;
 mod cohort;
 mod cross_sell;
 mod fit;

@@ -1,4 +1,5 @@
-//! Nelder-Mead minimisation, for maximum-likelihood fits.
+//! Minimisation for maximum-likelihood fits: Nelder-Mead where only values are at hand, Newton's
+//! method where the gradient and Hessian are analytic.
 //!
 //! Hand-written rather than a dependency: the optimisation crates (argmin and friends) need `std`,
 //! and the fits here are smooth 3- and 4-parameter problems in log space, where the simplex method
@@ -135,122 +136,150 @@ fn simplex(
     (x, v, budget, false)
 }
 
-/// Most BFGS iterations; the likelihoods here converge in a few dozen.
-const MAX_BFGS_ITERATIONS: u32 = 500;
-/// The gradient's largest component at which BFGS has converged (the objective is a mean
+/// Most Newton iterations; the likelihoods here converge in about ten.
+const MAX_NEWTON_ITERATIONS: u32 = 500;
+/// The gradient's largest component at which Newton's method has converged (the objective is a mean
 /// log-likelihood per customer, so this does not depend on the data's size).
 const GRADIENT_TOLERANCE: f64 = 1e-9;
+/// The Newton decrement, relative to the value, at which Newton's method has converged.
+const DECREMENT_TOLERANCE: f64 = 1e-13;
+/// Longest step per coordinate: the search is in log space, so a factor of e^4 per parameter.
+const MAX_STEP: f64 = 4.0;
 
-/// BFGS with a backtracking (Armijo) line search: `f(x, gradient)` returns the value and writes
-/// the gradient. Used where the gradient is analytic, where it needs ~20x fewer evaluations than
-/// the simplex method.
-pub(crate) fn bfgs(start: &[f64], f: &mut impl FnMut(&[f64], &mut [f64]) -> f64) -> Minimum {
+/// Newton's method with a backtracking (Armijo) line search: `f(x, gradient, hessian)` returns the
+/// value and writes the gradient and the row-major Hessian. Where the Hessian is not positive
+/// definite (far from the maximum) the step is damped toward the gradient's. Used where both are
+/// analytic and cheap next to the value: a third to a tenth of BFGS's evaluations here.
+pub(crate) fn newton(
+    start: &[f64],
+    f: &mut impl FnMut(&[f64], &mut [f64], &mut [f64]) -> f64,
+) -> Minimum {
     let n = start.len();
-    let identity = |h: &mut Vec<f64>| {
-        h.iter_mut()
-            .enumerate()
-            .for_each(|(i, v)| *v = if i % (n + 1) == 0 { 1.0 } else { 0.0 })
-    };
-    let mut h = alloc::vec![0.0; n * n];
-    identity(&mut h);
     let mut x = start.to_vec();
-    let mut g = alloc::vec![0.0; n];
-    let mut fx = f(&x, &mut g);
-    let (mut next, mut g_next, mut d) = (
+    let (mut g, mut h) = (alloc::vec![0.0; n], alloc::vec![0.0; n * n]);
+    let mut fx = f(&x, &mut g, &mut h);
+    let (mut next, mut g_next, mut h_next) = (
         alloc::vec![0.0; n],
         alloc::vec![0.0; n],
-        alloc::vec![0.0; n],
+        alloc::vec![0.0; n * n],
     );
     let finite = |v: f64, g: &[f64]| v.is_finite() && g.iter().all(|c| c.is_finite());
+    let stop = |point: Vec<f64>, value: f64, iterations: u32, converged: bool| Minimum {
+        point,
+        value,
+        iterations,
+        converged,
+    };
     if !finite(fx, &g) {
-        return Minimum {
-            point: x,
-            value: f64::INFINITY,
-            iterations: 0,
-            converged: false,
-        };
+        return stop(x, f64::INFINITY, 0, false);
     }
-    for iteration in 0..MAX_BFGS_ITERATIONS {
+    for iteration in 0..MAX_NEWTON_ITERATIONS {
         if g.iter().all(|c| c.abs() <= GRADIENT_TOLERANCE) {
-            return Minimum {
-                point: x,
-                value: fx,
-                iterations: iteration,
-                converged: true,
-            };
+            return stop(x, fx, iteration, true);
         }
-        for i in 0..n {
-            d[i] = -(0..n).map(|j| h[i * n + j] * g[j]).sum::<f64>();
+        let d = damped_newton_step(&h, &g);
+        let slope: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();
+        // The Newton decrement: twice the decrease the step promises. Below the value's rounding
+        // (a sum over a million customers carries ~1e-13 of it) the line search cannot judge
+        // the step, and the parameters are within ~1e-7 of the maximum: take it and stop.
+        if -slope <= DECREMENT_TOLERANCE * fx.abs().max(1.0) {
+            for i in 0..n {
+                next[i] = x[i] + d[i];
+            }
+            let fn_next = f(&next, &mut g_next, &mut h_next);
+            if finite(fn_next, &g_next) && fn_next <= fx + DECREMENT_TOLERANCE * fx.abs() {
+                return stop(next, fn_next, iteration + 1, true);
+            }
+            let flat = g.iter().all(|c| c.abs() <= 1e-6);
+            return stop(x, fx, iteration, flat);
         }
-        let mut slope: f64 = d.iter().zip(&g).map(|(a, b)| a * b).sum();
-        if slope >= 0.0 {
-            identity(&mut h);
-            d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
-            slope = -g.iter().map(|c| c * c).sum::<f64>();
-        }
-        // Keep a step within a factor e^4 per parameter: the search is in log space.
         let longest = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let mut t = if longest > 4.0 { 4.0 / longest } else { 1.0 };
+        let mut t = if longest > MAX_STEP {
+            MAX_STEP / longest
+        } else {
+            1.0
+        };
         let mut fn_next;
         loop {
             for i in 0..n {
                 next[i] = x[i] + t * d[i];
             }
-            fn_next = f(&next, &mut g_next);
+            fn_next = f(&next, &mut g_next, &mut h_next);
             if finite(fn_next, &g_next) && fn_next <= fx + 1e-4 * t * slope {
                 break;
             }
             t *= 0.5;
             if t < 1e-14 {
-                // No descent along the gradient: a minimum to within rounding.
+                // No descent along the step: a minimum to within rounding.
                 let flat = g.iter().all(|c| c.abs() <= 1e-6);
-                return Minimum {
-                    point: x,
-                    value: fx,
-                    iterations: iteration,
-                    converged: flat,
-                };
-            }
-        }
-        let s: Vec<f64> = (0..n).map(|i| next[i] - x[i]).collect();
-        let y: Vec<f64> = (0..n).map(|i| g_next[i] - g[i]).collect();
-        let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
-        if sy > 1e-16 {
-            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
-            let rho = 1.0 / sy;
-            let hy: Vec<f64> = (0..n)
-                .map(|i| (0..n).map(|j| h[i * n + j] * y[j]).sum())
-                .collect();
-            let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
-            for i in 0..n {
-                for j in 0..n {
-                    h[i * n + j] +=
-                        rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
-                }
+                return stop(x, fx, iteration, flat);
             }
         }
         // Stalled at rounding level: the value no longer moves and neither does the point.
-        let stalled =
-            (fx - fn_next).abs() <= 1e-15 * fx.abs().max(1.0) && s.iter().all(|c| c.abs() <= 1e-10);
+        let stalled = (fx - fn_next).abs() <= 1e-15 * fx.abs().max(1.0)
+            && (0..n).all(|i| (next[i] - x[i]).abs() <= 1e-10);
         core::mem::swap(&mut x, &mut next);
         core::mem::swap(&mut g, &mut g_next);
+        core::mem::swap(&mut h, &mut h_next);
         fx = fn_next;
         if stalled {
             let flat = g.iter().all(|c| c.abs() <= 1e-6);
-            return Minimum {
-                point: x,
-                value: fx,
-                iterations: iteration + 1,
-                converged: flat,
-            };
+            return stop(x, fx, iteration + 1, flat);
         }
     }
-    Minimum {
-        point: x,
-        value: fx,
-        iterations: MAX_BFGS_ITERATIONS,
-        converged: false,
+    stop(x, fx, MAX_NEWTON_ITERATIONS, false)
+}
+
+/// Solves `(H + λI)·d = −g` for the smallest `λ` in 0, 1e-8·s, 1e-7·s, ... (`s` the Hessian's
+/// largest diagonal magnitude) at which `H + λI` is positive definite: the Newton step where the
+/// objective is convex, a shorter step along the gradient where it is not. Always a descent
+/// direction (for a non-zero gradient).
+fn damped_newton_step(h: &[f64], g: &[f64]) -> Vec<f64> {
+    let n = g.len();
+    let scale = (0..n).fold(1e-300f64, |m, i| m.max(h[i * n + i].abs()));
+    let mut lambda = 0.0;
+    loop {
+        if let Some(d) = cholesky_solve(h, lambda, g) {
+            return d.into_iter().map(|v| -v).collect();
+        }
+        lambda = if lambda == 0.0 {
+            1e-8 * scale
+        } else {
+            lambda * 10.0
+        };
+        if !lambda.is_finite() {
+            return g.iter().map(|v| -v).collect();
+        }
     }
+}
+
+/// `(H + λI)⁻¹·g` by Cholesky factorisation; `None` unless `H + λI` is positive definite.
+fn cholesky_solve(h: &[f64], lambda: f64, g: &[f64]) -> Option<Vec<f64>> {
+    let n = g.len();
+    let mut l = alloc::vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut sum = h[i * n + j] + if i == j { lambda } else { 0.0 };
+            sum -= (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
+            if i == j {
+                if !(sum > 0.0 && sum.is_finite()) {
+                    return None;
+                }
+                l[i * n + i] = sum.sqrt();
+            } else {
+                l[i * n + j] = sum / l[j * n + j];
+            }
+        }
+    }
+    // L·y = g, then Lᵀ·z = y.
+    let mut y = alloc::vec![0.0; n];
+    for i in 0..n {
+        y[i] = (g[i] - (0..i).map(|k| l[i * n + k] * y[k]).sum::<f64>()) / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        y[i] = (y[i] - (i + 1..n).map(|k| l[k * n + i] * y[k]).sum::<f64>()) / l[i * n + i];
+    }
+    Some(y)
 }
 
 #[cfg(test)]
@@ -270,10 +299,16 @@ mod tests {
     }
 
     #[test]
-    fn bfgs_finds_the_minimum_of_the_rosenbrock_valley() {
-        let m = bfgs(&[-1.2, 1.0], &mut |x, g| {
+    fn newton_finds_the_minimum_of_the_rosenbrock_valley() {
+        let m = newton(&[-1.2, 1.0], &mut |x, g, h| {
             g[0] = -2.0 * (1.0 - x[0]) - 400.0 * x[0] * (x[1] - x[0] * x[0]);
             g[1] = 200.0 * (x[1] - x[0] * x[0]);
+            h.copy_from_slice(&[
+                2.0 - 400.0 * x[1] + 1200.0 * x[0] * x[0],
+                -400.0 * x[0],
+                -400.0 * x[0],
+                200.0,
+            ]);
             (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2)
         });
         assert!(m.converged, "{m:?}");

@@ -38,6 +38,25 @@ pub(crate) fn digamma(mut x: f64) -> f64 {
     result + ln(x) - 0.5 / x - series
 }
 
+/// The trigamma function `ψ'(x)` for `x > 0`, for the fits' Hessians: the recurrence
+/// `ψ'(x) = ψ'(x+1) + 1/x²` up to 10, then the asymptotic series (error below 1e-16).
+pub(crate) fn trigamma(mut x: f64) -> f64 {
+    let mut result = 0.0;
+    while x < 10.0 {
+        result += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let (t, t2) = (1.0 / x, 1.0 / (x * x));
+    let series = t
+        * t2
+        * (1.0 / 6.0
+            - t2 * (1.0 / 30.0
+                - t2 * (1.0 / 42.0
+                    - t2 * (1.0 / 30.0
+                        - t2 * (5.0 / 66.0 - t2 * (691.0 / 2730.0 - t2 * 7.0 / 6.0))))));
+    result + t + 0.5 * t2 + series
+}
+
 /// `ln(e^a + e^b)` without overflow.
 pub(crate) fn ln_add_exp(a: f64, b: f64) -> f64 {
     let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
@@ -143,6 +162,15 @@ mod tests {
         assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-13);
         for x in [0.01, 0.7, 3.3, 40.0, 1e6] {
             assert!((digamma(x + 1.0) - digamma(x) - 1.0 / x).abs() < 1e-10 * (1.0 / x).max(1.0));
+        }
+        // ψ'(1) = π²/6, ψ'(x) = ψ'(x + 1) + 1/x², and ψ' is ψ's derivative.
+        assert!((trigamma(1.0) - core::f64::consts::PI.powi(2) / 6.0).abs() < 1e-14);
+        for x in [0.01, 0.7, 3.3, 9.99, 40.0, 1e6] {
+            let step = trigamma(x) - trigamma(x + 1.0) - 1.0 / (x * x);
+            assert!(step.abs() < 1e-12 * trigamma(x), "{x}");
+            let h = 1e-5 * x;
+            let numeric = (digamma(x + h) - digamma(x - h)) / (2.0 * h);
+            assert!((numeric - trigamma(x)).abs() < 1e-6 * trigamma(x), "{x}");
         }
     }
 }
