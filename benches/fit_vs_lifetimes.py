@@ -5,7 +5,7 @@ weeks), and optionally on a synthetic population drawn from the model.
 Setup (once; lifetimes 0.11.3 needs pandas < 2):
     python3 -m venv /tmp/lt
     /tmp/lt/bin/pip install lifetimes==0.11.3 numpy==1.26.4 pandas==1.5.3 scipy==1.11.4
-    cargo xtask data && cargo build --release -p shopkeeper-cli -p shopkeeper --example fit_summaries
+    cargo xtask data && cargo build --release -p shopkeeper-cli -p shopkeeper-benches --example fit_summaries
 Run:
     /tmp/lt/bin/python benches/fit_vs_lifetimes.py
     /tmp/lt/bin/python benches/fit_vs_lifetimes.py --synthetic 1000000 --seed 1
@@ -13,7 +13,7 @@ Run:
 Both sides time the fits alone (not reading the file or summarising it); each side runs 3 times and
 the best time counts. The script checks that both found the same maximum (parameters to 3 digits).
 On CDNOW Shopkeeper runs `shopkeeper fit`; on the synthetic population, whose summaries never were
-a transaction log, `fit_summaries` (crates/shopkeeper/examples), which calls the same fits.
+a transaction log, `fit_summaries` (benches/fit_summaries.rs), which calls the same fits.
 
 `--synthetic N --seed S` draws N customers (numpy, seeded) from the parameters fitted on
 CDNOW_master (TRUE_BGNBD, TRUE_GAMMA_GAMMA): a first purchase on a day uniform over the first 12

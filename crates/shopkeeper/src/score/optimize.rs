@@ -265,7 +265,7 @@ fn cholesky_solve(h: &[f64], lambda: f64, g: &[f64]) -> Option<Vec<f64>> {
                 if !(sum > 0.0 && sum.is_finite()) {
                     return None;
                 }
-                l[i * n + i] = sum.sqrt();
+                l[i * n + i] = libm::sqrt(sum);
             } else {
                 l[i * n + j] = sum / l[j * n + j];
             }
