@@ -12,6 +12,7 @@ mod dashboard;
 mod debian;
 mod instructions;
 mod wasm;
+mod wasm_size;
 
 /// Targets the core must build for with default features off: the browser and a bare-metal POS.
 const NO_STD_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];

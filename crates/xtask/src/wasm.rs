@@ -21,7 +21,8 @@ fn pinned_bindgen(root: &Path) -> Result<String, String> {
 }
 
 /// Installs what the package's build and tests need, when missing: the wasm-bindgen CLI at the
-/// pinned version; Chromium, its driver and binaryen (wasm-opt) from Debian; playwright-core.
+/// pinned version; Chromium and its driver from Debian; binaryen (wasm-opt) from npm;
+/// playwright-core.
 pub fn install_tools(root: &Path) -> Result<(), String> {
     let version = pinned_bindgen(root)?;
     let installed = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
@@ -35,10 +36,10 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
         &[
             ("chromium", "chromium"),
             ("chromedriver", "chromium-driver"),
-            ("wasm-opt", "binaryen"),
         ],
         "the WASM tests",
     )?;
+    install_binaryen(root)?;
     let tests = root.join("bindings/wasm/tests");
     if tests
         .join("node_modules/playwright-core/package.json")
@@ -54,9 +55,42 @@ pub fn install_tools(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// binaryen from the npm registry, for `wasm-opt`: Debian 12's binaryen (108) cannot read the
+/// module (it predates `table.fill`, which wasm-bindgen's reference-type shims use).
+const BINARYEN: &str = "132.0.0";
+
+/// Where [`install_binaryen`] puts it (a folder of the build, not of the repository).
+const BINARYEN_DIR: &str = "target/tools/binaryen";
+
+fn wasm_opt(root: &Path) -> PathBuf {
+    root.join(BINARYEN_DIR).join("node_modules/.bin/wasm-opt")
+}
+
+fn install_binaryen(root: &Path) -> Result<(), String> {
+    let dir = root.join(BINARYEN_DIR);
+    let manifest = dir.join("node_modules/binaryen/package.json");
+    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{BINARYEN}\"")) {
+        println!("binaryen {BINARYEN} (wasm-opt) already installed in {BINARYEN_DIR}");
+        return Ok(());
+    }
+    println!("installing binaryen {BINARYEN} from npm into {BINARYEN_DIR}, for wasm-opt (Debian's 108 cannot read the module)");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    run(Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--no-save",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .arg(format!("binaryen@{BINARYEN}")))
+}
+
 /// Builds the package into [`PACKAGE`]: the core for wasm32 with the size profile, the `web`
-/// and `nodejs` glue, wasm-opt when present, the guard, the types and the manifest. Prints the
-/// .wasm size, raw and gzipped.
+/// and `nodejs` glue, wasm-opt, the guard, the types and the manifest. Prints the module's bytes
+/// by crate and fails when the browser module passes its gzipped budget (`wasm_size.rs`).
 pub fn build(root: &Path) -> Result<PathBuf, String> {
     cargo(&[
         "build",
@@ -77,7 +111,7 @@ pub fn build(root: &Path) -> Result<PathBuf, String> {
             .arg(&dir)
             .arg(&wasm))?;
         let module = dir.join("shopkeeper_wasm_bg.wasm");
-        optimize(&module)?;
+        optimize(root, &module)?;
     }
     let js = root.join("bindings/wasm/js");
     let copies = [
@@ -113,50 +147,28 @@ pub fn build(root: &Path) -> Result<PathBuf, String> {
         ),
     )?;
     check_version(root)?;
-    let module = package.join("web/shopkeeper_wasm_bg.wasm");
-    let raw = std::fs::metadata(&module)
-        .map_err(|e| format!("cannot read {}: {e}", module.display()))?
-        .len();
-    let gzipped = output(
-        Command::new("sh")
-            .arg("-c")
-            .arg(format!("gzip -9 -c '{}' | wc -c", module.display())),
-    )?;
-    println!(
-        "package in {PACKAGE}: shopkeeper_wasm_bg.wasm is {:.1} KiB raw, {:.1} KiB gzipped (gzip -9)",
-        raw as f64 / 1024.0,
-        gzipped.trim().parse::<f64>().unwrap_or(f64::NAN) / 1024.0
-    );
+    crate::wasm_size::print_by_crate(&wasm)?;
+    crate::wasm_size::check_budget(&package.join("web/shopkeeper_wasm_bg.wasm"))?;
     Ok(package)
 }
 
-/// Runs wasm-opt (binaryen) for size when it is installed and can read the module. Debian 12's
-/// binaryen 108 predates `table.fill`, which wasm-bindgen's reference-type shims use: it then
-/// says so and the module ships as rustc and wasm-bindgen wrote it.
-fn optimize(module: &Path) -> Result<(), String> {
-    if !crate::debian::on_path("wasm-opt") {
-        println!("wasm-opt not found (Debian: binaryen): the .wasm is not post-optimized");
-        return Ok(());
-    }
+/// Runs wasm-opt for size: `-Oz`, with functions of one caller inlined only when tiny (larger
+/// inlining grew the gzipped module), and the names, debug information and producers stripped
+/// (a shop page has no use for them; the by-crate table reads the unstripped module).
+fn optimize(root: &Path, module: &Path) -> Result<(), String> {
     let optimized = module.with_extension("opt.wasm");
-    let status = Command::new("wasm-opt")
-        .args(["-Oz", "--all-features"])
+    run(Command::new(wasm_opt(root))
+        .args([
+            "-Oz",
+            "--one-caller-inline-max-function-size=20",
+            "--strip-debug",
+            "--strip-producers",
+        ])
         .arg(module)
         .arg("-o")
-        .arg(&optimized)
-        .status()
-        .map_err(|e| format!("cannot run wasm-opt: {e}"))?;
-    if status.success() {
-        std::fs::rename(&optimized, module)
-            .map_err(|e| format!("cannot replace {}: {e}", module.display()))
-    } else {
-        let version = output(Command::new("wasm-opt").arg("--version")).unwrap_or_default();
-        println!(
-            "{} cannot read this module (see above): shipping it without wasm-opt; a newer binaryen reads it",
-            version.trim()
-        );
-        Ok(())
-    }
+        .arg(&optimized))?;
+    std::fs::rename(&optimized, module)
+        .map_err(|e| format!("cannot replace {}: {e}", module.display()))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
