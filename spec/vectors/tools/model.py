@@ -19,14 +19,35 @@ def mix(z):
     z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
     return z ^ (z >> 31)
 
+# The normal's ziggurat (Marsaglia and Tsang 2000, 128 layers of area ZIG_V, the tail beyond
+# ZIG_R): the layers' right edges by their recurrence, X[128] = 0.
+ZIG_R = 3.442619855899
+ZIG_V = 9.91256303526217e-3
+def density(x): return math.exp(-0.5 * x * x)
+ZIG_X = [ZIG_V / density(ZIG_R), ZIG_R]
+for _ in range(2, 128):
+    ZIG_X.append(math.sqrt(-2 * math.log(ZIG_V / ZIG_X[-1] + density(ZIG_X[-1]))))
+ZIG_X.append(0.0)
+
 class Stream:
     def __init__(s, seed): s.x = seed
     def next(s):
         out = mix(s.x); s.x = (s.x + G) & M64; return out
     def open01(s): return ((s.next() >> 11) + 0.5) / 2**53
     def normal(s):
-        u1, u2 = s.open01(), s.open01()
-        return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+        for _ in range(64):
+            bits = s.next()
+            i = bits & 127; sign = -1.0 if bits & 128 else 1.0
+            x = ((bits >> 11) + 0.5) / 2**53 * ZIG_X[i]
+            if x < ZIG_X[i + 1]: return sign * x
+            if i == 0:
+                for _ in range(64):
+                    a = -math.log(s.open01()) / ZIG_R; b = -math.log(s.open01())
+                    if 2 * b > a * a: return sign * (ZIG_R + a)
+                return sign * ZIG_R
+            low, high = density(ZIG_X[i]), density(ZIG_X[i + 1])
+            if low + s.open01() * (high - low) < density(x): return sign * x
+        return 0.0
     def gamma(s, k):
         if k < 1:
             boost = s.open01() ** (1 / k)
