@@ -4,7 +4,8 @@
 //! warm-up), once per mode. Deciding: `fast`, `log`, `explain`, `json` (the receipt written as
 //! JSON), `adaptive` and `adaptive-log`. Loading the catalog: `read-json` (the peer: the text read
 //! into a `serde_json::Value`), `compile` (`Catalog::compile`) and `engine` (`Engine::new` on top),
-//! and `compile-adaptive`.
+//! and `compile-adaptive`. Fitting: `fit` (BG/NBD and Gamma-Gamma on a generated population of
+//! CDNOW_master's size; `benches/fit_vs_lifetimes.py` times real data against Python lifetimes).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -12,7 +13,7 @@ use std::hint::black_box;
 use shopkeeper::decide::{Catalog, Engine, Request};
 use shopkeeper::learn::Learner;
 use shopkeeper::rules::Context;
-use shopkeeper::score::Models;
+use shopkeeper::score::{BgNbd, GammaGamma, Models, Summary};
 use shopkeeper::{Channel, Profile};
 
 #[path = "fixtures.rs"]
@@ -25,6 +26,16 @@ pub const REPS: u64 = 10;
 
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "fit" {
+        let population = population(23_570);
+        fit(&population);
+        shopkeeper_measured_fit(&population);
+        println!(
+            "fit: {REPS} fits of {} customers measured",
+            population.len()
+        );
+        return;
+    }
     if let Some(load) = Load::parse(&mode) {
         let json = catalog_json(1_000, mode.ends_with("adaptive"));
         load.run(&json);
@@ -141,5 +152,90 @@ impl Load {
 pub fn shopkeeper_measured_load(load: Load, json: &str) {
     for _ in 0..REPS {
         load.run(json);
+    }
+}
+
+/// `customers` drawn from BG/NBD and Gamma-Gamma with CDNOW_master's parameters (in weeks:
+/// r 0.25, alpha 4.8, a 0.72, b 2.16; p 6.3, q 3.6, gamma 15), their first purchases spread
+/// over 12 weeks of a 78-week study, times in whole days. A fixed SplitMix64 stream, so every run
+/// fits the same numbers.
+fn population(customers: usize) -> Vec<Summary> {
+    let mut draw = Draw(0x5eed);
+    (0..customers)
+        .map(|_| {
+            // Whole days, as a transaction log records them.
+            let age = (7.0 * (78.0 - 12.0 * draw.uniform())).floor() / 7.0;
+            let rate = draw.gamma(0.25) / 4.8;
+            let (x, y) = (draw.gamma(0.72), draw.gamma(2.16));
+            let dropout = x / (x + y);
+            let (mut t, mut frequency, mut recency) = (0.0, 0u32, 0.0);
+            loop {
+                t += -draw.uniform().ln() / rate;
+                if t > age {
+                    break;
+                }
+                frequency += 1;
+                recency = (7.0 * t).floor() / 7.0;
+                if draw.uniform() < dropout {
+                    break;
+                }
+            }
+            let scale = draw.gamma(3.6) / 15.0;
+            let spends: f64 = (0..frequency).map(|_| draw.gamma(6.3) / scale).sum();
+            Summary {
+                frequency,
+                recency,
+                age,
+                monetary: if frequency > 0 {
+                    spends / frequency as f64
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect()
+}
+
+/// SplitMix64 uniforms, normals by Box-Muller and gammas by Marsaglia-Tsang: enough to generate
+/// a population (the core's own stream is private to it).
+struct Draw(u64);
+
+impl Draw {
+    fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (((z ^ (z >> 31)) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let boost = self.uniform().powf(1.0 / shape);
+            return self.gamma(shape + 1.0) * boost;
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let (u1, u2) = (self.uniform(), self.uniform());
+            let x = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let v = (1.0 + c * x).powi(3);
+            if v > 0.0 && self.uniform().ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+}
+
+fn fit(population: &[Summary]) {
+    black_box(BgNbd::fit(black_box(population)).unwrap());
+    black_box(GammaGamma::fit(black_box(population)).unwrap());
+}
+
+/// The measured fits; callgrind collects only while this runs (`--toggle-collect`).
+#[inline(never)]
+pub fn shopkeeper_measured_fit(population: &[Summary]) {
+    for _ in 0..REPS {
+        fit(population);
     }
 }
