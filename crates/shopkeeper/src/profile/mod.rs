@@ -589,30 +589,38 @@ impl Profile {
     }
 
     /// Reads the JSON of [`Profile::export`] back, checking every invariant a decoded profile must hold.
+    ///
+    /// Read in two passes over the text: the envelope (`format`, `schema_version`), then the
+    /// profile's fields, which ignore the envelope's. One pass with `#[serde(flatten)]` would
+    /// buffer the whole profile in serde's generic `Content` first: more code in the WASM module
+    /// for every type, and errors without a line and column.
     pub fn from_export(json: &str) -> Result<Self, Error> {
         #[derive(Deserialize)]
-        struct Import {
+        struct Envelope {
             format: String,
             schema_version: u16,
-            #[serde(flatten)]
-            profile: Unchecked,
         }
         crate::check::input_len("a profile export", json, MAX_EXPORT_LEN)?;
-        let import: Import = serde_json::from_str(json).map_err(crate::event::json_error)?;
-        if import.format != EXPORT_FORMAT {
+        let read = crate::event::json_error;
+        let envelope: Envelope = serde_json::from_str(json).map_err(read)?;
+        if envelope.format != EXPORT_FORMAT {
             return Err(Error::new(
                 ErrorCode::DecodeBadMagic,
-                alloc::format!("format is {:?}, expected {EXPORT_FORMAT:?}", import.format),
+                alloc::format!(
+                    "format is {:?}, expected {EXPORT_FORMAT:?}",
+                    envelope.format
+                ),
             ));
         }
         // Older versions read as this one (the fields they lack default to empty).
-        if !(1..=SCHEMA_VERSION).contains(&import.schema_version) {
+        if !(1..=SCHEMA_VERSION).contains(&envelope.schema_version) {
             return Err(codec::unsupported_version(
-                import.schema_version,
+                envelope.schema_version,
                 SCHEMA_VERSION,
             ));
         }
-        Profile::try_from(import.profile)
+        let profile: Unchecked = serde_json::from_str(json).map_err(read)?;
+        Profile::try_from(profile)
     }
 
     /// The compact binary form: a versioned envelope around postcard, at most
