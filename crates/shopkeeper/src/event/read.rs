@@ -141,11 +141,7 @@ impl Fields {
 
     /// The field `key` as `convert` reads it: `None` when absent, or wrong (then noted, as is a
     /// second `key`).
-    fn field<T>(
-        &mut self,
-        key: &'static str,
-        convert: impl FnOnce(Got) -> Result<T, Problem>,
-    ) -> Option<T> {
+    fn field<T>(&mut self, key: &'static str, convert: fn(Got) -> Result<T, Problem>) -> Option<T> {
         let slot = self.keys.iter().position(|k| *k == key)?;
         if let Some(entry) = self.again[slot] {
             self.note(entry, || Problem::Duplicate(key));
@@ -355,7 +351,7 @@ enum Got {
     /// A purchase's lines ([`Shape::Lines`]).
     Lines(Vec<PurchaseLine>),
     /// A purchase line ([`Shape::Line`]).
-    Line(PurchaseLine),
+    Line(Box<PurchaseLine>),
     /// A list or a line that is wrong (its first problem; the rest was read as JSON only).
     Bad(Box<Problem>),
 }
@@ -523,7 +519,7 @@ fn bounded<T, const N: usize>(items: Vec<T>) -> Result<BoundedVec<T, N>, Problem
 
 fn line(got: Got) -> Result<PurchaseLine, Problem> {
     match got {
-        Got::Line(line) => Ok(line),
+        Got::Line(line) => Ok(*line),
         got => Err(wrong(got, &"struct PurchaseLine")),
     }
 }
@@ -580,7 +576,7 @@ impl<'de> Visitor<'de> for Shape {
             }
             Shape::Texts(cap) => list(seq, cap, Shape::Any, text)?.map(Got::Texts),
             Shape::Lines => list(seq, MAX_PURCHASE_LINES, Shape::Line, line)?.map(Got::Lines),
-            Shape::Line => line_from_seq(seq)?.map(Got::Line),
+            Shape::Line => line_from_seq(seq)?.map(Box::new).map(Got::Line),
         };
         Ok(read.unwrap_or_else(|problem| Got::Bad(Box::new(problem))))
     }
@@ -594,7 +590,7 @@ impl<'de> Visitor<'de> for Shape {
             while let Some(key) = map.next_key_seed(Key(&LINE_FIELDS))? {
                 fields.read(&mut map, key)?;
             }
-            let line = fields.line();
+            let line = fields.line().map(Box::new);
             return Ok(line.map_or_else(|problem| Got::Bad(Box::new(problem)), Got::Line));
         }
         let first = match map.next_key::<String>()? {
