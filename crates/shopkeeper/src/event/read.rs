@@ -5,7 +5,8 @@
 //! tagged enum (`"type"`), can only be read by buffering it whole into serde's private `Content`
 //! tree and reading the tag, then the variant, again from the tree. That monomorphises serde's
 //! `ContentDeserializer`, `ContentRefDeserializer` and `FlatMapDeserializer` for every field's
-//! type: more than 86 KB of the npm package's WebAssembly module, for one small object.
+//! type: 79 KB of serde's code in the npm package's WebAssembly module (before `wasm-opt`), for
+//! one small object. Without them the shipped module is 46 KB lighter, 6.4 KiB gzipped.
 //!
 //! It accepts what the derived reader accepted, builds the same events and fails with the same
 //! errors, position included (`tests/event_reader.rs` checks it on a generated corpus). So it
