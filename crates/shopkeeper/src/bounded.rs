@@ -18,6 +18,20 @@ use crate::{Error, ErrorCode};
 /// turn it into `limit_exceeded`): `"<n> items, more than the cap of <N>"`.
 const OVER_CAP: &str = " items, more than the cap of ";
 
+/// The error of a bounded collection of `len` items past its cap of `cap`.
+pub(crate) fn over_cap<E: serde::de::Error>(len: usize, cap: usize) -> E {
+    E::custom(format_args!("{len}{OVER_CAP}{cap}"))
+}
+
+/// What a bounded list expects, in decoding errors: `a sequence of at most <N> items`.
+pub(crate) struct AtMost(pub usize);
+
+impl serde::de::Expected for AtMost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a sequence of at most {} items", self.0)
+    }
+}
+
 /// Whether `message` is exactly the error of a bounded collection past its cap.
 pub(crate) fn is_over_cap(message: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -124,17 +138,16 @@ impl<'de, T: Deserialize<'de>, const N: usize> Deserialize<'de> for BoundedVec<T
         impl<'de, T: Deserialize<'de>, const N: usize> Visitor<'de> for SeqVisitor<T, N> {
             type Value = BoundedVec<T, N>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a sequence of at most {N} items")
+                serde::de::Expected::fmt(&AtMost(N), f)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let over = |len: usize| A::Error::custom(alloc::format!("{len}{OVER_CAP}{N}"));
                 if let Some(len) = seq.size_hint().filter(|len| *len > N) {
-                    return Err(over(len));
+                    return Err(over_cap(len, N));
                 }
                 let mut items = Vec::new();
                 while let Some(item) = seq.next_element()? {
                     if items.len() == N {
-                        return Err(over(N + 1));
+                        return Err(over_cap(N + 1, N));
                     }
                     items.push(item);
                 }

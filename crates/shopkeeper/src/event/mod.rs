@@ -17,6 +17,8 @@ use crate::limits::{
 };
 use crate::{BoundedVec, Error, ErrorCode};
 
+mod read;
+
 /// Seconds since 1970-01-01T00:00:00Z, supplied by the caller.
 pub type Timestamp = i64;
 
@@ -186,8 +188,8 @@ fn one() -> u32 {
     1
 }
 
-/// A customer interaction: when, where, and what.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A customer interaction: when, where, and what. Its JSON reader is hand-written (`read.rs`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     /// When it happened, in seconds since the Unix epoch.
     pub at: Timestamp,
@@ -207,8 +209,8 @@ impl Event {
     /// Reads one event from its JSON form (`spec/events.md`). Unknown fields are rejected, so a
     /// misspelt field is an error, not a silently missing value. Text over
     /// [`MAX_EVENT_JSON_LEN`](crate::limits::MAX_EVENT_JSON_LEN) is `too_long` before it is read;
-    /// a purchase with more than [`MAX_PURCHASE_LINES`] lines is `limit_exceeded` as soon as the
-    /// line past the cap is read.
+    /// a purchase with more than [`MAX_PURCHASE_LINES`] lines is `limit_exceeded` (lines past
+    /// the cap are read as JSON only, never kept). The reader is `event/read.rs`.
     pub fn from_json(text: &str) -> Result<Self, Error> {
         check::input_len("an event", text, crate::limits::MAX_EVENT_JSON_LEN)?;
         serde_json::from_str(text).map_err(json_error)
@@ -343,23 +345,21 @@ pub(crate) fn json_error(error: serde_json::Error) -> Error {
     Error::new(code, message).at(error.line(), error.column())
 }
 
-/// What happened. Tagged by `"type"` in JSON, in snake_case (`"cart_add"`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+/// What happened. Tagged by `"type"` in JSON, in snake_case (`"cart_add"`). Read as part of an
+/// [`Event`], which rejects fields the type does not have; an omitted optional field is `None`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// A visit begins: it becomes the profile's current session.
     SessionStart {
         /// Where the visitor came from (a domain or campaign).
-        #[serde(default)]
         referrer: Option<String>,
         /// The affiliate or partner credited with the visit.
-        #[serde(default)]
         affiliate: Option<String>,
     },
     /// A page was shown (counted in the current session).
     PageView {
         /// The page or page type, checked but not kept.
-        #[serde(default)]
         page: Option<String>,
     },
     /// A product page was shown.
@@ -367,7 +367,6 @@ pub enum EventKind {
         /// Product id.
         product: String,
         /// Product category.
-        #[serde(default)]
         category: Option<String>,
     },
     /// Units of a product were put in the cart.
@@ -375,10 +374,8 @@ pub enum EventKind {
         /// Product id.
         product: String,
         /// Product category.
-        #[serde(default)]
         category: Option<String>,
         /// Units added (1 when omitted).
-        #[serde(default = "one")]
         quantity: u32,
         /// Price of one unit, in minor units; the line takes the latest price.
         unit_price: Money,
@@ -388,7 +385,6 @@ pub enum EventKind {
         /// Product id.
         product: String,
         /// Units removed; the whole line when omitted.
-        #[serde(default)]
         quantity: Option<u32>,
     },
     /// The cart was emptied.
@@ -426,13 +422,11 @@ pub enum EventKind {
     /// The customer contacted customer service.
     ServiceContact {
         /// Why, checked but not kept.
-        #[serde(default)]
         reason: Option<String>,
     },
     /// The customer complained.
     Complaint {
         /// About what, checked but not kept.
-        #[serde(default)]
         reason: Option<String>,
     },
     /// A custom attribute was set, or removed with `null`.
@@ -440,7 +434,7 @@ pub enum EventKind {
         /// Attribute name.
         name: String,
         /// The value; `null` removes the attribute (and frees its type).
-        #[serde(with = "plain_attr_value")]
+        #[serde(serialize_with = "plain_attr_value::serialize")]
         value: Option<AttrValue>,
     },
     /// The customer granted or withdrew consent for a purpose.
@@ -459,21 +453,16 @@ pub enum EventKind {
         /// From the customer or from the shop.
         direction: Direction,
         /// What was written, at most [`MAX_MESSAGE_LEN`](crate::limits::MAX_MESSAGE_LEN) bytes.
-        #[serde(default)]
         text: Option<String>,
         /// A sentiment in [-1, 1] the caller measured; with text, it takes precedence over the
         /// analysis.
-        #[serde(default)]
         sentiment: Option<f64>,
         /// Intents the caller detected (names as a catalog's `intents` declares them), added to
         /// those the analysis finds.
-        #[serde(default)]
         intents: BoundedVec<String, MAX_MESSAGE_INTENTS>,
         /// The product a review is about.
-        #[serde(default)]
         product: Option<String>,
         /// A review's rating, 1 to 5 stars.
-        #[serde(default)]
         rating: Option<u8>,
     },
 }
@@ -502,11 +491,11 @@ impl EventKind {
     }
 }
 
-/// Attribute values in event JSON are written plainly: `true`, `1.5`, `"gold"`, `["a"]`, `null`.
+/// Attribute values in event JSON are written plainly: `true`, `1.5`, `"gold"`, `["a"]`, `null`
+/// (`read.rs` reads them).
 mod plain_attr_value {
     use super::*;
-    use serde::de::{self, SeqAccess, Visitor};
-    use serde::{Deserializer, Serializer};
+    use serde::Serializer;
 
     pub fn serialize<S: Serializer>(value: &Option<AttrValue>, s: S) -> Result<S::Ok, S::Error> {
         match value {
@@ -519,41 +508,5 @@ mod plain_attr_value {
             Some(AttrValue::Text(t)) => s.serialize_str(t),
             Some(AttrValue::List(items)) => items.serialize(s),
         }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AttrValue>, D::Error> {
-        struct Plain;
-        impl<'de> Visitor<'de> for Plain {
-            type Value = Option<AttrValue>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a boolean, number, string, list of strings, or null")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Some(AttrValue::Bool(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Some(AttrValue::Number(v as f64)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Some(AttrValue::Number(v as f64)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Some(AttrValue::Number(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Some(AttrValue::Text(v.into())))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let items = Deserialize::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-                Ok(Some(AttrValue::List(items)))
-            }
-        }
-        d.deserialize_any(Plain)
     }
 }
