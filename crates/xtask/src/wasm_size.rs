@@ -15,7 +15,7 @@ use crate::output;
 
 /// The most the browser module may weigh, gzipped: what the build reaches today plus about 2%
 /// for toolchain drift. Lower it when a change makes the module smaller.
-pub const BUDGET_GZIPPED: u64 = 529_000;
+pub const BUDGET_GZIPPED: u64 = 517_000;
 
 /// How many crates the table lists before it sums the rest.
 const ROWS: usize = 14;
