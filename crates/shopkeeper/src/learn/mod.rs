@@ -156,14 +156,11 @@ impl Arm {
 }
 
 /// One segment's arms, by the FNV-1a hash of the offer id, then the id: a catalog hashes each
-/// offer's id once, so the many look-ups of a decision find an integer in a hash table, not a
-/// string in a tree. Ids that share a hash (none in practice) share an entry, at most
-/// [`MAX_SHARED_HASH`] of them, and a learner holds at most [`MAX_ARMS`], so crafted
-/// collisions cannot make a look-up slow. The table's order is never seen: the encoded form and
-/// [`Learner::arms`] sort by offer id. The keys are already hashes: foldhash's fixed state mixes
-/// them in a few instructions, the same in every process (no OS randomness in the core).
+/// offer's id once, so the many look-ups of a decision compare integers, not strings. Ids that
+/// share a hash (none in practice) share an entry, at most [`MAX_SHARED_HASH`] of them, so crafted
+/// collisions cannot make a look-up slow.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct Arms(hashbrown::HashMap<u64, SmallVec<[(String, Arm); 1]>, foldhash::fast::FixedState>);
+struct Arms(BTreeMap<u64, SmallVec<[(String, Arm); 1]>>);
 
 /// Most offer ids of one segment whose hashes are equal.
 const MAX_SHARED_HASH: usize = 4;
@@ -415,6 +412,7 @@ impl Learner {
         }
     }
 
+    /// Every arm: offer, segment, counts as of the arm's clock.
     /// Every arm's decayed counts at `now`, as `(offer, segment, counts)`, by segment then
     /// offer: what a fleet's operators read to check what it learned.
     pub fn arms(&self, now: Timestamp) -> impl Iterator<Item = (&str, &str, Counts)> + '_ {
