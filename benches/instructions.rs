@@ -180,8 +180,8 @@ fn population(customers: usize) -> Vec<Summary> {
                     break;
                 }
             }
-            let scale = draw.gamma(3.6) / 15.0;
-            let spends: f64 = (0..frequency).map(|_| draw.gamma(6.3) / scale).sum();
+            let spend_rate = draw.gamma(3.6) / 15.0;
+            let spends: f64 = (0..frequency).map(|_| draw.gamma(6.3) / spend_rate).sum();
             Summary {
                 frequency,
                 recency,

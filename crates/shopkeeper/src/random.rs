@@ -50,7 +50,8 @@ impl Stream {
         out
     }
 
-    /// Uniform in the open interval (0, 1): `(top 53 bits + 0.5) / 2^53`.
+    /// Uniform in (0, 1]: `(top 53 bits + 0.5) / 2^53`, never 0 (so its logarithm is finite); the
+    /// largest input rounds to exactly 1.
     pub(crate) fn open01(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }

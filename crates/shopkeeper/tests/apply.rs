@@ -566,6 +566,17 @@ fn export_is_stable_json_that_reads_back() {
         Profile::from_export(&wrong).unwrap_err().code(),
         ErrorCode::DecodeBadMagic
     );
+    // The envelope is read first, then the profile's fields, whose errors say where they are.
+    let malformed = json.replace(r#""id":"cust-42""#, r#""id":42"#);
+    let err = Profile::from_export(&malformed).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidJson);
+    let column = malformed.find(r#""id":42"#).unwrap() as u32 + 7;
+    assert_eq!(err.location(), Some((1, column)), "{err}");
+    let both = malformed.replace("shopkeeper.profile", "something.else");
+    assert_eq!(
+        Profile::from_export(&both).unwrap_err().code(),
+        ErrorCode::DecodeBadMagic
+    );
 }
 
 #[test]

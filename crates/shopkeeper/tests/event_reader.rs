@@ -563,3 +563,79 @@ fn forms_the_derived_reader_took_are_still_read() {
     let err = Event::from_json(&text.replace(r#""order": "o""#, r#""order": "o", "at": 2"#));
     assert_eq!(err.unwrap_err().message(), "duplicate field `at`");
 }
+
+/// Every type with every field set reads back as itself: a field added to a type (this literal
+/// then fails to compile until it is written here) must be known to the hand-written reader too.
+#[test]
+fn every_field_of_every_type_reads_back() {
+    use shopkeeper::{AttrValue, Channel, ConsentPurpose, Direction, PurchaseLine};
+    let text = |s: &str| Some(s.to_string());
+    let kinds = [
+        EventKind::SessionStart {
+            referrer: text("news.example"),
+            affiliate: text("partner"),
+        },
+        EventKind::PageView { page: text("home") },
+        EventKind::ProductView {
+            product: "tent".into(),
+            category: text("outdoor"),
+        },
+        EventKind::CartAdd {
+            product: "tent".into(),
+            category: text("outdoor"),
+            quantity: 2,
+            unit_price: 19_900,
+        },
+        EventKind::CartRemove {
+            product: "tent".into(),
+            quantity: Some(1),
+        },
+        EventKind::CartClear {},
+        EventKind::Purchase {
+            order: "o-1".into(),
+            lines: vec![PurchaseLine {
+                product: "tent".into(),
+                category: text("outdoor"),
+                quantity: 1,
+                unit_price: 19_900,
+            }]
+            .try_into()
+            .unwrap(),
+            total: 18_000,
+        },
+        EventKind::OfferShown { offer: "a".into() },
+        EventKind::OfferAccepted { offer: "a".into() },
+        EventKind::OfferDismissed { offer: "a".into() },
+        EventKind::Identify {
+            customer: "c-1".into(),
+        },
+        EventKind::ServiceContact {
+            reason: text("late"),
+        },
+        EventKind::Complaint {
+            reason: text("broken"),
+        },
+        EventKind::AttributeSet {
+            name: "tier".into(),
+            value: Some(AttrValue::Text("gold".into())),
+        },
+        EventKind::ConsentChange {
+            purpose: ConsentPurpose::Personalization,
+            granted: true,
+        },
+        EventKind::Message {
+            direction: Direction::Inbound,
+            text: text("where is my order?"),
+            sentiment: Some(-0.25),
+            intents: vec!["where_is_my_order".to_string()].try_into().unwrap(),
+            product: text("tent"),
+            rating: Some(2),
+        },
+    ];
+    for kind in kinds {
+        let event = Event::new(1_700_000_000, Channel::Web, kind);
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(Event::from_json(&json).unwrap(), event, "{json}");
+        assert_eq!(reference_from_json(&json).unwrap(), event, "{json}");
+    }
+}

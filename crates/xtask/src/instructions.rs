@@ -58,7 +58,7 @@ pub(crate) fn counts(root: &Path) -> Result<(), String> {
     let binary = root.join("target/release/examples/instructions");
     let dir = root.join("target/callgrind");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    step("counting instructions per run at 1,000 offers (valgrind --tool=callgrind)");
+    step("counting instructions per run: 1,000 offers, or a population to fit (valgrind --tool=callgrind)");
     let mut counted: Vec<(&str, u64)> = Vec::new();
     println!("{:<17} {:>14} {:>8}  what", "mode", "instructions", "ratio");
     for (mode, base, what) in MODES {

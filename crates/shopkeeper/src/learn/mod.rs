@@ -412,7 +412,6 @@ impl Learner {
         }
     }
 
-    /// Every arm: offer, segment, counts as of the arm's clock.
     /// Every arm's decayed counts at `now`, as `(offer, segment, counts)`, by segment then
     /// offer: what a fleet's operators read to check what it learned.
     pub fn arms(&self, now: Timestamp) -> impl Iterator<Item = (&str, &str, Counts)> + '_ {
