@@ -1,22 +1,38 @@
 //! A simulator with a documented ground truth, to measure how good the decisions are.
 //!
-//! **The world.** Each decision is for a visitor of one of 3 segments (`outdoor`, `city`,
-//! `bargain`), on one of 2 channels (`web`, `mobile`), on one of 2 pages (`home`, `cart`): 12 cells,
-//! drawn uniformly. 10 offers; the chance that a visitor of cell `c` accepts offer `o` is
-//! [`truth`]: a base rate per offer, a boost when the offer matches the segment, a boost on the
-//! cart page for add-ons, a penalty on mobile for long forms. **Drift**: from decision
-//! [`DRIFT_AT`] on, the segments' tastes rotate (outdoor likes what city liked, and so on).
-//! Each decision advances the clock by 10 seconds.
+//! **The world.** Each decision is for a visitor with six features, drawn independently:
+//! - `segment`, the marketer's segment: `outdoor`, `city` or `bargain` (uniform);
+//! - `device`: `web` or `mobile`, and `page`: `home` or `cart` (each half the time);
+//! - `source`, where the visit came from: `search`, `affiliate`, `social` or `email` (uniform);
+//! - `spend`, what the customer spent so far: about 20, 80, 300 or 1,500 (a tier drawn uniformly,
+//!   times a factor in [0.7, 1.3));
+//! - `tent`: a tent in the cart (3 visits in 10);
+//! - and `day` (`mon` to `sun`), which changes nothing: a predictor that should learn no effect.
 //!
-//! **The policies**, on the same decisions (same cells, same random numbers for the responses):
-//! - *adaptive*: every offer's propensity is `adaptive` (Thompson sampling) with the cell as the
-//!   learning segment, a half-life of 7 days and a Beta(2, 60) prior (about 3%, worth 62
-//!   responses); the learner is updated with every response;
+//! 10 offers. The chance that a visitor accepts offer `o` is the logistic of [`logit`]: a base
+//! rate per offer (about 1.5% to 4%), plus 1.0 when the segment likes the offer, an effect of
+//! the source and one of the spend tier per offer (tables [`SOURCE`] and [`SPEND`], -0.8 to +1.0),
+//! +1.4 for the add-ons (socks, boots) with a tent in the cart and -1.0 for the tent deal, +0.8 on
+//! the cart page for the add-on and free shipping, -0.7 on mobile for the sign-up forms. The
+//! segment and the page and device are what today's segments see; the source, the spend and the
+//! tent are what they do not. **Drift**: from decision [`DRIFT_AT`] on, the segments' tastes
+//! rotate (outdoor likes what city liked, and so on) and so do the sources' (search acts as
+//! affiliate did). Each decision advances the clock by 10 seconds.
+//!
+//! **The policies**, on the same decisions (same visitors, same random numbers for the responses):
+//! - *predictors*: every offer `adaptive` with a Beta(2, 60) prior, the catalog's predictors the
+//!   seven features (spend in the bins 50, 200, 1,000), half-lives 7 days and (recent) 6 hours;
+//! - *segment*: today's adaptive offers: the same prior and half-life, learning per segment of
+//!   `segment/device/page` (12 segments);
 //! - *static*: a marketer's fixed priorities (propensity 0.05 each, value by guess), never updated;
 //! - *uniform*: equal scores, so the seeded tie-break picks uniformly at random;
-//! - *oracle*: knows [`truth`] and shows the best offer of the cell.
+//! - *oracle*: knows the truth and shows the best offer for the visitor.
 //!
 //! Responses are drawn as `u < truth` with one uniform number per decision shared by all policies.
+
+mod report;
+
+pub use report::{csv, shares, svg, Run};
 
 use shopkeeper::decide::{Catalog, Engine, Request};
 use shopkeeper::learn::{Learner, Response};
@@ -39,59 +55,109 @@ pub const OFFERS: [&str; 10] = [
 ];
 /// The segments.
 pub const SEGMENTS: [&str; 3] = ["outdoor", "city", "bargain"];
-/// When the segments' tastes rotate.
+/// The sources.
+pub const SOURCES: [&str; 4] = ["search", "affiliate", "social", "email"];
+/// The days.
+pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+/// The spend tiers' typical amounts.
+pub const TIERS: [f64; 4] = [20.0, 80.0, 300.0, 1500.0];
+/// When the tastes rotate.
 pub const DRIFT_AT: usize = 100_000;
 /// Seconds between decisions.
 pub const STEP: i64 = 10;
 const START: i64 = 1_795_500_000;
 
-/// A decision's situation.
+/// Each offer's effect on the log odds, per source (in [`SOURCES`] order).
+pub const SOURCE: [[f64; 4]; 10] = [
+    [0.3, 0.8, -0.5, 0.0],
+    [0.0, 0.6, 0.2, -0.4],
+    [-0.3, 0.0, 0.8, 0.2],
+    [0.5, -0.5, 0.3, 0.0],
+    [0.0, 0.0, -0.6, 0.9],
+    [0.6, 0.0, 0.0, -0.3],
+    [-0.5, 1.0, 0.0, 0.2],
+    [0.0, 0.2, 0.0, 0.0],
+    [-0.8, -0.4, 0.0, 1.0],
+    [0.0, -0.6, 0.4, 0.8],
+];
+/// Each offer's effect on the log odds, per spend tier.
+pub const SPEND: [[f64; 4]; 10] = [
+    [-0.6, 0.0, 0.5, 0.9],
+    [-0.4, 0.2, 0.6, 0.3],
+    [-0.8, -0.2, 0.4, 1.0],
+    [0.0, 0.4, 0.2, -0.4],
+    [0.3, 0.2, -0.2, -0.5],
+    [0.8, 0.3, -0.3, -0.8],
+    [1.0, 0.4, -0.4, -0.8],
+    [0.0, 0.2, 0.2, 0.0],
+    [0.5, 0.0, -0.3, -0.5],
+    [-0.5, 0.0, 0.4, 0.9],
+];
+/// Each offer's base log odds.
+pub const BASE: [f64; 10] = [-4.0, -4.0, -4.0, -4.0, -4.2, -3.5, -3.5, -4.5, -4.5, -4.2];
+
+/// A visitor.
 #[derive(Clone, Copy, Debug)]
-pub struct Cell {
+pub struct Visitor {
     /// Index into [`SEGMENTS`].
     pub segment: usize,
     /// Mobile (true) or web.
     pub mobile: bool,
     /// Cart page (true) or home.
     pub cart: bool,
+    /// Index into [`SOURCES`].
+    pub source: usize,
+    /// Index into [`TIERS`].
+    pub tier: usize,
+    /// What the customer spent so far.
+    pub spend: f64,
+    /// A tent in the cart.
+    pub tent: bool,
+    /// Index into [`DAYS`].
+    pub day: usize,
 }
 
-impl Cell {
-    fn name(&self) -> String {
-        format!(
-            "{}/{}/{}",
-            SEGMENTS[self.segment],
-            if self.mobile { "mobile" } else { "web" },
-            if self.cart { "cart" } else { "home" }
-        )
-    }
-}
-
-/// The ground truth: the chance that a visitor in `cell` accepts `offer` at decision `t`.
-pub fn truth(offer: usize, cell: Cell, t: usize) -> f64 {
-    // After the drift, segment s has the tastes segment s + 1 had.
-    let taste = if t >= DRIFT_AT {
-        (cell.segment + 1) % 3
+/// The log odds that `visitor` accepts `offer` at decision `t`.
+pub fn logit(offer: usize, v: &Visitor, t: usize) -> f64 {
+    let drifted = t >= DRIFT_AT;
+    let taste = if drifted {
+        (v.segment + 1) % 3
     } else {
-        cell.segment
+        v.segment
     };
-    let base = [0.02, 0.02, 0.02, 0.02, 0.015, 0.03, 0.03, 0.01, 0.01, 0.015][offer];
+    let source = if drifted {
+        (v.source + 1) % 4
+    } else {
+        v.source
+    };
     let liked: &[usize] = match taste {
         0 => &[0, 1, 2],
         1 => &[3, 4],
         _ => &[5, 6],
     };
-    let mut p = base;
+    let mut x = BASE[offer] + SOURCE[offer][source] + SPEND[offer][v.tier];
     if liked.contains(&offer) {
-        p += 0.04 + 0.01 * offer as f64 % 0.03;
+        x += 1.0;
     }
-    if cell.cart && (offer == 7 || offer == 5) {
-        p += 0.05;
+    if v.tent {
+        x += match offer {
+            1 | 7 => 1.4,
+            0 => -1.0,
+            _ => 0.0,
+        };
     }
-    if cell.mobile && (offer == 8 || offer == 9) {
-        p *= 0.5;
+    if v.cart && (offer == 7 || offer == 5) {
+        x += 0.8;
     }
-    p
+    if v.mobile && (offer == 8 || offer == 9) {
+        x -= 0.7;
+    }
+    x
+}
+
+/// The chance that `visitor` accepts `offer` at decision `t`.
+pub fn truth(offer: usize, v: &Visitor, t: usize) -> f64 {
+    1.0 / (1.0 + (-logit(offer, v, t)).exp())
 }
 
 /// SplitMix64, for the world's randomness (not the library's: the policies draw their own).
@@ -109,10 +175,26 @@ impl World {
     fn uniform(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
+
+    fn visitor(&mut self) -> Visitor {
+        let tier = (self.next() % 4) as usize;
+        Visitor {
+            segment: (self.next() % 3) as usize,
+            mobile: self.next() % 2 == 1,
+            cart: self.next() % 2 == 1,
+            source: (self.next() % 4) as usize,
+            tier,
+            spend: TIERS[tier] * (0.7 + 0.6 * self.uniform()),
+            tent: self.uniform() < 0.3,
+            day: (self.next() % 7) as usize,
+        }
+    }
 }
 
-/// The policies compared.
-pub const POLICIES: [&str; 4] = ["adaptive", "static", "uniform", "oracle"];
+/// The policies compared, in the order of every array of results.
+pub const POLICIES: [&str; 5] = ["predictors", "segment", "static", "uniform", "oracle"];
+/// Index of the oracle in [`POLICIES`].
+pub const ORACLE: usize = 4;
 
 /// Accepts per policy in one window of decisions.
 #[derive(Clone, Debug, Default)]
@@ -120,19 +202,38 @@ pub struct Window {
     /// Decisions up to the end of this window.
     pub until: usize,
     /// Accepts in the window, per policy (in [`POLICIES`] order).
-    pub accepts: [u64; 4],
+    pub accepts: [u64; 5],
     /// Expected accepts (the truth of what was shown), per policy: less noisy than `accepts`.
-    pub expected: [f64; 4],
+    pub expected: [f64; 5],
+}
+
+/// The predictors catalog's `learning` section.
+pub fn predictors() -> serde_json::Value {
+    serde_json::json!({
+        "half_life": "7d",
+        "recent_half_life": "6h",
+        "predictors": [
+            {"name": "segment", "value": "context.segment"},
+            {"name": "device", "value": "context.device"},
+            {"name": "page", "value": "context.page"},
+            {"name": "source", "value": "context.source"},
+            {"name": "spend", "value": "context.spend", "bins": [50, 200, 1000]},
+            {"name": "tent", "value": "context.tent"},
+            {"name": "day", "value": "context.day"}
+        ]
+    })
 }
 
 fn catalog(
+    learning: serde_json::Value,
     propensity: impl Fn(usize) -> serde_json::Value,
     value: impl Fn(usize) -> f64,
 ) -> Result<Engine, shopkeeper::Error> {
     let catalog = serde_json::json!({
         "version": "simulation",
-        "context": {"cell": "string"},
-        "learning": {"segment": "context.cell", "half_life": "7d"},
+        "context": {"segment": "string", "device": "string", "page": "string", "source": "string",
+                    "spend": "number", "tent": "bool", "day": "string", "cell": "string"},
+        "learning": learning,
         "default": {"id": "nothing"},
         "offers": OFFERS.iter().enumerate().map(|(i, id)| serde_json::json!({
             "id": id, "value": value(i), "propensity": propensity(i)
@@ -144,66 +245,86 @@ fn catalog(
     )
 }
 
+fn context(engine: &Engine, v: &Visitor) -> Result<Context, shopkeeper::Error> {
+    let schema = engine.catalog().schema();
+    let mut context = Context::new(schema);
+    let text = |s: &str| Value::String(s.into());
+    let device = if v.mobile { "mobile" } else { "web" };
+    let page = if v.cart { "cart" } else { "home" };
+    context.set(schema, "segment", text(SEGMENTS[v.segment]))?;
+    context.set(schema, "device", text(device))?;
+    context.set(schema, "page", text(page))?;
+    context.set(schema, "source", text(SOURCES[v.source]))?;
+    context.set(schema, "spend", Value::Number(v.spend))?;
+    context.set(schema, "tent", Value::Bool(v.tent))?;
+    context.set(schema, "day", text(DAYS[v.day]))?;
+    let cell = format!("{}/{device}/{page}", SEGMENTS[v.segment]);
+    context.set(schema, "cell", Value::String(cell))?;
+    Ok(context)
+}
+
 /// Runs `decisions` decisions for every policy; returns the windows of `window` decisions.
 pub fn simulate(
     decisions: usize,
     window: usize,
     seed: u64,
 ) -> Result<Vec<Window>, shopkeeper::Error> {
-    let adaptive = catalog(
-        |_| serde_json::json!({"adaptive": {"prior": [2, 60]}}),
+    let adaptive = |_| serde_json::json!({"adaptive": {"prior": [2, 60]}});
+    let by_predictors = catalog(predictors(), adaptive, |_| 1.0)?;
+    let by_segment = catalog(
+        serde_json::json!({"segment": "context.cell", "half_life": "7d"}),
+        adaptive,
         |_| 1.0,
     )?;
-    // The marketer's guess: the deals first, then the rest; right about some cells, wrong about others.
+    // The marketer's guess: the deals first, then the rest; right for some visitors, wrong for others.
     let guess = [5.0, 4.0, 3.0, 2.0, 1.0, 6.0, 2.0, 1.0, 1.0, 1.0];
-    let fixed = catalog(|_| serde_json::json!({"fixed": 0.05}), |i| guess[i])?;
-    let uniform = catalog(|_| serde_json::json!({"fixed": 0.05}), |_| 1.0)?;
-    let mut learner: Learner = adaptive.catalog().new_learner()?;
+    let fixed = |_| serde_json::json!({"fixed": 0.05});
+    let by_guess = catalog(serde_json::json!({}), fixed, |i| guess[i])?;
+    let uniform = catalog(serde_json::json!({}), fixed, |_| 1.0)?;
+    let engines = [&by_predictors, &by_segment, &by_guess, &uniform];
+    let mut learners: [Learner; 2] = [
+        by_predictors.catalog().new_learner()?,
+        by_segment.catalog().new_learner()?,
+    ];
     let profile = Profile::anonymous("simulated-visitor")?;
     let mut world = World(seed);
     let mut windows = Vec::new();
     let mut current = Window::default();
     for t in 0..decisions {
-        let cell = Cell {
-            segment: (world.next() % 3) as usize,
-            mobile: world.next() % 2 == 1,
-            cart: world.next() % 2 == 1,
-        };
+        let visitor = world.visitor();
         let u = world.uniform();
         let now = START + t as i64 * STEP;
-        let channel = if cell.mobile {
+        let channel = if visitor.mobile {
             Channel::Mobile
         } else {
             Channel::Web
         };
         let request = Request::new(channel, now).seed(world.next());
-        let mut shown = [0usize; 4];
-        for (k, engine) in [&adaptive, &fixed, &uniform].into_iter().enumerate() {
-            let schema = engine.catalog().schema();
-            let mut context = Context::new(schema);
-            context.set(schema, "cell", Value::String(cell.name()))?;
-            let decision = if k == 0 {
-                engine.decide_with(&profile, &context, &request, &learner)?
-            } else {
-                engine.decide(&profile, &context, &request)?
+        let mut shown = [0usize; 5];
+        for (k, engine) in engines.into_iter().enumerate() {
+            let context = context(engine, &visitor)?;
+            let decision = match learners.get(k) {
+                Some(learner) => engine.decide_with(&profile, &context, &request, learner)?,
+                None => engine.decide(&profile, &context, &request)?,
             };
             let id = decision.picks()[0].action.id();
             shown[k] = OFFERS.iter().position(|o| *o == id).unwrap_or(0);
-            if k == 0 {
-                let accepted = u < truth(shown[0], cell, t);
-                let response = if accepted {
+            if let Some(learner) = learners.get_mut(k) {
+                let response = if u < truth(shown[k], &visitor, t) {
                     Response::Accepted
                 } else {
                     Response::Ignored
                 };
-                learner.update(id, decision.segment(), response, now)?;
+                let bins = decision.predictors();
+                let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+                learner.update_with(id, decision.segment(), &bins, response, now)?;
             }
         }
-        shown[3] = (0..OFFERS.len())
-            .max_by(|&a, &b| truth(a, cell, t).total_cmp(&truth(b, cell, t)))
+        shown[ORACLE] = (0..OFFERS.len())
+            .max_by(|&a, &b| logit(a, &visitor, t).total_cmp(&logit(b, &visitor, t)))
             .unwrap_or(0);
         for (k, &offer) in shown.iter().enumerate() {
-            let p = truth(offer, cell, t);
+            let p = truth(offer, &visitor, t);
             current.accepts[k] += u64::from(u < p);
             current.expected[k] += p;
         }
@@ -216,8 +337,8 @@ pub fn simulate(
 }
 
 /// Expected acceptance rate of each policy over the decisions in `(from, to]`.
-pub fn rate(windows: &[Window], from: usize, to: usize) -> [f64; 4] {
-    let mut sums = [0.0; 4];
+pub fn rate(windows: &[Window], from: usize, to: usize) -> [f64; 5] {
+    let mut sums = [0.0; 5];
     let mut n = 0usize;
     let mut previous = 0;
     for w in windows {
@@ -230,95 +351,4 @@ pub fn rate(windows: &[Window], from: usize, to: usize) -> [f64; 4] {
         previous = w.until;
     }
     sums.map(|s| if n == 0 { 0.0 } else { s / n as f64 })
-}
-
-/// The windows as CSV: decisions, then each policy's expected and observed acceptance rate in
-/// the window, then each policy's cumulative expected regret against the oracle.
-pub fn csv(windows: &[Window]) -> String {
-    let mut out = String::from("decisions");
-    for p in POLICIES {
-        out.push_str(&format!(",{p}_expected,{p}_observed"));
-    }
-    for p in &POLICIES[..3] {
-        out.push_str(&format!(",{p}_regret"));
-    }
-    out.push('\n');
-    let (mut previous, mut regret) = (0, [0.0f64; 3]);
-    for w in windows {
-        let n = (w.until - previous) as f64;
-        out.push_str(&w.until.to_string());
-        for k in 0..4 {
-            out.push_str(&format!(
-                ",{:.6},{:.6}",
-                w.expected[k] / n,
-                w.accepts[k] as f64 / n
-            ));
-        }
-        for (k, r) in regret.iter_mut().enumerate() {
-            *r += w.expected[3] - w.expected[k];
-            out.push_str(&format!(",{r:.3}"));
-        }
-        out.push('\n');
-        previous = w.until;
-    }
-    out
-}
-
-/// A line chart of each policy's expected acceptance rate per window, as SVG.
-pub fn svg(windows: &[Window]) -> String {
-    let (width, height, margin) = (800.0, 400.0, 50.0);
-    let last = windows.last().map_or(1, |w| w.until) as f64;
-    let mut rates: Vec<[f64; 4]> = Vec::new();
-    let mut previous = 0;
-    for w in windows {
-        let n = (w.until - previous).max(1) as f64;
-        rates.push(w.expected.map(|e| e / n));
-        previous = w.until;
-    }
-    let top = rates.iter().flatten().fold(0.0f64, |a, &b| a.max(b)) * 1.1;
-    let x = |d: usize| margin + (width - 2.0 * margin) * d as f64 / last;
-    let y = |r: f64| height - margin - (height - 2.0 * margin) * r / top.max(1e-9);
-    let colours = ["#1b7837", "#2166ac", "#b2182b", "#000000"];
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{margin}\" y=\"20\">Expected acceptance rate per window of decisions (drift at {DRIFT_AT})</text>\n\
-         <line x1=\"{margin}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" stroke=\"#888\"/>\n\
-         <line x1=\"{margin}\" y1=\"{margin}\" x2=\"{margin}\" y2=\"{b}\" stroke=\"#888\"/>\n\
-         <line x1=\"{d}\" y1=\"{margin}\" x2=\"{d}\" y2=\"{b}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>\n\
-         <text x=\"{margin}\" y=\"{yl}\">0</text><text x=\"{r2}\" y=\"{yl}\">{last}</text>\n\
-         <text x=\"5\" y=\"{margin}\">{top:.3}</text>\n",
-        b = height - margin,
-        r = width - margin,
-        d = x(DRIFT_AT),
-        yl = height - margin + 15.0,
-        r2 = width - margin - 40.0,
-    );
-    let mut previous = 0;
-    let mids: Vec<usize> = windows
-        .iter()
-        .map(|w| {
-            let mid = (previous + w.until) / 2;
-            previous = w.until;
-            mid
-        })
-        .collect();
-    for (k, policy) in POLICIES.iter().enumerate() {
-        let points: Vec<String> = rates
-            .iter()
-            .zip(&mids)
-            .map(|(r, &m)| format!("{:.1},{:.1}", x(m), y(r[k])))
-            .collect();
-        out.push_str(&format!(
-            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n\
-             <text x=\"{}\" y=\"{}\" fill=\"{}\">{policy}</text>\n",
-            colours[k],
-            points.join(" "),
-            width - margin - 70.0,
-            height - margin - 60.0 + 15.0 * k as f64,
-            colours[k]
-        ));
-    }
-    out.push_str("</svg>\n");
-    out
 }

@@ -1,61 +1,66 @@
-//! `cargo run --release -p simulator [DECISIONS]`: the four policies on the same simulated
-//! decisions; prints acceptance at checkpoints and writes target/simulation.csv and .svg.
+//! `cargo run --release -p simulator [DECISIONS] [SEEDS]`: the five policies on the same
+//! simulated decisions, for several seeds of the world; prints each policy's share of the
+//! oracle's acceptance at checkpoints (mean over the seeds, and the least and greatest), and
+//! writes target/simulation.csv and .svg.
 
 use std::process::ExitCode;
 
-use simulator::{csv, rate, simulate, svg, DRIFT_AT, POLICIES};
+use simulator::{csv, rate, simulate, svg, Run, DRIFT_AT, ORACLE, POLICIES};
 
 fn main() -> ExitCode {
-    let decisions = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(200_000);
+    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().ok());
+    let decisions = args.next().flatten().unwrap_or(200_000);
+    let seeds = args.next().flatten().unwrap_or(5) as u64;
     let started = std::time::Instant::now();
-    let windows = match simulate(decisions, 1_000, 7) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("simulator: {e}");
-            return ExitCode::FAILURE;
+    let mut runs = Vec::new();
+    for seed in 1..=seeds {
+        match simulate(decisions, 1_000, seed) {
+            Ok(windows) => runs.push(Run { seed, windows }),
+            Err(e) => {
+                eprintln!("simulator: {e}");
+                return ExitCode::FAILURE;
+            }
         }
-    };
+    }
     println!(
-        "{decisions} decisions per policy in {:.1} s (drift at {DRIFT_AT})",
+        "{decisions} decisions per policy and seed, seeds 1 to {seeds}, in {:.1} s (drift at {DRIFT_AT})",
         started.elapsed().as_secs_f64()
     );
-    println!("expected acceptance rate in the 5,000 decisions before each checkpoint, and as a share of the oracle's:");
-    println!(
-        "{:>10} {:>10} {:>10} {:>10} {:>10} {:>14}",
-        "decisions", POLICIES[0], POLICIES[1], POLICIES[2], POLICIES[3], "adaptive/oracle"
-    );
-    for checkpoint in [10_000, 50_000, 100_000, 105_000, 110_000, 150_000, 200_000] {
-        if checkpoint > decisions {
-            continue;
-        }
-        let r = rate(&windows, checkpoint - 5_000, checkpoint);
-        println!(
-            "{checkpoint:>10} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>13.1}%",
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            100.0 * r[0] / r[3]
-        );
+    println!("share of the oracle's expected acceptance in the 5,000 decisions before each checkpoint: mean over the seeds [least, greatest]");
+    print!("{:>10}", "decisions");
+    for p in &POLICIES[..ORACLE] {
+        print!(" {p:>22}");
     }
-    let all = rate(&windows, 0, decisions);
-    println!(
-        "{:>10} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>13.1}%",
-        "all",
-        all[0],
-        all[1],
-        all[2],
-        all[3],
-        100.0 * all[0] / all[3]
-    );
+    println!(" {:>10}", "oracle");
+    let checkpoints = [
+        5_000, 10_000, 20_000, 50_000, 100_000, 105_000, 110_000, 120_000, 150_000, 200_000,
+    ];
+    for checkpoint in checkpoints.into_iter().filter(|&c| c <= decisions) {
+        let rates: Vec<[f64; 5]> = runs
+            .iter()
+            .map(|r| rate(&r.windows, checkpoint - 5_000, checkpoint))
+            .collect();
+        print!("{checkpoint:>10}");
+        for k in 0..ORACLE {
+            let shares: Vec<f64> = rates.iter().map(|r| r[k] / r[ORACLE]).collect();
+            let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+            let low = shares.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = shares.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            print!(
+                " {:>7.1}% [{:>5.1}, {:>5.1}]",
+                100.0 * mean,
+                100.0 * low,
+                100.0 * high
+            );
+        }
+        let oracle = rates.iter().map(|r| r[ORACLE]).sum::<f64>() / rates.len() as f64;
+        println!(" {oracle:>10.4}");
+    }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
     let (csv_path, svg_path) = (dir.join("simulation.csv"), dir.join("simulation.svg"));
     if let Err(e) = std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(&csv_path, csv(&windows)))
-        .and_then(|_| std::fs::write(&svg_path, svg(&windows)))
+        .and_then(|_| std::fs::write(&csv_path, csv(&runs)))
+        .and_then(|_| std::fs::write(&svg_path, svg(&runs)))
     {
         eprintln!("simulator: cannot write the results: {e}");
         return ExitCode::FAILURE;

@@ -206,6 +206,10 @@ pub(crate) struct Learning {
     pub(crate) segment: Option<Rule>,
     /// The half-life of the learner's counts.
     pub(crate) half_life: Timestamp,
+    /// The half-life of its recent counts, which predictors read after a change.
+    pub(crate) recent_half_life: Timestamp,
+    /// What adaptive offers learn from, by name; none: they learn per segment only.
+    pub(crate) predictors: Vec<super::predictors::Predictor>,
     /// The least propensity an adaptive offer gets.
     pub(crate) floor: f64,
 }
@@ -258,9 +262,10 @@ impl Catalog {
         self.control.as_ref()
     }
 
-    /// An empty learner with the catalog's half-life (`learning.half_life`, 14 days by default).
+    /// An empty learner with the catalog's half-lives (`learning.half_life`, 14 days by default,
+    /// and `learning.recent_half_life`, an eighth of it by default).
     pub fn new_learner(&self) -> Result<crate::learn::Learner, Error> {
-        crate::learn::Learner::new(self.learning.half_life)
+        crate::learn::Learner::with_recent(self.learning.half_life, self.learning.recent_half_life)
     }
 
     /// How the offers' budgets are spread over their periods (`"pacing"`; even, 1/24 ahead, by

@@ -66,6 +66,8 @@ pub struct Decision<'c> {
     pub(crate) request: Request,
     pub(crate) picks: SmallVec<[Pick<'c>; 4]>,
     pub(crate) segment: String,
+    /// The request's predictor bins.
+    pub(crate) bins: super::predictors::RequestBins,
     pub(crate) fallback: bool,
     pub(crate) control_group: bool,
     /// The profile's id, kept when the log record is asked for.
@@ -94,6 +96,14 @@ impl<'c> Decision<'c> {
     /// ([`Learner::credit`](crate::learn::Learner::credit) does, from the log record).
     pub fn segment(&self) -> &str {
         &self.segment
+    }
+
+    /// The request's predictor bins (`name=value`, sorted; none without predictors): record the
+    /// responses to these picks with them too
+    /// ([`Learner::update_with`](crate::learn::Learner::update_with); the log record lists them
+    /// for [`Learner::credit`](crate::learn::Learner::credit)).
+    pub fn predictors(&self) -> Vec<String> {
+        self.bins.names()
     }
 
     /// The receipt, when the request asked for it.
@@ -136,6 +146,7 @@ impl<'c> Decision<'c> {
             control_group: self.control_group,
             fallback: self.fallback,
             picks,
+            predictors: self.bins.names().try_into().ok()?,
         })
     }
 

@@ -13,6 +13,7 @@ use super::catalog::{Catalog, Propensity};
 use super::decision::{Decision, Pick, Suppression};
 use super::explain::{Dropped, PickRecord, PropensitySource, Receipt};
 use super::filter::{Cause, Pass, Reject, Stage};
+use super::predictors::RequestBins;
 use super::request::Request;
 use super::select::{highest_bounds_first, scores, Candidate, Paced, Pending, Seeded, Selection};
 use crate::budget::{Budgets, Pace};
@@ -238,6 +239,7 @@ impl Engine {
             .explain
             .then(|| Vec::with_capacity(catalog.offers.len()));
         let mut segment = String::new();
+        let mut bins = RequestBins::default();
         let mut ranked = Ranked {
             picks: SmallVec::new(),
             probabilities: SmallVec::new(),
@@ -270,6 +272,9 @@ impl Engine {
                     ),
                 ));
             }
+            if !catalog.learning.predictors.is_empty() {
+                bins = RequestBins::new(&catalog.learning.predictors, &features);
+            }
             let mut memo = catalog.clauses.memo();
             let kind_weights = self.kind_weights(&features, channel, &mut memo);
             let mut pass = Pass {
@@ -278,6 +283,8 @@ impl Engine {
                 kind_weights,
                 memo,
                 arms: live.learner.and_then(|l| l.segment(&segment)),
+                learner: live.learner,
+                bins: &bins,
                 budgets: live.budgets,
             };
             // The channel's cap also limits the slots to the room it has left.
@@ -323,6 +330,14 @@ impl Engine {
                     },
                     probability: pick.probability.unwrap_or(1.0),
                     score: pick.score,
+                    predictors: match catalog.offer(&pick.action.id) {
+                        Some(o) if matches!(o.propensity, Propensity::Adaptive { .. }) => live
+                            .learner
+                            .and_then(|l| l.model(&o.action.id, o.id_hash))
+                            .map(|m| bins.explain(m))
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    },
                 })
                 .collect(),
             dropped,
@@ -332,6 +347,7 @@ impl Engine {
             request: *request,
             picks: ranked.picks,
             segment,
+            bins,
             fallback,
             control_group,
             customer: request.logs().then(|| profile.id().into()),

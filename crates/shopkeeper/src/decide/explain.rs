@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::catalog::Kind;
 use super::decision::{Score, Suppression};
 use super::filter::{Cause, Stage};
+use super::predictors::Evidence;
 use crate::time::format_utc;
 use crate::{Channel, Error, ErrorCode, Timestamp};
 
@@ -255,7 +256,7 @@ impl Serialize for PropensitySource<'_> {
 }
 
 /// A chosen offer, in the receipt.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct PickRecord<'c> {
     /// 1 for the best.
@@ -276,6 +277,10 @@ pub struct PickRecord<'c> {
     /// The score and its parts; absent for the default action.
     #[serde(flatten)]
     pub score: Option<Score>,
+    /// For an adaptive offer of a catalog with predictors: the request's bins that moved its
+    /// learned propensity most, strongest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub predictors: Vec<Evidence>,
 }
 
 /// The explanation of one decision, borrowed from the engine's catalog. Its JSON is

@@ -17,9 +17,10 @@ use super::clauses::Memo;
 use super::contact::ContactBlock;
 use super::decision::Score;
 use super::engine::Engine;
+use super::predictors::RequestBins;
 use super::request::Request;
 use crate::budget::{self, Budgets, Pace};
-use crate::learn::SegmentArms;
+use crate::learn::{Learner, SegmentArms};
 use crate::random::Stream;
 use crate::rules::{Features, Value};
 use crate::{Channel, Profile, Timestamp};
@@ -141,6 +142,10 @@ pub(crate) struct Pass<'f, 'a> {
     pub(crate) memo: Memo,
     /// The learner's arms of the request's segment, if any.
     pub(crate) arms: Option<SegmentArms<'f>>,
+    /// The learner, whose models predictor-based offers read.
+    pub(crate) learner: Option<&'f Learner>,
+    /// The request's predictor bins (none without predictors).
+    pub(crate) bins: &'f RequestBins,
     /// What the budgeted offers spent, if known.
     pub(crate) budgets: Option<&'f Budgets>,
 }
@@ -277,20 +282,52 @@ impl Engine {
         }
     }
 
-    /// An adaptive offer's propensity under `seed`: the floored Beta draw of its own stream,
-    /// seeded with its tie key (independent of the other offers'). 0 for an offer that is not
-    /// adaptive.
+    /// An adaptive offer's propensity under `seed`, from its own stream, seeded with its tie key
+    /// (independent of the other offers'): the Beta draw of its segment's counts, or, when the
+    /// catalog has predictors, the logistic of a normal draw around its model's log odds
+    /// ([`Engine::log_odds`]); then floored. 0 for an offer that is not adaptive.
     pub(crate) fn adaptive_propensity(&self, offer: &Offer, seed: u64, pass: &Pass<'_, '_>) -> f64 {
         let Propensity::Adaptive { alpha, beta } = offer.propensity else {
             return 0.0;
         };
-        let counts = pass
-            .arms
-            .map(|arms| arms.counts(&offer.action.id, offer.id_hash, pass.request.now))
-            .unwrap_or_default();
         let mut stream = Stream::new(super::bucket::tie_key(seed, offer.id_hash));
-        let p = stream.beta(alpha + counts.accepts, beta + counts.rejects);
+        let p = if self.catalog.learning.predictors.is_empty() {
+            let counts = pass
+                .arms
+                .map(|arms| arms.counts(&offer.action.id, offer.id_hash, pass.request.now))
+                .unwrap_or_default();
+            stream.beta(alpha + counts.accepts, beta + counts.rejects)
+        } else {
+            let (mean, variance) = self.log_odds(offer, (alpha, beta), pass);
+            let x = mean + libm::sqrt(variance) * stream.normal();
+            1.0 / (1.0 + libm::exp(-x))
+        };
         p.max(self.catalog.learning.floor)
+    }
+
+    /// The posterior log odds of a predictor-based offer for this request, `(mean, variance)`:
+    /// its totals' with its prior, plus each of the request's bins' shrunk evidence
+    /// (`spec/learning.md`, "Predictors").
+    pub(crate) fn log_odds(
+        &self,
+        offer: &Offer,
+        prior: (f64, f64),
+        pass: &Pass<'_, '_>,
+    ) -> (f64, f64) {
+        let model = pass
+            .learner
+            .and_then(|l| l.model(&offer.action.id, offer.id_hash));
+        let half_lives = pass.learner.map_or([1, 1], Learner::half_lives);
+        let (mut mean, mut variance) =
+            crate::learn::base(model, prior, pass.request.now, half_lives);
+        if let Some(model) = model {
+            for (i, bin) in model.evidence(&pass.bins.keys) {
+                let share = pass.bins.shares[i];
+                mean += share * bin.stat.effect;
+                variance += share * bin.stat.variance;
+            }
+        }
+        (mean, variance)
     }
 
     /// The product of the context weights that hold, per kind of offer.

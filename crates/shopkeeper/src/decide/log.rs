@@ -18,7 +18,7 @@ use super::engine::Engine;
 use super::request::Request;
 use super::MAX_SLOTS;
 use crate::learn::ope::Logged;
-use crate::learn::Learner;
+use crate::learn::{Learner, MAX_REQUEST_BINS};
 use crate::limits::MAX_EXPORT_LEN;
 use crate::rules::{Context, Schema, MAX_CONTEXT_JSON_LEN};
 use crate::{BoundedVec, Channel, Error, ErrorCode, Profile, Timestamp};
@@ -67,6 +67,14 @@ pub struct DecisionLog {
     pub fallback: bool,
     /// The picks, best first, each with its logged probability.
     pub picks: BoundedVec<LoggedPick, MAX_SLOTS>,
+    /// The request's predictor bins (`name=value`, sorted; none without predictors): responses
+    /// to the picks are credited to them too.
+    #[serde(default, skip_serializing_if = "no_bins")]
+    pub predictors: BoundedVec<String, MAX_REQUEST_BINS>,
+}
+
+fn no_bins(bins: &BoundedVec<String, MAX_REQUEST_BINS>) -> bool {
+    bins.is_empty()
 }
 
 /// A pick in a [`DecisionLog`].

@@ -63,6 +63,7 @@ mod engine;
 mod explain;
 mod filter;
 mod log;
+mod predictors;
 mod probability;
 mod request;
 mod select;
@@ -79,6 +80,7 @@ pub use engine::{Engine, Live};
 pub use explain::{Dropped, PickRecord, PropensitySource, Receipt};
 pub use filter::{Cause, Stage};
 pub use log::{DecisionLog, LogEntry, LoggedPick, MAX_LOG_ENTRY_LEN, MAX_LOG_RECORD_LEN};
+pub use predictors::{Evidence, MAX_EXPLAINED_BINS};
 pub use request::{DecisionRequest, Request, MAX_REQUEST_LEN};
 
 /// Re-draws, after the decision itself, behind a logged propensity when a decision depends on its

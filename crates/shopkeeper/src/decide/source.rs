@@ -190,6 +190,19 @@ pub(crate) struct LearningSource {
     pub(crate) half_life: Option<DurationSource>,
     #[serde(default)]
     pub(crate) floor: Option<f64>,
+    #[serde(default)]
+    pub(crate) recent_half_life: Option<DurationSource>,
+    #[serde(default)]
+    pub(crate) predictors: Option<Vec<PredictorSource>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PredictorSource {
+    pub(crate) name: String,
+    pub(crate) value: String,
+    #[serde(default)]
+    pub(crate) bins: Option<Vec<f64>>,
 }
 
 #[derive(Deserialize)]

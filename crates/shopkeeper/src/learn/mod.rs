@@ -31,8 +31,15 @@
 
 mod cohorts;
 pub mod ope;
+mod predictors;
+mod wire;
 
 pub use cohorts::{CohortCounts, SourceCounts, MAX_COHORT_COUNTS_LEN, OTHER_SOURCES};
+pub(crate) use predictors::{base, check_predictor_name, shares, BinKey, HalfLives, Model};
+pub use predictors::{
+    DRIFT_Z, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN, MAX_LEARNER_BINS, MAX_PREDICTORS,
+    MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,
+};
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -42,18 +49,15 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN, MAX_TIMESTAMP};
-use crate::{codec, Error, ErrorCode, Timestamp};
+use crate::limits::{MAX_ID_LEN, MAX_NAME_LEN};
+use crate::{Error, ErrorCode, Timestamp};
 
 /// Most arms (offer and segment pairs) one learner keeps.
 pub const MAX_ARMS: usize = 100_000;
 /// Largest encoded learner, in bytes.
-pub const MAX_LEARNER_LEN: usize = 8 * 1024 * 1024;
+pub const MAX_LEARNER_LEN: usize = 16 * 1024 * 1024;
 /// The shortest and longest half-lives: a minute and ten years.
 pub const HALF_LIFE_RANGE: (Timestamp, Timestamp) = (60, 10 * 365 * 86_400);
-
-const MAGIC: [u8; 4] = *b"SKL\x01";
-const LEARNER_VERSION: u16 = 1;
 
 /// What the customer did with an offer that was shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,8 +163,14 @@ impl Arm {
 /// offer's id once, so the many look-ups of a decision compare integers, not strings. Ids that
 /// share a hash (none in practice) share an entry, at most [`MAX_SHARED_HASH`] of them, so crafted
 /// collisions cannot make a look-up slow.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Arms(BTreeMap<u64, SmallVec<[(String, Arm); 1]>>);
+#[derive(Clone, Debug, PartialEq)]
+struct Arms<T = Arm>(BTreeMap<u64, SmallVec<[(String, T); 1]>>);
+
+impl<T> Default for Arms<T> {
+    fn default() -> Self {
+        Arms(BTreeMap::new())
+    }
+}
 
 /// Most offer ids of one segment whose hashes are equal.
 const MAX_SHARED_HASH: usize = 4;
@@ -170,13 +180,13 @@ fn offer_hash(offer: &str) -> u64 {
     crate::random::fnv1a(&[offer.as_bytes()])
 }
 
-impl Arms {
-    fn get(&self, offer: &str, hash: u64) -> Option<&Arm> {
+impl<T> Arms<T> {
+    fn get(&self, offer: &str, hash: u64) -> Option<&T> {
         let shared = self.0.get(&hash)?;
         shared.iter().find(|(o, _)| o == offer).map(|(_, arm)| arm)
     }
 
-    fn get_mut(&mut self, offer: &str, hash: u64) -> Option<&mut Arm> {
+    fn get_mut(&mut self, offer: &str, hash: u64) -> Option<&mut T> {
         let shared = self.0.get_mut(&hash)?;
         shared
             .iter_mut()
@@ -190,19 +200,19 @@ impl Arms {
     }
 
     /// Adds a new arm (the caller checked that it is new and has room).
-    fn insert(&mut self, offer: String, hash: u64, arm: Arm) {
+    fn insert(&mut self, offer: String, hash: u64, arm: T) {
         self.0.entry(hash).or_default().push((offer, arm));
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&str, &Arm)> {
+    fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.0
             .values()
             .flat_map(|shared| shared.iter().map(|(o, arm)| (o.as_str(), arm)))
     }
 
     /// Sorted by offer id: the order of the encoded form and of [`Learner::arms`].
-    fn by_offer(&self) -> Vec<(&str, &Arm)> {
-        let mut sorted: Vec<(&str, &Arm)> = self.iter().collect();
+    fn by_offer(&self) -> Vec<(&str, &T)> {
+        let mut sorted: Vec<(&str, &T)> = self.iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
         sorted
     }
@@ -242,29 +252,74 @@ fn decay(elapsed: Timestamp, half_life: Timestamp) -> f64 {
     }
 }
 
-/// Decayed acceptance statistics per offer and segment.
+/// Decayed acceptance statistics per offer and segment, and per offer and predictor bin.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Learner {
     half_life: Timestamp,
+    recent_half_life: Timestamp,
     /// Segment, then offer: a decision reads one segment's arms.
     segments: BTreeMap<String, Arms>,
     arms: usize,
+    /// What each offer learned from predictors, by offer.
+    models: Arms<Model>,
+    /// Bins of every model.
+    bins: usize,
+}
+
+/// What a learner's model holds under a key ([`Learner::model_counts`]): the counts of each time
+/// scale.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ScaledCounts {
+    /// With the learner's half-life.
+    pub long: Counts,
+    /// With its recent half-life.
+    pub recent: Counts,
 }
 
 impl Learner {
-    /// An empty learner whose counts halve every `half_life` seconds.
+    /// An empty learner whose counts halve every `half_life` seconds (and whose recent counts,
+    /// kept for predictors, every eighth of that, at least a minute).
     pub fn new(half_life: Timestamp) -> Result<Learner, Error> {
         check_half_life(half_life)?;
+        Learner::with_recent(half_life, default_recent(half_life))
+    }
+
+    /// An empty learner with both half-lives: the recent one, at most the other, is how fast
+    /// predictors notice a change (`spec/learning.md`, "Predictors").
+    pub fn with_recent(
+        half_life: Timestamp,
+        recent_half_life: Timestamp,
+    ) -> Result<Learner, Error> {
+        check_half_life(half_life)?;
+        check_half_life(recent_half_life)?;
+        if recent_half_life > half_life {
+            return Err(Error::new(
+                ErrorCode::InvalidNumber,
+                format!("the recent half-life ({recent_half_life} s) is longer than the half-life ({half_life} s)"),
+            ));
+        }
         Ok(Learner {
             half_life,
+            recent_half_life,
             segments: BTreeMap::new(),
             arms: 0,
+            models: Arms::default(),
+            bins: 0,
         })
     }
 
     /// The half-life, in seconds.
     pub fn half_life(&self) -> Timestamp {
         self.half_life
+    }
+
+    /// The recent half-life of predictors' counts, in seconds.
+    pub fn recent_half_life(&self) -> Timestamp {
+        self.recent_half_life
+    }
+
+    pub(crate) fn half_lives(&self) -> HalfLives {
+        [self.half_life, self.recent_half_life]
     }
 
     /// Arms held.
@@ -274,11 +329,16 @@ impl Learner {
 
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.arms == 0
+        self.arms == 0 && self.models.0.is_empty()
     }
 
     fn arm(&self, offer: &str, segment: &str) -> Option<&Arm> {
         self.segments.get(segment)?.get(offer, offer_hash(offer))
+    }
+
+    /// What `offer` learned from predictors, found by its id's hash.
+    pub(crate) fn model(&self, offer: &str, hash: u64) -> Option<&Model> {
+        self.models.get(offer, hash)
     }
 
     /// Records a response to `offer` shown in `segment` (use `""` without segments) at `at`.
@@ -291,34 +351,85 @@ impl Learner {
         response: Response,
         at: Timestamp,
     ) -> Result<(), Error> {
+        self.update_with(offer, segment, &[], response, at)
+    }
+
+    /// [`Learner::update`] for a customer in the predictor `bins` (`name=value`, as a decision's
+    /// record lists them): the offer's model learns them too. Fails, changing nothing, for a bin
+    /// that is not `name=value` with a valid name and a value of at most 64 bytes, or that
+    /// appears twice, or more than 64 bins. A bin past a cap is not kept, the response still
+    /// counts.
+    pub fn update_with(
+        &mut self,
+        offer: &str,
+        segment: &str,
+        bins: &[&str],
+        response: Response,
+        at: Timestamp,
+    ) -> Result<(), Error> {
         crate::check::id("offer", offer, MAX_ID_LEN)?;
         crate::check::text("segment", segment, MAX_NAME_LEN)?;
         crate::check::timestamp("at", at)?;
+        let keys = if bins.is_empty() {
+            Vec::new()
+        } else {
+            if bins.len() > MAX_REQUEST_BINS {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!(
+                        "at most {MAX_REQUEST_BINS} predictor bins, got {}",
+                        bins.len()
+                    ),
+                ));
+            }
+            let keys = bins
+                .iter()
+                .map(|b| BinKey::parse(b))
+                .collect::<Result<_, _>>()?;
+            predictors::sorted_bins(keys)?
+        };
+        let hash = offer_hash(offer);
         let new = self.arm(offer, segment).is_none();
-        if new && self.arms >= MAX_ARMS {
+        let new_model = !keys.is_empty() && self.models.get(offer, hash).is_none();
+        if (new && self.arms >= MAX_ARMS) || (new_model && self.models.0.len() >= MAX_ARMS) {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("a learner holds at most {MAX_ARMS} arms"),
             ));
         }
-        let room = |arms: &Arms| arms.has_room(offer_hash(offer));
-        if new && !self.segments.get(segment).is_none_or(room) {
+        let room = |arms: &Arms| arms.has_room(hash);
+        if (new && !self.segments.get(segment).is_none_or(room))
+            || (new_model && !self.models.has_room(hash))
+        {
             return Err(shared_hash(offer));
         }
+        let accepted = response == Response::Accepted;
         let one = Arm {
-            accepts: f64::from(u8::from(response == Response::Accepted)),
-            rejects: f64::from(u8::from(response != Response::Accepted)),
+            accepts: f64::from(u8::from(accepted)),
+            rejects: f64::from(u8::from(!accepted)),
             at,
         };
         self.add(offer, segment, &one);
+        if !keys.is_empty() {
+            let half_lives = self.half_lives();
+            let room = MAX_LEARNER_BINS.saturating_sub(self.bins);
+            if new_model {
+                self.models.insert(offer.into(), hash, Model::new(at));
+            }
+            if let Some(model) = self.models.get_mut(offer, hash) {
+                let before = model.bins();
+                model.update(&keys, accepted, at, half_lives, room);
+                self.bins = self.bins - before + model.bins();
+            }
+        }
         Ok(())
     }
 
-    /// Credits a response to `offer` in the segment where the decision `shown_by` (its log
-    /// record, [`Decision::log`](crate::decide::Decision::log)) showed it: the one rule by which
-    /// every binding and tool learns. `Ok(false)`, changing nothing, when that decision did not
-    /// show the offer (another offer, or the default action of a fallback); otherwise as
-    /// [`Learner::update`].
+    /// Credits a response to `offer` in the segment (and the predictor bins) where the decision
+    /// `shown_by` (its log record, [`Decision::log`](crate::decide::Decision::log)) showed it: the
+    /// one rule by which every binding and tool learns. `Ok(false)`, changing nothing, when that
+    /// decision did not show the offer (another offer, or the default action of a fallback);
+    /// otherwise as [`Learner::update_with`].
     pub fn credit(
         &mut self,
         shown_by: &crate::decide::DecisionLog,
@@ -329,7 +440,8 @@ impl Learner {
         if !shown_by.showed(offer) {
             return Ok(false);
         }
-        self.update(offer, &shown_by.segment, response, at)?;
+        let bins: Vec<&str> = shown_by.predictors.iter().map(String::as_str).collect();
+        self.update_with(offer, &shown_by.segment, &bins, response, at)?;
         Ok(true)
     }
 
@@ -338,6 +450,47 @@ impl Learner {
         self.arm(offer, segment)
             .map(|arm| arm.at(now, self.half_life))
             .unwrap_or_default()
+    }
+
+    /// What `offer`'s model holds under `key` at `now`, on both time scales: `""` its totals,
+    /// `name` the responses where predictor `name` had a value, `name=value` one bin. Zero for
+    /// anything never seen.
+    pub fn model_counts(&self, offer: &str, key: &str, now: Timestamp) -> ScaledCounts {
+        let Some(model) = self.models.get(offer, offer_hash(offer)) else {
+            return ScaledCounts::default();
+        };
+        let (name, value) = match key.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (key, None),
+        };
+        let stat = if key.is_empty() {
+            Some(&model.totals)
+        } else {
+            model
+                .predictors
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| match value {
+                    None => Some(&p.total),
+                    Some(v) => p.bins.iter().find(|b| b.value == v).map(|b| &b.stat),
+                })
+        };
+        let Some(stat) = stat else {
+            return ScaledCounts::default();
+        };
+        let long = decay(now.saturating_sub(model.at), self.half_life);
+        let recent = decay(now.saturating_sub(model.at), self.recent_half_life);
+        let c = stat.counts;
+        ScaledCounts {
+            long: Counts {
+                accepts: c[0] * long,
+                rejects: c[1] * long,
+            },
+            recent: Counts {
+                accepts: c[2] * recent,
+                rejects: c[3] * recent,
+            },
+        }
     }
 
     /// One segment's arms, for reading many offers' counts (a decision reads them all).
@@ -349,14 +502,16 @@ impl Learner {
     }
 
     /// Adds `other`'s statistics (another server's, another browser's) into these. Both must have
-    /// the same half-life; fails, changing nothing, if not or if the union would hold too many arms.
+    /// the same half-lives; fails, changing nothing, if not or if the union would hold too many
+    /// arms or bins.
     pub fn merge(&mut self, other: &Learner) -> Result<(), Error> {
-        if other.half_life != self.half_life {
+        if other.half_lives() != self.half_lives() {
             return Err(Error::new(
                 ErrorCode::InvalidData,
                 format!(
-                    "cannot merge learners with half-lives {} and {} seconds",
-                    self.half_life, other.half_life
+                    "cannot merge learners with half-lives {:?} and {:?} seconds",
+                    self.half_lives(),
+                    other.half_lives()
                 ),
             ));
         }
@@ -364,35 +519,67 @@ impl Learner {
             .all()
             .filter(|(offer, segment, _)| self.arm(offer, segment).is_none())
             .count();
-        if self.arms + new > MAX_ARMS {
+        let new_models = other
+            .models
+            .iter()
+            .filter(|(offer, _)| self.models.get(offer, offer_hash(offer)).is_none())
+            .count();
+        if self.arms + new > MAX_ARMS || self.models.0.len() + new_models > MAX_ARMS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("the merged learner would hold more than {MAX_ARMS} arms"),
             ));
         }
         self.room_for(other)?;
+        // The merged models first: their bins are only known once merged.
+        let half_lives = self.half_lives();
+        let mut bins = self.bins;
+        let mut merged = Vec::with_capacity(other.models.0.len());
+        for (offer, theirs) in other.models.iter() {
+            let hash = offer_hash(offer);
+            let model = match self.models.get(offer, hash) {
+                Some(mine) => {
+                    bins -= mine.bins();
+                    mine.plus(theirs, half_lives)
+                }
+                None => theirs.clone(),
+            };
+            bins += model.bins();
+            merged.push((offer, hash, model));
+        }
+        if bins > MAX_LEARNER_BINS {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "the merged learner would hold more than {MAX_LEARNER_BINS} predictor bins"
+                ),
+            ));
+        }
         for (offer, segment, theirs) in other.all() {
             self.add(offer, segment, theirs);
         }
+        for (offer, hash, model) in merged {
+            match self.models.get_mut(offer, hash) {
+                Some(mine) => *mine = model,
+                None => self.models.insert(offer.into(), hash, model),
+            }
+        }
+        self.bins = bins;
         Ok(())
     }
 
-    /// Fails if `other`'s new arms would put more than [`MAX_SHARED_HASH`] ids on one hash.
+    /// Fails if `other`'s new arms or models would put more than [`MAX_SHARED_HASH`] ids on one
+    /// hash.
     fn room_for(&self, other: &Learner) -> Result<(), Error> {
-        for (segment, theirs) in &other.segments {
-            let mine = self.segments.get(segment);
-            for (hash, shared) in &theirs.0 {
-                let existing = mine.and_then(|m| m.0.get(hash));
-                let new = shared
-                    .iter()
-                    .filter(|(o, _)| existing.is_none_or(|e| e.iter().all(|(x, _)| x != o)))
-                    .count();
-                if existing.map_or(0, |e| e.len()) + new > MAX_SHARED_HASH {
-                    return Err(shared_hash(shared.first().map_or("", |(o, _)| o)));
-                }
-            }
+        let empty = Arms::default();
+        let pairs = other
+            .segments
+            .iter()
+            .map(|(segment, theirs)| (self.segments.get(segment).unwrap_or(&empty), theirs));
+        for (mine, theirs) in pairs {
+            shared_room(mine, theirs)?;
         }
-        Ok(())
+        shared_room(&self.models, &other.models)
     }
 
     /// Adds `arm` to the arm of `offer` in `segment`, creating it if new; allocates only then.
@@ -431,18 +618,39 @@ impl Learner {
         })
     }
 
-    /// The binary form: the envelope (magic `SKL\x01`, version 1) around postcard.
+    /// The binary form: the envelope (magic `SKL\x01`, version 2) around postcard.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        codec::encode(MAGIC, LEARNER_VERSION, &Wire::from(self))
+        wire::encode(self)
     }
 
-    /// Reads and checks the binary form: at most [`MAX_LEARNER_LEN`] bytes, [`MAX_ARMS`] arms,
-    /// ids and segments as `update` accepts them, finite non-negative counts, times in range.
+    /// Reads and checks the binary form (version 2, or 1 from before predictors): at most
+    /// [`MAX_LEARNER_LEN`] bytes, [`MAX_ARMS`] arms, ids and segments as `update` accepts them,
+    /// finite non-negative counts, times in range, bins within their caps.
     pub fn from_bytes(bytes: &[u8]) -> Result<Learner, Error> {
-        let wire: Wire = codec::decode(MAGIC, LEARNER_VERSION, MAX_LEARNER_LEN, bytes)?;
-        wire.check()
-            .map_err(|e| Error::new(ErrorCode::DecodeInvalid, e.message()))
+        wire::decode(bytes)
     }
+}
+
+/// Fails if `theirs`' new entries would put more than [`MAX_SHARED_HASH`] ids on one hash of
+/// `mine`.
+fn shared_room<T>(mine: &Arms<T>, theirs: &Arms<T>) -> Result<(), Error> {
+    for (hash, shared) in &theirs.0 {
+        let existing = mine.0.get(hash);
+        let new = shared
+            .iter()
+            .filter(|(o, _)| existing.is_none_or(|e| e.iter().all(|(x, _)| x != o)))
+            .count();
+        if existing.map_or(0, |e| e.len()) + new > MAX_SHARED_HASH {
+            return Err(shared_hash(shared.first().map_or("", |(o, _)| o)));
+        }
+    }
+    Ok(())
+}
+
+/// The recent half-life of a learner made with only a half-life: an eighth of it, at least a
+/// minute.
+pub(crate) fn default_recent(half_life: Timestamp) -> Timestamp {
+    (half_life / 8).max(HALF_LIFE_RANGE.0)
 }
 
 fn check_half_life(half_life: Timestamp) -> Result<(), Error> {
@@ -454,75 +662,6 @@ fn check_half_life(half_life: Timestamp) -> Result<(), Error> {
             ErrorCode::InvalidNumber,
             format!("a half-life is {low} to {high} seconds, got {half_life}"),
         ))
-    }
-}
-
-/// The encoded form: per segment, its arms by offer.
-#[derive(Serialize, Deserialize)]
-struct Wire {
-    half_life: Timestamp,
-    segments: Vec<(String, Vec<(String, Arm)>)>,
-}
-
-impl From<&Learner> for Wire {
-    fn from(learner: &Learner) -> Wire {
-        Wire {
-            half_life: learner.half_life,
-            segments: learner
-                .segments
-                .iter()
-                .map(|(segment, arms)| {
-                    let arms = arms
-                        .by_offer()
-                        .into_iter()
-                        .map(|(offer, arm)| (offer.into(), *arm))
-                        .collect();
-                    (segment.clone(), arms)
-                })
-                .collect(),
-        }
-    }
-}
-
-impl Wire {
-    fn check(self) -> Result<Learner, Error> {
-        let count: usize = self.segments.iter().map(|(_, arms)| arms.len()).sum();
-        if count > MAX_ARMS {
-            return Err(Error::new(
-                ErrorCode::LimitExceeded,
-                format!("{count} arms, at most {MAX_ARMS}"),
-            ));
-        }
-        let mut learner = Learner::new(self.half_life)?;
-        let arms = self.segments.into_iter().flat_map(|(segment, arms)| {
-            arms.into_iter().map(move |(o, a)| (o, segment.clone(), a))
-        });
-        for (offer, segment, arm) in arms {
-            crate::check::id("offer", &offer, MAX_ID_LEN)?;
-            crate::check::text("segment", &segment, MAX_NAME_LEN)?;
-            let counts_ok = [arm.accepts, arm.rejects]
-                .iter()
-                .all(|c| c.is_finite() && *c >= 0.0);
-            if !counts_ok || !(0..=MAX_TIMESTAMP).contains(&arm.at) {
-                return Err(Error::new(
-                    ErrorCode::InvalidNumber,
-                    format!(
-                        "arm {offer:?}/{segment:?}: counts must be finite and >= 0, times in range"
-                    ),
-                ));
-            }
-            let arms = learner.segments.entry(segment).or_default();
-            let hash = offer_hash(&offer);
-            if arms.get(&offer, hash).is_some() {
-                return Err(Error::new(ErrorCode::InvalidData, "an arm appears twice"));
-            }
-            if !arms.has_room(hash) {
-                return Err(shared_hash(&offer));
-            }
-            arms.insert(offer, hash, arm);
-            learner.arms += 1;
-        }
-        Ok(learner)
     }
 }
 

@@ -7,16 +7,15 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::catalog::{
-    bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Learning, Offer, Problem,
-    ProblemCode, Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
+    bit, Action, Amount, Catalog, ContextWeight, ControlGroup, Kind, Offer, Problem, ProblemCode,
+    Problems, Propensity, Severity, ALL_CHANNELS, MAX_CATALOG_LEN, MAX_CATALOG_OFFERS,
     MAX_CONTEXT_KEYS, MAX_CONTEXT_WEIGHTS, MAX_PAYLOAD_LEN, MAX_PROBLEMS,
 };
+mod learning;
 mod policy;
 
 use super::clauses::{contradiction, Clauses, Interner};
-use super::source::{
-    ActionSource, CatalogSource, LearningSource, NumberOrText, OfferSource, PropensitySource,
-};
+use super::source::{ActionSource, CatalogSource, NumberOrText, OfferSource, PropensitySource};
 use crate::limits::MAX_ATTRIBUTES;
 use crate::listen::Intents;
 use crate::random::fnv1a;
@@ -71,7 +70,7 @@ pub(crate) fn compile(json: &str, now: Timestamp) -> Result<Catalog, Problems> {
 // ---- Compiling ------------------------------------------------------------------------------
 
 /// The learner's half-life when the catalog does not say: two weeks.
-const DEFAULT_HALF_LIFE: Timestamp = 14 * 86_400;
+pub(super) const DEFAULT_HALF_LIFE: Timestamp = 14 * 86_400;
 
 /// The request-context key a catalog may not declare: reserved for the request's own fields.
 const RESERVED_CONTEXT: &[&str] = &["channel", "slots", "now", "seed"];
@@ -276,63 +275,6 @@ impl Compiler {
             pacing,
             intents,
         })
-    }
-
-    fn learning(&mut self, src: Option<LearningSource>, schema: &Schema) -> Learning {
-        let top = |field| At { offer: None, field };
-        let src = src.unwrap_or(LearningSource {
-            segment: None,
-            half_life: None,
-            floor: None,
-        });
-        let segment = src.segment.and_then(|source| {
-            let compiled = Rule::compile(&source, schema);
-            if let Ok(rule) = &compiled {
-                self.reads_scores |= rule.reads_scores();
-            }
-            match compiled {
-                Ok(rule) if rule.ty() == Type::String => Some(rule),
-                Ok(rule) => {
-                    self.error(
-                        top("learning.segment"),
-                        format!(
-                            "`{source}` is a {}; a segment is named by a string",
-                            rule.ty()
-                        ),
-                    );
-                    None
-                }
-                Err(diagnostics) => {
-                    self.rule_errors(top("learning.segment"), &source, diagnostics.0);
-                    None
-                }
-            }
-        });
-        let half_life = match &src.half_life {
-            Some(d) => self
-                .duration(top("learning.half_life"), d)
-                .unwrap_or(DEFAULT_HALF_LIFE),
-            None => DEFAULT_HALF_LIFE,
-        };
-        let (low, high) = crate::learn::HALF_LIFE_RANGE;
-        if !(low..=high).contains(&half_life) {
-            self.error(
-                top("learning.half_life"),
-                format!("a half-life is {low} to {high} seconds, got {half_life}"),
-            );
-        }
-        let floor = src.floor.unwrap_or(0.0);
-        if !(0.0..1.0).contains(&floor) {
-            self.error(
-                top("learning.floor"),
-                format!("a floor in [0, 1), got {floor}"),
-            );
-        }
-        Learning {
-            segment,
-            half_life,
-            floor,
-        }
     }
 
     fn ty(&mut self, at: At<'_>, name: &str, ty: &str) -> Option<Type> {

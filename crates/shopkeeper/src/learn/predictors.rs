@@ -1,0 +1,498 @@
+//! What an offer learns about its customers: per predictor bin (`source=affiliate`,
+//! `spend=[50,200)`), decayed accepts and rejects on two time scales, so that the propensity of an
+//! adaptive offer depends on who is asking (`spec/learning.md`, "Predictors").
+//!
+//! An offer's [`Model`] keeps its totals, and per predictor its total and its bins, every count as
+//! of the model's one clock `at` (an update decays the whole model to its time, as an arm does).
+//! Each count is kept twice: with the learner's half-life and with its recent half-life. Merging
+//! aligns two models to the later clock and adds every count, so a fleet learns together.
+//!
+//! A bin's **evidence** is the naive-Bayes log odds ratio of the bin against its predictor,
+//! `ln(a'/r') - ln(pi/(1 - pi))` with one pseudo-response at the predictor's rate `pi`
+//! (`a' = a + pi`, `r' = r + 1 - pi`), of variance `1/a' + 1/r'`, shrunk toward no effect by a
+//! normal prior of variance [`EFFECT_PRIOR_VARIANCE`]. A bin reads its recent counts when they
+//! disagree with its long ones by more than [`DRIFT_Z`] of their standard deviations: that is
+//! how a changed taste is seen without forgetting a stable one. The shrunk evidence depends only
+//! on the counts, so it is computed when they change, not when a decision reads it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::decay;
+use crate::random::fnv1a;
+use crate::{Error, ErrorCode, Timestamp};
+
+/// Most predictors a catalog declares, and a model keeps.
+pub const MAX_PREDICTORS: usize = 32;
+/// Most bins one predictor of one offer keeps: those of the smallest value hashes, so that the
+/// bins kept after any merges are those of the union, whatever the order.
+pub const MAX_BINS: usize = 64;
+/// Most bins a request is in (a list predictor is in one bin per distinct element).
+pub const MAX_REQUEST_BINS: usize = 64;
+/// Most bins of all the models of one learner.
+pub const MAX_LEARNER_BINS: usize = 250_000;
+/// Longest predictor name, in bytes (letters, digits, `_`, `-`, `.`).
+pub const MAX_PREDICTOR_NAME_LEN: usize = 32;
+/// Longest value of a bin, in bytes: a longer string value is in no bin.
+pub const MAX_BIN_VALUE_LEN: usize = 64;
+/// The prior variance of a bin's effect on the log odds: an effect of about `e^0.5` is expected.
+pub const EFFECT_PRIOR_VARIANCE: f64 = 0.25;
+/// Recent counts are read when they differ from the long ones by more than this many of their
+/// standard deviations.
+pub const DRIFT_Z: f64 = 2.0;
+
+/// One request's bin of one predictor: `name=value`, with both hashes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct BinKey {
+    pub(crate) key: String,
+    /// Bytes of `key` before the `=`.
+    pub(crate) split: usize,
+    pub(crate) name_hash: u64,
+    pub(crate) value_hash: u64,
+}
+
+impl BinKey {
+    /// Reads `name=value`, checking the name and the value's length.
+    pub(crate) fn parse(key: &str) -> Result<BinKey, Error> {
+        let Some(split) = key.find('=') else {
+            return Err(bad_bin(
+                key,
+                "has no `=` between the predictor and its value",
+            ));
+        };
+        check_predictor_name(&key[..split]).map_err(|e| bad_bin(key, e.message()))?;
+        if key.len() - split - 1 > MAX_BIN_VALUE_LEN {
+            return Err(bad_bin(key, "has a value over 64 bytes"));
+        }
+        Ok(BinKey::new(key.into(), split))
+    }
+
+    pub(crate) fn new(key: String, split: usize) -> BinKey {
+        let name_hash = fnv1a(&[&key.as_bytes()[..split]]);
+        let value_hash = fnv1a(&[&key.as_bytes()[split + 1..]]);
+        BinKey {
+            key,
+            split,
+            name_hash,
+            value_hash,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.key[..self.split]
+    }
+
+    pub(crate) fn value(&self) -> &str {
+        &self.key[self.split + 1..]
+    }
+
+    fn order(&self) -> (u64, &str, u64, &str) {
+        (self.name_hash, self.name(), self.value_hash, self.value())
+    }
+}
+
+fn bad_bin(key: &str, why: &str) -> Error {
+    let shown: String = key.chars().take(40).collect();
+    Error::new(
+        ErrorCode::InvalidData,
+        alloc::format!("the predictor bin {shown:?} {why}"),
+    )
+}
+
+/// A predictor's name: 1 to 32 bytes of letters, digits, `_`, `-` and `.`.
+pub(crate) fn check_predictor_name(name: &str) -> Result<(), Error> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_PREDICTOR_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::InvalidData,
+            alloc::format!(
+                "a predictor's name is 1 to {MAX_PREDICTOR_NAME_LEN} letters, digits, `_`, `-` or `.`, not {name:?}"
+            ),
+        ))
+    }
+}
+
+/// The bins of one request or response: sorted by predictor, then value, without repeats; at most
+/// [`MAX_REQUEST_BINS`].
+pub(crate) fn sorted_bins(mut bins: Vec<BinKey>) -> Result<Vec<BinKey>, Error> {
+    if bins.len() > MAX_REQUEST_BINS {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            alloc::format!(
+                "at most {MAX_REQUEST_BINS} predictor bins, got {}",
+                bins.len()
+            ),
+        ));
+    }
+    bins.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+    if bins.windows(2).any(|w| w[0].key == w[1].key) {
+        return Err(Error::new(
+            ErrorCode::InvalidData,
+            "a predictor bin appears twice",
+        ));
+    }
+    Ok(bins)
+}
+
+/// Decayed accepts and rejects on the two time scales, and the evidence read from them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Stat {
+    /// Long accepts, long rejects, recent accepts, recent rejects.
+    pub(crate) counts: [f64; 4],
+    /// The shrunk evidence (log odds ratio) and its variance; for a total, unused.
+    pub(crate) effect: f64,
+    pub(crate) variance: f64,
+    /// Whether the evidence reads the recent counts.
+    pub(crate) recent: bool,
+}
+
+impl Stat {
+    fn add(&mut self, accepted: bool, weight: [f64; 2]) {
+        let i = usize::from(!accepted);
+        self.counts[i] += weight[0];
+        self.counts[2 + i] += weight[1];
+    }
+
+    fn scale(&mut self, factor: [f64; 2]) {
+        self.counts[0] *= factor[0];
+        self.counts[1] *= factor[0];
+        self.counts[2] *= factor[1];
+        self.counts[3] *= factor[1];
+    }
+
+    fn plus(&mut self, other: &Stat, factor: [f64; 2]) {
+        for (i, c) in other.counts.iter().enumerate() {
+            self.counts[i] += c * factor[i / 2];
+        }
+    }
+
+    /// The accepts and rejects its evidence reads.
+    pub(crate) fn read(&self) -> (f64, f64) {
+        let i = if self.recent { 2 } else { 0 };
+        (self.counts[i], self.counts[i + 1])
+    }
+
+    /// Recomputes the evidence of a bin against its predictor's total.
+    fn refresh(&mut self, total: &Stat) {
+        let estimate = |scale: usize| {
+            let (ta, tr) = (total.counts[2 * scale], total.counts[2 * scale + 1]);
+            let pi = (ta + 0.5) / (ta + tr + 1.0);
+            let a = self.counts[2 * scale] + pi;
+            let r = self.counts[2 * scale + 1] + 1.0 - pi;
+            (
+                libm::log(a / r) - libm::log(pi / (1.0 - pi)),
+                1.0 / a + 1.0 / r,
+            )
+        };
+        let (long, long_var) = estimate(0);
+        let (recent, recent_var) = estimate(1);
+        self.recent = (recent - long) * (recent - long) > DRIFT_Z * DRIFT_Z * recent_var;
+        let (w, var) = if self.recent {
+            (recent, recent_var)
+        } else {
+            (long, long_var)
+        };
+        let keep = EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
+        self.effect = w * keep;
+        self.variance = var * keep;
+    }
+}
+
+/// A bin of a predictor in a model.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Bin {
+    pub(crate) value: String,
+    pub(crate) hash: u64,
+    pub(crate) stat: Stat,
+}
+
+/// A predictor in a model: its total (the responses where it had a value) and its bins, by value
+/// hash then value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Predictor {
+    pub(crate) name: String,
+    pub(crate) hash: u64,
+    pub(crate) total: Stat,
+    pub(crate) bins: Vec<Bin>,
+}
+
+impl Predictor {
+    fn refresh(&mut self) {
+        let total = self.total;
+        for bin in &mut self.bins {
+            bin.stat.refresh(&total);
+        }
+    }
+
+    fn find(&self, hash: u64, value: &str) -> Result<usize, usize> {
+        self.bins
+            .binary_search_by(|b| (b.hash, b.value.as_str()).cmp(&(hash, value)))
+    }
+}
+
+/// What one offer learned from the predictors of the responses to it; every count as of `at`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Model {
+    pub(crate) at: Timestamp,
+    pub(crate) totals: Stat,
+    /// By name hash, then name.
+    pub(crate) predictors: Vec<Predictor>,
+}
+
+/// The half-lives of a learner: long, recent.
+pub(crate) type HalfLives = [Timestamp; 2];
+
+fn factors(elapsed: Timestamp, half_lives: HalfLives) -> [f64; 2] {
+    [decay(elapsed, half_lives[0]), decay(elapsed, half_lives[1])]
+}
+
+impl Model {
+    pub(crate) fn new(at: Timestamp) -> Model {
+        Model {
+            at,
+            totals: Stat::default(),
+            predictors: Vec::new(),
+        }
+    }
+
+    /// Bins held.
+    pub(crate) fn bins(&self) -> usize {
+        self.predictors.iter().map(|p| p.bins.len()).sum()
+    }
+
+    fn predictor(&self, hash: u64, name: &str) -> Result<usize, usize> {
+        self.predictors
+            .binary_search_by(|p| (p.hash, p.name.as_str()).cmp(&(hash, name)))
+    }
+
+    /// Records one response in `bins` (sorted, as [`sorted_bins`] leaves them) at `at`. A
+    /// predictor or bin past its cap, or past `room` new bins, is not kept (the totals still
+    /// count the response).
+    pub(crate) fn update(
+        &mut self,
+        bins: &[BinKey],
+        accepted: bool,
+        at: Timestamp,
+        half_lives: HalfLives,
+        room: usize,
+    ) {
+        let weight = if at >= self.at {
+            let factor = factors(at - self.at, half_lives);
+            self.scale(factor);
+            self.at = at;
+            [1.0, 1.0]
+        } else {
+            factors(self.at - at, half_lives)
+        };
+        self.totals.add(accepted, weight);
+        let mut added = 0usize;
+        let mut previous: Option<(u64, &str)> = None;
+        for bin in bins {
+            let Some(p) = self.predictor_for(bin) else {
+                continue;
+            };
+            let predictor = &mut self.predictors[p];
+            if previous != Some((bin.name_hash, bin.name())) {
+                predictor.total.add(accepted, weight);
+                previous = Some((bin.name_hash, bin.name()));
+            }
+            match predictor.find(bin.value_hash, bin.value()) {
+                Ok(i) => predictor.bins[i].stat.add(accepted, weight),
+                Err(i) if added < room && (i < MAX_BINS) => {
+                    let mut stat = Stat::default();
+                    stat.add(accepted, weight);
+                    predictor.bins.insert(
+                        i,
+                        Bin {
+                            value: bin.value().into(),
+                            hash: bin.value_hash,
+                            stat,
+                        },
+                    );
+                    if predictor.bins.len() > MAX_BINS {
+                        predictor.bins.pop();
+                    } else {
+                        added += 1;
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        self.refresh();
+    }
+
+    /// The index of `bin`'s predictor, added if new and there is room.
+    fn predictor_for(&mut self, bin: &BinKey) -> Option<usize> {
+        match self.predictor(bin.name_hash, bin.name()) {
+            Ok(p) => Some(p),
+            Err(p) if p < MAX_PREDICTORS => {
+                self.predictors.insert(
+                    p,
+                    Predictor {
+                        name: bin.name().into(),
+                        hash: bin.name_hash,
+                        total: Stat::default(),
+                        bins: Vec::new(),
+                    },
+                );
+                self.predictors.truncate(MAX_PREDICTORS);
+                Some(p)
+            }
+            Err(_) => None,
+        }
+    }
+
+    fn scale(&mut self, factor: [f64; 2]) {
+        self.totals.scale(factor);
+        for p in &mut self.predictors {
+            p.total.scale(factor);
+            for bin in &mut p.bins {
+                bin.stat.scale(factor);
+            }
+        }
+    }
+
+    /// Recomputes every bin's evidence.
+    pub(crate) fn refresh(&mut self) {
+        for p in &mut self.predictors {
+            p.refresh();
+        }
+    }
+
+    /// This model and `other` as one, at the later clock: the counts add; predictors and bins
+    /// past their caps are those of the largest hashes, dropped.
+    pub(crate) fn plus(&self, other: &Model, half_lives: HalfLives) -> Model {
+        let at = self.at.max(other.at);
+        let mine = factors(at - self.at, half_lives);
+        let theirs = factors(at - other.at, half_lives);
+        let mut totals = Stat::default();
+        totals.plus(&self.totals, mine);
+        totals.plus(&other.totals, theirs);
+        let mut predictors: Vec<Predictor> = Vec::new();
+        for (p, factor) in self
+            .predictors
+            .iter()
+            .map(|p| (p, mine))
+            .chain(other.predictors.iter().map(|p| (p, theirs)))
+        {
+            let found = predictors
+                .binary_search_by(|q| (q.hash, q.name.as_str()).cmp(&(p.hash, p.name.as_str())));
+            let at = match found {
+                Ok(i) => i,
+                Err(i) => {
+                    predictors.insert(
+                        i,
+                        Predictor {
+                            name: p.name.clone(),
+                            hash: p.hash,
+                            total: Stat::default(),
+                            bins: Vec::new(),
+                        },
+                    );
+                    i
+                }
+            };
+            let into = &mut predictors[at];
+            into.total.plus(&p.total, factor);
+            for bin in &p.bins {
+                let i = match into.find(bin.hash, &bin.value) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        into.bins.insert(
+                            i,
+                            Bin {
+                                value: bin.value.clone(),
+                                hash: bin.hash,
+                                stat: Stat::default(),
+                            },
+                        );
+                        i
+                    }
+                };
+                into.bins[i].stat.plus(&bin.stat, factor);
+            }
+        }
+        predictors.truncate(MAX_PREDICTORS);
+        for p in &mut predictors {
+            p.bins.truncate(MAX_BINS);
+        }
+        let mut model = Model {
+            at,
+            totals,
+            predictors,
+        };
+        model.refresh();
+        model
+    }
+
+    /// The shrunk evidence of each of the request's `bins` this model has seen, in the order of
+    /// `bins`, as `(index into bins, bin)`. A list predictor's bins each count with weight
+    /// `1/k` for its `k` bins in the request (their mean).
+    pub(crate) fn evidence<'m>(
+        &'m self,
+        bins: &'m [BinKey],
+    ) -> impl Iterator<Item = (usize, &'m Bin)> + 'm {
+        let mut p = 0usize;
+        bins.iter().enumerate().filter_map(move |(i, key)| {
+            // Both are sorted by (name hash, name): walk the model's predictors forward.
+            while p < self.predictors.len()
+                && (self.predictors[p].hash, self.predictors[p].name.as_str())
+                    < (key.name_hash, key.name())
+            {
+                p += 1;
+            }
+            let predictor = self.predictors.get(p)?;
+            if predictor.hash != key.name_hash || predictor.name != key.name() {
+                return None;
+            }
+            let found = predictor.find(key.value_hash, key.value()).ok()?;
+            Some((i, &predictor.bins[found]))
+        })
+    }
+}
+
+/// How many bins of a request share each one's predictor: a list predictor's bins count `1/k`.
+pub(crate) fn shares(bins: &[BinKey]) -> impl Iterator<Item = f64> + '_ {
+    bins.iter().map(move |b| {
+        let k = bins
+            .iter()
+            .filter(|o| o.name_hash == b.name_hash && o.name() == b.name())
+            .count();
+        1.0 / k as f64
+    })
+}
+
+/// The log odds of the offer's totals at `now`, with its Beta prior: `(mean, variance)`, from the
+/// recent counts when they disagree with the long ones (as a bin's).
+pub(crate) fn base(
+    model: Option<&Model>,
+    prior: (f64, f64),
+    now: Timestamp,
+    half_lives: HalfLives,
+) -> (f64, f64) {
+    let counts = model.map_or([0.0; 4], |m| {
+        let f = factors(now.saturating_sub(m.at), half_lives);
+        let c = m.totals.counts;
+        [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+    });
+    let estimate = |a: f64, r: f64| {
+        let (a, r) = (a + prior.0, r + prior.1);
+        (libm::log(a / r), 1.0 / a + 1.0 / r)
+    };
+    let long = estimate(counts[0], counts[1]);
+    if counts[2] + counts[3] <= 0.0 {
+        return long;
+    }
+    let recent = estimate(counts[2], counts[3]);
+    if (recent.0 - long.0) * (recent.0 - long.0) > DRIFT_Z * DRIFT_Z * recent.1 {
+        recent
+    } else {
+        long
+    }
+}
