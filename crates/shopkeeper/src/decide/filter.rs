@@ -321,10 +321,15 @@ impl Engine {
         let (mut mean, mut variance) =
             crate::learn::base(model, prior, pass.request.now, half_lives);
         if let Some(model) = model {
-            for (i, bin) in model.evidence(&pass.bins.keys) {
+            let (mut spread, mut weight) = (0.0, 0.0);
+            for (i, _, bin) in model.evidence(&pass.bins.keys) {
                 let share = pass.bins.shares[i];
                 mean += share * bin.stat.effect;
-                variance += share * bin.stat.variance;
+                spread += share * bin.stat.variance;
+                weight += share;
+            }
+            if weight > 0.0 {
+                variance += spread / weight;
             }
         }
         (mean, variance)

@@ -132,7 +132,7 @@ impl RequestBins {
     pub(crate) fn explain(&self, model: &Model) -> Vec<Evidence> {
         let mut all: Vec<(f64, Evidence)> = model
             .evidence(&self.keys)
-            .map(|(i, bin)| {
+            .map(|(i, _, bin)| {
                 let effect = self.shares[i] * bin.stat.effect;
                 let (accepts, rejects) = bin.stat.read();
                 let evidence = Evidence {

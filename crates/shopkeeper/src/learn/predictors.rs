@@ -178,27 +178,24 @@ impl Stat {
         (self.counts[i], self.counts[i + 1])
     }
 
-    /// Recomputes the evidence of a bin against its predictor's total.
-    fn refresh(&mut self, total: &Stat) {
-        let estimate = |scale: usize| {
-            let (ta, tr) = (total.counts[2 * scale], total.counts[2 * scale + 1]);
-            let pi = (ta + 0.5) / (ta + tr + 1.0);
-            let a = self.counts[2 * scale] + pi;
-            let r = self.counts[2 * scale + 1] + 1.0 - pi;
-            (
-                libm::log(a / r) - libm::log(pi / (1.0 - pi)),
-                1.0 / a + 1.0 / r,
-            )
-        };
-        let (long, long_var) = estimate(0);
-        let (recent, recent_var) = estimate(1);
-        self.recent = (recent - long) * (recent - long) > DRIFT_Z * DRIFT_Z * recent_var;
-        let (w, var) = if self.recent {
-            (recent, recent_var)
-        } else {
-            (long, long_var)
-        };
+    /// A bin's evidence against its predictor's `total` on one time scale (0 long, 1 recent):
+    /// the log odds ratio and its variance, before shrinking.
+    fn estimate(&self, total: &Stat, scale: usize) -> (f64, f64) {
+        let (ta, tr) = (total.counts[2 * scale], total.counts[2 * scale + 1]);
+        let pi = (ta + 0.5) / (ta + tr + 1.0);
+        let a = self.counts[2 * scale] + pi;
+        let r = self.counts[2 * scale + 1] + 1.0 - pi;
+        (
+            libm::log(a / r) - libm::log(pi / (1.0 - pi)),
+            1.0 / a + 1.0 / r,
+        )
+    }
+
+    /// Recomputes the evidence of a bin against its predictor's total, on the scale read.
+    fn refresh(&mut self, total: &Stat, recent: bool) {
+        let (w, var) = self.estimate(total, usize::from(recent));
         let keep = EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
+        self.recent = recent;
         self.effect = w * keep;
         self.variance = var * keep;
     }
@@ -223,10 +220,10 @@ pub(crate) struct Predictor {
 }
 
 impl Predictor {
-    fn refresh(&mut self) {
+    fn refresh(&mut self, drifted: bool) {
         let total = self.total;
         for bin in &mut self.bins {
-            bin.stat.refresh(&total);
+            bin.stat.refresh(&total, drifted);
         }
     }
 
@@ -243,6 +240,12 @@ pub(crate) struct Model {
     pub(crate) totals: Stat,
     /// By name hash, then name.
     pub(crate) predictors: Vec<Predictor>,
+    /// The surprise of the long counts: over the responses, on the recent time scale, the sum of
+    /// `y - p` and of `p (1 - p)`, where `p` is what the long counts predicted for the response
+    /// before counting it and `y` is 1 for an accept.
+    pub(crate) surprise: [f64; 2],
+    /// Whether the model reads its recent counts: the long ones mispredict recent responses.
+    pub(crate) recent: bool,
 }
 
 /// The half-lives of a learner: long, recent.
@@ -258,7 +261,22 @@ impl Model {
             at,
             totals: Stat::default(),
             predictors: Vec::new(),
+            surprise: [0.0; 2],
+            recent: false,
         }
+    }
+
+    /// What the long counts predict for a response in `bins`: the logistic of the totals' log
+    /// odds (half a response of each kind added) plus each bin's shrunk long evidence.
+    fn predict_long(&self, bins: &[BinKey]) -> f64 {
+        let (a, r) = (self.totals.counts[0] + 0.5, self.totals.counts[1] + 0.5);
+        let mut x = libm::log(a / r);
+        let shares: Vec<f64> = shares(bins).collect();
+        for (i, predictor, bin) in self.evidence(bins) {
+            let (w, var) = bin.stat.estimate(&predictor.total, 0);
+            x += shares[i] * w * EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
+        }
+        1.0 / (1.0 + libm::exp(-x))
     }
 
     /// Bins held.
@@ -290,6 +308,9 @@ impl Model {
         } else {
             factors(self.at - at, half_lives)
         };
+        let p = self.predict_long(bins);
+        self.surprise[0] += weight[1] * (f64::from(u8::from(accepted)) - p);
+        self.surprise[1] += weight[1] * p * (1.0 - p);
         self.totals.add(accepted, weight);
         let mut added = 0usize;
         let mut previous: Option<(u64, &str)> = None;
@@ -349,6 +370,7 @@ impl Model {
     }
 
     fn scale(&mut self, factor: [f64; 2]) {
+        self.surprise = self.surprise.map(|s| s * factor[1]);
         self.totals.scale(factor);
         for p in &mut self.predictors {
             p.total.scale(factor);
@@ -358,10 +380,14 @@ impl Model {
         }
     }
 
-    /// Recomputes every bin's evidence.
+    /// Recomputes every bin's evidence, after the drift test: the model reads its recent counts
+    /// when the long ones mispredict the recent responses, `|sum(y - p)| > DRIFT_Z *
+    /// sqrt(sum p (1 - p))` (a score test of their calibration).
     pub(crate) fn refresh(&mut self) {
+        let [off, spread] = self.surprise;
+        self.recent = off * off > DRIFT_Z * DRIFT_Z * spread.max(1.0);
         for p in &mut self.predictors {
-            p.refresh();
+            p.refresh(self.recent);
         }
     }
 
@@ -374,6 +400,7 @@ impl Model {
         let mut totals = Stat::default();
         totals.plus(&self.totals, mine);
         totals.plus(&other.totals, theirs);
+        let surprise = [0, 1].map(|i| self.surprise[i] * mine[1] + other.surprise[i] * theirs[1]);
         let mut predictors: Vec<Predictor> = Vec::new();
         for (p, factor) in self
             .predictors
@@ -426,6 +453,8 @@ impl Model {
             at,
             totals,
             predictors,
+            surprise,
+            recent: false,
         };
         model.refresh();
         model
@@ -437,7 +466,7 @@ impl Model {
     pub(crate) fn evidence<'m>(
         &'m self,
         bins: &'m [BinKey],
-    ) -> impl Iterator<Item = (usize, &'m Bin)> + 'm {
+    ) -> impl Iterator<Item = (usize, &'m Predictor, &'m Bin)> + 'm {
         let mut p = 0usize;
         bins.iter().enumerate().filter_map(move |(i, key)| {
             // Both are sorted by (name hash, name): walk the model's predictors forward.
@@ -452,7 +481,7 @@ impl Model {
                 return None;
             }
             let found = predictor.find(key.value_hash, key.value()).ok()?;
-            Some((i, &predictor.bins[found]))
+            Some((i, predictor, &predictor.bins[found]))
         })
     }
 }
@@ -469,7 +498,7 @@ pub(crate) fn shares(bins: &[BinKey]) -> impl Iterator<Item = f64> + '_ {
 }
 
 /// The log odds of the offer's totals at `now`, with its Beta prior: `(mean, variance)`, from the
-/// recent counts when they disagree with the long ones (as a bin's).
+/// recent counts when the model reads them.
 pub(crate) fn base(
     model: Option<&Model>,
     prior: (f64, f64),
@@ -485,14 +514,9 @@ pub(crate) fn base(
         let (a, r) = (a + prior.0, r + prior.1);
         (libm::log(a / r), 1.0 / a + 1.0 / r)
     };
-    let long = estimate(counts[0], counts[1]);
-    if counts[2] + counts[3] <= 0.0 {
-        return long;
-    }
-    let recent = estimate(counts[2], counts[3]);
-    if (recent.0 - long.0) * (recent.0 - long.0) > DRIFT_Z * DRIFT_Z * recent.1 {
-        recent
+    if model.is_some_and(|m| m.recent) {
+        estimate(counts[2], counts[3])
     } else {
-        long
+        estimate(counts[0], counts[1])
     }
 }

@@ -48,6 +48,7 @@ type WirePredictor = (String, Counts4, Vec<(String, Counts4)>);
 struct WireModel {
     at: Timestamp,
     totals: Counts4,
+    surprise: [f64; 2],
     predictors: Vec<WirePredictor>,
 }
 
@@ -98,6 +99,7 @@ impl From<&Model> for WireModel {
         WireModel {
             at: model.at,
             totals: model.totals.counts,
+            surprise: model.surprise,
             predictors,
         }
     }
@@ -199,6 +201,10 @@ impl WireModel {
     fn check(self, offer: &str) -> Result<Model, Error> {
         let what = format!("the model of {offer:?}");
         check_counts(&self.totals, &what)?;
+        let [off, spread] = self.surprise;
+        if !off.is_finite() || !spread.is_finite() || spread < 0.0 {
+            return Err(bad_counts(&what));
+        }
         if !(0..=MAX_TIMESTAMP).contains(&self.at) {
             return Err(bad_counts(&what));
         }
@@ -259,6 +265,8 @@ impl WireModel {
                 ..Stat::default()
             },
             predictors,
+            surprise: self.surprise,
+            recent: false,
         };
         model.refresh();
         Ok(model)
