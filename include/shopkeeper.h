@@ -852,7 +852,19 @@ sk_result sk_fleet_global(const sk_fleet *fleet, sk_buffer **out_buffer, sk_erro
 // storage for a pointer.
 sk_result sk_learner_new(sk_timestamp half_life, sk_learner **out_learner, sk_error **err);
 
-// A new, empty learner with the half-life of the engine's catalog (`learning.half_life`).
+// A new, empty learner with both half-lives: `recent_half_life` (at most `half_life`) is how
+// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses an
+// eighth of the half-life.
+//
+// # Safety
+// As `sk_learner_new`.
+sk_result sk_learner_new_with_recent(sk_timestamp half_life,
+                                     sk_timestamp recent_half_life,
+                                     sk_learner **out_learner,
+                                     sk_error **err);
+
+// A new, empty learner with the half-lives of the engine's catalog (`learning.half_life` and
+// `learning.recent_half_life`).
 //
 // # Safety
 // `engine` is a live engine; otherwise as `sk_learner_new`.
@@ -878,6 +890,25 @@ sk_result sk_learner_update(const sk_learner *learner,
                             sk_response response,
                             sk_timestamp at,
                             sk_error **err);
+
+// `sk_learner_update` for a customer in the predictor `bins` (`name=value` each, as a decision's
+// log record lists them under `predictors`): the offer's predictor model learns them too. A bin
+// that is not `name=value` with a valid name, a repeated bin or more than 64 are an
+// `SK_RESULT_INVALID_DATA` or `SK_RESULT_LIMIT_EXCEEDED` error that changes nothing.
+//
+// # Safety
+// As `sk_learner_update`; `bins` points to `bins_len` readable `sk_str` (NULL when 0), each
+// (pointer, length) UTF-8.
+sk_result sk_learner_update_with(const sk_learner *learner,
+                                 const char *offer,
+                                 size_t offer_len,
+                                 const char *segment,
+                                 size_t segment_len,
+                                 const sk_str *bins,
+                                 size_t bins_len,
+                                 sk_response response,
+                                 sk_timestamp at,
+                                 sk_error **err);
 
 // Credits a response to `offer` in the segment of the decision that showed it: `record` is that
 // decision's log record as JSON (the `log` of `sk_engine_decide_json`'s decision, or the
@@ -939,13 +970,30 @@ sk_result sk_learner_counts(const sk_learner *learner,
                             double *out_rejects,
                             sk_error **err);
 
+// What `offer`'s predictor model holds under `key` at `now`: `""` its totals, `name` the
+// responses where predictor `name` had a value, `name=value` one bin; the long counts (the
+// half-life's) and the recent ones. `out_counts` receives long accepts, long rejects, recent
+// accepts, recent rejects; zeros for anything never seen.
+//
+// # Safety
+// `learner` is a live learner; strings are (pointer, length) UTF-8; `out_counts` points to 4
+// writable doubles; `err` is NULL or points to writable storage for a pointer.
+sk_result sk_learner_model_counts(const sk_learner *learner,
+                                  const char *offer,
+                                  size_t offer_len,
+                                  const char *key,
+                                  size_t key_len,
+                                  sk_timestamp now,
+                                  double *out_counts,
+                                  sk_error **err);
+
 // How many (offer, segment) arms the learner holds.
 //
 // # Safety
 // `learner` is NULL (gives 0) or a live learner.
 size_t sk_learner_len(const sk_learner *learner);
 
-// The learner in its versioned binary form (for a store or stream; at most 8 MiB).
+// The learner in its versioned binary form (for a store or stream; at most 16 MiB).
 //
 // # Safety
 // `learner` is a live learner; `out_buffer` points to writable storage for a pointer; `err` is

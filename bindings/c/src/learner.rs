@@ -13,7 +13,7 @@ use shopkeeper::ErrorCode;
 
 use crate::{
     bytes, ffi, handle, items, merge_locked, out, read, sk_buffer, sk_engine, sk_error, sk_result,
-    sk_timestamp, text, write, Failure,
+    sk_str, sk_timestamp, text, write, Failure,
 };
 
 /// A learner: decayed accept and reject counts per offer and segment (`spec/learning.md`).
@@ -49,7 +49,28 @@ pub unsafe extern "C" fn sk_learner_new(
     })
 }
 
-/// A new, empty learner with the half-life of the engine's catalog (`learning.half_life`).
+/// A new, empty learner with both half-lives: `recent_half_life` (at most `half_life`) is how
+/// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses an
+/// eighth of the half-life.
+///
+/// # Safety
+/// As `sk_learner_new`.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_new_with_recent(
+    half_life: sk_timestamp,
+    recent_half_life: sk_timestamp,
+    out_learner: *mut *mut sk_learner,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        let out_learner = out(out_learner, "out_learner")?;
+        out_learner.write(boxed(Learner::with_recent(half_life, recent_half_life)?));
+        Ok(())
+    })
+}
+
+/// A new, empty learner with the half-lives of the engine's catalog (`learning.half_life` and
+/// `learning.recent_half_life`).
 ///
 /// # Safety
 /// `engine` is a live engine; otherwise as `sk_learner_new`.
@@ -123,6 +144,50 @@ pub unsafe extern "C" fn sk_learner_update(
         let response = core_response(response)?;
         let mut learner = write(&learner.learner);
         learner.update(offer, segment, response, at)?;
+        Ok(())
+    })
+}
+
+/// `sk_learner_update` for a customer in the predictor `bins` (`name=value` each, as a decision's
+/// log record lists them under `predictors`): the offer's predictor model learns them too. A bin
+/// that is not `name=value` with a valid name, a repeated bin or more than 64 are an
+/// `SK_RESULT_INVALID_DATA` or `SK_RESULT_LIMIT_EXCEEDED` error that changes nothing.
+///
+/// # Safety
+/// As `sk_learner_update`; `bins` points to `bins_len` readable `sk_str` (NULL when 0), each
+/// (pointer, length) UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_update_with(
+    learner: *const sk_learner,
+    offer: *const c_char,
+    offer_len: usize,
+    segment: *const c_char,
+    segment_len: usize,
+    bins: *const sk_str,
+    bins_len: usize,
+    response: sk_response,
+    at: sk_timestamp,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        // SAFETY: the caller's contract.
+        let (offer, segment, raw) = unsafe {
+            (
+                text(offer, offer_len, "offer")?,
+                text(segment, segment_len, "segment")?,
+                items(bins, bins_len, "bins")?,
+            )
+        };
+        let bins = raw
+            .iter()
+            // SAFETY: the caller's contract: each is (pointer, length) UTF-8.
+            .map(|b| unsafe { text(b.ptr, b.len, "bins") })
+            .collect::<Result<Vec<&str>, Failure>>()?;
+        let response = core_response(response)?;
+        let mut learner = write(&learner.learner);
+        learner.update_with(offer, segment, &bins, response, at)?;
         Ok(())
     })
 }
@@ -283,6 +348,47 @@ pub unsafe extern "C" fn sk_learner_counts(
     })
 }
 
+/// What `offer`'s predictor model holds under `key` at `now`: `""` its totals, `name` the
+/// responses where predictor `name` had a value, `name=value` one bin; the long counts (the
+/// half-life's) and the recent ones. `out_counts` receives long accepts, long rejects, recent
+/// accepts, recent rejects; zeros for anything never seen.
+///
+/// # Safety
+/// `learner` is a live learner; strings are (pointer, length) UTF-8; `out_counts` points to 4
+/// writable doubles; `err` is NULL or points to writable storage for a pointer.
+#[no_mangle]
+pub unsafe extern "C" fn sk_learner_model_counts(
+    learner: *const sk_learner,
+    offer: *const c_char,
+    offer_len: usize,
+    key: *const c_char,
+    key_len: usize,
+    now: sk_timestamp,
+    out_counts: *mut f64,
+    err: *mut *mut sk_error,
+) -> sk_result {
+    ffi!(err, {
+        if out_counts.is_null() {
+            return Err(Failure::null("out_counts"));
+        }
+        // SAFETY: the caller's contract.
+        let learner = unsafe { handle(learner, "learner") }?;
+        // SAFETY: the caller's contract.
+        let (offer, key) =
+            unsafe { (text(offer, offer_len, "offer")?, text(key, key_len, "key")?) };
+        let c = read(&learner.learner).model_counts(offer, key, now);
+        let values = [
+            c.long.accepts,
+            c.long.rejects,
+            c.recent.accepts,
+            c.recent.rejects,
+        ];
+        // SAFETY: not NULL; the caller guarantees 4 writable doubles.
+        unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), out_counts, 4) };
+        Ok(())
+    })
+}
+
 /// How many (offer, segment) arms the learner holds.
 ///
 /// # Safety
@@ -296,7 +402,7 @@ pub unsafe extern "C" fn sk_learner_len(learner: *const sk_learner) -> usize {
     })
 }
 
-/// The learner in its versioned binary form (for a store or stream; at most 8 MiB).
+/// The learner in its versioned binary form (for a store or stream; at most 16 MiB).
 ///
 /// # Safety
 /// `learner` is a live learner; `out_buffer` points to writable storage for a pointer; `err` is

@@ -951,19 +951,34 @@ static sk_response response_of(const char *text) {
     return UINT32_MAX; /* the library rejects it */
 }
 
-/* One learner from a half-life and `[[offer, segment, response, at], ...]`; on a library error,
- * its code and NULL. */
-static sk_learner *learner_with(const jv *half_life, const jv *updates, sk_result *code) {
+/* One learner from a half-life (and a recent one, when given) and `[[offer, segment, response,
+ * at, bins?], ...]`; on a library error, its code and NULL. */
+static sk_learner *learner_with(const jv *half_life, const jv *recent, const jv *updates,
+                                sk_result *code) {
     sk_learner *learner = NULL;
-    if ((*code = sk_learner_new(jint(half_life, 0), &learner, E())) != SK_RESULT_OK)
-        return message(), NULL;
+    *code = recent ? sk_learner_new_with_recent(jint(half_life, 0), jint(recent, 0), &learner, E())
+                   : sk_learner_new(jint(half_life, 0), &learner, E());
+    if (*code != SK_RESULT_OK) return message(), NULL;
     own(OWN_LEARNER, learner);
     for (size_t i = 0; jat(updates, i); i++) {
-        const jv *u = jat(updates, i);
+        const jv *u = jat(updates, i), *bins = jat(u, 4);
         const char *offer = jstr(jat(u, 0)), *segment = jstr(jat(u, 1));
-        *code = sk_learner_update(learner, offer ? offer : "", offer ? strlen(offer) : 0,
-                                  segment ? segment : "", segment ? strlen(segment) : 0,
-                                  response_of(jstr(jat(u, 2))), jint(jat(u, 3), 0), E());
+        if (bins) {
+            sk_str texts[80];
+            size_t n = 0;
+            for (; jat(bins, n) && n < 80; n++) {
+                const char *b = jstr(jat(bins, n));
+                texts[n] = (sk_str){b ? b : "", b ? strlen(b) : 0};
+            }
+            *code = sk_learner_update_with(learner, offer ? offer : "", offer ? strlen(offer) : 0,
+                                           segment ? segment : "", segment ? strlen(segment) : 0,
+                                           texts, n, response_of(jstr(jat(u, 2))),
+                                           jint(jat(u, 3), 0), E());
+        } else {
+            *code = sk_learner_update(learner, offer ? offer : "", offer ? strlen(offer) : 0,
+                                      segment ? segment : "", segment ? strlen(segment) : 0,
+                                      response_of(jstr(jat(u, 2))), jint(jat(u, 3), 0), E());
+        }
         if (*code != SK_RESULT_OK) return message(), NULL;
     }
     return learner;
@@ -974,12 +989,14 @@ static sk_learner *learner_with(const jv *half_life, const jv *updates, sk_resul
  * case failed otherwise. */
 static sk_learner *learner_from(const jv *spec, sk_result *code) {
     const jv *merges = jget(spec, "merge"), *other_half_life = jget(spec, "merge_half_life");
-    sk_learner *learner = learner_with(jget(spec, "half_life"), jget(spec, "updates"), code);
+    const jv *recent = jget(spec, "recent_half_life");
+    sk_learner *learner =
+        learner_with(jget(spec, "half_life"), recent, jget(spec, "updates"), code);
     if (!learner) return NULL;
     for (size_t i = 0; jat(merges, i); i++) {
         sk_learner *other = learner_with(other_half_life ? other_half_life
                                                          : jget(spec, "half_life"),
-                                         jat(merges, i), code);
+                                         recent, jat(merges, i), code);
         if (!other) return NULL;
         if ((*code = sk_learner_merge(learner, other, E())) != SK_RESULT_OK)
             return message(), NULL;
@@ -1013,6 +1030,22 @@ static bool run_learner(const jv *c) {
     if (!learner && want_error && !strcmp(name(code), want_error)) return true;
     if (!learner) return fail("learner: %s", name(code));
     if (want_error) return fail("built, expected %s", want_error);
+    const jv *models = jget(expect, "model_counts");
+    for (size_t i = 0; jat(models, i); i++) {
+        const jv *read = jat(models, i);
+        const char *offer = jstr(jat(read, 0)), *key = jstr(jat(read, 1));
+        double got[4];
+        if (!offer || !key) return fail("bad read %.*s", (int)read->raw_len, read->raw);
+        if (sk_learner_model_counts(learner, offer, strlen(offer), key, strlen(key),
+                                    jint(jat(read, 2), 0), got, E()) != SK_RESULT_OK)
+            return fail("model counts: %s", message());
+        for (size_t k = 0; k < 4; k++) {
+            jv g = {J_NUMBER, "", 0, false, got[k], NULL, 0, NULL, NULL, 0};
+            if (!close_to(&g, jat(read, 3 + k)))
+                return fail("model counts of %.*s: got [%.17g, %.17g, %.17g, %.17g]",
+                            (int)read->raw_len, read->raw, got[0], got[1], got[2], got[3]);
+        }
+    }
     if (!reads) return fail("missing counts");
     for (size_t i = 0; jat(reads, i); i++) {
         const jv *read = jat(reads, i);
@@ -1190,7 +1223,7 @@ static bool check_decision(const sk_decision *fast, const sk_decision *explained
             const jv *w = jat(want, i), *pick = jat(jget(receipt, "picks"), i);
             for (size_t k = 0; k < w->len; k++) {
                 const jv *got = jget(pick, w->keys[k]);
-                if (!close_to(got, &w->items[k]))
+                if (!subset(got, &w->items[k]))
                     return fail("pick %zu: %s is %.*s, expected %.*s", i + 1, w->keys[k],
                                 got ? (int)got->raw_len : 4, got ? got->raw : "null",
                                 (int)w->items[k].raw_len, w->items[k].raw);

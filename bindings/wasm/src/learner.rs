@@ -18,13 +18,27 @@ pub struct Learner {
 
 #[wasm_bindgen]
 impl Learner {
-    /// A new, empty learner whose counts halve every `halfLife` seconds (1 minute to 10 years).
-    /// `engine.newLearner()` takes the catalog's half-life instead.
+    /// A new, empty learner whose counts halve every `halfLife` seconds (1 minute to 10 years),
+    /// and whose recent counts (predictors read them after a change) every `recentHalfLife`
+    /// seconds (default: an eighth of `halfLife`). `engine.newLearner()` takes the catalog's
+    /// half-lives instead.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(js_name = "halfLife")] half_life: f64) -> Result<Learner> {
-        Ok(Learner {
-            core: Core::new(whole(half_life, "halfLife")?)?,
-        })
+    pub fn new(
+        #[wasm_bindgen(js_name = "halfLife")] half_life: f64,
+        #[wasm_bindgen(js_name = "recentHalfLife")] recent_half_life: Option<f64>,
+    ) -> Result<Learner> {
+        let half_life = whole(half_life, "halfLife")?;
+        let core = match recent_half_life {
+            Some(recent) => Core::with_recent(half_life, whole(recent, "recentHalfLife")?)?,
+            None => Core::new(half_life)?,
+        };
+        Ok(Learner { core })
+    }
+
+    /// The recent half-life, in seconds.
+    #[wasm_bindgen(getter, js_name = recentHalfLife)]
+    pub fn recent_half_life(&self) -> f64 {
+        self.core.recent_half_life() as f64
     }
 
     /// The half-life, in seconds.
@@ -52,6 +66,40 @@ impl Learner {
         Ok(self
             .core
             .update(offer, segment, response, seconds(at, "at")?)?)
+    }
+
+    /// `update` for a customer in the predictor `bins` (`name=value` each, as a decision's log
+    /// lists them under `predictors`): the offer's predictor model learns them too.
+    #[wasm_bindgen(js_name = updateWith)]
+    pub fn update_with(
+        &mut self,
+        offer: &str,
+        segment: &str,
+        bins: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "OfferResponse")] response: &str,
+        at: Option<f64>,
+    ) -> Result<()> {
+        let response = Response::from_name(response)?;
+        let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+        Ok(self
+            .core
+            .update_with(offer, segment, &bins, response, seconds(at, "at")?)?)
+    }
+
+    /// What `offer`'s predictor model holds under `key` at `now` (seconds; default: the current
+    /// time): `""` its totals, `name` the responses where predictor `name` had a value,
+    /// `name=value` one bin; `{long: {accepts, rejects}, recent: {accepts, rejects}}`.
+    #[wasm_bindgen(js_name = modelCounts, unchecked_return_type = "ModelCounts")]
+    pub fn model_counts(&self, offer: &str, key: &str, now: Option<f64>) -> Result<JsValue> {
+        let c = self.core.model_counts(offer, key, seconds(now, "now")?);
+        let counts = |c: shopkeeper::learn::Counts| CountsOut {
+            accepts: c.accepts,
+            rejects: c.rejects,
+        };
+        to_js(&ModelCountsOut {
+            long: counts(c.long),
+            recent: counts(c.recent),
+        })
     }
 
     /// Credits a response to `offer` in the segment of the decision that showed it: `record` is
@@ -105,6 +153,12 @@ impl Learner {
 struct CountsOut {
     accepts: f64,
     rejects: f64,
+}
+
+#[derive(Serialize)]
+struct ModelCountsOut {
+    long: CountsOut,
+    recent: CountsOut,
 }
 
 /// An off-policy estimate as JS receives it.

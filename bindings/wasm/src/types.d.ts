@@ -126,7 +126,12 @@ export interface CatalogSource {
   context_weights?: { when?: string; channels?: Channel[]; kind?: "offer" | "content" | "action"; weight: number }[];
   contact_policy?: Partial<Record<Channel, { max_shows: number; window: Duration }>>;
   control_group?: { share: number; salt: string };
-  learning?: { segment?: string; half_life?: Duration; floor?: number };
+  learning?: {
+    segment?: string; half_life?: Duration; recent_half_life?: Duration; floor?: number;
+    /** What adaptive offers learn from (spec/learning.md, "Predictors"): numbers in `bins`
+     * (thresholds) or their power of two, strings and booleans by value, lists per element. */
+    predictors?: { name: string; value: string; bins?: number[] }[];
+  };
   /** How budgets are spread over their periods: even (the default, 1/24 ahead) or as soon as asked. */
   pacing?: { rule: "even"; ahead?: number } | { rule: "asap" };
   /** Intent name to the phrases that express it, found in messages' text. */
@@ -201,6 +206,19 @@ export interface DecisionLog {
   control_group: boolean;
   fallback: boolean;
   picks: { offer: string; probability: number }[];
+  /** The request's predictor bins (`name=value`, sorted), when the catalog has predictors. */
+  predictors?: string[];
+}
+
+/** A request's predictor bin that moved an adaptive pick's propensity, in a receipt. */
+export interface Evidence {
+  bin: string;
+  /** The factor on the offer's odds. */
+  odds: number;
+  accepts: number;
+  rejects: number;
+  /** Whether the recent counts were read (a change was detected). */
+  recent: boolean;
 }
 
 /** Where the pipeline dropped an offer. */
@@ -229,6 +247,8 @@ export interface Receipt {
     /** The chance the policy puts this offer at this rank over the seed. */
     probability: number;
     propensity?: number; context_weight?: number; value?: number; lever?: number; score?: number;
+    /** For an adaptive pick of a catalog with predictors: the bins that moved it most. */
+    predictors?: Evidence[];
   }[];
   /** Every offer not picked, in catalog order, with where and why. */
   dropped: { offer: string; stage: Stage; reason: string }[];
@@ -284,6 +304,8 @@ export type OfferResponse = "accepted" | "dismissed" | "ignored";
 
 /** An arm's decayed counts. */
 export interface Counts { accepts: number; rejects: number }
+/** What a predictor model holds under a key, on both time scales (`learner.modelCounts`). */
+export interface ModelCounts { long: Counts; recent: Counts }
 
 /** One source's live counts (`spec/scores.md`, "Live cohorts"); revenue in minor units. */
 export interface SourceCounts { visitors: number; first_purchases: number; orders: number; revenue: number }

@@ -308,8 +308,11 @@ function runBeta(sk, c) {
 
 function buildLearner(sk, spec) {
   const build = (halfLife, updates) => {
-    const l = new sk.Learner(halfLife);
-    for (const [offer, segment, response, at] of updates ?? []) l.update(offer, segment, response, at);
+    const l = new sk.Learner(halfLife, spec.recent_half_life);
+    for (const [offer, segment, response, at, bins] of updates ?? []) {
+      if (bins) l.updateWith(offer, segment, bins, response, at);
+      else l.update(offer, segment, response, at);
+    }
     return l;
   };
   const l = build(spec.half_life, spec.updates);
@@ -328,6 +331,11 @@ function runLearner(sk, c) {
     return expect.error !== undefined && expect.error === e.code ? null : `learner: ${e.code} ${e.message}`;
   }
   if (expect.error) return `built, expected ${expect.error}`;
+  for (const [offer, key, at, ...want] of expect.model_counts ?? []) {
+    const got = l.modelCounts(offer, key, at);
+    const flat = [got.long.accepts, got.long.rejects, got.recent.accepts, got.recent.rejects];
+    if (!flat.every((g, i) => close(g, want[i]))) return `model counts of ${offer}/${key} at ${at}: got ${show(got)}`;
+  }
   for (const [offer, segment, at, accepts, rejects] of expect.counts) {
     const got = l.counts(offer, segment, at);
     if (!close(got.accepts, accepts) || !close(got.rejects, rejects)) return `counts of ${offer}/${segment} at ${at}: got ${show(got)}`;
@@ -630,7 +638,8 @@ function runDecision(sk, c, file) {
   }
   for (const [i, want] of (expect.picks_detail ?? []).entries()) {
     for (const [key, value] of Object.entries(want)) {
-      if (!close(receipt.picks[i]?.[key], value)) return `pick ${i + 1}: ${key} is ${show(receipt.picks[i]?.[key])}, expected ${show(value)}`;
+      const wrong = subset(receipt.picks[i]?.[key] ?? null, value, `pick ${i + 1}.${key}`);
+      if (wrong) return wrong;
     }
   }
   const dropped = (offer) => receipt.dropped.find((d) => d.offer === offer);

@@ -615,9 +615,9 @@ fn run_decision(case: &Value, file: &Value) -> Result<(), String> {
         {
             for (key, value) in w.as_object().ok_or("picks_detail: objects")? {
                 let got = &receipt_json["picks"][i][key];
-                if !close(got, value) {
-                    return Err(format!("pick {}: {key} is {got}, expected {value}", i + 1));
-                }
+                subset(got, value).map_err(|why| {
+                    format!("pick {}: {key} is {got}, expected {value}: {why}", i + 1)
+                })?;
             }
         }
     }
@@ -816,18 +816,29 @@ fn run_credit(case: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// A learner built from `{"half_life", "updates": [[offer, segment, response, at]...], "merge":
-/// [[updates of another learner]...], "merge_half_life"?}`.
+/// A learner built from `{"half_life", "recent_half_life"?, "updates": [[offer, segment,
+/// response, at, bins?]...], "merge": [[updates of another learner]...], "merge_half_life"?}`.
 fn learner(spec: &Value) -> Result<Learner, String> {
     let build = |half_life: &Value, updates: &Value| -> Result<Learner, String> {
-        let mut l = Learner::new(half_life.as_i64().ok_or("missing half_life")?)
-            .map_err(|e| e.code().as_str().to_string())?;
+        let half_life = half_life.as_i64().ok_or("missing half_life")?;
+        let mut l = match spec["recent_half_life"].as_i64() {
+            Some(recent) => Learner::with_recent(half_life, recent),
+            None => Learner::new(half_life),
+        }
+        .map_err(|e| e.code().as_str().to_string())?;
         for u in updates.as_array().into_iter().flatten() {
             let response: Response =
                 serde_json::from_value(u[2].clone()).map_err(|e| e.to_string())?;
-            l.update(
+            let bins: Vec<&str> = u[4]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|b| b.as_str().unwrap_or(""))
+                .collect();
+            l.update_with(
                 u[0].as_str().ok_or("offer")?,
                 u[1].as_str().ok_or("segment")?,
+                &bins,
                 response,
                 u[3].as_i64().ok_or("at")?,
             )
@@ -859,6 +870,27 @@ fn run_learner(case: &Value) -> Result<(), String> {
         (Ok(_), Some(want)) => return Err(format!("built, expected {want}")),
         (Ok(l), None) => l,
     };
+    for read in expect["model_counts"].as_array().into_iter().flatten() {
+        let c = l.model_counts(
+            read[0].as_str().ok_or("offer")?,
+            read[1].as_str().ok_or("key")?,
+            read[2].as_i64().ok_or("at")?,
+        );
+        let got = [
+            c.long.accepts,
+            c.long.rejects,
+            c.recent.accepts,
+            c.recent.rejects,
+        ];
+        for (g, w) in got
+            .iter()
+            .zip(read.as_array().into_iter().flatten().skip(3))
+        {
+            if !close(&serde_json::json!(g), w) {
+                return Err(format!("model counts of {read}: got {got:?}"));
+            }
+        }
+    }
     for read in expect["counts"].as_array().ok_or("missing counts")? {
         let counts = l.counts(
             read[0].as_str().ok_or("offer")?,

@@ -1,0 +1,290 @@
+# Run from the repository root: python3 spec/vectors/tools/predictor_vectors.py
+"""Writes spec/vectors/308-predictors.json: predictor models (binning, two time scales, the drift
+test, merges) and the decisions that sample from them. The expectations come from this
+independent model of spec/learning.md ("Predictors"), not from the library."""
+import json, math
+
+from model import Stream, fnv1a, mix
+
+NOW = 1795500000
+DAY = 86400
+TAU2 = 0.25   # EFFECT_PRIOR_VARIANCE
+Z = 2.0       # DRIFT_Z
+
+def decay(dt, h): return 1.0 if dt <= 0 else 2 ** (-dt / h)
+
+def order(key):
+    name, value = key.split("=", 1)
+    return (fnv1a(name), name, fnv1a(value), value)
+
+def shares(keys):
+    names = [k.split("=", 1)[0] for k in keys]
+    return [1.0 / names.count(n) for n in names]
+
+def estimate(c, total, scale):
+    ta, tr = total[2 * scale], total[2 * scale + 1]
+    pi = (ta + 0.5) / (ta + tr + 1.0)
+    a, r = c[2 * scale] + pi, c[2 * scale + 1] + 1.0 - pi
+    return math.log(a / r) - math.log(pi / (1.0 - pi)), 1.0 / a + 1.0 / r
+
+class Model:
+    """An offer's model: counts [long accepts, long rejects, recent accepts, recent rejects] as
+    of `at`; per predictor its total and its bins; the surprise of the long counts."""
+    def __init__(s, at, h):
+        s.at, s.h = at, h
+        s.totals = [0.0] * 4
+        s.predictors = {}   # name -> [total, {value: counts}]
+        s.surprise = [0.0, 0.0]
+    def factors(s, dt): return (decay(dt, s.h[0]), decay(dt, s.h[1]))
+    def scale(s, f):
+        def sc(c): return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+        s.totals = sc(s.totals)
+        s.surprise = [x * f[1] for x in s.surprise]
+        for p in s.predictors.values():
+            p[0] = sc(p[0])
+            for v in p[1]: p[1][v] = sc(p[1][v])
+    def effect(s, key, scale):
+        """The shrunk evidence of a bin on a scale, or None if the model has not seen it."""
+        name, value = key.split("=", 1)
+        p = s.predictors.get(name)
+        if p is None or value not in p[1]: return None
+        w, var = estimate(p[1][value], p[0], scale)
+        keep = TAU2 / (TAU2 + var)
+        return w * keep, var * keep
+    def recent(s):
+        off, spread = s.surprise
+        return off * off > Z * Z * max(spread, 1.0)
+    def predict_long(s, keys):
+        x = math.log((s.totals[0] + 0.5) / (s.totals[1] + 0.5))
+        for key, share in zip(keys, shares(keys)):
+            e = s.effect(key, 0)
+            if e: x += share * e[0]
+        return 1.0 / (1.0 + math.exp(-x))
+    def update(s, keys, accepted, at):
+        if at >= s.at:
+            s.scale(s.factors(at - s.at)); s.at = at; weight = (1.0, 1.0)
+        else:
+            weight = s.factors(s.at - at)
+        p = s.predict_long(keys)
+        y = 1.0 if accepted else 0.0
+        s.surprise[0] += weight[1] * (y - p)
+        s.surprise[1] += weight[1] * p * (1 - p)
+        i = 0 if accepted else 1
+        def add(c): c[i] += weight[0]; c[2 + i] += weight[1]
+        add(s.totals)
+        for name in dict.fromkeys(k.split("=", 1)[0] for k in keys):
+            add(s.predictors.setdefault(name, [[0.0] * 4, {}])[0])
+        for key in keys:
+            name, value = key.split("=", 1)
+            add(s.predictors[name][1].setdefault(value, [0.0] * 4))
+    def plus(s, o):
+        at = max(s.at, o.at)
+        out = Model(at, s.h)
+        for m in (s, o):
+            f = m.factors(at - m.at)
+            def sc(c): return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+            out.totals = [a + b for a, b in zip(out.totals, sc(m.totals))]
+            out.surprise = [a + b * f[1] for a, b in zip(out.surprise, m.surprise)]
+            for name, (total, bins) in m.predictors.items():
+                mine = out.predictors.setdefault(name, [[0.0] * 4, {}])
+                mine[0] = [a + b for a, b in zip(mine[0], sc(total))]
+                for v, c in bins.items():
+                    mine[1][v] = [a + b for a, b in zip(mine[1].get(v, [0.0] * 4), sc(c))]
+        return out
+    def counts(s, key, now):
+        if key == "": c = s.totals
+        elif "=" not in key: c = s.predictors.get(key, [[0.0] * 4])[0]
+        else:
+            name, value = key.split("=", 1)
+            c = s.predictors.get(name, [None, {}])[1].get(value, [0.0] * 4)
+        f = s.factors(now - s.at)
+        return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+
+class Learner:
+    def __init__(s, h, recent=None):
+        s.h = (h, recent if recent is not None else max(h // 8, 60)); s.models = {}
+    def update(s, offer, segment, response, at, bins=()):
+        keys = sorted(bins, key=order)
+        if not keys: return
+        if offer not in s.models: s.models[offer] = Model(at, s.h)
+        s.models[offer].update(keys, response == "accepted", at)
+    def merge(s, other):
+        for offer, m in other.models.items():
+            s.models[offer] = s.models[offer].plus(m) if offer in s.models else m
+
+def build(spec):
+    l = Learner(spec["half_life"], spec.get("recent_half_life"))
+    for u in spec.get("updates", []): l.update(*u)
+    for other in spec.get("merge", []):
+        m = Learner(spec["half_life"], spec.get("recent_half_life"))
+        for u in other: m.update(*u)
+        l.merge(m)
+    return l
+
+def js_number(x):
+    return str(int(x)) if x == int(x) and abs(x) < 1e21 else repr(x)
+
+def number_bin(x, thresholds):
+    if thresholds is not None:
+        i = sum(1 for t in thresholds if t <= x)
+        low = "(-inf" if i == 0 else "[" + js_number(thresholds[i - 1])
+        high = "inf)" if i == len(thresholds) else js_number(thresholds[i]) + ")"
+        return low + "," + high
+    sign = "-" if x < 0 else ""
+    m = abs(x)
+    if m < 1: return sign + "[0,1)"
+    low = 2.0 ** math.floor(math.log2(m))
+    return sign + "[" + js_number(low) + "," + js_number(low * 2) + ")"
+
+def request_bins(predictors, context):
+    keys = []
+    for p in predictors:
+        v = context.get(p["value"].split(".", 1)[1])
+        if v is None: continue
+        if isinstance(v, bool): values = ["true" if v else "false"]
+        elif isinstance(v, (int, float)): values = [number_bin(float(v), p.get("bins"))]
+        elif isinstance(v, str): values = [v]
+        else: values = list(v)
+        for value in values:
+            key = p["name"] + "=" + value
+            if len(value.encode()) <= 64 and key not in keys and len(keys) < 64: keys.append(key)
+    return sorted(keys, key=order)
+
+def log_odds(model, prior, now, keys):
+    counts = model.counts("", now) if model else [0.0] * 4
+    scale = 1 if model and model.recent() else 0
+    a, r = counts[2 * scale] + prior[0], counts[2 * scale + 1] + prior[1]
+    mean, var = math.log(a / r), 1.0 / a + 1.0 / r
+    spread = weight = 0.0
+    explained = []
+    if model:
+        for key, share in zip(keys, shares(keys)):
+            e = model.effect(key, scale)
+            if e is None: continue
+            mean += share * e[0]; spread += share * e[1]; weight += share
+            name, value = key.split("=", 1)
+            c = model.predictors[name][1][value]
+            explained.append((share * e[0], key, c[2 * scale], c[2 * scale + 1], scale == 1))
+    if weight > 0: var += spread / weight
+    return mean, var, explained
+
+cases = []
+
+def model_case(name, spec, reads):
+    l = build(spec)
+    out = []
+    for offer, key, at in reads:
+        m = l.models.get(offer)
+        out.append([offer, key, at] + (m.counts(key, at) if m else [0.0] * 4))
+    cases.append({"name": name, "learner": spec, "expect": {"counts": [], "model_counts": out}})
+
+def U(offer, response, at, bins, segment=""):
+    return [offer, segment, response, at, bins]
+
+H = 7 * DAY
+base_bins = ["source=affiliate", "spend=[50,200)", "tent=true"]
+model_case("one accept counts in the totals, each predictor and each bin, on both scales",
+           {"half_life": H, "updates": [U("a", "accepted", NOW, base_bins)]},
+           [("a", "", NOW), ("a", "source", NOW), ("a", "source=affiliate", NOW),
+            ("a", "spend=[50,200)", NOW), ("a", "source=search", NOW), ("b", "", NOW)])
+model_case("a list predictor's total counts a response once, each element's bin once",
+           {"half_life": H, "updates": [U("a", "ignored", NOW, ["tags=tents", "tags=boots", "tags=socks"])]},
+           [("a", "tags", NOW), ("a", "tags=boots", NOW), ("a", "", NOW)])
+model_case("recent counts halve every recent half-life, long ones every half-life",
+           {"half_life": H, "recent_half_life": DAY,
+            "updates": [U("a", "accepted", NOW, ["source=email"]), U("a", "dismissed", NOW, ["source=email"])]},
+           [("a", "source=email", NOW + DAY), ("a", "source=email", NOW + 7 * DAY), ("a", "", NOW + 2 * DAY)])
+model_case("a late response adds its decayed weight on each scale",
+           {"half_life": H, "recent_half_life": DAY,
+            "updates": [U("a", "accepted", NOW, ["source=email"]), U("a", "accepted", NOW - DAY, ["source=email", "tent=false"])]},
+           [("a", "source=email", NOW), ("a", "tent=false", NOW), ("a", "tent", NOW)])
+model_case("merging aligns the models to the later clock and adds every count",
+           {"half_life": H, "updates": [U("a", "accepted", NOW, ["source=email", "spend=[0,1)"]),
+                                        U("b", "ignored", NOW, ["source=email"])],
+            "merge": [[U("a", "dismissed", NOW + DAY, ["source=search", "spend=[0,1)"]),
+                       U("c", "accepted", NOW, ["tent=true"])]]},
+           [("a", "", NOW + DAY), ("a", "spend=[0,1)", NOW + DAY), ("a", "source=search", NOW + DAY),
+            ("a", "source=email", NOW + 2 * DAY), ("b", "source", NOW + DAY), ("c", "tent=true", NOW)])
+for bad, code in [(["source"], "invalid_data"), (["=x"], "invalid_data"), (["a b=x"], "invalid_data"),
+                  (["source=x", "source=x"], "invalid_data"), (["source=" + "v" * 65], "invalid_data"),
+                  (["p%d=x" % i for i in range(65)], "limit_exceeded")]:
+    cases.append({"name": "a bad bin list is refused: %s" % bad[0][:20],
+                  "learner": {"half_life": H, "updates": [U("a", "accepted", NOW, bad)]},
+                  "expect": {"error": code}})
+
+# Decisions: three adaptive offers, the request's bins from its context.
+PREDICTORS = [
+    {"name": "source", "value": "context.source"},
+    {"name": "spend", "value": "context.spend", "bins": [50, 200]},
+    {"name": "tent", "value": "context.tent"},
+    {"name": "tags", "value": "context.tags"},
+    {"name": "visits", "value": "context.visits"},
+]
+PRIORS = {"a": [1, 9], "b": [2, 18], "c": [1, 4]}
+VALUES = {"a": 10, "b": 12, "c": 6}
+CATALOG = {
+    "version": "predictors", "default": {"id": "fallback"},
+    "context": {"source": "string", "spend": "number", "tent": "bool", "tags": "list", "visits": "number"},
+    "learning": {"half_life": "7d", "floor": 0.01, "predictors": PREDICTORS},
+    "offers": [{"id": o, "value": VALUES[o], "propensity": {"adaptive": {"prior": PRIORS[o]}}} for o in "abc"],
+}
+
+def history(seed):
+    """A learner's updates: who accepted what, from a fixed world."""
+    s = Stream(seed); ups = []
+    sources = ["search", "affiliate", "email"]
+    for k in range(60):
+        offer = "abc"[s.next() % 3]
+        source = sources[s.next() % 3]
+        spend = [20, 80, 400][s.next() % 3]
+        tent = s.next() % 2 == 1
+        liked = (offer == "a" and source == "affiliate") or (offer == "b" and tent) or (offer == "c" and spend > 200)
+        accepted = s.open01() < (0.5 if liked else 0.08)
+        bins = ["source=" + source, "spend=" + number_bin(spend, [50, 200]), "tent=" + ("true" if tent else "false")]
+        if k % 5 == 0: bins.append("tags=tents")
+        ups.append(U(offer, "accepted" if accepted else "ignored", NOW - 3600 * (60 - k), bins))
+    return ups
+
+def decision_case(name, context, updates, seed, merge=None):
+    spec = {"half_life": H, "updates": updates}
+    if merge: spec["merge"] = merge
+    l = build(spec)
+    keys = request_bins(PREDICTORS, context)
+    best = None
+    details = {}
+    for offer in "abc":
+        m = l.models.get(offer)
+        mean, var, explained = log_odds(m, PRIORS[offer], NOW, keys)
+        st = Stream(mix(seed ^ fnv1a(offer)))
+        x = mean + math.sqrt(var) * st.normal()
+        p = max(0.01, 1.0 / (1.0 + math.exp(-x)))
+        score = p * VALUES[offer]
+        explained.sort(key=lambda e: (-abs(e[0]), e[1]))
+        details[offer] = {"propensity": p, "propensity_source": "adaptive"}
+        if explained:
+            details[offer]["predictors"] = [{"bin": k, "odds": math.exp(e), "accepts": a, "rejects": r, "recent": rec}
+                                            for e, k, a, r, rec in explained[:5]]
+        if best is None or score > best[1]: best = (offer, score)
+    cases.append({"name": name, "catalog": CATALOG, "context": context,
+                  "profile": {"id": "c", "known": True, "events": []},
+                  "request": {"channel": "web", "slots": 1, "seed": seed, "now": NOW},
+                  "learner": spec,
+                  "expect": {"picks": [best[0]], "scores": [best[1]],
+                             "picks_detail": [details[best[0]]],
+                             "log": {"predictors": sorted(keys)}}})
+
+ctx = {"source": "affiliate", "spend": 120.5, "tent": True, "tags": ["tents", "boots", "tents"], "visits": 5}
+decision_case("no learner yet: each offer draws around its prior", ctx, [], 3)
+for seed in (1, 2, 7, 42):
+    decision_case("learned predictors, seed %d" % seed, ctx, history(11), seed)
+decision_case("another customer, other bins", {"source": "search", "spend": 900, "tent": False, "visits": 0.5}, history(11), 5)
+decision_case("a missing value is in no bin", {"source": "email"}, history(11), 9)
+decision_case("merged learners decide as one", ctx, history(11)[:30], 4, merge=[history(11)[30:]])
+drift = history(11) + [U("a", "ignored", NOW - 600 + k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(40)]
+decision_case("a change: the long counts mispredict, the recent ones are read", ctx, drift, 6)
+
+out = {"title": "Predictors: bins, two time scales, the drift test, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
+with open("spec/vectors/308-predictors.json", "w") as f:
+    json.dump(out, f, indent=1)
+    f.write("\n")
+print("wrote spec/vectors/308-predictors.json:", len(cases), "cases")
