@@ -23,7 +23,10 @@ use shopkeeper::learn::Learner;
 use shopkeeper::{Channel, Profile};
 
 mod fixtures;
-use fixtures::{budgeted, engine_on_the_cart_page, profile, trained, NOW};
+use fixtures::{
+    budgeted, engine_on_the_cart_page, engine_with_predictors, profile, trained,
+    trained_with_predictors, NOW,
+};
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 2_500];
 
@@ -127,6 +130,25 @@ fn bench(c: &mut Criterion) {
             black_box(decision.log().unwrap().picks.len())
         })
     });
+    // The same offers learning from 20 predictors, each with 10 customers' bins.
+    let (with_predictors, predictor_context) = engine_with_predictors(1_000);
+    let predictor_learner = trained_with_predictors(&with_predictors, &predictor_context);
+    c.bench_function("decide adaptive/20 predictors/1000", |b| {
+        b.iter(|| {
+            black_box(
+                with_predictors
+                    .decide_with(
+                        black_box(&profile),
+                        &predictor_context,
+                        &request,
+                        &predictor_learner,
+                    )
+                    .unwrap()
+                    .picks()
+                    .len(),
+            )
+        })
+    });
     percentiles(&profile, &learner);
 }
 
@@ -226,6 +248,22 @@ fn ratios(profile: &Profile, learner: &Learner, calls: u64) {
         "  adaptive: {plain:.2} us, with log {:.2}x that, {:.2}x the fixed fast path",
         adaptive(base.log(true)) / plain,
         plain / fast
+    );
+    let (engine, context) = engine_with_predictors(1_000);
+    let learner = trained_with_predictors(&engine, &context);
+    let predictors = p50_p99(calls, |seed| {
+        black_box(
+            engine
+                .decide_with(black_box(profile), &context, &base.seed(seed), &learner)
+                .unwrap()
+                .picks()
+                .len(),
+        );
+    })
+    .0;
+    println!(
+        "  adaptive with 20 predictors: {predictors:.2} us, {:.2}x adaptive by segment",
+        predictors / plain
     );
 }
 

@@ -217,3 +217,96 @@ pub fn trained(engine: &Engine) -> shopkeeper::learn::Learner {
     }
     learner
 }
+
+/// 20 predictors over the customer, the cart, the session and the context: numbers binned by
+/// thresholds or by their power of two, strings, booleans and lists.
+pub fn predictors() -> serde_json::Value {
+    json!([
+        {"name": "spend", "value": "customer.spend", "bins": [50, 200, 1000]},
+        {"name": "orders", "value": "customer.orders"},
+        {"name": "known", "value": "customer.known"},
+        {"name": "tier", "value": "customer.attr.tier"},
+        {"name": "page", "value": "context.page_type"},
+        {"name": "viewed", "value": "customer.viewed_categories"},
+        {"name": "cart", "value": "cart.categories"},
+        {"name": "cart_value", "value": "cart.value", "bins": [20, 50, 100, 250]},
+        {"name": "quantity", "value": "cart.quantity"},
+        {"name": "aov", "value": "customer.avg_order_value", "bins": [25, 75, 150]},
+        {"name": "views", "value": "customer.views"},
+        {"name": "bought", "value": "customer.purchased_categories"},
+        {"name": "consent", "value": "customer.marketing_consent"},
+        {"name": "complaints", "value": "customer.complaints"},
+        {"name": "page_views", "value": "session.page_views"},
+        {"name": "channel", "value": "session.channel"},
+        {"name": "first_channel", "value": "customer.first_channel"},
+        {"name": "recency", "value": "now - customer.last_seen", "bins": [3600, 86400, 604800]},
+        {"name": "lines", "value": "cart.lines"},
+        {"name": "messages", "value": "customer.messages"}
+    ])
+}
+
+/// The engine of `catalog_json(offers, true)` with [`predictors`], and a context on the cart page.
+pub fn engine_with_predictors(offers: usize) -> (Engine, Context) {
+    let mut catalog: serde_json::Value = serde_json::from_str(&catalog_json(offers, true)).unwrap();
+    catalog["learning"]["predictors"] = predictors();
+    let catalog = Catalog::compile(&catalog.to_string(), NOW).unwrap();
+    let engine = Engine::new(catalog, Models::default()).unwrap();
+    let schema = engine.catalog().schema();
+    let mut context = Context::new(schema);
+    context
+        .set(schema, "page_type", Value::String("cart".into()))
+        .unwrap();
+    (engine, context)
+}
+
+/// A learner of `engine` (with predictors) trained as [`trained`] is, each response in the
+/// bins of one of 10 customers: the benchmark customer's (in `context`) and 9 others that
+/// differ in half of the predictors.
+pub fn trained_with_predictors(engine: &Engine, context: &Context) -> shopkeeper::learn::Learner {
+    use shopkeeper::learn::Response;
+    let mut learner = engine.catalog().new_learner().unwrap();
+    let names: Vec<String> = predictors()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect();
+    // The benchmark customer's bins, from a decision's record.
+    let request = shopkeeper::decide::Request::new(Channel::Web, NOW).log(true);
+    let own = engine
+        .decide_with(&profile(), context, &request, &learner)
+        .unwrap()
+        .predictors();
+    for (i, offer) in engine.catalog().offers().enumerate() {
+        for customer in 0..10 {
+            let bins: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(
+                    |(j, name)| match own.iter().find(|b| b.starts_with(&format!("{name}="))) {
+                        Some(bin) if customer == 0 || j % 2 == 0 => bin.clone(),
+                        _ => format!("{name}=other-{customer}"),
+                    },
+                )
+                .collect();
+            let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+            for k in 0..20 {
+                let response = if (i + k + customer) % 5 == 0 {
+                    Response::Accepted
+                } else {
+                    Response::Dismissed
+                };
+                learner
+                    .update_with(
+                        offer.action().id(),
+                        "gold",
+                        &bins,
+                        response,
+                        NOW - DAY + k as i64,
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    learner
+}

@@ -2,7 +2,8 @@
 //! before and after without the noise of a shared machine. `cargo xtask instructions` runs this
 //! under valgrind's callgrind, counting only inside `shopkeeper_measured` (10 runs after a
 //! warm-up), once per mode. Deciding: `fast`, `log`, `explain`, `json` (the receipt written as
-//! JSON), `adaptive` and `adaptive-log`. Loading the catalog: `read-json` (the peer: the text read
+//! JSON), `adaptive`, `adaptive-log` and `adaptive-predictors` (the same offers learning from 20
+//! predictors). Loading the catalog: `read-json` (the peer: the text read
 //! into a `serde_json::Value`), `compile` (`Catalog::compile`) and `engine` (`Engine::new` on top),
 //! and `compile-adaptive`. Fitting: `fit` (BG/NBD and Gamma-Gamma on a generated population of
 //! CDNOW_master's size; `benches/fit_vs_lifetimes.py` times real data against Python lifetimes).
@@ -19,7 +20,10 @@ use shopkeeper::{Channel, Profile};
 #[path = "fixtures.rs"]
 #[allow(dead_code)]
 mod fixtures;
-use fixtures::{catalog_json, engine_on_the_cart_page, profile, trained, NOW};
+use fixtures::{
+    catalog_json, engine_on_the_cart_page, engine_with_predictors, profile, trained,
+    trained_with_predictors, NOW,
+};
 
 /// Decisions inside the measured function: the count is divided by this.
 pub const REPS: u64 = 10;
@@ -44,17 +48,24 @@ fn main() {
         return;
     }
     let adaptive = mode.starts_with("adaptive");
-    let (engine, context) = engine_on_the_cart_page(1_000, adaptive);
-    let learner = trained(&engine);
+    let (engine, context, learner) = if mode == "adaptive-predictors" {
+        let (engine, context) = engine_with_predictors(1_000);
+        let learner = trained_with_predictors(&engine, &context);
+        (engine, context, learner)
+    } else {
+        let (engine, context) = engine_on_the_cart_page(1_000, adaptive);
+        let learner = trained(&engine);
+        (engine, context, learner)
+    };
     let customer = profile();
     let base = Request::new(Channel::Web, NOW).slots(3);
     let (request, json) = match mode.as_str() {
-        "fast" | "adaptive" => (base, false),
+        "fast" | "adaptive" | "adaptive-predictors" => (base, false),
         "log" | "adaptive-log" => (base.log(true), false),
         "explain" => (base.explain(true), false),
         "json" => (base.explain(true), true),
         _ => {
-            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log|read-json|compile|engine|compile-adaptive");
+            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log|adaptive-predictors|read-json|compile|engine|compile-adaptive");
             std::process::exit(2);
         }
     };

@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::{cargo, output, step};
 
 /// The harness's modes: each one's name, the mode its ratio is against, and what it measures.
-pub(crate) const MODES: [(&str, &str, &str); 11] = [
+pub(crate) const MODES: [(&str, &str, &str); 12] = [
     ("fast", "fast", "a decision: picks only"),
     ("log", "fast", "a decision with the decision-log record"),
     ("explain", "fast", "a decision with the receipt"),
@@ -20,6 +20,11 @@ pub(crate) const MODES: [(&str, &str, &str); 11] = [
         "adaptive-log",
         "fast",
         "1,000 adaptive offers, with the log record",
+    ),
+    (
+        "adaptive-predictors",
+        "adaptive",
+        "1,000 adaptive offers learning from 20 predictors, picks only",
     ),
     (
         "read-json",

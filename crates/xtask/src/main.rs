@@ -97,6 +97,20 @@ fn test() -> Result<(), String> {
         .env("SHOPKEEPER_DATA", &data)
         .env("SHOPKEEPER_REQUIRE_DATA", "1"))?;
 
+    step("a predictor-based policy learned on the first half of the Open Bandit sample, estimated on the second (release build)");
+    run(Command::new("cargo")
+        .args([
+            "test",
+            "--release",
+            "--package",
+            "shopkeeper",
+            "--test",
+            "obd",
+        ])
+        .args(["--", "--nocapture", "predictor"])
+        .env("SHOPKEEPER_DATA", &data)
+        .env("SHOPKEEPER_REQUIRE_DATA", "1"))?;
+
     step("checking that the deepest legal rules fit a 1 MiB stack in a release build");
     cargo(&[
         "test",

@@ -11,10 +11,11 @@ use std::process::Command;
 
 use wasmparser::{KnownCustom, Name, Parser, Payload, TypeRef};
 
-/// The most the browser module may weigh, gzipped: what the build reaches today plus about 2%
+/// The most the browser module may weigh, gzipped: what the build reaches today plus about 1%
 /// for drift (the toolchain is not pinned: a new rustc may move it). Lower it when a change makes
-/// the module smaller.
-pub const BUDGET_GZIPPED: u64 = 517_000;
+/// the module smaller. Predictors (learning per bin, their receipts and the learner's version 2)
+/// took it from 506,514 to 534,335 bytes.
+pub const BUDGET_GZIPPED: u64 = 540_000;
 
 /// How many crates the table lists before it sums the rest.
 const ROWS: usize = 14;

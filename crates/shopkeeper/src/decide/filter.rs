@@ -321,13 +321,8 @@ impl Engine {
         let (mut mean, mut variance) =
             crate::learn::base(model, prior, pass.request.now, half_lives);
         if let Some(model) = model {
-            let (mut spread, mut weight) = (0.0, 0.0);
-            for (i, _, bin) in model.evidence(&pass.bins.keys) {
-                let share = pass.bins.shares[i];
-                mean += share * bin.stat.effect;
-                spread += share * bin.stat.variance;
-                weight += share;
-            }
+            let (effect, spread, weight) = model.evidence_by_id(&pass.bins.ids);
+            mean += effect;
             if weight > 0.0 {
                 variance += spread / weight;
             }

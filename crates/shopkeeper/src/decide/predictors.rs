@@ -28,6 +28,8 @@ pub(crate) struct Predictor {
 pub(crate) struct RequestBins {
     pub(crate) keys: Vec<BinKey>,
     pub(crate) shares: Vec<f64>,
+    /// Each bin's id and share: what decisions look up.
+    pub(crate) ids: Vec<(u64, f64)>,
 }
 
 impl RequestBins {
@@ -54,16 +56,14 @@ impl RequestBins {
                 _ => {}
             }
         }
-        keys.sort_unstable_by(|a, b| {
-            (a.name_hash, a.name(), a.value_hash, a.value()).cmp(&(
-                b.name_hash,
-                b.name(),
-                b.value_hash,
-                b.value(),
-            ))
-        });
-        let shares = crate::learn::shares(&keys).collect();
-        RequestBins { keys, shares }
+        crate::learn::sort_bins(&mut keys);
+        let shares: Vec<f64> = crate::learn::shares(&keys).collect();
+        let ids = keys
+            .iter()
+            .map(|k| k.id)
+            .zip(shares.iter().copied())
+            .collect();
+        RequestBins { keys, shares, ids }
     }
 
     /// The bins as a decision's record lists them, sorted by their text.
@@ -145,7 +145,7 @@ impl RequestBins {
                 (effect, evidence)
             })
             .collect();
-        all.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.bin.cmp(&b.1.bin)));
+        all.sort_unstable_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.bin.cmp(&b.1.bin)));
         all.into_iter()
             .take(MAX_EXPLAINED_BINS)
             .map(|(_, e)| e)

@@ -35,7 +35,9 @@ mod predictors;
 mod wire;
 
 pub use cohorts::{CohortCounts, SourceCounts, MAX_COHORT_COUNTS_LEN, OTHER_SOURCES};
-pub(crate) use predictors::{base, check_predictor_name, shares, BinKey, HalfLives, Model};
+pub(crate) use predictors::{
+    base, check_predictor_name, shares, sort_bins, BinKey, HalfLives, Model,
+};
 pub use predictors::{
     DRIFT_Z, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN, MAX_LEARNER_BINS, MAX_PREDICTORS,
     MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,

@@ -49,6 +49,8 @@ pub(crate) struct BinKey {
     pub(crate) split: usize,
     pub(crate) name_hash: u64,
     pub(crate) value_hash: u64,
+    /// Both hashes in one: what a decision finds the bin's evidence by ([`Model::index`]).
+    pub(crate) id: u64,
 }
 
 impl BinKey {
@@ -75,6 +77,7 @@ impl BinKey {
             split,
             name_hash,
             value_hash,
+            id: bin_id(name_hash, value_hash),
         }
     }
 
@@ -89,6 +92,11 @@ impl BinKey {
     fn order(&self) -> (u64, &str, u64, &str) {
         (self.name_hash, self.name(), self.value_hash, self.value())
     }
+}
+
+/// The id of the bin of these hashes; never 0 (an empty slot of [`Model::ids`]).
+fn bin_id(name_hash: u64, value_hash: u64) -> u64 {
+    crate::random::mix(name_hash ^ value_hash.rotate_left(32)).max(1)
 }
 
 fn bad_bin(key: &str, why: &str) -> Error {
@@ -130,7 +138,7 @@ pub(crate) fn sorted_bins(mut bins: Vec<BinKey>) -> Result<Vec<BinKey>, Error> {
             ),
         ));
     }
-    bins.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+    sort_bins(&mut bins);
     if bins.windows(2).any(|w| w[0].key == w[1].key) {
         return Err(Error::new(
             ErrorCode::InvalidData,
@@ -138,6 +146,11 @@ pub(crate) fn sorted_bins(mut bins: Vec<BinKey>) -> Result<Vec<BinKey>, Error> {
         ));
     }
     Ok(bins)
+}
+
+/// Sorts bins as models keep them: by predictor (name hash, name), then value (hash, value).
+pub(crate) fn sort_bins(bins: &mut [BinKey]) {
+    bins.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
 }
 
 /// Decayed accepts and rejects on the two time scales, and the evidence read from them.
@@ -246,6 +259,11 @@ pub(crate) struct Model {
     pub(crate) surprise: [f64; 2],
     /// Whether the model reads its recent counts: the long ones mispredict recent responses.
     pub(crate) recent: bool,
+    /// Every bin's shrunk evidence and variance by its id, in an open-addressing table (a power
+    /// of two of slots, at most half full; id 0 marks an empty slot): a decision finds its bins
+    /// here in a probe or two. Derived from the rest, rebuilt when it changes.
+    pub(crate) ids: Vec<u64>,
+    pub(crate) evidence: Vec<(f64, f64)>,
 }
 
 /// The half-lives of a learner: long, recent.
@@ -263,6 +281,8 @@ impl Model {
             predictors: Vec::new(),
             surprise: [0.0; 2],
             recent: false,
+            ids: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 
@@ -389,6 +409,51 @@ impl Model {
         for p in &mut self.predictors {
             p.refresh(self.recent);
         }
+        let slots = (2 * self.bins()).next_power_of_two().max(2);
+        self.ids.clear();
+        self.ids.resize(slots, 0);
+        self.evidence.clear();
+        self.evidence.resize(slots, (0.0, 0.0));
+        for p in &self.predictors {
+            for b in &p.bins {
+                let id = bin_id(p.hash, b.hash);
+                let mut slot = id as usize & (slots - 1);
+                while self.ids[slot] != 0 {
+                    slot = (slot + 1) & (slots - 1);
+                }
+                self.ids[slot] = id;
+                self.evidence[slot] = (b.stat.effect, b.stat.variance);
+            }
+        }
+    }
+
+    /// The shrunk evidence of the request's bins (`(id, share)`) this model has seen: `(sum of
+    /// share x effect, sum of share x variance, sum of share)`. Found by id alone: a value
+    /// crafted to share another's 64-bit id reads that bin's evidence (learning compares the
+    /// names and values).
+    pub(crate) fn evidence_by_id(&self, bins: &[(u64, f64)]) -> (f64, f64, f64) {
+        let (mut mean, mut spread, mut weight) = (0.0, 0.0, 0.0);
+        let mask = self.ids.len().wrapping_sub(1);
+        if self.ids.is_empty() {
+            return (mean, spread, weight);
+        }
+        for &(id, share) in bins {
+            let mut slot = id as usize & mask;
+            loop {
+                match self.ids[slot] {
+                    0 => break,
+                    found if found == id => {
+                        let (effect, variance) = self.evidence[slot];
+                        mean += share * effect;
+                        spread += share * variance;
+                        weight += share;
+                        break;
+                    }
+                    _ => slot = (slot + 1) & mask,
+                }
+            }
+        }
+        (mean, spread, weight)
     }
 
     /// This model and `other` as one, at the later clock: the counts add; predictors and bins
@@ -455,6 +520,8 @@ impl Model {
             predictors,
             surprise,
             recent: false,
+            ids: Vec::new(),
+            evidence: Vec::new(),
         };
         model.refresh();
         model
@@ -505,18 +572,12 @@ pub(crate) fn base(
     now: Timestamp,
     half_lives: HalfLives,
 ) -> (f64, f64) {
-    let counts = model.map_or([0.0; 4], |m| {
-        let f = factors(now.saturating_sub(m.at), half_lives);
+    let (accepts, rejects) = model.map_or((0.0, 0.0), |m| {
+        let scale = usize::from(m.recent);
+        let f = decay(now.saturating_sub(m.at), half_lives[scale]);
         let c = m.totals.counts;
-        [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+        (c[2 * scale] * f, c[2 * scale + 1] * f)
     });
-    let estimate = |a: f64, r: f64| {
-        let (a, r) = (a + prior.0, r + prior.1);
-        (libm::log(a / r), 1.0 / a + 1.0 / r)
-    };
-    if model.is_some_and(|m| m.recent) {
-        estimate(counts[2], counts[3])
-    } else {
-        estimate(counts[0], counts[1])
-    }
+    let (a, r) = (accepts + prior.0, rejects + prior.1);
+    (libm::log(a / r), 1.0 / a + 1.0 / r)
 }

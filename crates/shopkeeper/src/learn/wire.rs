@@ -82,20 +82,19 @@ pub(super) fn encode(learner: &Learner) -> Result<Vec<u8>, Error> {
 
 impl From<&Model> for WireModel {
     fn from(model: &Model) -> WireModel {
-        let mut predictors: Vec<_> = model
+        // In the model's order: by the name's hash, then the value's (decoding checks it).
+        let predictors = model
             .predictors
             .iter()
             .map(|p| {
-                let mut bins: Vec<_> = p
+                let bins = p
                     .bins
                     .iter()
                     .map(|b| (b.value.clone(), b.stat.counts))
                     .collect();
-                bins.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 (p.name.clone(), p.total.counts, bins)
             })
             .collect();
-        predictors.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         WireModel {
             at: model.at,
             totals: model.totals.counts,
@@ -237,9 +236,14 @@ impl WireModel {
                     },
                 });
             }
-            kept.sort_unstable_by(|a, b| (a.hash, &a.value).cmp(&(b.hash, &b.value)));
-            if kept.windows(2).any(|w| w[0].value == w[1].value) {
-                return Err(Error::new(ErrorCode::InvalidData, "a bin appears twice"));
+            if !kept
+                .windows(2)
+                .all(|w| (w[0].hash, &w[0].value) < (w[1].hash, &w[1].value))
+            {
+                return Err(Error::new(
+                    ErrorCode::InvalidData,
+                    "bins out of order, or one appears twice",
+                ));
             }
             predictors.push(Predictor {
                 hash: fnv1a(&[name.as_bytes()]),
@@ -251,11 +255,13 @@ impl WireModel {
                 bins: kept,
             });
         }
-        predictors.sort_unstable_by(|a, b| (a.hash, &a.name).cmp(&(b.hash, &b.name)));
-        if predictors.windows(2).any(|w| w[0].name == w[1].name) {
+        if !predictors
+            .windows(2)
+            .all(|w| (w[0].hash, &w[0].name) < (w[1].hash, &w[1].name))
+        {
             return Err(Error::new(
                 ErrorCode::InvalidData,
-                "a predictor appears twice",
+                "predictors out of order, or one appears twice",
             ));
         }
         let mut model = Model {
@@ -267,6 +273,8 @@ impl WireModel {
             predictors,
             surprise: self.surprise,
             recent: false,
+            ids: Vec::new(),
+            evidence: Vec::new(),
         };
         model.refresh();
         Ok(model)
