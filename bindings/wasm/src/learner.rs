@@ -68,18 +68,43 @@ impl Learner {
             .update(offer, segment, response, seconds(at, "at")?)?)
     }
 
-    /// `update` for a customer in the predictor `bins` (`name=value` each, as a decision's log
-    /// lists them under `predictors`): the offer's predictor model learns them too.
+    /// `update` for an offer of a catalog with predictors, from a customer in the predictor `bins`
+    /// (`name=value` each, as a decision's log lists them under `predictors`; `undefined` or
+    /// `[]` for none): the offer's predictor model learns the response too.
     #[wasm_bindgen(js_name = updateWith)]
     pub fn update_with(
         &mut self,
         offer: &str,
         segment: &str,
-        bins: Vec<String>,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] bins: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "OfferResponse")] response: &str,
         at: Option<f64>,
     ) -> Result<()> {
         let response = Response::from_name(response)?;
+        let bins: Vec<String> = if bins.is_undefined() || bins.is_null() {
+            Vec::new()
+        } else {
+            let array = bins.dyn_ref::<js_sys::Array>().ok_or_else(|| {
+                Failure::request("bins must be an array of \"name=value\" strings")
+            })?;
+            if array.length() as usize > shopkeeper::learn::MAX_REQUEST_BINS {
+                return Err(shopkeeper::Error::new(
+                    shopkeeper::ErrorCode::LimitExceeded,
+                    format!(
+                        "at most {} predictor bins",
+                        shopkeeper::learn::MAX_REQUEST_BINS
+                    ),
+                )
+                .into());
+            }
+            array
+                .iter()
+                .map(|b| {
+                    b.as_string()
+                        .ok_or_else(|| Failure::request("bins must be \"name=value\" strings"))
+                })
+                .collect::<Result<_>>()?
+        };
         let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
         Ok(self
             .core

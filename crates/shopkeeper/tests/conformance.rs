@@ -829,19 +829,18 @@ fn learner(spec: &Value) -> Result<Learner, String> {
         for u in updates.as_array().into_iter().flatten() {
             let response: Response =
                 serde_json::from_value(u[2].clone()).map_err(|e| e.to_string())?;
-            let bins: Vec<&str> = u[4]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|b| b.as_str().unwrap_or(""))
-                .collect();
-            l.update_with(
+            let (offer, segment) = (
                 u[0].as_str().ok_or("offer")?,
                 u[1].as_str().ok_or("segment")?,
-                &bins,
-                response,
-                u[3].as_i64().ok_or("at")?,
-            )
+            );
+            let at = u[3].as_i64().ok_or("at")?;
+            match u[4].as_array() {
+                Some(bins) => {
+                    let bins: Vec<&str> = bins.iter().map(|b| b.as_str().unwrap_or("")).collect();
+                    l.update_with(offer, segment, &bins, response, at)
+                }
+                None => l.update(offer, segment, response, at),
+            }
             .map_err(|e| e.code().as_str().to_string())?;
         }
         Ok(l)

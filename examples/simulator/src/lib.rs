@@ -315,9 +315,13 @@ pub fn simulate(
                 } else {
                     Response::Ignored
                 };
-                let bins = decision.predictors();
-                let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
-                learner.update_with(id, decision.segment(), &bins, response, now)?;
+                if k == 0 {
+                    let bins = decision.predictors();
+                    let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+                    learner.update_with(id, decision.segment(), &bins, response, now)?;
+                } else {
+                    learner.update(id, decision.segment(), response, now)?;
+                }
             }
         }
         shown[ORACLE] = (0..OFFERS.len())

@@ -23,7 +23,7 @@ def shares(keys):
 
 def estimate(c, total, scale):
     ta, tr = total[2 * scale], total[2 * scale + 1]
-    pi = (ta + 0.5) / (ta + tr + 1.0)
+    pi = min(max((ta + 0.5) / (ta + tr + 1.0), 1e-9), 1 - 1e-9)
     a, r = c[2 * scale] + pi, c[2 * scale + 1] + 1.0 - pi
     return math.log(a / r) - math.log(pi / (1.0 - pi)), 1.0 / a + 1.0 / r
 
@@ -103,9 +103,9 @@ class Model:
 class Learner:
     def __init__(s, h, recent=None):
         s.h = (h, recent if recent is not None else max(h // 8, 60)); s.models = {}
-    def update(s, offer, segment, response, at, bins=()):
+    def update(s, offer, segment, response, at, bins=None):
+        if bins is None: return   # an update without bins leaves the models alone
         keys = sorted(bins, key=order)
-        if not keys: return
         if offer not in s.models: s.models[offer] = Model(at, s.h)
         s.models[offer].update(keys, response == "accepted", at)
     def merge(s, other):
@@ -133,8 +133,10 @@ def number_bin(x, thresholds):
     sign = "-" if x < 0 else ""
     m = abs(x)
     if m < 1: return sign + "[0,1)"
-    low = 2.0 ** math.floor(math.log2(m))
-    return sign + "[" + js_number(low) + "," + js_number(low * 2) + ")"
+    _, e = math.frexp(m)          # m = f 2^e with f in [0.5, 1): exact, unlike log2
+    low = math.ldexp(1.0, e - 1)
+    high = "inf" if low * 2 == math.inf else js_number(low * 2)
+    return sign + "[" + js_number(low) + "," + high + ")"
 
 def request_bins(predictors, context):
     keys = []
@@ -205,6 +207,10 @@ model_case("merging aligns the models to the later clock and adds every count",
                        U("c", "accepted", NOW, ["tent=true"])]]},
            [("a", "", NOW + DAY), ("a", "spend=[0,1)", NOW + DAY), ("a", "source=search", NOW + DAY),
             ("a", "source=email", NOW + 2 * DAY), ("b", "source", NOW + DAY), ("c", "tent=true", NOW)])
+model_case("a response without bins counts in the totals; an update without them leaves models alone",
+           {"half_life": H, "updates": [U("a", "accepted", NOW, ["source=email"]), U("a", "ignored", NOW, []),
+                                        ["a", "", "accepted", NOW], ["b", "", "accepted", NOW]]},
+           [("a", "", NOW), ("a", "source", NOW), ("b", "", NOW)])
 for bad, code in [(["source"], "invalid_data"), (["=x"], "invalid_data"), (["a b=x"], "invalid_data"),
                   (["source=x", "source=x"], "invalid_data"), (["source=" + "v" * 65], "invalid_data"),
                   (["p%d=x" % i for i in range(65)], "limit_exceeded")]:
@@ -279,6 +285,7 @@ for seed in (1, 2, 7, 42):
     decision_case("learned predictors, seed %d" % seed, ctx, history(11), seed)
 decision_case("another customer, other bins", {"source": "search", "spend": 900, "tent": False, "visits": 0.5}, history(11), 5)
 decision_case("a missing value is in no bin", {"source": "email"}, history(11), 9)
+decision_case("a number just below a power of two is in the power below", {"source": "email", "visits": 127.99999999999999, "spend": 50}, history(11), 10)
 decision_case("merged learners decide as one", ctx, history(11)[:30], 4, merge=[history(11)[30:]])
 drift = history(11) + [U("a", "ignored", NOW - 600 + k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(40)]
 decision_case("a change: the long counts mispredict, the recent ones are read", ctx, drift, 6)

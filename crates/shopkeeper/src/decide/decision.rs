@@ -146,7 +146,10 @@ impl<'c> Decision<'c> {
             control_group: self.control_group,
             fallback: self.fallback,
             picks,
-            predictors: self.bins.names().try_into().ok()?,
+            predictors: match self.catalog.learning.predictors.is_empty() {
+                true => None,
+                false => Some(self.bins.names().try_into().ok()?),
+            },
         })
     }
 

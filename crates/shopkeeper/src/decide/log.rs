@@ -67,14 +67,11 @@ pub struct DecisionLog {
     pub fallback: bool,
     /// The picks, best first, each with its logged probability.
     pub picks: BoundedVec<LoggedPick, MAX_SLOTS>,
-    /// The request's predictor bins (`name=value`, sorted; none without predictors): responses
-    /// to the picks are credited to them too.
-    #[serde(default, skip_serializing_if = "no_bins")]
-    pub predictors: BoundedVec<String, MAX_REQUEST_BINS>,
-}
-
-fn no_bins(bins: &BoundedVec<String, MAX_REQUEST_BINS>) -> bool {
-    bins.is_empty()
+    /// When the catalog has predictors, the request's bins (`name=value`, sorted; empty when
+    /// the customer had no value): responses to the picks are credited to the offers' models
+    /// with them. Absent without predictors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predictors: Option<BoundedVec<String, MAX_REQUEST_BINS>>,
 }
 
 /// A pick in a [`DecisionLog`].

@@ -100,7 +100,12 @@ pub(crate) fn number_bin(x: f64, thresholds: Option<&[f64]>) -> String {
             }
             let (_, exp) = libm::frexp(m);
             let low = libm::ldexp(1.0, exp - 1);
-            format!("{sign}[{},{})", n(low), n(low * 2.0))
+            let high = if (low * 2.0).is_finite() {
+                n(low * 2.0)
+            } else {
+                "inf".into()
+            };
+            format!("{sign}[{},{high})", n(low))
         }
     }
 }
@@ -170,5 +175,7 @@ mod tests {
         assert_eq!(number_bin(128.0, None), "[128,256)");
         assert_eq!(number_bin(-3.0, None), "-[2,4)");
         assert_eq!(number_bin(-0.0, None), "[0,1)");
+        assert_eq!(number_bin(127.99999999999999, None), "[64,128)");
+        assert!(number_bin(f64::MAX, None).ends_with(",inf)"));
     }
 }

@@ -264,7 +264,9 @@ pub struct Learner {
     arms: usize,
     /// What each offer learned from predictors, by offer.
     models: Arms<Model>,
-    /// Bins of every model.
+    /// Models held (the map counts hashes, which up to 4 ids share).
+    model_count: usize,
+    /// Bins and predictors of every model ([`MAX_LEARNER_BINS`]).
     bins: usize,
 }
 
@@ -306,6 +308,7 @@ impl Learner {
             segments: BTreeMap::new(),
             arms: 0,
             models: Arms::default(),
+            model_count: 0,
             bins: 0,
         })
     }
@@ -353,13 +356,14 @@ impl Learner {
         response: Response,
         at: Timestamp,
     ) -> Result<(), Error> {
-        self.update_with(offer, segment, &[], response, at)
+        self.record(offer, segment, None, response, at)
     }
 
-    /// [`Learner::update`] for a customer in the predictor `bins` (`name=value`, as a decision's
-    /// record lists them): the offer's model learns them too. Fails, changing nothing, for a bin
-    /// that is not `name=value` with a valid name and a value of at most 64 bytes, or that
-    /// appears twice, or more than 64 bins. A bin past a cap is not kept, the response still
+    /// [`Learner::update`] for an offer of a catalog with predictors, from a customer in the
+    /// predictor `bins` (`name=value`, as a decision's record lists them; none when the customer
+    /// had no value): the offer's model learns the response too. Fails, changing nothing, for a
+    /// bin that is not `name=value` with a valid name and a value of at most 64 bytes, or that
+    /// appears twice, or more than 64 bins. A bin past a cap is not kept; the response still
     /// counts.
     pub fn update_with(
         &mut self,
@@ -369,31 +373,44 @@ impl Learner {
         response: Response,
         at: Timestamp,
     ) -> Result<(), Error> {
+        self.record(offer, segment, Some(bins), response, at)
+    }
+
+    /// A response: in the arm, and with `bins` in the offer's model.
+    fn record(
+        &mut self,
+        offer: &str,
+        segment: &str,
+        bins: Option<&[&str]>,
+        response: Response,
+        at: Timestamp,
+    ) -> Result<(), Error> {
         crate::check::id("offer", offer, MAX_ID_LEN)?;
         crate::check::text("segment", segment, MAX_NAME_LEN)?;
         crate::check::timestamp("at", at)?;
-        let keys = if bins.is_empty() {
-            Vec::new()
-        } else {
-            if bins.len() > MAX_REQUEST_BINS {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!(
-                        "at most {MAX_REQUEST_BINS} predictor bins, got {}",
-                        bins.len()
-                    ),
-                ));
+        let keys = match bins {
+            None => None,
+            Some(bins) => {
+                if bins.len() > MAX_REQUEST_BINS {
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!(
+                            "at most {MAX_REQUEST_BINS} predictor bins, got {}",
+                            bins.len()
+                        ),
+                    ));
+                }
+                let keys = bins
+                    .iter()
+                    .map(|b| BinKey::parse(b))
+                    .collect::<Result<_, _>>()?;
+                Some(predictors::sorted_bins(keys)?)
             }
-            let keys = bins
-                .iter()
-                .map(|b| BinKey::parse(b))
-                .collect::<Result<_, _>>()?;
-            predictors::sorted_bins(keys)?
         };
         let hash = offer_hash(offer);
         let new = self.arm(offer, segment).is_none();
-        let new_model = !keys.is_empty() && self.models.get(offer, hash).is_none();
-        if (new && self.arms >= MAX_ARMS) || (new_model && self.models.0.len() >= MAX_ARMS) {
+        let new_model = keys.is_some() && self.models.get(offer, hash).is_none();
+        if (new && self.arms >= MAX_ARMS) || (new_model && self.model_count >= MAX_ARMS) {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("a learner holds at most {MAX_ARMS} arms"),
@@ -412,16 +429,17 @@ impl Learner {
             at,
         };
         self.add(offer, segment, &one);
-        if !keys.is_empty() {
+        if let Some(keys) = keys {
             let half_lives = self.half_lives();
             let room = MAX_LEARNER_BINS.saturating_sub(self.bins);
             if new_model {
                 self.models.insert(offer.into(), hash, Model::new(at));
+                self.model_count += 1;
             }
             if let Some(model) = self.models.get_mut(offer, hash) {
-                let before = model.bins();
+                let before = model.entries();
                 model.update(&keys, accepted, at, half_lives, room);
-                self.bins = self.bins - before + model.bins();
+                self.bins = self.bins - before + model.entries();
             }
         }
         Ok(())
@@ -442,8 +460,11 @@ impl Learner {
         if !shown_by.showed(offer) {
             return Ok(false);
         }
-        let bins: Vec<&str> = shown_by.predictors.iter().map(String::as_str).collect();
-        self.update_with(offer, &shown_by.segment, &bins, response, at)?;
+        let bins: Option<Vec<&str>> = shown_by
+            .predictors
+            .as_ref()
+            .map(|b| b.iter().map(String::as_str).collect());
+        self.record(offer, &shown_by.segment, bins.as_deref(), response, at)?;
         Ok(true)
     }
 
@@ -526,7 +547,7 @@ impl Learner {
             .iter()
             .filter(|(offer, _)| self.models.get(offer, offer_hash(offer)).is_none())
             .count();
-        if self.arms + new > MAX_ARMS || self.models.0.len() + new_models > MAX_ARMS {
+        if self.arms + new > MAX_ARMS || self.model_count + new_models > MAX_ARMS {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!("the merged learner would hold more than {MAX_ARMS} arms"),
@@ -541,12 +562,12 @@ impl Learner {
             let hash = offer_hash(offer);
             let model = match self.models.get(offer, hash) {
                 Some(mine) => {
-                    bins -= mine.bins();
+                    bins -= mine.entries();
                     mine.plus(theirs, half_lives)
                 }
                 None => theirs.clone(),
             };
-            bins += model.bins();
+            bins += model.entries();
             merged.push((offer, hash, model));
         }
         if bins > MAX_LEARNER_BINS {
@@ -563,7 +584,10 @@ impl Learner {
         for (offer, hash, model) in merged {
             match self.models.get_mut(offer, hash) {
                 Some(mine) => *mine = model,
-                None => self.models.insert(offer.into(), hash, model),
+                None => {
+                    self.models.insert(offer.into(), hash, model);
+                    self.model_count += 1;
+                }
             }
         }
         self.bins = bins;
@@ -620,7 +644,9 @@ impl Learner {
         })
     }
 
-    /// The binary form: the envelope (magic `SKL\x01`, version 2) around postcard.
+    /// The binary form: the envelope (magic `SKL\x01`, version 2) around postcard; fails with
+    /// `limit_exceeded` past [`MAX_LEARNER_LEN`] bytes (ids and names at their longest in every
+    /// arm and bin), which `from_bytes` would refuse.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         wire::encode(self)
     }

@@ -29,8 +29,8 @@ pub const MAX_PREDICTORS: usize = 32;
 pub const MAX_BINS: usize = 64;
 /// Most bins a request is in (a list predictor is in one bin per distinct element).
 pub const MAX_REQUEST_BINS: usize = 64;
-/// Most bins of all the models of one learner.
-pub const MAX_LEARNER_BINS: usize = 250_000;
+/// Most bins of all the models of one learner, each predictor of a model counting as one too.
+pub const MAX_LEARNER_BINS: usize = 150_000;
 /// Longest predictor name, in bytes (letters, digits, `_`, `-`, `.`).
 pub const MAX_PREDICTOR_NAME_LEN: usize = 32;
 /// Longest value of a bin, in bytes: a longer string value is in no bin.
@@ -195,7 +195,8 @@ impl Stat {
     /// the log odds ratio and its variance, before shrinking.
     fn estimate(&self, total: &Stat, scale: usize) -> (f64, f64) {
         let (ta, tr) = (total.counts[2 * scale], total.counts[2 * scale + 1]);
-        let pi = (ta + 0.5) / (ta + tr + 1.0);
+        // Clamped: counts near 2^53 would round the rate to 0 or 1.
+        let pi = ((ta + 0.5) / (ta + tr + 1.0)).clamp(1e-9, 1.0 - 1e-9);
         let a = self.counts[2 * scale] + pi;
         let r = self.counts[2 * scale + 1] + 1.0 - pi;
         (
@@ -304,6 +305,11 @@ impl Model {
         self.predictors.iter().map(|p| p.bins.len()).sum()
     }
 
+    /// Bins and predictors held: what counts against [`MAX_LEARNER_BINS`].
+    pub(crate) fn entries(&self) -> usize {
+        self.predictors.len() + self.bins()
+    }
+
     fn predictor(&self, hash: u64, name: &str) -> Result<usize, usize> {
         self.predictors
             .binary_search_by(|p| (p.hash, p.name.as_str()).cmp(&(hash, name)))
@@ -335,9 +341,12 @@ impl Model {
         let mut added = 0usize;
         let mut previous: Option<(u64, &str)> = None;
         for bin in bins {
-            let Some(p) = self.predictor_for(bin) else {
+            let count = self.predictors.len();
+            let Some(p) = self.predictor_for(bin, room - added) else {
                 continue;
             };
+            // A new predictor is an entry too (one evicted frees more than this takes).
+            added += usize::from(self.predictors.len() > count);
             let predictor = &mut self.predictors[p];
             if previous != Some((bin.name_hash, bin.name())) {
                 predictor.total.add(accepted, weight);
@@ -345,7 +354,7 @@ impl Model {
             }
             match predictor.find(bin.value_hash, bin.value()) {
                 Ok(i) => predictor.bins[i].stat.add(accepted, weight),
-                Err(i) if added < room && (i < MAX_BINS) => {
+                Err(i) if added < room && i < MAX_BINS => {
                     let mut stat = Stat::default();
                     stat.add(accepted, weight);
                     predictor.bins.insert(
@@ -356,10 +365,9 @@ impl Model {
                             stat,
                         },
                     );
+                    added += 1;
                     if predictor.bins.len() > MAX_BINS {
                         predictor.bins.pop();
-                    } else {
-                        added += 1;
                     }
                 }
                 Err(_) => {}
@@ -368,11 +376,11 @@ impl Model {
         self.refresh();
     }
 
-    /// The index of `bin`'s predictor, added if new and there is room.
-    fn predictor_for(&mut self, bin: &BinKey) -> Option<usize> {
+    /// The index of `bin`'s predictor, added if new and there is room (`room` new entries left).
+    fn predictor_for(&mut self, bin: &BinKey, room: usize) -> Option<usize> {
         match self.predictor(bin.name_hash, bin.name()) {
             Ok(p) => Some(p),
-            Err(p) if p < MAX_PREDICTORS => {
+            Err(p) if p < MAX_PREDICTORS && room > 0 => {
                 self.predictors.insert(
                     p,
                     Predictor {

@@ -77,7 +77,17 @@ pub(super) fn encode(learner: &Learner) -> Result<Vec<u8>, Error> {
         segments,
         models,
     };
-    codec::encode(MAGIC, VERSION, &wire)
+    let bytes = codec::encode(MAGIC, VERSION, &wire)?;
+    if bytes.len() > MAX_LEARNER_LEN {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "the learner encodes to {} bytes, at most {MAX_LEARNER_LEN}",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 impl From<&Model> for WireModel {
@@ -130,6 +140,10 @@ fn bad_counts(what: &str) -> Error {
     )
 }
 
+/// The largest count (or surprise) a model may hold: far past any real decayed count, small
+/// enough that rates and logarithms of it stay exact enough and finite.
+const MAX_COUNT: f64 = 1e15;
+
 fn check_counts(counts: &[f64], what: &str) -> Result<(), Error> {
     if counts.iter().all(|c| c.is_finite() && *c >= 0.0) {
         Ok(())
@@ -176,6 +190,7 @@ impl Wire {
         for (offer, wire) in self.models {
             crate::check::id("offer", &offer, MAX_ID_LEN)?;
             let model = wire.check(&offer)?;
+            learner.model_count += 1;
             let hash = offer_hash(&offer);
             if learner.models.get(&offer, hash).is_some() {
                 return Err(Error::new(ErrorCode::InvalidData, "a model appears twice"));
@@ -183,11 +198,11 @@ impl Wire {
             if !learner.models.has_room(hash) {
                 return Err(shared_hash(&offer));
             }
-            learner.bins += model.bins();
+            learner.bins += model.entries();
             if learner.bins > MAX_LEARNER_BINS {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
-                    format!("more than {MAX_LEARNER_BINS} predictor bins"),
+                    format!("more than {MAX_LEARNER_BINS} predictor bins and predictors"),
                 ));
             }
             learner.models.insert(offer, hash, model);
@@ -201,7 +216,14 @@ impl WireModel {
         let what = format!("the model of {offer:?}");
         check_counts(&self.totals, &what)?;
         let [off, spread] = self.surprise;
-        if !off.is_finite() || !spread.is_finite() || spread < 0.0 {
+        let bounded = |c: &[f64]| c.iter().all(|c| c.abs() <= MAX_COUNT);
+        if !off.is_finite() || !spread.is_finite() || spread < 0.0 || !bounded(&self.surprise) {
+            return Err(bad_counts(&what));
+        }
+        let all_counts = self.predictors.iter().flat_map(|(_, total, bins)| {
+            core::iter::once(total).chain(bins.iter().map(|(_, c)| c))
+        });
+        if !bounded(&self.totals) || !all_counts.into_iter().all(|c| bounded(c)) {
             return Err(bad_counts(&what));
         }
         if !(0..=MAX_TIMESTAMP).contains(&self.at) {
