@@ -13,7 +13,9 @@ use shopkeeper::{Channel, Direction, ErrorCode, Event, EventKind, Profile};
 const NOW: i64 = 1_732_406_400;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(input) = std::str::from_utf8(data) else { return };
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut parts = input.splitn(3, "\n--\n");
     let (phrases, lexicon, text) = (
         parts.next().unwrap_or(""),
@@ -30,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
     let catalog = serde_json::json!({
         "version": "fuzz", "intents": intents, "default": {"id": "d"}, "offers": []
     });
-    let Ok(catalog) = Catalog::compile(&catalog.to_string(), 0) else { return };
+    let Ok(catalog) = Catalog::compile(&catalog.to_string(), 0) else {
+        return;
+    };
     let mut models = Models::default();
     if let Ok((sentiment, _)) = Sentiment::from_lexicon(lexicon) {
         models.sentiment = Some(sentiment);
@@ -41,8 +45,15 @@ fuzz_target!(|data: &[u8]| {
             if let Some(s) = heard.sentiment {
                 assert!((-1.0..=1.0).contains(&s), "sentiment {s}");
             }
-            assert!(heard.intents.windows(2).all(|w| w[0] < w[1]), "{:?}", heard.intents);
-            assert!(heard.intents.iter().all(|i| engine.catalog().intents().declares(i)));
+            assert!(
+                heard.intents.windows(2).all(|w| w[0] < w[1]),
+                "{:?}",
+                heard.intents
+            );
+            assert!(heard
+                .intents
+                .iter()
+                .all(|i| engine.catalog().intents().declares(i)));
         }
         Err(e) => assert_eq!(e.code(), ErrorCode::TooLong),
     }

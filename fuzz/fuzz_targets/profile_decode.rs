@@ -13,10 +13,14 @@ use shopkeeper::{Channel, Event, EventKind, Profile};
 fuzz_target!(|data: &[u8]| {
     if let Ok(mut counts) = CohortCounts::from_bytes(data) {
         let bytes = counts.to_bytes().expect("decoded counts encode");
-        assert_eq!(CohortCounts::from_bytes(&bytes).expect("and decode again"), counts);
+        assert_eq!(
+            CohortCounts::from_bytes(&bytes).expect("and decode again"),
+            counts
+        );
         let copy = counts.clone();
         counts.merge(&copy).expect("counts merge with themselves");
-        CohortCounts::from_bytes(&counts.to_bytes().expect("encode")).expect("merged counts decode");
+        CohortCounts::from_bytes(&counts.to_bytes().expect("encode"))
+            .expect("merged counts decode");
     }
     if let Ok(mut kpis) = Kpis::from_bytes(data) {
         let bytes = kpis.to_bytes().expect("decoded KPIs encode");
@@ -29,10 +33,15 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(mut budgets) = Budgets::from_bytes(data) {
         let bytes = budgets.to_bytes().expect("decoded counters encode");
-        assert_eq!(Budgets::from_bytes(&bytes).expect("and decode again"), budgets);
+        assert_eq!(
+            Budgets::from_bytes(&bytes).expect("and decode again"),
+            budgets
+        );
         let _ = budgets.to_json().expect("and write JSON");
         let copy = budgets.clone();
-        budgets.merge(&copy).expect("counters merge with themselves");
+        budgets
+            .merge(&copy)
+            .expect("counters merge with themselves");
         Budgets::from_bytes(&budgets.to_bytes().expect("encode")).expect("merged counters decode");
     }
     let decoded = Profile::from_bytes(data).ok().or_else(|| {
@@ -41,16 +50,29 @@ fuzz_target!(|data: &[u8]| {
     });
     let Some(mut profile) = decoded else { return };
     let bytes = profile.to_bytes().expect("a decoded profile encodes");
-    assert_eq!(Profile::from_bytes(&bytes).expect("and decodes again"), profile);
+    assert_eq!(
+        Profile::from_bytes(&bytes).expect("and decodes again"),
+        profile
+    );
     let json = profile.export().expect("a decoded profile exports");
-    assert_eq!(Profile::from_export(&json).expect("and imports again"), profile);
+    assert_eq!(
+        Profile::from_export(&json).expect("and imports again"),
+        profile
+    );
     let copy = profile.clone();
     let _ = profile.merge(&copy);
     let now = 1_732_406_400;
     for kind in [
-        EventKind::CartAdd { product: "p".into(), category: None, quantity: 10_000, unit_price: 1 },
+        EventKind::CartAdd {
+            product: "p".into(),
+            category: None,
+            quantity: 10_000,
+            unit_price: 1,
+        },
         EventKind::OfferShown { offer: "o".into() },
-        EventKind::Identify { customer: "c".into() },
+        EventKind::Identify {
+            customer: "c".into(),
+        },
     ] {
         let _ = profile.apply(&Event::new(now, Channel::Web, kind), now);
     }

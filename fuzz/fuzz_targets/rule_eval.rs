@@ -7,11 +7,15 @@
 
 use libfuzzer_sys::fuzz_target;
 use shopkeeper::rules::{Context, Features, Input, Rule, Schema, Type, Value};
-use shopkeeper::score::{BgNbd, CohortKey, CohortStats, Cohorts, GammaGamma, Models, PurchaseModel, Rfm};
+use shopkeeper::score::{
+    BgNbd, CohortKey, CohortStats, Cohorts, GammaGamma, Models, PurchaseModel, Rfm,
+};
 use shopkeeper::{Event, Profile};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let (rule, events) = text.split_once('\n').unwrap_or((text, ""));
     let schema = Schema::new()
         .attribute("tier", Type::String)
@@ -23,7 +27,9 @@ fuzz_target!(|data: &[u8]| {
         .context_key("tags", Type::List)
         .context_key("budget", Type::Number)
         .context_key("wait", Type::Duration);
-    let Ok(rule) = Rule::compile(rule, &schema) else { return };
+    let Ok(rule) = Rule::compile(rule, &schema) else {
+        return;
+    };
     let now = 1_795_000_000;
     let mut profile = Profile::known("fuzz").expect("a valid id");
     for line in events.lines() {
@@ -32,18 +38,42 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let mut context = Context::new(&schema);
-    context.set(&schema, "page_type", Value::String("cart".into())).expect("declared");
-    context.set(&schema, "tags", Value::List(vec!["sale".into(), "Sale".into()])).expect("declared");
-    context.set(&schema, "budget", Value::Number(f64::MAX)).expect("declared");
+    context
+        .set(&schema, "page_type", Value::String("cart".into()))
+        .expect("declared");
+    context
+        .set(
+            &schema,
+            "tags",
+            Value::List(vec!["sale".into(), "Sale".into()]),
+        )
+        .expect("declared");
+    context
+        .set(&schema, "budget", Value::Number(f64::MAX))
+        .expect("declared");
     let mut models = Models::default();
-    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }));
-    models.spend = Some(GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 });
+    models.purchases = Some(PurchaseModel::Bgnbd(BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    }));
+    models.spend = Some(GammaGamma {
+        p: 6.25,
+        q: 3.74,
+        gamma: 15.44,
+    });
     models.rfm = Some(Rfm {
         recency_days: [99.0, 198.0, 219.0, 242.0],
         frequency: [1.0, 1.0, 2.0, 3.0],
         monetary: [14.96, 27.99, 46.04, 93.76],
     });
-    let stats = |customers, clv| CohortStats { customers, repeat_rate: 0.3, aov: 40.0, clv };
+    let stats = |customers, clv| CohortStats {
+        customers,
+        repeat_rate: 0.3,
+        aov: 40.0,
+        clv,
+    };
     models.cohorts = Some(Cohorts {
         by: CohortKey::Referrer,
         prior: 20.0,
@@ -51,10 +81,24 @@ fuzz_target!(|data: &[u8]| {
         sources: [("gadgets.com".to_string(), stats(3, 900.0))].into(),
     });
     let scores = models.score(&profile, now);
-    for score in [scores.p_alive, scores.churn_risk, scores.expected_purchases_90d, scores.expected_spend, scores.clv] {
-        assert!(score.is_none_or(f64::is_finite), "scores are finite or missing: {scores:?}");
+    for score in [
+        scores.p_alive,
+        scores.churn_risk,
+        scores.expected_purchases_90d,
+        scores.expected_spend,
+        scores.clv,
+    ] {
+        assert!(
+            score.is_none_or(f64::is_finite),
+            "scores are finite or missing: {scores:?}"
+        );
     }
-    let input = Input { profile: &profile, context: &context, now, scores: Some(&scores) };
+    let input = Input {
+        profile: &profile,
+        context: &context,
+        now,
+        scores: Some(&scores),
+    };
     let features = Features::new(&schema, &input);
     let value = rule.eval(&features);
     assert_eq!(rule.matches(&features), value == Some(Value::Bool(true)));

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use shopkeeper::rules::parse;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match parse(text) {
         Ok(tree) => drop(tree.to_string()),
         Err(diagnostic) => drop(diagnostic.render(text, "fuzz", 0)),

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use shopkeeper::rules::parse;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let Ok(tree) = parse(text) else { return };
     let printed = tree.to_string();
     if printed.len() > shopkeeper::rules::limits::MAX_SOURCE_LEN {
