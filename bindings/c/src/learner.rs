@@ -7,7 +7,7 @@ use std::sync::RwLock;
 use shopkeeper::decide::control_bucket;
 use shopkeeper::decide::{DecisionLog, LogEntry};
 use shopkeeper::learn::ope::{ipw, snipw, Estimate, Logged};
-use shopkeeper::learn::{sample_beta, Learner, Response, MAX_REQUEST_BINS};
+use shopkeeper::learn::{check_bin_count, sample_beta, Learner, Response};
 
 use shopkeeper::ErrorCode;
 
@@ -172,12 +172,7 @@ pub unsafe extern "C" fn sk_learner_update_with(
     ffi!(err, {
         // SAFETY: the caller's contract.
         let learner = unsafe { handle(learner, "learner") }?;
-        if bins_len > MAX_REQUEST_BINS {
-            return Err(Failure::new(
-                ErrorCode::LimitExceeded,
-                format!("at most {MAX_REQUEST_BINS} predictor bins, got {bins_len}"),
-            ));
-        }
+        check_bin_count(bins_len)?;
         // SAFETY: the caller's contract.
         let (offer, segment, raw) = unsafe {
             (

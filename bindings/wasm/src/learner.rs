@@ -87,16 +87,7 @@ impl Learner {
             let array = bins.dyn_ref::<js_sys::Array>().ok_or_else(|| {
                 Failure::request("bins must be an array of \"name=value\" strings")
             })?;
-            if array.length() as usize > shopkeeper::learn::MAX_REQUEST_BINS {
-                return Err(shopkeeper::Error::new(
-                    shopkeeper::ErrorCode::LimitExceeded,
-                    format!(
-                        "at most {} predictor bins",
-                        shopkeeper::learn::MAX_REQUEST_BINS
-                    ),
-                )
-                .into());
-            }
+            shopkeeper::learn::check_bin_count(array.length() as usize)?;
             array
                 .iter()
                 .map(|b| {

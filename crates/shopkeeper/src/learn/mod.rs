@@ -41,8 +41,8 @@ pub(crate) use predictors::{
     base, check_predictor_name, shares, sort_bins, BinKey, HalfLives, Model,
 };
 pub use predictors::{
-    DRIFT_Z, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN, MAX_LEARNER_BINS, MAX_PREDICTORS,
-    MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,
+    check_bin_count, DRIFT_Z, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN, MAX_LEARNER_BINS,
+    MAX_PREDICTORS, MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,
 };
 
 use alloc::collections::BTreeMap;
@@ -326,15 +326,7 @@ impl Learner {
         let keys = match bins {
             None => None,
             Some(bins) => {
-                if bins.len() > MAX_REQUEST_BINS {
-                    return Err(Error::new(
-                        ErrorCode::LimitExceeded,
-                        format!(
-                            "at most {MAX_REQUEST_BINS} predictor bins, got {}",
-                            bins.len()
-                        ),
-                    ));
-                }
+                check_bin_count(bins.len())?;
                 let keys = bins
                     .iter()
                     .map(|b| BinKey::parse(b))

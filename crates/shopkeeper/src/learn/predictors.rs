@@ -126,18 +126,20 @@ pub(crate) fn check_predictor_name(name: &str) -> Result<(), Error> {
     }
 }
 
-/// The bins of one request or response: sorted by predictor, then value, without repeats; at most
-/// [`MAX_REQUEST_BINS`].
-pub(crate) fn sorted_bins(mut bins: Vec<BinKey>) -> Result<Vec<BinKey>, Error> {
-    if bins.len() > MAX_REQUEST_BINS {
+/// Fails with `limit_exceeded` for more than [`MAX_REQUEST_BINS`] bins: the bound a response's
+/// bins are checked against, by the bindings before they read them.
+pub fn check_bin_count(count: usize) -> Result<(), Error> {
+    if count > MAX_REQUEST_BINS {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            alloc::format!(
-                "at most {MAX_REQUEST_BINS} predictor bins, got {}",
-                bins.len()
-            ),
+            alloc::format!("at most {MAX_REQUEST_BINS} predictor bins, got {count}"),
         ));
     }
+    Ok(())
+}
+
+/// The bins of one response: sorted by predictor, then value, without repeats.
+pub(crate) fn sorted_bins(mut bins: Vec<BinKey>) -> Result<Vec<BinKey>, Error> {
     sort_bins(&mut bins);
     if bins.windows(2).any(|w| w[0].key == w[1].key) {
         return Err(Error::new(
