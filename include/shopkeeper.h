@@ -853,8 +853,8 @@ sk_result sk_fleet_global(const sk_fleet *fleet, sk_buffer **out_buffer, sk_erro
 sk_result sk_learner_new(sk_timestamp half_life, sk_learner **out_learner, sk_error **err);
 
 // A new, empty learner with both half-lives: `recent_half_life` (at most `half_life`) is how
-// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses an
-// eighth of the half-life.
+// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses a
+// sixteenth of the half-life.
 //
 // # Safety
 // As `sk_learner_new`.

@@ -50,8 +50,8 @@ pub unsafe extern "C" fn sk_learner_new(
 }
 
 /// A new, empty learner with both half-lives: `recent_half_life` (at most `half_life`) is how
-/// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses an
-/// eighth of the half-life.
+/// fast predictors notice a change (`spec/learning.md`, "Predictors"); `sk_learner_new` uses a
+/// sixteenth of the half-life.
 ///
 /// # Safety
 /// As `sk_learner_new`.

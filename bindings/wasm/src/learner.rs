@@ -19,8 +19,8 @@ pub struct Learner {
 #[wasm_bindgen]
 impl Learner {
     /// A new, empty learner whose counts halve every `halfLife` seconds (1 minute to 10 years),
-    /// and whose recent counts (predictors read them after a change) every `recentHalfLife`
-    /// seconds (default: an eighth of `halfLife`). `engine.newLearner()` takes the catalog's
+    /// and whose recent counts (predictors see a change in them) every `recentHalfLife`
+    /// seconds (default: a sixteenth of `halfLife`). `engine.newLearner()` takes the catalog's
     /// half-lives instead.
     #[wasm_bindgen(constructor)]
     pub fn new(

@@ -213,12 +213,13 @@ export interface DecisionLog {
 /** A request's predictor bin that moved an adaptive pick's propensity, in a receipt. */
 export interface Evidence {
   bin: string;
-  /** The factor on the offer's odds. */
+  /** The factor on the offer's odds: `e^effect`, the long evidence with its change. */
   odds: number;
+  /** Decayed accepts and rejects of the offer in this bin (the learner's half-life). */
   accepts: number;
   rejects: number;
-  /** Whether the recent counts were read (a change was detected). */
-  recent: boolean;
+  /** What recent responses moved the effect on the log odds since the long counts; near 0 while tastes are stable. */
+  change: number;
 }
 
 /** Where the pipeline dropped an offer. */

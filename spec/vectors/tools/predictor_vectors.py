@@ -1,6 +1,6 @@
 # Run from the repository root: python3 spec/vectors/tools/predictor_vectors.py
-"""Writes spec/vectors/308-predictors.json: predictor models (binning, two time scales, the drift
-test, merges) and the decisions that sample from them. The expectations come from this
+"""Writes spec/vectors/308-predictors.json: predictor models (binning, two time scales, the
+surprise and the change it reads, merges) and the decisions that sample from them. The expectations come from this
 independent model of spec/learning.md ("Predictors"), not from the library."""
 import json, math
 
@@ -9,7 +9,7 @@ from model import Stream, fnv1a, mix
 NOW = 1795500000
 DAY = 86400
 TAU2 = 0.25   # EFFECT_PRIOR_VARIANCE
-Z = 2.0       # DRIFT_Z
+CHANGE = 0.1  # CHANGE_PRIOR_VARIANCE
 
 def decay(dt, h): return 1.0 if dt <= 0 else 2 ** (-dt / h)
 
@@ -21,43 +21,49 @@ def shares(keys):
     names = [k.split("=", 1)[0] for k in keys]
     return [1.0 / names.count(n) for n in names]
 
-def estimate(c, total, scale):
-    ta, tr = total[2 * scale], total[2 * scale + 1]
+def estimate(c, total):
+    """A bin's long log odds ratio against its predictor's total, and its variance."""
+    ta, tr = total[0], total[1]
     pi = min(max((ta + 0.5) / (ta + tr + 1.0), 1e-9), 1 - 1e-9)
-    a, r = c[2 * scale] + pi, c[2 * scale + 1] + 1.0 - pi
+    a, r = c[0] + pi, c[1] + 1.0 - pi
     return math.log(a / r) - math.log(pi / (1.0 - pi)), 1.0 / a + 1.0 / r
 
+def change(c):
+    """The change the surprise shows: sum(y - p) / (sum p(1 - p) + 1/CHANGE)."""
+    return c[4] / (c[5] + 1.0 / CHANGE)
+
+def sc(c, f):
+    """A count [long accepts, long rejects, recent accepts, recent rejects, surprise sum(y - p),
+    sum p(1 - p)] decayed by the factors (long, recent)."""
+    return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1], c[4] * f[1], c[5] * f[1]]
+
 class Model:
-    """An offer's model: counts [long accepts, long rejects, recent accepts, recent rejects] as
-    of `at`; per predictor its total and its bins; the surprise of the long counts."""
+    """An offer's model as of `at`: its totals, and per predictor its total and its bins, each a
+    count of six numbers (sc)."""
     def __init__(s, at, h):
         s.at, s.h = at, h
-        s.totals = [0.0] * 4
+        s.totals = [0.0] * 6
         s.predictors = {}   # name -> [total, {value: counts}]
-        s.surprise = [0.0, 0.0]
     def factors(s, dt): return (decay(dt, s.h[0]), decay(dt, s.h[1]))
     def scale(s, f):
-        def sc(c): return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
-        s.totals = sc(s.totals)
-        s.surprise = [x * f[1] for x in s.surprise]
+        s.totals = sc(s.totals, f)
         for p in s.predictors.values():
-            p[0] = sc(p[0])
-            for v in p[1]: p[1][v] = sc(p[1][v])
-    def effect(s, key, scale):
-        """The shrunk evidence of a bin on a scale, or None if the model has not seen it."""
+            p[0] = sc(p[0], f)
+            for v in p[1]: p[1][v] = sc(p[1][v], f)
+    def effect(s, key, with_change=True):
+        """The shrunk evidence of a bin (with its change), its variance and the change, or None
+        if the model has not seen it."""
         name, value = key.split("=", 1)
         p = s.predictors.get(name)
         if p is None or value not in p[1]: return None
-        w, var = estimate(p[1][value], p[0], scale)
+        w, var = estimate(p[1][value], p[0])
         keep = TAU2 / (TAU2 + var)
-        return w * keep, var * keep
-    def recent(s):
-        off, spread = s.surprise
-        return off * off > Z * Z * max(spread, 1.0)
+        moved = change(p[1][value]) - change(p[0]) if with_change else 0.0
+        return w * keep + moved, var * keep, moved
     def predict_long(s, keys):
         x = math.log((s.totals[0] + 0.5) / (s.totals[1] + 0.5))
         for key, share in zip(keys, shares(keys)):
-            e = s.effect(key, 0)
+            e = s.effect(key, with_change=False)
             if e: x += share * e[0]
         return 1.0 / (1.0 + math.exp(-x))
     def update(s, keys, accepted, at):
@@ -65,44 +71,41 @@ class Model:
             s.scale(s.factors(at - s.at)); s.at = at; weight = (1.0, 1.0)
         else:
             weight = s.factors(s.at - at)
-        p = s.predict_long(keys)
         y = 1.0 if accepted else 0.0
-        s.surprise[0] += weight[1] * (y - p)
-        s.surprise[1] += weight[1] * p * (1 - p)
         i = 0 if accepted else 1
-        def add(c): c[i] += weight[0]; c[2 + i] += weight[1]
-        add(s.totals)
+        counts = [s.totals]
         for name in dict.fromkeys(k.split("=", 1)[0] for k in keys):
-            add(s.predictors.setdefault(name, [[0.0] * 4, {}])[0])
+            counts.append(s.predictors.setdefault(name, [[0.0] * 6, {}])[0])
         for key in keys:
             name, value = key.split("=", 1)
-            add(s.predictors[name][1].setdefault(value, [0.0] * 4))
+            counts.append(s.predictors[name][1].setdefault(value, [0.0] * 6))
+        for c in counts: c[i] += weight[0]; c[2 + i] += weight[1]
+        p = s.predict_long(keys)   # after counting the response
+        for c in counts: c[4] += weight[1] * (y - p); c[5] += weight[1] * p * (1 - p)
     def plus(s, o):
         at = max(s.at, o.at)
         out = Model(at, s.h)
         for m in (s, o):
             f = m.factors(at - m.at)
-            def sc(c): return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
-            out.totals = [a + b for a, b in zip(out.totals, sc(m.totals))]
-            out.surprise = [a + b * f[1] for a, b in zip(out.surprise, m.surprise)]
+            out.totals = [a + b for a, b in zip(out.totals, sc(m.totals, f))]
             for name, (total, bins) in m.predictors.items():
-                mine = out.predictors.setdefault(name, [[0.0] * 4, {}])
-                mine[0] = [a + b for a, b in zip(mine[0], sc(total))]
+                mine = out.predictors.setdefault(name, [[0.0] * 6, {}])
+                mine[0] = [a + b for a, b in zip(mine[0], sc(total, f))]
                 for v, c in bins.items():
-                    mine[1][v] = [a + b for a, b in zip(mine[1].get(v, [0.0] * 4), sc(c))]
+                    mine[1][v] = [a + b for a, b in zip(mine[1].get(v, [0.0] * 6), sc(c, f))]
         return out
     def counts(s, key, now):
+        """The four counts of the totals (""), a predictor or a bin, decayed to `now`."""
         if key == "": c = s.totals
-        elif "=" not in key: c = s.predictors.get(key, [[0.0] * 4])[0]
+        elif "=" not in key: c = s.predictors.get(key, [[0.0] * 6])[0]
         else:
             name, value = key.split("=", 1)
-            c = s.predictors.get(name, [None, {}])[1].get(value, [0.0] * 4)
-        f = s.factors(now - s.at)
-        return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1]]
+            c = s.predictors.get(name, [None, {}])[1].get(value, [0.0] * 6)
+        return sc(c, s.factors(now - s.at))[:4]
 
 class Learner:
     def __init__(s, h, recent=None):
-        s.h = (h, recent if recent is not None else max(h // 8, 60)); s.models = {}
+        s.h = (h, recent if recent is not None else max(h // 16, 60)); s.models = {}
     def update(s, offer, segment, response, at, bins=None):
         if bins is None: return   # an update without bins leaves the models alone
         keys = sorted(bins, key=order)
@@ -154,19 +157,18 @@ def request_bins(predictors, context):
 
 def log_odds(model, prior, now, keys):
     counts = model.counts("", now) if model else [0.0] * 4
-    scale = 1 if model and model.recent() else 0
-    a, r = counts[2 * scale] + prior[0], counts[2 * scale + 1] + prior[1]
-    mean, var = math.log(a / r), 1.0 / a + 1.0 / r
+    a, r = counts[0] + prior[0], counts[1] + prior[1]
+    mean, var = math.log(a / r) + (change(model.totals) if model else 0.0), 1.0 / a + 1.0 / r
     spread = weight = 0.0
     explained = []
     if model:
         for key, share in zip(keys, shares(keys)):
-            e = model.effect(key, scale)
+            e = model.effect(key)
             if e is None: continue
             mean += share * e[0]; spread += share * e[1]; weight += share
             name, value = key.split("=", 1)
             c = model.predictors[name][1][value]
-            explained.append((share * e[0], key, c[2 * scale], c[2 * scale + 1], scale == 1))
+            explained.append((share * e[0], key, c[0], c[1], share * e[2]))
     if weight > 0: var += spread / weight
     return mean, var, explained
 
@@ -268,8 +270,8 @@ def decision_case(name, context, updates, seed, merge=None):
         explained.sort(key=lambda e: (-abs(e[0]), e[1]))
         details[offer] = {"propensity": p, "propensity_source": "adaptive"}
         if explained:
-            details[offer]["predictors"] = [{"bin": k, "odds": math.exp(e), "accepts": a, "rejects": r, "recent": rec}
-                                            for e, k, a, r, rec in explained[:5]]
+            details[offer]["predictors"] = [{"bin": k, "odds": math.exp(e), "accepts": a, "rejects": r, "change": ch}
+                                            for e, k, a, r, ch in explained[:5]]
         if best is None or score > best[1]: best = (offer, score)
     cases.append({"name": name, "catalog": CATALOG, "context": context,
                   "profile": {"id": "c", "known": True, "events": []},
@@ -288,9 +290,9 @@ decision_case("a missing value is in no bin", {"source": "email"}, history(11), 
 decision_case("a number just below a power of two is in the power below", {"source": "email", "visits": 127.99999999999999, "spend": 50}, history(11), 10)
 decision_case("merged learners decide as one", ctx, history(11)[:30], 4, merge=[history(11)[30:]])
 drift = history(11) + [U("a", "ignored", NOW - 600 + k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(40)]
-decision_case("a change: the long counts mispredict, the recent ones are read", ctx, drift, 6)
+decision_case("a change: the long counts mispredict recent responses, and the evidence moves by the surprise", ctx, drift, 6)
 
-out = {"title": "Predictors: bins, two time scales, the drift test, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
+out = {"title": "Predictors: bins, two time scales, the surprise and its change, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
 with open("spec/vectors/308-predictors.json", "w") as f:
     json.dump(out, f, indent=1)
     f.write("\n")

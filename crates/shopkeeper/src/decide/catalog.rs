@@ -206,7 +206,7 @@ pub(crate) struct Learning {
     pub(crate) segment: Option<Rule>,
     /// The half-life of the learner's counts.
     pub(crate) half_life: Timestamp,
-    /// The half-life of its recent counts, which predictors read after a change.
+    /// The half-life of its recent counts and surprise, which predictors read to see a change.
     pub(crate) recent_half_life: Timestamp,
     /// What adaptive offers learn from, by name; none: they learn per segment only.
     pub(crate) predictors: Vec<super::predictors::Predictor>,
@@ -263,7 +263,7 @@ impl Catalog {
     }
 
     /// An empty learner with the catalog's half-lives (`learning.half_life`, 14 days by default,
-    /// and `learning.recent_half_life`, an eighth of it by default).
+    /// and `learning.recent_half_life`, a sixteenth of it by default).
     pub fn new_learner(&self) -> Result<crate::learn::Learner, Error> {
         crate::learn::Learner::with_recent(self.learning.half_life, self.learning.recent_half_life)
     }

@@ -120,15 +120,16 @@ pub const MAX_EXPLAINED_BINS: usize = 5;
 pub struct Evidence {
     /// `name=value`.
     pub bin: String,
-    /// The factor on the offer's odds: `e^effect`, the shrunk evidence (a list predictor's bins
-    /// share theirs).
+    /// The factor on the offer's odds: `e^effect`, the shrunk evidence with its change (a list
+    /// predictor's bins share theirs).
     pub odds: f64,
-    /// The decayed accepts of the offer in this bin, on the time scale read.
+    /// The decayed accepts of the offer in this bin (the learner's half-life).
     pub accepts: f64,
     /// The decayed rejects.
     pub rejects: f64,
-    /// Whether the recent counts were read (they disagreed with the long ones: a change).
-    pub recent: bool,
+    /// The part of the effect on the log odds that recent responses moved since the long counts
+    /// (`ln odds` is the long evidence plus this): near 0 while tastes are stable.
+    pub change: f64,
 }
 
 impl RequestBins {
@@ -139,13 +140,12 @@ impl RequestBins {
             .evidence(&self.keys)
             .map(|(i, _, bin)| {
                 let effect = self.shares[i] * bin.stat.effect;
-                let (accepts, rejects) = bin.stat.read();
                 let evidence = Evidence {
                     bin: self.keys[i].key.clone(),
                     odds: libm::exp(effect),
-                    accepts,
-                    rejects,
-                    recent: bin.stat.recent,
+                    accepts: bin.stat.counts[0],
+                    rejects: bin.stat.counts[1],
+                    change: self.shares[i] * bin.stat.change,
                 };
                 (effect, evidence)
             })

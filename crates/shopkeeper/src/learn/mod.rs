@@ -41,8 +41,8 @@ pub(crate) use predictors::{
     base, check_predictor_name, shares, sort_bins, BinKey, HalfLives, Model,
 };
 pub use predictors::{
-    check_bin_count, DRIFT_Z, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN, MAX_LEARNER_BINS,
-    MAX_PREDICTORS, MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,
+    check_bin_count, CHANGE_PRIOR_VARIANCE, EFFECT_PRIOR_VARIANCE, MAX_BINS, MAX_BIN_VALUE_LEN,
+    MAX_LEARNER_BINS, MAX_PREDICTORS, MAX_PREDICTOR_NAME_LEN, MAX_REQUEST_BINS,
 };
 
 use alloc::collections::BTreeMap;
@@ -217,7 +217,7 @@ pub struct ScaledCounts {
 
 impl Learner {
     /// An empty learner whose counts halve every `half_life` seconds (and whose recent counts,
-    /// kept for predictors, every eighth of that, at least a minute).
+    /// kept for predictors, every sixteenth of that, at least a minute).
     pub fn new(half_life: Timestamp) -> Result<Learner, Error> {
         check_half_life(half_life)?;
         Learner::with_recent(half_life, default_recent(half_life))
@@ -586,10 +586,10 @@ impl Learner {
     }
 }
 
-/// The recent half-life of a learner made with only a half-life: an eighth of it, at least a
-/// minute.
+/// The recent half-life of a learner made with only a half-life: a sixteenth of it (10.5 hours
+/// for a week, where the simulator relearned a change fastest), at least a minute.
 pub(crate) fn default_recent(half_life: Timestamp) -> Timestamp {
-    (half_life / 8).max(HALF_LIFE_RANGE.0)
+    (half_life / 16).max(HALF_LIFE_RANGE.0)
 }
 
 fn check_half_life(half_life: Timestamp) -> Result<(), Error> {

@@ -10,10 +10,17 @@
 //! A bin's **evidence** is the naive-Bayes log odds ratio of the bin against its predictor,
 //! `ln(a'/r') - ln(pi/(1 - pi))` with one pseudo-response at the predictor's rate `pi`
 //! (`a' = a + pi`, `r' = r + 1 - pi`), of variance `1/a' + 1/r'`, shrunk toward no effect by a
-//! normal prior of variance [`EFFECT_PRIOR_VARIANCE`]. A bin reads its recent counts when they
-//! disagree with its long ones by more than [`DRIFT_Z`] of their standard deviations: that is
-//! how a changed taste is seen without forgetting a stable one. The shrunk evidence depends only
-//! on the counts, so it is computed when they change, not when a decision reads it.
+//! normal prior of variance [`EFFECT_PRIOR_VARIANCE`].
+//!
+//! **After a change.** Every count also keeps, on the recent scale, the **surprise** of the long
+//! counts at its responses: the sums of `y - p` and `p (1 - p)`, where `p` is what the long counts
+//! predicted before counting the response. Where tastes are stable the surprise stays near 0;
+//! where they changed it grows within hours, and the evidence adds its shrunk mean,
+//! `sum(y - p) / (sum p(1 - p) + 1/CHANGE_PRIOR_VARIANCE)` (one Newton step of the log odds from
+//! the long counts, under a normal prior of a change), so what changed is relearned on the recent
+//! scale while what did not keeps its long counts. The surprise adds, as the counts do. The
+//! shrunk evidence depends only on the counts, so it is computed when they change, not when a
+//! decision reads it.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -37,9 +44,9 @@ pub const MAX_PREDICTOR_NAME_LEN: usize = 32;
 pub const MAX_BIN_VALUE_LEN: usize = 64;
 /// The prior variance of a bin's effect on the log odds: an effect of about `e^0.5` is expected.
 pub const EFFECT_PRIOR_VARIANCE: f64 = 0.25;
-/// Recent counts are read when they differ from the long ones by more than this many of their
-/// standard deviations.
-pub const DRIFT_Z: f64 = 2.0;
+/// The prior variance of a change of a bin's (or an offer's) log odds since the long counts: the
+/// surprise moves the evidence by its sum over its spread plus `1 / CHANGE_PRIOR_VARIANCE`.
+pub const CHANGE_PRIOR_VARIANCE: f64 = 0.1;
 
 /// One request's bin of one predictor: `name=value`, with both hashes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,21 +167,33 @@ pub(crate) fn sort_bins(bins: &mut [BinKey]) {
 pub(crate) struct Stat {
     /// Long accepts, long rejects, recent accepts, recent rejects.
     pub(crate) counts: [f64; 4],
-    /// The shrunk evidence (log odds ratio) and its variance; for a total, unused.
+    /// The surprise of the model's long counts at these responses, on the recent scale: the sums
+    /// of `y - p` and of `p (1 - p)`.
+    pub(crate) surprise: [f64; 2],
+    /// The shrunk evidence (log odds ratio, with its change) and its variance; for a total,
+    /// unused.
     pub(crate) effect: f64,
     pub(crate) variance: f64,
-    /// Whether the evidence reads the recent counts.
-    pub(crate) recent: bool,
+    /// The part of `effect` that is the change: the bin's against its predictor's.
+    pub(crate) change: f64,
 }
 
 impl Stat {
+    /// Counts a response with `weight` on each scale.
     fn add(&mut self, accepted: bool, weight: [f64; 2]) {
         let i = usize::from(!accepted);
         self.counts[i] += weight[0];
         self.counts[2 + i] += weight[1];
     }
 
+    /// Adds the surprise of a response the long counts predict at `p`, with the recent weight.
+    fn surprise(&mut self, accepted: bool, weight: f64, p: f64) {
+        self.surprise[0] += weight * (f64::from(u8::from(accepted)) - p);
+        self.surprise[1] += weight * p * (1.0 - p);
+    }
+
     fn scale(&mut self, factor: [f64; 2]) {
+        self.surprise = self.surprise.map(|s| s * factor[1]);
         self.counts[0] *= factor[0];
         self.counts[1] *= factor[0];
         self.counts[2] *= factor[1];
@@ -185,34 +204,38 @@ impl Stat {
         for (i, c) in other.counts.iter().enumerate() {
             self.counts[i] += c * factor[i / 2];
         }
+        for (s, o) in self.surprise.iter_mut().zip(other.surprise) {
+            *s += o * factor[1];
+        }
     }
 
-    /// The accepts and rejects its evidence reads.
-    pub(crate) fn read(&self) -> (f64, f64) {
-        let i = if self.recent { 2 } else { 0 };
-        (self.counts[i], self.counts[i + 1])
+    /// The change of the log odds since the long counts that the surprise shows: its shrunk
+    /// mean, `sum(y - p) / (sum p(1 - p) + 1/CHANGE_PRIOR_VARIANCE)`.
+    pub(crate) fn change(&self) -> f64 {
+        self.surprise[0] / (self.surprise[1] + 1.0 / CHANGE_PRIOR_VARIANCE)
     }
 
-    /// A bin's evidence against its predictor's `total` on one time scale (0 long, 1 recent):
-    /// the log odds ratio and its variance, before shrinking.
-    fn estimate(&self, total: &Stat, scale: usize) -> (f64, f64) {
-        let (ta, tr) = (total.counts[2 * scale], total.counts[2 * scale + 1]);
+    /// A bin's evidence against its predictor's `total` on the long scale: the log odds ratio
+    /// and its variance, before shrinking.
+    fn estimate(&self, total: &Stat) -> (f64, f64) {
+        let (ta, tr) = (total.counts[0], total.counts[1]);
         // Clamped: counts near 2^53 would round the rate to 0 or 1.
         let pi = ((ta + 0.5) / (ta + tr + 1.0)).clamp(1e-9, 1.0 - 1e-9);
-        let a = self.counts[2 * scale] + pi;
-        let r = self.counts[2 * scale + 1] + 1.0 - pi;
+        let a = self.counts[0] + pi;
+        let r = self.counts[1] + 1.0 - pi;
         (
             libm::log(a / r) - libm::log(pi / (1.0 - pi)),
             1.0 / a + 1.0 / r,
         )
     }
 
-    /// Recomputes the evidence of a bin against its predictor's total, on the scale read.
-    fn refresh(&mut self, total: &Stat, recent: bool) {
-        let (w, var) = self.estimate(total, usize::from(recent));
+    /// Recomputes the evidence of a bin against its predictor's total: the shrunk long log odds
+    /// ratio, plus the change of the bin against the change of the predictor.
+    fn refresh(&mut self, total: &Stat) {
+        let (w, var) = self.estimate(total);
         let keep = EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
-        self.recent = recent;
-        self.effect = w * keep;
+        self.change = self.change() - total.change();
+        self.effect = w * keep + self.change;
         self.variance = var * keep;
     }
 }
@@ -236,10 +259,10 @@ pub(crate) struct Predictor {
 }
 
 impl Predictor {
-    fn refresh(&mut self, drifted: bool) {
+    fn refresh(&mut self) {
         let total = self.total;
         for bin in &mut self.bins {
-            bin.stat.refresh(&total, drifted);
+            bin.stat.refresh(&total);
         }
     }
 
@@ -256,12 +279,6 @@ pub(crate) struct Model {
     pub(crate) totals: Stat,
     /// By name hash, then name.
     pub(crate) predictors: Vec<Predictor>,
-    /// The surprise of the long counts: over the responses, on the recent time scale, the sum of
-    /// `y - p` and of `p (1 - p)`, where `p` is what the long counts predicted for the response
-    /// before counting it and `y` is 1 for an accept.
-    pub(crate) surprise: [f64; 2],
-    /// Whether the model reads its recent counts: the long ones mispredict recent responses.
-    pub(crate) recent: bool,
     /// Every bin's shrunk evidence and variance by its id, in an open-addressing table (a power
     /// of two of slots, at most half full; id 0 marks an empty slot): a decision finds its bins
     /// here in a probe or two. Derived from the rest, rebuilt when it changes.
@@ -282,8 +299,6 @@ impl Model {
             at,
             totals: Stat::default(),
             predictors: Vec::new(),
-            surprise: [0.0; 2],
-            recent: false,
             ids: Vec::new(),
             evidence: Vec::new(),
         }
@@ -296,7 +311,7 @@ impl Model {
         let mut x = libm::log(a / r);
         let shares: Vec<f64> = shares(bins).collect();
         for (i, predictor, bin) in self.evidence(bins) {
-            let (w, var) = bin.stat.estimate(&predictor.total, 0);
+            let (w, var) = bin.stat.estimate(&predictor.total);
             x += shares[i] * w * EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
         }
         1.0 / (1.0 + libm::exp(-x))
@@ -336,20 +351,17 @@ impl Model {
         } else {
             factors(self.at - at, half_lives)
         };
-        let p = self.predict_long(bins);
-        self.surprise[0] += weight[1] * (f64::from(u8::from(accepted)) - p);
-        self.surprise[1] += weight[1] * p * (1.0 - p);
         self.totals.add(accepted, weight);
         let mut added = 0usize;
         let mut previous: Option<(u64, &str)> = None;
         for bin in bins {
             let count = self.predictors.len();
-            let Some(p) = self.predictor_for(bin, room - added) else {
+            let Some(i) = self.predictor_for(bin, room - added) else {
                 continue;
             };
             // A new predictor is an entry too (one evicted frees more than this takes).
             added += usize::from(self.predictors.len() > count);
-            let predictor = &mut self.predictors[p];
+            let predictor = &mut self.predictors[i];
             if previous != Some((bin.name_hash, bin.name())) {
                 predictor.total.add(accepted, weight);
                 previous = Some((bin.name_hash, bin.name()));
@@ -375,7 +387,29 @@ impl Model {
                 Err(_) => {}
             }
         }
+        self.surprise_at(bins, accepted, weight[1]);
         self.refresh();
+    }
+
+    /// Adds the surprise of a response just counted to the totals and to each of its predictors
+    /// and bins the model keeps: `p` is what the long counts now predict for it.
+    fn surprise_at(&mut self, bins: &[BinKey], accepted: bool, weight: f64) {
+        let p = self.predict_long(bins);
+        self.totals.surprise(accepted, weight, p);
+        let mut previous = None;
+        for bin in bins {
+            let Ok(i) = self.predictor(bin.name_hash, bin.name()) else {
+                continue;
+            };
+            let predictor = &mut self.predictors[i];
+            if previous != Some(i) {
+                predictor.total.surprise(accepted, weight, p);
+                previous = Some(i);
+            }
+            if let Ok(b) = predictor.find(bin.value_hash, bin.value()) {
+                predictor.bins[b].stat.surprise(accepted, weight, p);
+            }
+        }
     }
 
     /// The index of `bin`'s predictor, added if new and there is room (`room` new entries left).
@@ -400,7 +434,6 @@ impl Model {
     }
 
     fn scale(&mut self, factor: [f64; 2]) {
-        self.surprise = self.surprise.map(|s| s * factor[1]);
         self.totals.scale(factor);
         for p in &mut self.predictors {
             p.total.scale(factor);
@@ -410,14 +443,10 @@ impl Model {
         }
     }
 
-    /// Recomputes every bin's evidence, after the drift test: the model reads its recent counts
-    /// when the long ones mispredict the recent responses, `|sum(y - p)| > DRIFT_Z *
-    /// sqrt(sum p (1 - p))` (a score test of their calibration).
+    /// Recomputes every bin's evidence, and the table decisions find it in.
     pub(crate) fn refresh(&mut self) {
-        let [off, spread] = self.surprise;
-        self.recent = off * off > DRIFT_Z * DRIFT_Z * spread.max(1.0);
         for p in &mut self.predictors {
-            p.refresh(self.recent);
+            p.refresh();
         }
         let slots = (2 * self.bins()).next_power_of_two().max(2);
         self.ids.clear();
@@ -475,7 +504,6 @@ impl Model {
         let mut totals = Stat::default();
         totals.plus(&self.totals, mine);
         totals.plus(&other.totals, theirs);
-        let surprise = [0, 1].map(|i| self.surprise[i] * mine[1] + other.surprise[i] * theirs[1]);
         let mut predictors: Vec<Predictor> = Vec::new();
         for (p, factor) in self
             .predictors
@@ -528,8 +556,6 @@ impl Model {
             at,
             totals,
             predictors,
-            surprise,
-            recent: false,
             ids: Vec::new(),
             evidence: Vec::new(),
         };
@@ -574,20 +600,19 @@ pub(crate) fn shares(bins: &[BinKey]) -> impl Iterator<Item = f64> + '_ {
     })
 }
 
-/// The log odds of the offer's totals at `now`, with its Beta prior: `(mean, variance)`, from the
-/// recent counts when the model reads them.
+/// The log odds of the offer's totals at `now`, with its Beta prior, plus their change:
+/// `(mean, variance)`.
 pub(crate) fn base(
     model: Option<&Model>,
     prior: (f64, f64),
     now: Timestamp,
     half_lives: HalfLives,
 ) -> (f64, f64) {
-    let (accepts, rejects) = model.map_or((0.0, 0.0), |m| {
-        let scale = usize::from(m.recent);
-        let f = decay(now.saturating_sub(m.at), half_lives[scale]);
+    let (accepts, rejects, change) = model.map_or((0.0, 0.0, 0.0), |m| {
+        let f = decay(now.saturating_sub(m.at), half_lives[0]);
         let c = m.totals.counts;
-        (c[2 * scale] * f, c[2 * scale + 1] * f)
+        (c[0] * f, c[1] * f, m.totals.change())
     });
     let (a, r) = (accepts + prior.0, rejects + prior.1);
-    (libm::log(a / r), 1.0 / a + 1.0 / r)
+    (libm::log(a / r) + change, 1.0 / a + 1.0 / r)
 }

@@ -1,6 +1,7 @@
-//! A learner's binary form: the envelope (`SKL\x01`) around postcard. Version 2 adds the recent
-//! half-life and the offers' predictor models to version 1's arms; version 1 still reads (its
-//! recent half-life is the default one).
+//! A learner's binary form: the envelope (`SKL\x01`) around postcard. Version 2 added the recent
+//! half-life and the offers' predictor models to version 1's arms; version 3 keeps every count's
+//! surprise. Versions 1 (its recent half-life the default one) and 2 (its surprise on the totals
+//! only) still read.
 
 use alloc::format;
 use alloc::string::String;
@@ -18,7 +19,7 @@ use crate::random::fnv1a;
 use crate::{codec, Error, ErrorCode, Timestamp};
 
 const MAGIC: [u8; 4] = *b"SKL\x01";
-const VERSION: u16 = 2;
+const VERSION: u16 = 3;
 
 type Segments = Vec<(String, Vec<(String, Arm)>)>;
 
@@ -29,27 +30,56 @@ struct WireV1 {
     segments: Segments,
 }
 
-/// Version 2: version 1, the recent half-life, and per offer its model: the clock, the totals,
-/// and per predictor (by name) its total and its bins (by value); every count long accepts, long
-/// rejects, recent accepts, recent rejects.
+/// Versions 2 and 3: version 1, the recent half-life, and per offer its model.
 #[derive(Serialize, Deserialize)]
-struct Wire {
+struct Wire<M> {
     half_life: Timestamp,
     recent_half_life: Timestamp,
     segments: Segments,
-    models: Vec<(String, WireModel)>,
+    models: Vec<(String, M)>,
 }
 
-type Counts4 = [f64; 4];
+/// A count in version 3: long accepts, long rejects, recent accepts, recent rejects, and the
+/// surprise's two sums.
+type Counts6 = [f64; 6];
 /// A predictor: its name, its total, its bins by value.
-type WirePredictor = (String, Counts4, Vec<(String, Counts4)>);
+type WirePredictor<C> = (String, C, Vec<(String, C)>);
 
+/// A model in version 3: the clock, the totals, and per predictor (by name) its name, its total
+/// and its bins (by value).
 #[derive(Serialize, Deserialize)]
 struct WireModel {
     at: Timestamp,
+    totals: Counts6,
+    predictors: Vec<WirePredictor<Counts6>>,
+}
+
+type Counts4 = [f64; 4];
+
+/// A model in version 2: four counts each, the surprise on the model alone.
+#[derive(Deserialize)]
+struct WireModelV2 {
+    at: Timestamp,
     totals: Counts4,
     surprise: [f64; 2],
-    predictors: Vec<WirePredictor>,
+    predictors: Vec<WirePredictor<Counts4>>,
+}
+
+impl From<WireModelV2> for WireModel {
+    /// The predictors' and bins' surprise was not kept: none is read.
+    fn from(v2: WireModelV2) -> WireModel {
+        let six = |c: Counts4, s: [f64; 2]| [c[0], c[1], c[2], c[3], s[0], s[1]];
+        WireModel {
+            at: v2.at,
+            totals: six(v2.totals, v2.surprise),
+            predictors: (v2.predictors.into_iter())
+                .map(|(name, total, bins)| {
+                    let bins = bins.into_iter().map(|(v, c)| (v, six(c, [0.0; 2])));
+                    (name, six(total, [0.0; 2]), bins.collect())
+                })
+                .collect(),
+        }
+    }
 }
 
 pub(super) fn encode(learner: &Learner) -> Result<Vec<u8>, Error> {
@@ -90,6 +120,11 @@ pub(super) fn encode(learner: &Learner) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
+fn six(stat: &Stat) -> Counts6 {
+    let (c, s) = (stat.counts, stat.surprise);
+    [c[0], c[1], c[2], c[3], s[0], s[1]]
+}
+
 impl From<&Model> for WireModel {
     fn from(model: &Model) -> WireModel {
         // In the model's order: by the name's hash, then the value's (decoding checks it).
@@ -100,15 +135,14 @@ impl From<&Model> for WireModel {
                 let bins = p
                     .bins
                     .iter()
-                    .map(|b| (b.value.clone(), b.stat.counts))
+                    .map(|b| (b.value.clone(), six(&b.stat)))
                     .collect();
-                (p.name.clone(), p.total.counts, bins)
+                (p.name.clone(), six(&p.total), bins)
             })
             .collect();
         WireModel {
             at: model.at,
-            totals: model.totals.counts,
-            surprise: model.surprise,
+            totals: six(&model.totals),
             predictors,
         }
     }
@@ -116,7 +150,7 @@ impl From<&Model> for WireModel {
 
 pub(super) fn decode(bytes: &[u8]) -> Result<Learner, Error> {
     let (version, payload) = codec::open(MAGIC, MAX_LEARNER_LEN, bytes)?;
-    let wire = match version {
+    let wire: Wire<WireModel> = match version {
         1 => {
             let v1: WireV1 = codec::take(payload)?;
             Wire {
@@ -124,6 +158,17 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Learner, Error> {
                 recent_half_life: default_recent(v1.half_life),
                 segments: v1.segments,
                 models: Vec::new(),
+            }
+        }
+        2 => {
+            let v2: Wire<WireModelV2> = codec::take(payload)?;
+            Wire {
+                half_life: v2.half_life,
+                recent_half_life: v2.recent_half_life,
+                segments: v2.segments,
+                models: (v2.models.into_iter())
+                    .map(|(offer, m)| (offer, m.into()))
+                    .collect(),
             }
         }
         VERSION => codec::take(payload)?,
@@ -152,7 +197,23 @@ fn check_counts(counts: &[f64], what: &str) -> Result<(), Error> {
     }
 }
 
-impl Wire {
+/// A model's count: four counts and the surprise's spread finite, non-negative and at most
+/// [`MAX_COUNT`], its sum of `y - p` finite and at most that in magnitude.
+fn stat(c: Counts6, what: &str) -> Result<Stat, Error> {
+    let counts = [c[0], c[1], c[2], c[3]];
+    check_counts(&counts, what)?;
+    check_counts(&[c[5]], what)?;
+    if !c.iter().all(|c| c.is_finite() && c.abs() <= MAX_COUNT) {
+        return Err(bad_counts(what));
+    }
+    Ok(Stat {
+        counts,
+        surprise: [c[4], c[5]],
+        ..Stat::default()
+    })
+}
+
+impl Wire<WireModel> {
     fn check(self) -> Result<Learner, Error> {
         let count: usize = self.segments.iter().map(|(_, arms)| arms.len()).sum();
         if count > MAX_ARMS || self.models.len() > MAX_ARMS {
@@ -214,18 +275,7 @@ impl Wire {
 impl WireModel {
     fn check(self, offer: &str) -> Result<Model, Error> {
         let what = format!("the model of {offer:?}");
-        check_counts(&self.totals, &what)?;
-        let [off, spread] = self.surprise;
-        let bounded = |c: &[f64]| c.iter().all(|c| c.abs() <= MAX_COUNT);
-        if !off.is_finite() || !spread.is_finite() || spread < 0.0 || !bounded(&self.surprise) {
-            return Err(bad_counts(&what));
-        }
-        let all_counts = self.predictors.iter().flat_map(|(_, total, bins)| {
-            core::iter::once(total).chain(bins.iter().map(|(_, c)| c))
-        });
-        if !bounded(&self.totals) || !all_counts.into_iter().all(|c| bounded(c)) {
-            return Err(bad_counts(&what));
-        }
+        let totals = stat(self.totals, &what)?;
         if !(0..=MAX_TIMESTAMP).contains(&self.at) {
             return Err(bad_counts(&what));
         }
@@ -238,7 +288,7 @@ impl WireModel {
         let mut predictors = Vec::with_capacity(self.predictors.len());
         for (name, total, bins) in self.predictors {
             check_predictor_name(&name)?;
-            check_counts(&total, &what)?;
+            let total = stat(total, &what)?;
             if bins.len() > MAX_BINS {
                 return Err(Error::new(
                     ErrorCode::LimitExceeded,
@@ -248,14 +298,11 @@ impl WireModel {
             let mut kept = Vec::with_capacity(bins.len());
             for (value, counts) in bins {
                 crate::check::text("a bin's value", &value, MAX_BIN_VALUE_LEN)?;
-                check_counts(&counts, &what)?;
+                let stat = stat(counts, &what)?;
                 kept.push(Bin {
                     hash: fnv1a(&[value.as_bytes()]),
                     value,
-                    stat: Stat {
-                        counts,
-                        ..Stat::default()
-                    },
+                    stat,
                 });
             }
             if !kept
@@ -270,10 +317,7 @@ impl WireModel {
             predictors.push(Predictor {
                 hash: fnv1a(&[name.as_bytes()]),
                 name,
-                total: Stat {
-                    counts: total,
-                    ..Stat::default()
-                },
+                total,
                 bins: kept,
             });
         }
@@ -288,13 +332,8 @@ impl WireModel {
         }
         let mut model = Model {
             at: self.at,
-            totals: Stat {
-                counts: self.totals,
-                ..Stat::default()
-            },
+            totals,
             predictors,
-            surprise: self.surprise,
-            recent: false,
             ids: Vec::new(),
             evidence: Vec::new(),
         };
