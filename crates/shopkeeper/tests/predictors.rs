@@ -375,13 +375,18 @@ fn decisions_learn_who_the_customer_is_say_why_and_see_a_change() {
         "search visitors the bag: {}",
         first("search")
     );
-    let request = Request::new(Channel::Web, NOW + 700)
-        .slots(2)
-        .seed(1)
-        .explain(true);
-    let decision = engine
-        .decide_with(&visitor, &context("affiliate", 120.0), &request, &learner)
-        .unwrap();
+    // An affiliate's decision at `at`, explained.
+    let explained = |at: i64, learner: &Learner| {
+        let request = Request::new(Channel::Web, at)
+            .slots(2)
+            .seed(1)
+            .explain(true);
+        let affiliate = context("affiliate", 120.0);
+        engine
+            .decide_with(&visitor, &affiliate, &request, learner)
+            .unwrap()
+    };
+    let decision = explained(NOW + 700, &learner);
     let receipt = decision.receipt().unwrap();
     let socks = receipt.picks.iter().find(|p| p.offer == "socks").unwrap();
     assert_eq!(socks.predictors[0].bin, "source=affiliate");
@@ -418,13 +423,7 @@ fn decisions_learn_who_the_customer_is_say_why_and_see_a_change() {
             learner.update_with(offer, "", &bins, response, at).unwrap();
         }
     }
-    let request = Request::new(Channel::Web, NOW + 700 + 36 * 600)
-        .slots(2)
-        .seed(1)
-        .explain(true);
-    let decision = engine
-        .decide_with(&visitor, &context("affiliate", 120.0), &request, &learner)
-        .unwrap();
+    let decision = explained(NOW + 700 + 36 * 600, &learner);
     let receipt = decision.receipt().unwrap();
     let socks = receipt.picks.iter().find(|p| p.offer == "socks").unwrap();
     let after = socks
