@@ -33,7 +33,7 @@
 
 mod report;
 
-pub use report::{csv, shares, svg, Run};
+pub use report::{csv, reached, shares, svg, Run};
 
 use shopkeeper::decide::{Catalog, Engine, Request};
 use shopkeeper::learn::{Learner, Response};

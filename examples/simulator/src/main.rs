@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use simulator::{csv, rate, simulate, svg, Run, DRIFT_AT, ORACLE, POLICIES};
+use simulator::{csv, rate, reached, simulate, svg, Run, DRIFT_AT, ORACLE, POLICIES};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().ok());
@@ -55,6 +55,18 @@ fn main() -> ExitCode {
         }
         let oracle = rates.iter().map(|r| r[ORACLE]).sum::<f64>() / rates.len() as f64;
         println!(" {oracle:>10.4}");
+    }
+    println!("where each policy's mean share per 1,000 decisions gets to a level for good (until the drift, then until the end):");
+    for (k, policy) in POLICIES[..ORACLE].iter().enumerate() {
+        let at = |share: f64, from: usize, to: usize| {
+            reached(&runs, k, share, from, to)
+                .map_or("not reached".to_string(), |d| format!("from decision {d}"))
+        };
+        println!(
+            "{policy:>10}: 95% {}; after the drift, 90% {}",
+            at(0.95, 0, DRIFT_AT),
+            at(0.90, DRIFT_AT, decisions)
+        );
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
     let (csv_path, svg_path) = (dir.join("simulation.csv"), dir.join("simulation.svg"));

@@ -42,6 +42,23 @@ fn spread(runs: &[Run]) -> Vec<(usize, [[f64; 3]; 5])> {
         .collect()
 }
 
+/// The first window's end past `from` from which `policy`'s mean share over the seeds stays at
+/// least `share` in every window up to `to`: where the curve gets there for good.
+pub fn reached(runs: &[Run], policy: usize, share: f64, from: usize, to: usize) -> Option<usize> {
+    let mut first = None;
+    for (until, cells) in spread(runs) {
+        if until <= from || until > to {
+            continue;
+        }
+        if cells[policy][0] < share {
+            first = None;
+        } else if first.is_none() {
+            first = Some(until);
+        }
+    }
+    first
+}
+
 /// The CSV: `decisions`, then per policy its share of the oracle in the window (mean over the
 /// seeds, least, greatest), then its expected acceptance rate (mean over the seeds).
 pub fn csv(runs: &[Run]) -> String {

@@ -45,3 +45,27 @@ fn the_ground_truth_drifts() {
     };
     assert_ne!(best(0), best(simulator::DRIFT_AT));
 }
+
+#[test]
+fn a_level_is_reached_where_the_mean_curve_stays_at_it() {
+    // Two seeds; the first policy's share per window, the oracle's expected accepts 1.
+    let run = |seed: u64, shares: &[f64]| simulator::Run {
+        seed,
+        windows: (shares.iter().enumerate())
+            .map(|(i, &s)| simulator::Window {
+                until: 1_000 * (i + 1),
+                accepts: [0; 5],
+                expected: [s, 0.0, 0.0, 0.0, 1.0],
+            })
+            .collect(),
+    };
+    let runs = [
+        run(1, &[0.5, 0.92, 0.85, 0.95, 0.96, 0.5]),
+        run(2, &[0.5, 0.90, 0.90, 0.93, 0.94, 0.5]),
+    ];
+    // Means 0.5, 0.91, 0.875, 0.94, 0.95, 0.5: above 0.9 for good from 4,000 (until 5,000).
+    assert_eq!(simulator::reached(&runs, 0, 0.9, 0, 5_000), Some(4_000));
+    assert_eq!(simulator::reached(&runs, 0, 0.9, 0, 6_000), None);
+    assert_eq!(simulator::reached(&runs, 0, 0.96, 0, 5_000), None);
+    assert_eq!(simulator::reached(&runs, 0, 0.9, 1_000, 2_000), Some(2_000));
+}
