@@ -19,7 +19,7 @@ pub struct Learner {
 #[wasm_bindgen]
 impl Learner {
     /// A new, empty learner whose counts halve every `halfLife` seconds (1 minute to 10 years),
-    /// and whose recent counts (predictors see a change in them) every `recentHalfLife`
+    /// and whose recent counts and surprise (how predictors see a change) every `recentHalfLife`
     /// seconds (default: a sixteenth of `halfLife`). `engine.newLearner()` takes the catalog's
     /// half-lives instead.
     #[wasm_bindgen(constructor)]

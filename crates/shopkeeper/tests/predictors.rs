@@ -218,8 +218,9 @@ fn learners_of_versions_1_and_2_still_read_and_damaged_models_do_not() {
     for cut in [good.len() - 1, good.len() / 2, 7] {
         assert!(Learner::from_bytes(&good[..cut]).is_err());
     }
-    // The last count of the last bin made NaN, or too large for its logarithms to stay exact.
-    for count in [nan, 1e16f64.to_le_bytes()] {
+    // The last number of the last bin (its surprise's sum p(1 - p)) made NaN, too large for
+    // logarithms to stay exact, or larger than its one response could have made it.
+    for count in [nan, 1e16f64.to_le_bytes(), 1e6f64.to_le_bytes()] {
         let mut bad = good.clone();
         let n = bad.len();
         bad[n - 8..].copy_from_slice(&count);

@@ -28,9 +28,9 @@ def estimate(c, total):
     a, r = c[0] + pi, c[1] + 1.0 - pi
     return math.log(a / r) - math.log(pi / (1.0 - pi)), 1.0 / a + 1.0 / r
 
-def change(c):
-    """The change the surprise shows: sum(y - p) / (sum p(1 - p) + 1/CHANGE)."""
-    return c[4] / (c[5] + 1.0 / CHANGE)
+def change(c, f=1.0):
+    """The change the surprise shows, decayed by f: sum(y - p) / (sum p(1 - p) + 1/CHANGE)."""
+    return f * c[4] / (f * c[5] + 1.0 / CHANGE)
 
 def sc(c, f):
     """A count [long accepts, long rejects, recent accepts, recent rejects, surprise sum(y - p),
@@ -158,7 +158,8 @@ def request_bins(predictors, context):
 def log_odds(model, prior, now, keys):
     counts = model.counts("", now) if model else [0.0] * 4
     a, r = counts[0] + prior[0], counts[1] + prior[1]
-    mean, var = math.log(a / r) + (change(model.totals) if model else 0.0), 1.0 / a + 1.0 / r
+    moved = change(model.totals, decay(now - model.at, model.h[1])) if model else 0.0
+    mean, var = math.log(a / r) + moved, 1.0 / a + 1.0 / r
     spread = weight = 0.0
     explained = []
     if model:
@@ -291,6 +292,8 @@ decision_case("a number just below a power of two is in the power below", {"sour
 decision_case("merged learners decide as one", ctx, history(11)[:30], 4, merge=[history(11)[30:]])
 drift = history(11) + [U("a", "ignored", NOW - 600 + k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(40)]
 decision_case("a change: the long counts mispredict recent responses, and the evidence moves by the surprise", ctx, drift, 6)
+rise = history(11) + [U("c", "accepted", NOW - 900 + 20 * k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(12)]
+decision_case("a change raises an offer: its receipt shows the change of its bins", ctx, rise, 6)
 
 out = {"title": "Predictors: bins, two time scales, the surprise and its change, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
 with open("spec/vectors/308-predictors.json", "w") as f:

@@ -571,16 +571,17 @@ impl Learner {
         })
     }
 
-    /// The binary form: the envelope (magic `SKL\x01`, version 2) around postcard; fails with
+    /// The binary form: the envelope (magic `SKL\x01`, version 3) around postcard; fails with
     /// `limit_exceeded` past [`MAX_LEARNER_LEN`] bytes (ids and names at their longest in every
     /// arm and bin), which `from_bytes` would refuse.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         wire::encode(self)
     }
 
-    /// Reads and checks the binary form (version 2, or 1 from before predictors): at most
-    /// [`MAX_LEARNER_LEN`] bytes, [`MAX_ARMS`] arms, ids and segments as `update` accepts them,
-    /// finite non-negative counts, times in range, bins within their caps.
+    /// Reads and checks the binary form (version 3; 2, from before every count kept its surprise;
+    /// or 1, from before predictors): at most [`MAX_LEARNER_LEN`] bytes, [`MAX_ARMS`] arms, ids
+    /// and segments as `update` accepts them, finite non-negative counts, surprises that responses
+    /// could have made, times in range, bins within their caps.
     pub fn from_bytes(bytes: &[u8]) -> Result<Learner, Error> {
         wire::decode(bytes)
     }

@@ -14,7 +14,7 @@
 //!
 //! **After a change.** Every count also keeps, on the recent scale, the **surprise** of the long
 //! counts at its responses: the sums of `y - p` and `p (1 - p)`, where `p` is what the long counts
-//! predicted before counting the response. Where tastes are stable the surprise stays near 0;
+//! predict for the response once it is counted. Where tastes are stable the surprise stays near 0;
 //! where they changed it grows within hours, and the evidence adds its shrunk mean,
 //! `sum(y - p) / (sum p(1 - p) + 1/CHANGE_PRIOR_VARIANCE)` (one Newton step of the log odds from
 //! the long counts, under a normal prior of a change), so what changed is relearned on the recent
@@ -170,11 +170,11 @@ pub(crate) struct Stat {
     /// The surprise of the model's long counts at these responses, on the recent scale: the sums
     /// of `y - p` and of `p (1 - p)`.
     pub(crate) surprise: [f64; 2],
-    /// The shrunk evidence (log odds ratio, with its change) and its variance; for a total,
-    /// unused.
+    /// A bin's shrunk evidence (log odds ratio, with its change) and its variance; unused for a
+    /// total.
     pub(crate) effect: f64,
     pub(crate) variance: f64,
-    /// The part of `effect` that is the change: the bin's against its predictor's.
+    /// The part of a bin's `effect` that is the change: its own against its predictor's.
     pub(crate) change: f64,
 }
 
@@ -209,10 +209,11 @@ impl Stat {
         }
     }
 
-    /// The change of the log odds since the long counts that the surprise shows: its shrunk
-    /// mean, `sum(y - p) / (sum p(1 - p) + 1/CHANGE_PRIOR_VARIANCE)`.
-    pub(crate) fn change(&self) -> f64 {
-        self.surprise[0] / (self.surprise[1] + 1.0 / CHANGE_PRIOR_VARIANCE)
+    /// The change of the log odds since the long counts that this count's surprise shows, its
+    /// surprise decayed by `factor`: its shrunk mean,
+    /// `sum(y - p) / (sum p(1 - p) + 1/CHANGE_PRIOR_VARIANCE)`.
+    pub(crate) fn own_change(&self, factor: f64) -> f64 {
+        factor * self.surprise[0] / (factor * self.surprise[1] + 1.0 / CHANGE_PRIOR_VARIANCE)
     }
 
     /// A bin's evidence against its predictor's `total` on the long scale: the log odds ratio
@@ -234,7 +235,7 @@ impl Stat {
     fn refresh(&mut self, total: &Stat) {
         let (w, var) = self.estimate(total);
         let keep = EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
-        self.change = self.change() - total.change();
+        self.change = self.own_change(1.0) - total.own_change(1.0);
         self.effect = w * keep + self.change;
         self.variance = var * keep;
     }
@@ -600,8 +601,8 @@ pub(crate) fn shares(bins: &[BinKey]) -> impl Iterator<Item = f64> + '_ {
     })
 }
 
-/// The log odds of the offer's totals at `now`, with its Beta prior, plus their change:
-/// `(mean, variance)`.
+/// The log odds of the offer's totals at `now`, with its Beta prior, plus their change (its
+/// surprise decayed to `now` too): `(mean, variance)`.
 pub(crate) fn base(
     model: Option<&Model>,
     prior: (f64, f64),
@@ -609,9 +610,11 @@ pub(crate) fn base(
     half_lives: HalfLives,
 ) -> (f64, f64) {
     let (accepts, rejects, change) = model.map_or((0.0, 0.0, 0.0), |m| {
-        let f = decay(now.saturating_sub(m.at), half_lives[0]);
+        let elapsed = now.saturating_sub(m.at);
+        let f = decay(elapsed, half_lives[0]);
         let c = m.totals.counts;
-        (c[0] * f, c[1] * f, m.totals.change())
+        let change = m.totals.own_change(decay(elapsed, half_lives[1]));
+        (c[0] * f, c[1] * f, change)
     });
     let (a, r) = (accepts + prior.0, rejects + prior.1);
     (libm::log(a / r) + change, 1.0 / a + 1.0 / r)

@@ -198,12 +198,19 @@ fn check_counts(counts: &[f64], what: &str) -> Result<(), Error> {
 }
 
 /// A model's count: four counts and the surprise's spread finite, non-negative and at most
-/// [`MAX_COUNT`], its sum of `y - p` finite and at most that in magnitude.
+/// [`MAX_COUNT`]; the surprise one that its recent responses could have made (each adds at most
+/// its weight to `|sum(y - p)|` and a quarter of it to `sum p(1 - p)`), so that no change read
+/// from bytes is larger than real responses can make it.
 fn stat(c: Counts6, what: &str) -> Result<Stat, Error> {
     let counts = [c[0], c[1], c[2], c[3]];
     check_counts(&counts, what)?;
     check_counts(&[c[5]], what)?;
     if !c.iter().all(|c| c.is_finite() && c.abs() <= MAX_COUNT) {
+        return Err(bad_counts(what));
+    }
+    // Room for rounding: the sums are of the same weights, in another order.
+    let recent = (c[2] + c[3]) * (1.0 + 1e-9) + 1e-9;
+    if c[4].abs() > recent || c[5] > recent / 4.0 {
         return Err(bad_counts(what));
     }
     Ok(Stat {
