@@ -588,7 +588,8 @@ impl Learner {
 }
 
 /// The recent half-life of a learner made with only a half-life: a sixteenth of it (10.5 hours
-/// for a week, where the simulator relearned a change fastest), at least a minute.
+/// for a week: in the simulator, recovery after a change and the steady state were best together
+/// between 8 and 12 hours), at least a minute.
 pub(crate) fn default_recent(half_life: Timestamp) -> Timestamp {
     (half_life / 16).max(HALF_LIFE_RANGE.0)
 }

@@ -187,7 +187,7 @@ impl Stat {
     }
 
     /// Adds the surprise of a response the long counts predict at `p`, with the recent weight.
-    fn surprise(&mut self, accepted: bool, weight: f64, p: f64) {
+    fn add_surprise(&mut self, accepted: bool, weight: f64, p: f64) {
         self.surprise[0] += weight * (f64::from(u8::from(accepted)) - p);
         self.surprise[1] += weight * p * (1.0 - p);
     }
@@ -396,7 +396,7 @@ impl Model {
     /// and bins the model keeps: `p` is what the long counts now predict for it.
     fn surprise_at(&mut self, bins: &[BinKey], accepted: bool, weight: f64) {
         let p = self.predict_long(bins);
-        self.totals.surprise(accepted, weight, p);
+        self.totals.add_surprise(accepted, weight, p);
         let mut previous = None;
         for bin in bins {
             let Ok(i) = self.predictor(bin.name_hash, bin.name()) else {
@@ -404,11 +404,11 @@ impl Model {
             };
             let predictor = &mut self.predictors[i];
             if previous != Some(i) {
-                predictor.total.surprise(accepted, weight, p);
+                predictor.total.add_surprise(accepted, weight, p);
                 previous = Some(i);
             }
             if let Ok(b) = predictor.find(bin.value_hash, bin.value()) {
-                predictor.bins[b].stat.surprise(accepted, weight, p);
+                predictor.bins[b].stat.add_surprise(accepted, weight, p);
             }
         }
     }
