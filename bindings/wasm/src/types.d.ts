@@ -215,7 +215,7 @@ export interface Evidence {
   bin: string;
   /** The factor on the offer's odds: `e^effect`, the long evidence with its change. */
   odds: number;
-  /** Decayed accepts and rejects of the offer in this bin (the learner's half-life). */
+  /** Decayed accepts and rejects of the offer in this bin (the learner's half-life); for a number predictor, in the neighbouring intervals pooled with it. */
   accepts: number;
   rejects: number;
   /** What recent responses moved the effect on the log odds since the long counts; near 0 while tastes are stable. */

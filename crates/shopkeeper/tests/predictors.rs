@@ -16,7 +16,10 @@ const DAY: i64 = 86_400;
 type Update = (u8, bool, i64, u8, u8, u8);
 
 fn bins(u: &Update) -> Vec<String> {
-    let mut bins = vec![format!("source=s{}", u.3), format!("spend=b{}", u.4)];
+    let mut bins = vec![
+        format!("source=s{}", u.3),
+        format!("spend=[{},{})", u.4, u.4 + 1),
+    ];
     for t in 0..u.5 {
         bins.push(format!("tags=t{t}"));
     }
@@ -48,7 +51,7 @@ const KEYS: [&str; 8] = [
     "source",
     "source=s0",
     "source=s3",
-    "spend=b1",
+    "spend=[1,2)",
     "tags",
     "tags=t0",
     "tags=t2",
@@ -446,4 +449,73 @@ fn decisions_learn_who_the_customer_is_say_why_and_see_a_change() {
         .find(|e| e.bin.starts_with("spend="))
         .unwrap();
     assert_eq!(spend.change, 0.0, "{spend:?}");
+}
+
+#[test]
+fn number_bins_are_fitted_from_the_responses() {
+    // `spend` without bins: in its power of two, pooled with the neighbours that answer alike.
+    let catalog = CATALOG.replace(r#", "bins": [50, 200]"#, "");
+    let engine = Engine::new(Catalog::compile(&catalog, NOW).unwrap(), Models::default()).unwrap();
+    let schema = engine.catalog().schema();
+    let context = |spend: f64| {
+        let mut c = Context::new(schema);
+        c.set(schema, "spend", Value::Number(spend)).unwrap();
+        c
+    };
+    let visitor = Profile::anonymous("v").unwrap();
+    let mut learner = engine.catalog().new_learner().unwrap();
+    // One customer in ten takes the socks below 8 spent, one in two from 32 on.
+    let spends = [1.5, 3.0, 5.0, 6.0, 40.0, 100.0];
+    let last = NOW + 1_199;
+    for i in 0..1_200u64 {
+        let spend = spends[i as usize % spends.len()];
+        let at = NOW + i as i64;
+        let request = Request::new(Channel::Web, at).slots(2).seed(i).log(true);
+        let decision = engine
+            .decide_with(&visitor, &context(spend), &request, &learner)
+            .unwrap();
+        let every = if spend < 8.0 { 10 } else { 2 };
+        let response = if (i / 6) % every == 0 {
+            Response::Accepted
+        } else {
+            Response::Ignored
+        };
+        let record = decision.log().unwrap();
+        assert!(learner.credit(&record, "socks", response, at).unwrap());
+    }
+    let spend_evidence = |spend: f64| {
+        let request = Request::new(Channel::Web, last)
+            .slots(2)
+            .seed(1)
+            .explain(true);
+        let decision = engine
+            .decide_with(&visitor, &context(spend), &request, &learner)
+            .unwrap();
+        let receipt = decision.receipt().unwrap();
+        let socks = receipt.picks.iter().find(|p| p.offer == "socks").unwrap();
+        let e = socks
+            .predictors
+            .iter()
+            .find(|e| e.bin.starts_with("spend="))
+            .unwrap();
+        (e.bin.clone(), e.accepts, e.odds)
+    };
+    let accepts = |bins: &[&str]| -> f64 {
+        let accepts = bins
+            .iter()
+            .map(|b| learner.model_counts("socks", b, last).long.accepts);
+        accepts.sum()
+    };
+    // The three powers of two below 8 answer alike: each reads the counts of all three.
+    let (bin, low, low_odds) = spend_evidence(5.0);
+    assert_eq!(bin, "spend=[4,8)");
+    let pooled = accepts(&["spend=[1,2)", "spend=[2,4)", "spend=[4,8)"]);
+    assert!((low - pooled).abs() < 1e-9 * pooled, "{low} vs {pooled}");
+    assert!(low > accepts(&["spend=[4,8)"]) * 1.5);
+    // From 32 on they answer otherwise: apart from those below 8, together with each other.
+    let (bin, high, high_odds) = spend_evidence(40.0);
+    assert_eq!(bin, "spend=[32,64)");
+    let pooled = accepts(&["spend=[32,64)", "spend=[64,128)"]);
+    assert!((high - pooled).abs() < 1e-9 * pooled, "{high} vs {pooled}");
+    assert!(low_odds < 1.0 && high_odds > 1.5, "{low_odds} {high_odds}");
 }

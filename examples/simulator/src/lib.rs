@@ -208,8 +208,24 @@ pub struct Window {
     pub expected: [f64; 5],
 }
 
+/// Where the predictors policy's `spend` bins come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpendBins {
+    /// The catalog's thresholds 50, 200 and 1,000.
+    Catalog,
+    /// None in the catalog: powers of two, pooled where the data show no difference
+    /// (`spec/learning.md`, "Predictors").
+    Fitted,
+}
+
 /// The predictors catalog's `learning` section.
-pub fn predictors() -> serde_json::Value {
+pub fn predictors(spend: SpendBins) -> serde_json::Value {
+    let spend = match spend {
+        SpendBins::Catalog => {
+            serde_json::json!({"name": "spend", "value": "context.spend", "bins": [50, 200, 1000]})
+        }
+        SpendBins::Fitted => serde_json::json!({"name": "spend", "value": "context.spend"}),
+    };
     serde_json::json!({
         "half_life": "7d",
         "predictors": [
@@ -217,7 +233,7 @@ pub fn predictors() -> serde_json::Value {
             {"name": "device", "value": "context.device"},
             {"name": "page", "value": "context.page"},
             {"name": "source", "value": "context.source"},
-            {"name": "spend", "value": "context.spend", "bins": [50, 200, 1000]},
+            spend,
             {"name": "tent", "value": "context.tent"},
             {"name": "day", "value": "context.day"}
         ]
@@ -268,9 +284,10 @@ pub fn simulate(
     decisions: usize,
     window: usize,
     seed: u64,
+    spend: SpendBins,
 ) -> Result<Vec<Window>, shopkeeper::Error> {
     let adaptive = |_| serde_json::json!({"adaptive": {"prior": [2, 60]}});
-    let by_predictors = catalog(predictors(), adaptive, |_| 1.0)?;
+    let by_predictors = catalog(predictors(spend), adaptive, |_| 1.0)?;
     let by_segment = catalog(
         serde_json::json!({"segment": "context.cell", "half_life": "7d"}),
         adaptive,

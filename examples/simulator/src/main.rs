@@ -1,20 +1,31 @@
-//! `cargo run --release -p simulator [DECISIONS] [SEEDS]`: the five policies on the same
+//! `cargo run --release -p simulator [DECISIONS] [SEEDS] [fitted]`: the five policies on the same
 //! simulated decisions, for several seeds of the world; prints each policy's share of the
 //! oracle's acceptance at checkpoints (mean over the seeds, and the least and greatest), and
-//! writes target/simulation.csv and .svg.
+//! writes target/simulation.csv and .svg. With `fitted`, the predictors policy's catalog gives
+//! `spend` no bins: they are fitted from the responses.
 
 use std::process::ExitCode;
 
-use simulator::{csv, rate, reached, simulate, svg, Run, DRIFT_AT, ORACLE, POLICIES};
+use simulator::{csv, rate, reached, simulate, svg, Run, SpendBins, DRIFT_AT, ORACLE, POLICIES};
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<usize>().ok());
-    let decisions = args.next().flatten().unwrap_or(200_000);
-    let seeds = args.next().flatten().unwrap_or(5) as u64;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number =
+        |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+    let decisions = number(0, 200_000);
+    let seeds = number(1, 5) as u64;
+    let spend = match args.get(2).map(String::as_str) {
+        None => SpendBins::Catalog,
+        Some("fitted") => SpendBins::Fitted,
+        Some(other) => {
+            eprintln!("simulator: the third argument is `fitted` or nothing, not {other:?}");
+            return ExitCode::FAILURE;
+        }
+    };
     let started = std::time::Instant::now();
     let mut runs = Vec::new();
     for seed in 1..=seeds {
-        match simulate(decisions, 1_000, seed) {
+        match simulate(decisions, 1_000, seed, spend) {
             Ok(windows) => runs.push(Run { seed, windows }),
             Err(e) => {
                 eprintln!("simulator: {e}");

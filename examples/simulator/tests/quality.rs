@@ -1,10 +1,10 @@
 //! The simulator's claims, on a shorter run than `cargo run --release -p simulator` makes.
 
-use simulator::{logit, rate, simulate, Visitor, ORACLE};
+use simulator::{logit, rate, simulate, SpendBins, Visitor, ORACLE};
 
 #[test]
 fn predictors_learn_what_segments_cannot_see() {
-    let windows = simulate(20_000, 1_000, 7).unwrap();
+    let windows = simulate(20_000, 1_000, 7, SpendBins::Catalog).unwrap();
     let [predictors, segment, _, uniform, oracle] = rate(&windows, 15_000, 20_000);
     assert!(
         predictors > 0.8 * oracle,

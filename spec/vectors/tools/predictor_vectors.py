@@ -10,6 +10,7 @@ NOW = 1795500000
 DAY = 86400
 TAU2 = 0.25   # EFFECT_PRIOR_VARIANCE
 CHANGE = 0.1  # CHANGE_PRIOR_VARIANCE
+POOL_Z2 = 4.0 # POOL_Z2
 
 def decay(dt, h): return 1.0 if dt <= 0 else 2 ** (-dt / h)
 
@@ -31,6 +32,37 @@ def estimate(c, total):
 def change(c, f=1.0):
     """The change the surprise shows, decayed by f: sum(y - p) / (sum p(1 - p) + 1/CHANGE)."""
     return f * c[4] / (f * c[5] + 1.0 / CHANGE)
+
+def interval_start(value):
+    """Where an interval bin (`[50,200)`, `(-inf,50)`, `-[2,4)`) starts; None for other values."""
+    negative = value.startswith("-")
+    rest = value[1:] if negative else value
+    if rest[:1] not in ("[", "(") or not rest.endswith(")") or rest.count(",") != 1: return None
+    try: low, high = (float(x) for x in rest[1:-1].split(","))
+    except ValueError: return None
+    if not low < high: return None
+    return -high if negative else low
+
+def pools(total, bins):
+    """Each bin's pool: neighbouring intervals merged, the closest pair first, while their log odds
+    ratios are less than 2 standard errors apart; each bin alone unless all are intervals."""
+    out = {v: list(c) for v, c in bins.items()}
+    starts = {v: interval_start(v) for v in bins}
+    if any(x is None for x in starts.values()): return out
+    groups = [[list(bins[v]), [v]] for v in sorted(bins, key=lambda v: (starts[v], v))]
+    def dist(a, b):
+        (wa, va), (wb, vb) = estimate(a, total), estimate(b, total)
+        return (wa - wb) ** 2 / (va + vb)
+    while len(groups) > 1:
+        d = [dist(groups[i][0], groups[i + 1][0]) for i in range(len(groups) - 1)]
+        i = d.index(min(d))
+        if d[i] >= POOL_Z2: break
+        c, vs = groups.pop(i + 1)
+        groups[i][0] = [a + b for a, b in zip(groups[i][0], c)]
+        groups[i][1] += vs
+    for c, vs in groups:
+        for v in vs: out[v] = c
+    return out
 
 def sc(c, f):
     """A count [long accepts, long rejects, recent accepts, recent rejects, surprise sum(y - p),
@@ -56,9 +88,10 @@ class Model:
         name, value = key.split("=", 1)
         p = s.predictors.get(name)
         if p is None or value not in p[1]: return None
-        w, var = estimate(p[1][value], p[0])
+        pool = pools(p[0], p[1])[value]
+        w, var = estimate(pool, p[0])
         keep = TAU2 / (TAU2 + var)
-        moved = change(p[1][value]) - change(p[0]) if with_change else 0.0
+        moved = change(pool) - change(p[0]) if with_change else 0.0
         return w * keep + moved, var * keep, moved
     def predict_long(s, keys):
         x = math.log((s.totals[0] + 0.5) / (s.totals[1] + 0.5))
@@ -168,7 +201,7 @@ def log_odds(model, prior, now, keys):
             if e is None: continue
             mean += share * e[0]; spread += share * e[1]; weight += share
             name, value = key.split("=", 1)
-            c = model.predictors[name][1][value]
+            c = pools(*model.predictors[name])[value]
             explained.append((share * e[0], key, c[0], c[1], share * e[2]))
     if weight > 0: var += spread / weight
     return mean, var, explained
@@ -294,6 +327,19 @@ drift = history(11) + [U("a", "ignored", NOW - 600 + k, ["source=affiliate", "sp
 decision_case("a change: the long counts mispredict recent responses, and the evidence moves by the surprise", ctx, drift, 6)
 rise = history(11) + [U("c", "accepted", NOW - 900 + 20 * k, ["source=affiliate", "spend=[50,200)", "tent=true"]) for k in range(12)]
 decision_case("a change raises an offer: its receipt shows the change of its bins", ctx, rise, 6)
+
+def visits_history(seed):
+    """Offer a is liked by customers of 10 visits or more: the powers of two of visits below 8 look
+    alike and pool; those from 8 on differ from them."""
+    s = Stream(seed); ups = []
+    for k in range(160):
+        visits = [0.5, 1.5, 3, 5, 6, 12, 20, 40, 100][s.next() % 9]
+        accepted = s.open01() < (0.7 if visits >= 10 else 0.25)
+        ups.append(U("a", "accepted" if accepted else "ignored", NOW - 600 * (160 - k),
+                     ["source=email", "visits=" + number_bin(visits, None)]))
+    return ups
+decision_case("number bins fitted from data: neighbouring powers of two that answer alike pool their counts", {"source": "email", "visits": 5}, visits_history(3), 8)
+decision_case("number bins fitted from data: a customer of many visits", {"source": "email", "visits": 40}, visits_history(3), 8)
 
 out = {"title": "Predictors: bins, two time scales, the surprise and its change, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
 with open("spec/vectors/308-predictors.json", "w") as f:

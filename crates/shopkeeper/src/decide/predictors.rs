@@ -123,7 +123,8 @@ pub struct Evidence {
     /// The factor on the offer's odds: `e^effect`, the shrunk evidence with its change (a list
     /// predictor's bins share theirs).
     pub odds: f64,
-    /// The decayed accepts of the offer in this bin (the learner's half-life).
+    /// The decayed accepts of the offer in this bin (the learner's half-life); for a number
+    /// predictor, in the neighbouring intervals pooled with it.
     pub accepts: f64,
     /// The decayed rejects.
     pub rejects: f64,
@@ -143,8 +144,8 @@ impl RequestBins {
                 let evidence = Evidence {
                     bin: self.keys[i].key.clone(),
                     odds: libm::exp(effect),
-                    accepts: bin.stat.counts[0],
-                    rejects: bin.stat.counts[1],
+                    accepts: bin.pool.counts[0],
+                    rejects: bin.pool.counts[1],
                     change: self.shares[i] * bin.stat.change,
                 };
                 (effect, evidence)

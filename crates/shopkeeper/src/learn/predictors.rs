@@ -10,7 +10,8 @@
 //! A bin's **evidence** is the naive-Bayes log odds ratio of the bin against its predictor,
 //! `ln(a'/r') - ln(pi/(1 - pi))` with one pseudo-response at the predictor's rate `pi`
 //! (`a' = a + pi`, `r' = r + 1 - pi`), of variance `1/a' + 1/r'`, shrunk toward no effect by a
-//! normal prior of variance [`EFFECT_PRIOR_VARIANCE`].
+//! normal prior of variance [`EFFECT_PRIOR_VARIANCE`]. A number predictor's bins read the counts
+//! of their pool of neighbouring intervals that answer alike (`pool.rs`).
 //!
 //! **After a change.** Every count also keeps, on the recent scale, the **surprise** of the long
 //! counts at its responses: the sums of `y - p` and `p (1 - p)`, where `p` is what the long counts
@@ -25,9 +26,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use pool::POOL_Z2;
+
 use super::decay;
 use crate::random::fnv1a;
 use crate::{Error, ErrorCode, Timestamp};
+
+mod pool;
 
 /// Most predictors a catalog declares, and a model keeps.
 pub const MAX_PREDICTORS: usize = 32;
@@ -192,6 +197,15 @@ impl Stat {
         self.surprise[1] += weight * p * (1.0 - p);
     }
 
+    /// Its counts and surprise, without the evidence read from them: what pools add.
+    fn sums(&self) -> Stat {
+        Stat {
+            counts: self.counts,
+            surprise: self.surprise,
+            ..Stat::default()
+        }
+    }
+
     fn scale(&mut self, factor: [f64; 2]) {
         self.surprise = self.surprise.map(|s| s * factor[1]);
         self.counts[0] *= factor[0];
@@ -230,12 +244,12 @@ impl Stat {
         )
     }
 
-    /// Recomputes the evidence of a bin against its predictor's total: the shrunk long log odds
-    /// ratio, plus the change of the bin against the change of the predictor.
-    fn refresh(&mut self, total: &Stat) {
-        let (w, var) = self.estimate(total);
+    /// Recomputes the evidence of a bin against its predictor's total from its `pool`'s counts:
+    /// the shrunk long log odds ratio, plus the change of the pool against the predictor's.
+    fn refresh(&mut self, pool: &Stat, total: &Stat) {
+        let (w, var) = pool.estimate(total);
         let keep = EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
-        self.change = self.own_change(1.0) - total.own_change(1.0);
+        self.change = pool.own_change(1.0) - total.own_change(1.0);
         self.effect = w * keep + self.change;
         self.variance = var * keep;
     }
@@ -247,6 +261,20 @@ pub(crate) struct Bin {
     pub(crate) value: String,
     pub(crate) hash: u64,
     pub(crate) stat: Stat,
+    /// The counts the evidence is read from: the sum of this bin's and of the neighbouring
+    /// intervals pooled with it ([`Predictor::pool`]); this bin's alone otherwise. Derived.
+    pub(crate) pool: Stat,
+}
+
+impl Bin {
+    pub(crate) fn new(value: String, hash: u64, stat: Stat) -> Bin {
+        Bin {
+            value,
+            hash,
+            stat,
+            pool: stat.sums(),
+        }
+    }
 }
 
 /// A predictor in a model: its total (the responses where it had a value) and its bins, by value
@@ -261,9 +289,10 @@ pub(crate) struct Predictor {
 
 impl Predictor {
     fn refresh(&mut self) {
+        self.pool();
         let total = self.total;
         for bin in &mut self.bins {
-            bin.stat.refresh(&total);
+            bin.stat.refresh(&bin.pool, &total);
         }
     }
 
@@ -312,7 +341,7 @@ impl Model {
         let mut x = libm::log(a / r);
         let shares: Vec<f64> = shares(bins).collect();
         for (i, predictor, bin) in self.evidence(bins) {
-            let (w, var) = bin.stat.estimate(&predictor.total);
+            let (w, var) = bin.pool.estimate(&predictor.total);
             x += shares[i] * w * EFFECT_PRIOR_VARIANCE / (EFFECT_PRIOR_VARIANCE + var);
         }
         1.0 / (1.0 + libm::exp(-x))
@@ -372,14 +401,9 @@ impl Model {
                 Err(i) if added < room && i < MAX_BINS => {
                     let mut stat = Stat::default();
                     stat.add(accepted, weight);
-                    predictor.bins.insert(
-                        i,
-                        Bin {
-                            value: bin.value().into(),
-                            hash: bin.value_hash,
-                            stat,
-                        },
-                    );
+                    predictor
+                        .bins
+                        .insert(i, Bin::new(bin.value().into(), bin.value_hash, stat));
                     added += 1;
                     if predictor.bins.len() > MAX_BINS {
                         predictor.bins.pop();
@@ -387,6 +411,9 @@ impl Model {
                 }
                 Err(_) => {}
             }
+        }
+        for p in &mut self.predictors {
+            p.pool();
         }
         self.surprise_at(bins, accepted, weight[1]);
         self.refresh();
@@ -535,14 +562,8 @@ impl Model {
                 let i = match into.find(bin.hash, &bin.value) {
                     Ok(i) => i,
                     Err(i) => {
-                        into.bins.insert(
-                            i,
-                            Bin {
-                                value: bin.value.clone(),
-                                hash: bin.hash,
-                                stat: Stat::default(),
-                            },
-                        );
+                        let bin = Bin::new(bin.value.clone(), bin.hash, Stat::default());
+                        into.bins.insert(i, bin);
                         i
                     }
                 };

@@ -306,11 +306,8 @@ impl WireModel {
             for (value, counts) in bins {
                 crate::check::text("a bin's value", &value, MAX_BIN_VALUE_LEN)?;
                 let stat = stat(counts, &what)?;
-                kept.push(Bin {
-                    hash: fnv1a(&[value.as_bytes()]),
-                    value,
-                    stat,
-                });
+                let hash = fnv1a(&[value.as_bytes()]);
+                kept.push(Bin::new(value, hash, stat));
             }
             if !kept
                 .windows(2)
