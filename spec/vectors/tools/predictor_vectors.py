@@ -2,7 +2,7 @@
 """Writes spec/vectors/308-predictors.json: predictor models (binning, two time scales, the
 surprise and the change it reads, merges) and the decisions that sample from them. The expectations come from this
 independent model of spec/learning.md ("Predictors"), not from the library."""
-import json, math
+import json, math, re
 
 from model import Stream, fnv1a, mix
 
@@ -38,8 +38,10 @@ def interval_start(value):
     negative = value.startswith("-")
     rest = value[1:] if negative else value
     if rest[:1] not in ("[", "(") or not rest.endswith(")") or rest.count(",") != 1: return None
-    try: low, high = (float(x) for x in rest[1:-1].split(","))
-    except ValueError: return None
+    texts = rest[1:-1].split(",")
+    # Numbers as bins write them (not every form float() reads: `1_0`, ` 5`, `+5`, `nan`).
+    if not all(re.fullmatch(r"-?(inf|[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?)", t) for t in texts): return None
+    low, high = (float(t) for t in texts)
     if not low < high: return None
     return -high if negative else low
 
@@ -49,6 +51,8 @@ def pools(total, bins):
     out = {v: list(c) for v, c in bins.items()}
     starts = {v: interval_start(v) for v in bins}
     if any(x is None for x in starts.values()): return out
+    # No response in two bins (a list's elements can be).
+    if sum(c[0] + c[1] for c in bins.values()) > (total[0] + total[1]) * (1 + 1e-9) + 1e-9: return out
     groups = [[list(bins[v]), [v]] for v in sorted(bins, key=lambda v: (starts[v], v))]
     def dist(a, b):
         (wa, va), (wb, vb) = estimate(a, total), estimate(b, total)
@@ -329,8 +333,8 @@ rise = history(11) + [U("c", "accepted", NOW - 900 + 20 * k, ["source=affiliate"
 decision_case("a change raises an offer: its receipt shows the change of its bins", ctx, rise, 6)
 
 def visits_history(seed):
-    """Offer a is liked by customers of 10 visits or more: the powers of two of visits below 8 look
-    alike and pool; those from 8 on differ from them."""
+    """Offer a is liked by customers of 10 visits or more: the powers of two that answer alike
+    pool ([0,2), [2,32) and [32,128) with these responses), those that differ keep apart."""
     s = Stream(seed); ups = []
     for k in range(160):
         visits = [0.5, 1.5, 3, 5, 6, 12, 20, 40, 100][s.next() % 9]

@@ -403,8 +403,8 @@ impl Learner {
     }
 
     /// What `offer`'s model holds under `key` at `now`, on both time scales: `""` its totals,
-    /// `name` the responses where predictor `name` had a value, `name=value` one bin. Zero for
-    /// anything never seen.
+    /// `name` the responses where predictor `name` had a value, `name=value` one bin (its own
+    /// counts, not those of the intervals pooled with it). Zero for anything never seen.
     pub fn model_counts(&self, offer: &str, key: &str, now: Timestamp) -> ScaledCounts {
         let Some(model) = self.models.get(offer, offer_hash(offer)) else {
             return ScaledCounts::default();

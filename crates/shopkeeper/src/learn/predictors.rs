@@ -261,8 +261,9 @@ pub(crate) struct Bin {
     pub(crate) value: String,
     pub(crate) hash: u64,
     pub(crate) stat: Stat,
-    /// The counts the evidence is read from: the sum of this bin's and of the neighbouring
-    /// intervals pooled with it ([`Predictor::pool`]); this bin's alone otherwise. Derived.
+    /// The counts and surprise the evidence is read from: the sums of this bin's and of the
+    /// neighbouring intervals pooled with it ([`Predictor::pool`]); this bin's alone otherwise.
+    /// Derived; its own evidence fields stay 0.
     pub(crate) pool: Stat,
 }
 
@@ -412,8 +413,15 @@ impl Model {
                 Err(_) => {}
             }
         }
-        for p in &mut self.predictors {
-            p.pool();
+        // What the long counts predict reads the pools of the response's predictors.
+        let mut previous = None;
+        for bin in bins {
+            if let Ok(i) = self.predictor(bin.name_hash, bin.name()) {
+                if previous != Some(i) {
+                    self.predictors[i].pool();
+                    previous = Some(i);
+                }
+            }
         }
         self.surprise_at(bins, accepted, weight[1]);
         self.refresh();

@@ -5,11 +5,11 @@ use alloc::vec::Vec;
 
 use super::{Predictor, Stat};
 
-/// How far apart (the square of a z score) two neighbouring intervals of a number predictor's
-/// log odds ratios must be for each to keep its own evidence: closer, they are pooled.
+/// Neighbouring intervals whose log odds ratios differ by a `z^2` below this are pooled (two
+/// standard errors).
 pub const POOL_Z2: f64 = 4.0;
 
-/// Where a bin's value is an interval of numbers, as number predictors' bins are (`[50,200)`,
+/// When a bin's value is an interval of numbers, as number predictors' bins are (`[50,200)`,
 /// `(-inf,50)`, `[1024,2048)`, `-[2,4)` for `(-4,-2]`): where it starts, to order it.
 fn interval_start(value: &str) -> Option<f64> {
     let (negative, rest) = match value.strip_prefix('-') {
@@ -18,8 +18,26 @@ fn interval_start(value: &str) -> Option<f64> {
     };
     let inner = rest.strip_prefix(['[', '('])?.strip_suffix(')')?;
     let (low, high) = inner.split_once(',')?;
-    let (low, high) = (low.parse::<f64>().ok()?, high.parse::<f64>().ok()?);
+    let (low, high) = (number(low)?, number(high)?);
     (low < high).then_some(if negative { -high } else { low })
+}
+
+/// A number as bins write it: `-`, digits, a fraction, an exponent (`1.5`, `-2`, `1e+21`), or
+/// `inf` and `-inf`; not the other forms `parse` reads (`+1`, `NaN`, `.5`).
+fn number(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (mantissa, exponent) = match unsigned.split_once('e') {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (mantissa, None),
+    };
+    let written = unsigned == "inf"
+        || (digits(whole) && fraction.is_none_or(digits) && exponent.is_none_or(digits));
+    written.then(|| text.parse().ok()).flatten()
 }
 
 /// How far apart two pools' log odds ratios against `total` are: the square of their z score.
@@ -28,13 +46,24 @@ fn distance(a: &Stat, b: &Stat, total: &Stat) -> f64 {
     (wa - wb) * (wa - wb) / (va + vb)
 }
 
+/// The first of the smallest gaps.
+fn closest(gaps: &[f64]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, gap) in gaps.iter().enumerate() {
+        if best.is_none_or(|b| *gap < gaps[b]) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
 impl Predictor {
-    /// Fits a number predictor's bins to its data: when every bin is an interval, neighbouring
-    /// intervals (in numeric order) are pooled, the closest pair first, while their log odds
-    /// ratios are less than `sqrt(POOL_Z2)` standard errors apart; each bin's evidence is then
-    /// read from its pool's summed counts. Intervals whose customers answer alike share their
-    /// responses; those that differ keep them apart. It depends only on the counts, so merged
-    /// learners pool alike.
+    /// Fits a number predictor's bins to its data: when every bin is an interval, and no response
+    /// is in two of them (as a list's elements can be), neighbouring intervals (in numeric order,
+    /// among the bins kept) are pooled, the closest pair first, while their `z^2` is below
+    /// [`POOL_Z2`]; each bin's evidence is then read from its pool's summed counts. Intervals
+    /// whose customers answer alike share their responses; those that differ keep them apart.
+    /// It depends only on the counts, so merged learners pool alike.
     pub(super) fn pool(&mut self) {
         for bin in &mut self.bins {
             bin.pool = bin.stat.sums();
@@ -46,33 +75,40 @@ impl Predictor {
                 None => return,
             }
         }
+        let responses = |s: &Stat| s.counts[0] + s.counts[1];
+        let in_bins: f64 = self.bins.iter().map(|b| responses(&b.stat)).sum();
+        if in_bins > responses(&self.total) * (1.0 + 1e-9) + 1e-9 {
+            return;
+        }
         // Starts are never NaN; equal ones (bins of two catalogs' thresholds) go by value.
         order.sort_unstable_by(|a, b| {
             (a.0.partial_cmp(&b.0).unwrap_or(core::cmp::Ordering::Equal))
                 .then_with(|| self.bins[a.1].value.cmp(&self.bins[b.1].value))
         });
-        // Each pool: its summed counts and its bins.
-        let mut pools: Vec<(Stat, Vec<usize>)> = order
+        // The pools, runs of `order`: each one's summed counts and where its run starts.
+        let mut pools: Vec<(Stat, usize)> = order
             .iter()
-            .map(|&(_, i)| (self.bins[i].pool, alloc::vec![i]))
+            .enumerate()
+            .map(|(k, &(_, i))| (self.bins[i].pool, k))
             .collect();
-        while pools.len() > 1 {
-            let (i, closest) = (0..pools.len() - 1)
-                .map(|i| (i, distance(&pools[i].0, &pools[i + 1].0, &self.total)))
-                .fold(
-                    (0, f64::INFINITY),
-                    |best, d| if d.1 < best.1 { d } else { best },
-                );
-            if closest >= POOL_Z2 {
-                break;
+        let total = self.total;
+        let gap = |a: &(Stat, usize), b: &(Stat, usize)| distance(&a.0, &b.0, &total);
+        let mut gaps: Vec<f64> = pools.windows(2).map(|w| gap(&w[0], &w[1])).collect();
+        while let Some(i) = closest(&gaps).filter(|&i| gaps[i] < POOL_Z2) {
+            let (next, _) = pools.remove(i + 1);
+            pools[i].0.plus(&next, [1.0, 1.0]);
+            gaps.remove(i);
+            if i > 0 {
+                gaps[i - 1] = gap(&pools[i - 1], &pools[i]);
             }
-            let (stat, bins) = pools.remove(i + 1);
-            pools[i].0.plus(&stat, [1.0, 1.0]);
-            pools[i].1.extend(bins);
+            if i < gaps.len() {
+                gaps[i] = gap(&pools[i], &pools[i + 1]);
+            }
         }
-        for (stat, bins) in pools {
-            for i in bins {
-                self.bins[i].pool = stat;
+        for (k, (stat, start)) in pools.iter().enumerate() {
+            let end = pools.get(k + 1).map_or(order.len(), |p| p.1);
+            for &(_, i) in &order[*start..end] {
+                self.bins[i].pool = *stat;
             }
         }
     }
@@ -80,7 +116,51 @@ impl Predictor {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{sorted_bins, BinKey, Model};
     use super::interval_start;
+
+    #[test]
+    fn alike_intervals_pool_and_a_list_of_interval_names_does_not() {
+        let keys = |keys: &[&str]| {
+            sorted_bins(keys.iter().map(|k| BinKey::parse(k).unwrap()).collect()).unwrap()
+        };
+        let (mut number, mut list) = (Model::new(0), Model::new(0));
+        for i in 0..80 {
+            let accepted = (i / 2) % 4 == 0;
+            let bin = if i % 2 == 0 { "n=[1,2)" } else { "n=[2,4)" };
+            number.update(&keys(&[bin]), accepted, i, [86_400, 3_600], 1_000);
+            list.update(
+                &keys(&["tags=[1,2)", "tags=[2,4)"]),
+                accepted,
+                i,
+                [86_400, 3_600],
+                1_000,
+            );
+        }
+        let pools = |m: &Model| {
+            m.predictors[0]
+                .bins
+                .iter()
+                .map(|b| b.pool.counts[0])
+                .collect::<alloc::vec::Vec<_>>()
+        };
+        let own = |m: &Model| {
+            m.predictors[0]
+                .bins
+                .iter()
+                .map(|b| b.stat.counts[0])
+                .collect::<alloc::vec::Vec<_>>()
+        };
+        // Both intervals of `n` answer alike: each reads the accepts of both.
+        let sum: f64 = own(&number).iter().sum();
+        assert!(
+            pools(&number).iter().all(|&a| (a - sum).abs() < 1e-9),
+            "{:?}",
+            pools(&number)
+        );
+        // Each response is in both elements of the list: pooling would count it twice.
+        assert_eq!(pools(&list), own(&list));
+    }
 
     #[test]
     fn intervals_are_read_and_other_values_are_not() {
@@ -98,6 +178,13 @@ mod tests {
             ("[NaN,2)", None),
             ("[1,2]", None),
             ("[1,2,3)", None),
+            ("[1_0,20)", None),
+            ("[ 5,10)", None),
+            ("[+5,10)", None),
+            ("[.5,1)", None),
+            ("[5.,10)", None),
+            ("[-inf,1.5e-3)", Some(f64::NEG_INFINITY)),
+            ("[1.1805916207174113e+21,inf)", Some(1.1805916207174113e21)),
             ("-affiliate", None),
         ] {
             assert_eq!(interval_start(value), start, "{value}");
