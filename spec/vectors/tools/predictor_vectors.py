@@ -1,7 +1,8 @@
 # Run from the repository root: python3 spec/vectors/tools/predictor_vectors.py
 """Writes spec/vectors/308-predictors.json: predictor models (binning, two time scales, the
-surprise and the change it reads, merges) and the decisions that sample from them. The expectations come from this
-independent model of spec/learning.md ("Predictors"), not from the library."""
+surprise and the change it reads, pooled intervals, caps, merges) and the decisions that sample
+from them. The expectations come from this independent model of spec/learning.md ("Predictors"),
+not from the library."""
 import json, math, re
 
 from model import Stream, fnv1a, mix
@@ -11,6 +12,7 @@ DAY = 86400
 TAU2 = 0.25   # EFFECT_PRIOR_VARIANCE
 CHANGE = 0.1  # CHANGE_PRIOR_VARIANCE
 POOL_Z2 = 4.0 # POOL_Z2
+MAX_PREDICTORS, MAX_BINS = 32, 64   # a model keeps those of the smallest (hash, text)
 
 def decay(dt, h): return 1.0 if dt <= 0 else 2 ** (-dt / h)
 
@@ -39,10 +41,15 @@ def interval_start(value):
     rest = value[1:] if negative else value
     if rest[:1] not in ("[", "(") or not rest.endswith(")") or rest.count(",") != 1: return None
     texts = rest[1:-1].split(",")
-    # Numbers as bins write them (not every form float() reads: `1_0`, ` 5`, `+5`, `nan`).
-    if not all(re.fullmatch(r"-?(inf|[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?)", t) for t in texts): return None
-    low, high = (float(t) for t in texts)
-    if not low < high: return None
+    # Numbers as bins write them: JSON's with a small e, finite, or inf (not every form float()
+    # reads: `1_0`, ` 5`, `+5`, `nan`, `01`, `1e400`).
+    json_number = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[+-]?[0-9]+)?"
+    def number(t):
+        if t in ("inf", "-inf"): return float(t)
+        if re.fullmatch(json_number, t) and math.isfinite(float(t)): return float(t)
+        return None
+    low, high = (number(t) for t in texts)
+    if low is None or high is None or not low < high: return None
     return -high if negative else low
 
 def pools(total, bins):
@@ -72,6 +79,15 @@ def sc(c, f):
     """A count [long accepts, long rejects, recent accepts, recent rejects, surprise sum(y - p),
     sum p(1 - p)] decayed by the factors (long, recent)."""
     return [c[0] * f[0], c[1] * f[0], c[2] * f[1], c[3] * f[1], c[4] * f[1], c[5] * f[1]]
+
+def kept_with(held, new, cap):
+    """Caps: `held` (predictors by name, or bins by value) keeps the `cap` of the smallest
+    (fnv1a, text). With `new`, whether it would be kept (None if not); without, drops the largest
+    past the cap."""
+    rank = lambda t: (fnv1a(t), t)
+    if new is not None:
+        return True if sum(1 for t in held if rank(t) < rank(new)) < cap else None
+    if len(held) > cap: del held[max(held, key=rank)]
 
 class Model:
     """An offer's model as of `at`: its totals, and per predictor its total and its bins, each a
@@ -110,15 +126,32 @@ class Model:
             weight = s.factors(s.at - at)
         y = 1.0 if accepted else 0.0
         i = 0 if accepted else 1
-        counts = [s.totals]
-        for name in dict.fromkeys(k.split("=", 1)[0] for k in keys):
-            counts.append(s.predictors.setdefault(name, [[0.0] * 6, {}])[0])
+        def add(c): c[i] += weight[0]; c[2 + i] += weight[1]
+        add(s.totals)
+        previous = None
         for key in keys:
             name, value = key.split("=", 1)
-            counts.append(s.predictors[name][1].setdefault(value, [0.0] * 6))
-        for c in counts: c[i] += weight[0]; c[2 + i] += weight[1]
+            if name not in s.predictors:
+                if kept_with(s.predictors, name, MAX_PREDICTORS) is None: continue
+                s.predictors[name] = [[0.0] * 6, {}]
+                kept_with(s.predictors, None, MAX_PREDICTORS)
+            total, bins = s.predictors[name]
+            if previous != name: add(total); previous = name
+            if value not in bins:
+                if kept_with(bins, value, MAX_BINS) is None: continue
+                bins[value] = [0.0] * 6
+                add(bins[value])
+                kept_with(bins, None, MAX_BINS)
+            else: add(bins[value])
         p = s.predict_long(keys)   # after counting the response
-        for c in counts: c[4] += weight[1] * (y - p); c[5] += weight[1] * p * (1 - p)
+        kept, previous = [s.totals], None   # the counts the model keeps get the surprise
+        for key in keys:
+            name, value = key.split("=", 1)
+            if name not in s.predictors: continue
+            total, bins = s.predictors[name]
+            if previous != name: kept.append(total); previous = name
+            if value in bins: kept.append(bins[value])
+        for c in kept: c[4] += weight[1] * (y - p); c[5] += weight[1] * p * (1 - p)
     def plus(s, o):
         at = max(s.at, o.at)
         out = Model(at, s.h)
@@ -130,6 +163,9 @@ class Model:
                 mine[0] = [a + b for a, b in zip(mine[0], sc(total, f))]
                 for v, c in bins.items():
                     mine[1][v] = [a + b for a, b in zip(mine[1].get(v, [0.0] * 6), sc(c, f))]
+        while len(out.predictors) > MAX_PREDICTORS: kept_with(out.predictors, None, MAX_PREDICTORS)
+        for _, bins in out.predictors.values():
+            while len(bins) > MAX_BINS: kept_with(bins, None, MAX_BINS)
         return out
     def counts(s, key, now):
         """The four counts of the totals (""), a predictor or a bin, decayed to `now`."""
@@ -247,6 +283,20 @@ model_case("merging aligns the models to the later clock and adds every count",
                        U("c", "accepted", NOW, ["tent=true"])]]},
            [("a", "", NOW + DAY), ("a", "spend=[0,1)", NOW + DAY), ("a", "source=search", NOW + DAY),
             ("a", "source=email", NOW + 2 * DAY), ("b", "source", NOW + DAY), ("c", "tent=true", NOW)])
+many = ["item=v%d" % k for k in range(70)]
+kept_items = sorted(many, key=order)[:MAX_BINS]
+model_case("a predictor keeps the 64 bins of the smallest value hashes, in whatever order they came",
+           {"half_life": H, "updates": [U("a", "accepted" if k % 3 == 0 else "ignored", NOW + k, [key])
+                                        for k, key in enumerate(many)]},
+           [("a", "item", NOW + 70), ("a", kept_items[0], NOW + 70), ("a", kept_items[-1], NOW + 70),
+            ("a", sorted(many, key=order)[MAX_BINS], NOW + 70), ("a", sorted(many, key=order)[-1], NOW + 70)])
+names = ["p%d=x" % k for k in range(40)]
+ranked = sorted(names, key=order)
+model_case("a model keeps the 32 predictors of the smallest name hashes; merged, the caps hold",
+           {"half_life": H, "updates": [U("a", "accepted", NOW, names[:20]), U("a", "ignored", NOW + 1, names[20:])],
+            "merge": [[U("a", "accepted", NOW + 2, names[10:30])]]},
+           [("a", "", NOW + 2), ("a", ranked[0].split("=")[0], NOW + 2), ("a", ranked[31], NOW + 2),
+            ("a", ranked[32].split("=")[0], NOW + 2), ("a", ranked[39], NOW + 2)])
 model_case("a response without bins counts in the totals; an update without them leaves models alone",
            {"half_life": H, "updates": [U("a", "accepted", NOW, ["source=email"]), U("a", "ignored", NOW, []),
                                         ["a", "", "accepted", NOW], ["b", "", "accepted", NOW]]},
@@ -345,7 +395,7 @@ def visits_history(seed):
 decision_case("number bins fitted from data: neighbouring powers of two that answer alike pool their counts", {"source": "email", "visits": 5}, visits_history(3), 8)
 decision_case("number bins fitted from data: a customer of many visits", {"source": "email", "visits": 40}, visits_history(3), 8)
 
-out = {"title": "Predictors: bins, two time scales, the surprise and its change, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
+out = {"title": "Predictors: bins, two time scales, the surprise and its change, pooled intervals, caps, merges, and the decisions that sample from them", "now": NOW, "cases": cases}
 with open("spec/vectors/308-predictors.json", "w") as f:
     json.dump(out, f, indent=1)
     f.write("\n")

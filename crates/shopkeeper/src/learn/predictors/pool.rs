@@ -22,22 +22,18 @@ fn interval_start(value: &str) -> Option<f64> {
     (low < high).then_some(if negative { -high } else { low })
 }
 
-/// A number as bins write it: `-`, digits, a fraction, an exponent (`1.5`, `-2`, `1e+21`), or
-/// `inf` and `-inf`; not the other forms `parse` reads (`+1`, `NaN`, `.5`).
+/// A number as bins write it: JSON's (`1.5`, `-2`, `1e+21`; no `+1`, `.5`, `01`, spaces) with a
+/// small `e`, finite, or `inf` and `-inf`.
 fn number(text: &str) -> Option<f64> {
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let (mantissa, exponent) = match unsigned.split_once('e') {
-        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
-        None => (unsigned, None),
-    };
-    let (whole, fraction) = match mantissa.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (mantissa, None),
-    };
-    let written = unsigned == "inf"
-        || (digits(whole) && fraction.is_none_or(digits) && exponent.is_none_or(digits));
-    written.then(|| text.parse().ok()).flatten()
+    match text {
+        "inf" => Some(f64::INFINITY),
+        "-inf" => Some(f64::NEG_INFINITY),
+        // JSON's reader, which the module holds already (not `str::parse`'s, kilobytes more).
+        _ if !text.contains('E') && !text.contains(char::is_whitespace) => {
+            serde_json::from_str::<f64>(text).ok()
+        }
+        _ => None,
+    }
 }
 
 /// How far apart two pools' log odds ratios against `total` are: the square of their z score.
@@ -80,11 +76,18 @@ impl Predictor {
         if in_bins > responses(&self.total) * (1.0 + 1e-9) + 1e-9 {
             return;
         }
-        // Starts are never NaN; equal ones (bins of two catalogs' thresholds) go by value.
-        order.sort_unstable_by(|a, b| {
-            (a.0.partial_cmp(&b.0).unwrap_or(core::cmp::Ordering::Equal))
-                .then_with(|| self.bins[a.1].value.cmp(&self.bins[b.1].value))
-        });
+        // Starts are never NaN; equal ones (bins of two catalogs' thresholds) go by value. An
+        // insertion sort: at most 64 bins (`sort_unstable_by` for this type cost 10 KB of the module).
+        let before = |a: &(f64, usize), b: &(f64, usize)| {
+            a.0 < b.0 || (a.0 == b.0 && self.bins[a.1].value < self.bins[b.1].value)
+        };
+        for k in 1..order.len() {
+            let mut j = k;
+            while j > 0 && before(&order[j], &order[j - 1]) {
+                order.swap(j, j - 1);
+                j -= 1;
+            }
+        }
         // The pools, runs of `order`: each one's summed counts and where its run starts.
         let mut pools: Vec<(Stat, usize)> = order
             .iter()
@@ -183,6 +186,10 @@ mod tests {
             ("[+5,10)", None),
             ("[.5,1)", None),
             ("[5.,10)", None),
+            ("[01,10)", None),
+            ("[1E3,10)", None),
+            ("[1e400,inf)", None),
+            ("[-0,1)", Some(-0.0)),
             ("[-inf,1.5e-3)", Some(f64::NEG_INFINITY)),
             ("[1.1805916207174113e+21,inf)", Some(1.1805916207174113e21)),
             ("-affiliate", None),
