@@ -285,6 +285,10 @@ pub fn trained_with_predictors(engine: &Engine, context: &Context) -> shopkeeper
                 .map(
                     |(j, name)| match own.iter().find(|b| b.starts_with(&format!("{name}="))) {
                         Some(bin) if customer == 0 || j % 2 == 0 => bin.clone(),
+                        // A number's bins are intervals: the other customers' too.
+                        Some(bin) if bin.contains(",") => {
+                            format!("{name}=[{},{})", 1_000 + customer, 1_001 + customer)
+                        }
                         _ => format!("{name}=other-{customer}"),
                     },
                 )

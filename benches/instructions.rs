@@ -5,7 +5,8 @@
 //! JSON), `adaptive`, `adaptive-log` and `adaptive-predictors` (the same offers learning from 20
 //! predictors). Loading the catalog: `read-json` (the peer: the text read
 //! into a `serde_json::Value`), `compile` (`Catalog::compile`) and `engine` (`Engine::new` on top),
-//! and `compile-adaptive`. Fitting: `fit` (BG/NBD and Gamma-Gamma on a generated population of
+//! and `compile-adaptive`. Learning: `learn` (a response to an offer in a segment) and
+//! `learn-predictors` (the same in the 20 predictors' bins of the benchmark customer). Fitting: `fit` (BG/NBD and Gamma-Gamma on a generated population of
 //! CDNOW_master's size; `benches/fit_vs_lifetimes.py` times real data against Python lifetimes).
 #![allow(missing_docs)]
 
@@ -47,6 +48,31 @@ fn main() {
         println!("{mode}: {REPS} loads of {} bytes measured", json.len());
         return;
     }
+    if mode == "learn" || mode == "learn-predictors" {
+        let (engine, context) = engine_with_predictors(1_000);
+        let mut learner = trained_with_predictors(&engine, &context);
+        let request = Request::new(Channel::Web, NOW).log(true);
+        let decision = engine
+            .decide_with(&profile(), &context, &request, &learner)
+            .unwrap();
+        let bins = if mode == "learn" {
+            None
+        } else {
+            Some(decision.predictors())
+        };
+        let offer = engine
+            .catalog()
+            .offers()
+            .next()
+            .unwrap()
+            .action()
+            .id()
+            .to_string();
+        learn(&mut learner, &offer, bins.as_deref(), 0);
+        shopkeeper_measured_learn(&mut learner, &offer, bins.as_deref());
+        println!("{mode}: {REPS} responses measured");
+        return;
+    }
     let adaptive = mode.starts_with("adaptive");
     let (engine, context, learner) = if mode == "adaptive-predictors" {
         let (engine, context) = engine_with_predictors(1_000);
@@ -65,7 +91,7 @@ fn main() {
         "explain" => (base.explain(true), false),
         "json" => (base.explain(true), true),
         _ => {
-            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log|adaptive-predictors|read-json|compile|engine|compile-adaptive");
+            eprintln!("usage: instructions fast|log|explain|json|adaptive|adaptive-log|adaptive-predictors|learn|learn-predictors|read-json|compile|engine|compile-adaptive|fit");
             std::process::exit(2);
         }
     };
@@ -89,6 +115,32 @@ fn main() {
         "{mode}: {REPS} decisions measured{}",
         receipt.unwrap_or_default()
     );
+}
+
+/// The measured responses: each an accept or not, in `bins` (`update_with`) or without
+/// (`update`, the segment's arm alone).
+#[inline(never)]
+pub fn shopkeeper_measured_learn(learner: &mut Learner, offer: &str, bins: Option<&[String]>) {
+    for k in 0..REPS {
+        learn(learner, offer, bins, 1 + k as i64);
+    }
+}
+
+fn learn(learner: &mut Learner, offer: &str, bins: Option<&[String]>, k: i64) {
+    use shopkeeper::learn::Response;
+    let response = if k % 3 == 0 {
+        Response::Accepted
+    } else {
+        Response::Ignored
+    };
+    match bins {
+        Some(bins) => {
+            let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+            learner.update_with(offer, "gold", black_box(&bins), response, NOW + k)
+        }
+        None => learner.update(offer, "gold", response, NOW + k),
+    }
+    .unwrap();
 }
 
 /// The measured calls; callgrind collects only while this runs (`--toggle-collect`).

@@ -1,7 +1,7 @@
 //! `cargo xtask instructions`: deterministic instruction counts on the 1,000-offer benchmark
 //! catalog under valgrind's callgrind (`benches/instructions.rs`): a decision, one per way of
-//! deciding, against the fast path; loading the catalog, against reading its JSON into a
-//! `serde_json::Value`. Counts are repeatable for the same binary and inputs whatever else the
+//! deciding, against the fast path; a response learned in predictor bins, against one learned in
+//! a segment; loading the catalog, against reading its JSON into a `serde_json::Value`. Counts are repeatable for the same binary and inputs whatever else the
 //! machine runs, so a change can be compared before and after where timings are noisy.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::{cargo, output, step};
 
 /// The harness's modes: each one's name, the mode its ratio is against, and what it measures.
-pub(crate) const MODES: [(&str, &str, &str); 12] = [
+pub(crate) const MODES: [(&str, &str, &str); 14] = [
     ("fast", "fast", "a decision: picks only"),
     ("log", "fast", "a decision with the decision-log record"),
     ("explain", "fast", "a decision with the receipt"),
@@ -25,6 +25,16 @@ pub(crate) const MODES: [(&str, &str, &str); 12] = [
         "adaptive-predictors",
         "adaptive",
         "1,000 adaptive offers learning from 20 predictors, picks only",
+    ),
+    (
+        "learn",
+        "learn",
+        "a response to an adaptive offer in a segment",
+    ),
+    (
+        "learn-predictors",
+        "learn",
+        "a response in the 20 predictors' bins, to a trained model",
     ),
     (
         "read-json",

@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, the Open Bandit sample, VADER; via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time\n       cargo xtask instructions  instructions per decision and per catalog load at 1,000 offers under callgrind (deterministic, for before/after)"
+                "usage: cargo xtask test    run every test (installs what is missing first)\n       cargo xtask data    download the test data (CDNOW, the Open Bandit sample, VADER; via pip) into target/data\n       cargo xtask header  regenerate include/shopkeeper.h from bindings/c (cbindgen)\n       cargo xtask c       only the header drift check and the C tests\n       cargo xtask wasm    build the npm package (target/npm/shopkeeper-wasm) and run its Node and browser tests\n       cargo xtask wasm-bench  decide in Node (WASM) against native Rust on 1,000 offers, and the module's load time\n       cargo xtask instructions  instructions per decision, per response learned and per catalog load at 1,000 offers under callgrind (deterministic, for before/after)"
             );
             return ExitCode::from(2);
         }

@@ -265,11 +265,14 @@ pub(crate) struct Bin {
     /// neighbouring intervals pooled with it ([`Predictor::pool`]); this bin's alone otherwise.
     /// Derived; its own evidence fields stay 0.
     pub(crate) pool: Stat,
+    /// Where its interval starts, when its value is one ([`pool::interval_start`]). Derived.
+    pub(crate) start: Option<f64>,
 }
 
 impl Bin {
     pub(crate) fn new(value: String, hash: u64, stat: Stat) -> Bin {
         Bin {
+            start: pool::interval_start(&value),
             value,
             hash,
             stat,

@@ -11,7 +11,7 @@ pub const POOL_Z2: f64 = 4.0;
 
 /// When a bin's value is an interval of numbers, as number predictors' bins are (`[50,200)`,
 /// `(-inf,50)`, `[1024,2048)`, `-[2,4)` for `(-4,-2]`): where it starts, to order it.
-fn interval_start(value: &str) -> Option<f64> {
+pub(super) fn interval_start(value: &str) -> Option<f64> {
     let (negative, rest) = match value.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, value),
@@ -36,9 +36,13 @@ fn number(text: &str) -> Option<f64> {
     }
 }
 
-/// How far apart two pools' log odds ratios against `total` are: the square of their z score.
-fn distance(a: &Stat, b: &Stat, total: &Stat) -> f64 {
-    let ((wa, va), (wb, vb)) = (a.estimate(total), b.estimate(total));
+/// A pool: its summed counts, where its run of bins starts, and its log odds ratio against the
+/// predictor's total with its variance ([`Stat::estimate`]).
+type Pool = (Stat, usize, (f64, f64));
+
+/// How far apart two pools' log odds ratios are: the square of their z score.
+fn distance(a: &Pool, b: &Pool) -> f64 {
+    let ((wa, va), (wb, vb)) = (a.2, b.2);
     (wa - wb) * (wa - wb) / (va + vb)
 }
 
@@ -66,7 +70,7 @@ impl Predictor {
         }
         let mut order: Vec<(f64, usize)> = Vec::with_capacity(self.bins.len());
         for (i, bin) in self.bins.iter().enumerate() {
-            match interval_start(&bin.value) {
+            match bin.start {
                 Some(start) => order.push((start, i)),
                 None => return,
             }
@@ -88,27 +92,27 @@ impl Predictor {
                 j -= 1;
             }
         }
-        // The pools, runs of `order`: each one's summed counts and where its run starts.
-        let mut pools: Vec<(Stat, usize)> = order
+        // The pools, runs of `order`.
+        let total = self.total;
+        let mut pools: Vec<Pool> = order
             .iter()
             .enumerate()
-            .map(|(k, &(_, i))| (self.bins[i].pool, k))
+            .map(|(k, &(_, i))| (self.bins[i].pool, k, self.bins[i].pool.estimate(&total)))
             .collect();
-        let total = self.total;
-        let gap = |a: &(Stat, usize), b: &(Stat, usize)| distance(&a.0, &b.0, &total);
-        let mut gaps: Vec<f64> = pools.windows(2).map(|w| gap(&w[0], &w[1])).collect();
+        let mut gaps: Vec<f64> = pools.windows(2).map(|w| distance(&w[0], &w[1])).collect();
         while let Some(i) = closest(&gaps).filter(|&i| gaps[i] < POOL_Z2) {
-            let (next, _) = pools.remove(i + 1);
+            let (next, _, _) = pools.remove(i + 1);
             pools[i].0.plus(&next, [1.0, 1.0]);
+            pools[i].2 = pools[i].0.estimate(&total);
             gaps.remove(i);
             if i > 0 {
-                gaps[i - 1] = gap(&pools[i - 1], &pools[i]);
+                gaps[i - 1] = distance(&pools[i - 1], &pools[i]);
             }
             if i < gaps.len() {
-                gaps[i] = gap(&pools[i], &pools[i + 1]);
+                gaps[i] = distance(&pools[i], &pools[i + 1]);
             }
         }
-        for (k, (stat, start)) in pools.iter().enumerate() {
+        for (k, (stat, start, _)) in pools.iter().enumerate() {
             let end = pools.get(k + 1).map_or(order.len(), |p| p.1);
             for &(_, i) in &order[*start..end] {
                 self.bins[i].pool = *stat;
