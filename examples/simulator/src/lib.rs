@@ -21,8 +21,9 @@
 //!
 //! **The policies**, on the same decisions (same visitors, same random numbers for the responses):
 //! - *predictors*: every offer `adaptive` with a Beta(2, 60) prior, the catalog's predictors the
-//!   seven features (spend in the bins 50, 200, 1,000), a half-life of 7 days (and the default
-//!   recent half-life, a sixteenth of it: 10.5 hours);
+//!   seven features (spend in the bins 50, 200, 1,000; with [`SpendBins::Fitted`], in none: its
+//!   powers of two, pooled where the responses show no difference), a half-life of 7 days (and
+//!   the default recent half-life, a sixteenth of it: 10.5 hours);
 //! - *segment*: today's adaptive offers: the same prior and half-life, learning per segment of
 //!   `segment/device/page` (12 segments);
 //! - *static*: a marketer's fixed priorities (propensity 0.05 each, value by guess), never updated;

@@ -27,6 +27,16 @@ fn predictors_learn_what_segments_cannot_see() {
 }
 
 #[test]
+fn spend_bins_fitted_from_the_responses_learn_too() {
+    let windows = simulate(20_000, 1_000, 7, SpendBins::Fitted).unwrap();
+    let [predictors, segment, _, _, oracle] = rate(&windows, 15_000, 20_000);
+    assert!(
+        predictors > 0.8 * oracle && predictors > segment,
+        "predictors {predictors} vs oracle {oracle}, segment {segment}"
+    );
+}
+
+#[test]
 fn the_ground_truth_drifts() {
     let visitor = Visitor {
         segment: 0,
